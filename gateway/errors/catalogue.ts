@@ -1,0 +1,64 @@
+/**
+ * Every error code the gateway can answer with. Codes are API: once published they are never
+ * renamed, never reused for another meaning, never removed (mark them deprecated in the README
+ * instead). `tests/unit/error-catalogue.test.ts` checks this list against the README and
+ * openapi.yaml in both directions, and checks that every code here is thrown somewhere.
+ */
+export const ERROR_CATALOGUE = {
+  // --- request shape (any endpoint)
+  ERR_INVALID_JSON: { status: 400, message: 'The request body is not valid JSON.' },
+  ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is larger than the gateway accepts.' },
+  ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
+  ERR_VALIDATION: { status: 400, message: 'The request does not match the schema.' },
+  ERR_NOT_FOUND: { status: 404, message: 'No such resource.' },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed on this resource.' },
+  ERR_INTERNAL: { status: 500, message: 'ERR_INTERNAL' },
+  ERR_SERVICE_UNAVAILABLE: { status: 503, message: 'The gateway is not ready.' },
+
+  // --- declarations (Xinji notice rules)
+  ERR_DOCUMENT_INVALID: { status: 400, message: 'The document number does not match the format of its document type.' },
+  ERR_DOCUMENT_CHECKSUM: { status: 400, message: 'The check character of the ID number is wrong.' },
+  ERR_PHONE_INVALID: { status: 400, message: 'The phone number is not a mainland mobile number.' },
+  ERR_PHONE_FOREIGN: { status: 400, message: 'Foreign mobile numbers are not supported; use a mainland mobile number.' },
+  ERR_ATTESTATION_REQUIRED: { status: 400, message: 'The declaration must be attested as truthful.' },
+  ERR_DOCUMENT_ALREADY_REGISTERED: { status: 409, message: 'A health code already exists for this document.' },
+  ERR_UNAUTHENTICATED: { status: 401, message: 'A valid bearer token is required.' },
+  ERR_FORBIDDEN: { status: 403, message: 'This token may not act on this subject.' },
+  ERR_PROXY_NOT_GREEN: { status: 403, message: 'Only a holder whose code is green may declare for others.' },
+  ERR_PROXY_HOLDER_LIMIT: { status: 409, message: 'This holder already declares for the maximum of 3 people.' },
+  ERR_PROXY_SUBJECT_LIMIT: { status: 409, message: 'This person already has the maximum of 3 proxies.' },
+  ERR_PROXY_SELF: { status: 400, message: 'A holder cannot declare for itself as a proxy.' },
+  ERR_MODIFICATION_LIMIT: { status: 429, message: 'The declaration was already modified today (Asia/Shanghai); try again tomorrow.' },
+  ERR_SUBJECT_NOT_FOUND: { status: 404, message: 'No such subject.' },
+
+  // --- risk feed
+  ERR_RISK_FEED_UNAUTHORIZED: { status: 401, message: 'The risk-feed token is missing or wrong.' },
+
+  // --- partners
+  ERR_PARTNER_ADMIN_UNAUTHORIZED: { status: 401, message: 'The admin token is missing or wrong.' },
+
+  // --- verification results (answered inside 200 { valid: false, error }) and checkpoint reasons
+  ERR_CODE_MALFORMED: { status: 400, message: 'The code is not a well-formed compact JWS or QR text.' },
+  ERR_CODE_TOO_LARGE: { status: 400, message: 'The code is longer than any health code.' },
+  ERR_JWS_HEADER_INVALID: { status: 400, message: 'The JWS header is not acceptable.' },
+  ERR_JWS_ALG_NOT_ALLOWED: { status: 400, message: 'The signing algorithm is not allowed for this issuer.' },
+  ERR_JWS_CRIT_UNSUPPORTED: { status: 400, message: 'The JWS names a critical extension the gateway does not understand.' },
+  ERR_JWS_SIGNATURE_INVALID: { status: 400, message: 'The signature does not verify with the issuer\'s key.' },
+  ERR_KID_UNKNOWN: { status: 400, message: 'The issuer has no key with this key id.' },
+  ERR_ISSUER_UNKNOWN: { status: 400, message: 'The issuer is not a registered partner.' },
+  ERR_ISSUER_SUSPENDED: { status: 400, message: 'The issuer is suspended.' },
+  ERR_KEYS_UNAVAILABLE: { status: 400, message: 'The issuer\'s keys cannot be obtained right now.' },
+  ERR_CLAIMS_INVALID: { status: 400, message: 'The code lacks a required claim or a claim has the wrong type.' },
+  ERR_TOKEN_EXPIRED: { status: 400, message: 'The code has expired.' },
+  ERR_TOKEN_NOT_YET_VALID: { status: 400, message: 'The code is not valid yet.' },
+  ERR_TOKEN_ISSUED_IN_FUTURE: { status: 400, message: 'The code claims to be issued in the future.' },
+  ERR_COLOR_UNMAPPED: { status: 400, message: 'The issuer\'s colour value is not in its registered vocabulary.' },
+  ERR_CREDENTIAL_SUPERSEDED: { status: 400, message: 'The code was superseded by a newer colour.' },
+  ERR_CREDENTIAL_REVOKED: { status: 400, message: 'The code was revoked.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CATALOGUE, value);
+}
