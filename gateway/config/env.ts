@@ -1,0 +1,51 @@
+/**
+ * The only module that reads process.env. Each variable maps onto one path of the configuration
+ * (schemas/config.schema.json); the README's table is this list.
+ */
+export interface EnvVar {
+  name: string;
+  path: string;
+  kind: 'string' | 'integer' | 'number' | 'boolean';
+  default?: string | number | boolean;
+  description: string;
+}
+
+export const ENV_VARS: readonly EnvVar[] = [
+  { name: 'PORT', path: 'port', kind: 'integer', default: 8080, description: 'HTTP port.' },
+  { name: 'HOST', path: 'host', kind: 'string', default: '0.0.0.0', description: 'Address to listen on.' },
+  { name: 'DATABASE_URL', path: 'databaseUrl', kind: 'string', description: 'PostgreSQL URL (postgres://…). Unset: embedded SQLite in DATA_DIR.' },
+  { name: 'DATA_DIR', path: 'dataDir', kind: 'string', default: 'data', description: 'Directory of the SQLite database.' },
+  { name: 'CERTS_DIR', path: 'certsDir', kind: 'string', default: 'certs/dev', description: 'Directory of the signing keys and the document pepper; a development key is generated here on first start.' },
+  { name: 'PARTNERS_DIR', path: 'partnersDir', kind: 'string', default: 'partners', description: 'Directory of partner files (<id>.json).' },
+  { name: 'RULES_FILE', path: 'rulesFile', kind: 'string', description: 'Colour rules file. Unset: gateway/color/default-rules.json.' },
+  { name: 'ISSUER_URL', path: 'issuer.url', kind: 'string', default: 'http://localhost:8080', description: 'Public base URL of this gateway: the iss of Xinji codes and the base of jwks_uri.' },
+  { name: 'ISSUER_ID', path: 'issuer.id', kind: 'string', default: 'xinji', description: 'Partner id of this issuer in its own registry.' },
+  { name: 'ISSUER_NAME', path: 'issuer.name', kind: 'string', default: '辛集市', description: 'Display name of the issuer.' },
+  { name: 'ISSUER_REGION', path: 'issuer.region', kind: 'string', default: '130181', description: 'GB/T 2260 region code of the issuer.' },
+  { name: 'SIGNING_ALG', path: 'issuer.signingAlg', kind: 'string', default: 'ES256', description: 'Algorithm of generated keys: ES256 or EdDSA.' },
+  { name: 'RISK_FEED_TOKEN', path: 'riskFeedToken', kind: 'string', description: 'Bearer token of the epidemic data feed (≥16 chars). Unset: /v1/risk-events refuses everything.' },
+  { name: 'ADMIN_TOKEN', path: 'adminToken', kind: 'string', description: 'Bearer token for /v1/admin/* (partner reload). Unset: refused.' },
+  { name: 'CREDENTIAL_TTL_SECONDS', path: 'credentialTtlSeconds', kind: 'integer', default: 900, description: 'Lifetime of an issued code (exp − iat).' },
+  { name: 'CLOCK_TOLERANCE_SECONDS', path: 'clockToleranceSeconds', kind: 'integer', default: 60, description: 'Allowed clock skew when checking exp, nbf, iat.' },
+  { name: 'CHECKPOINT_FEVER_C', path: 'checkpoint.feverThresholdC', kind: 'number', default: 37.3, description: 'Temperature at or above which a checkpoint denies.' },
+  { name: 'JWKS_TIMEOUT_MS', path: 'jwks.timeoutMs', kind: 'integer', default: 5000, description: 'Connect, header and body timeouts of partner key fetches.' },
+  { name: 'JWKS_MAX_BYTES', path: 'jwks.maxBytes', kind: 'integer', default: 65536, description: 'Largest JWKS body accepted.' },
+  { name: 'JWKS_MAX_KEYS', path: 'jwks.maxKeys', kind: 'integer', default: 20, description: 'Most keys accepted in one JWKS.' },
+  { name: 'JWKS_REFRESH_SECONDS', path: 'jwks.refreshSeconds', kind: 'integer', default: 3600, description: 'Background refresh period of partner keys.' },
+  { name: 'JWKS_KID_COOLDOWN_SECONDS', path: 'jwks.kidCooldownSeconds', kind: 'integer', default: 30, description: 'At most one refetch per partner in this period when a kid is unknown.' },
+  { name: 'JWKS_STALE_MAX_SECONDS', path: 'jwks.staleMaxSeconds', kind: 'integer', default: 86400, description: 'How long the last good keys keep working while a partner is unreachable.' },
+  { name: 'BINDING_SCRYPT_LOG_N', path: 'binding.scryptLogN', kind: 'integer', default: 15, description: 'scrypt cost (log2 N) of the document binding in issued codes.' },
+  { name: 'BODY_LIMIT_BYTES', path: 'bodyLimitBytes', kind: 'integer', default: 16384, description: 'Largest request body accepted.' },
+  { name: 'LOG_LEVEL', path: 'logLevel', kind: 'string', default: 'info', description: 'pino level.' },
+  { name: 'ALLOW_INSECURE_LOOPBACK_JWKS', path: 'allowInsecureLoopbackJwks', kind: 'boolean', default: false, description: 'Tests and demos only: accept http:// partner JWKS on loopback addresses.' },
+];
+
+/** A copy of the variables the gateway knows, taken once. */
+export function readEnv(source: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of ENV_VARS) {
+    const value = source[v.name];
+    if (value !== undefined && value !== '') out[v.name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,83 @@
+import { isAbsolute, resolve } from 'node:path';
+import { ENV_VARS, readEnv, type EnvVar } from './env.js';
+import { validator, errorField, errorMessage } from '../schemas/registry.js';
+import type { GatewayConfig } from '../types/schemas.js';
+
+export type Config = Readonly<GatewayConfig>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function parse(v: EnvVar, raw: string): unknown {
+  switch (v.kind) {
+    case 'string':
+      return raw;
+    case 'boolean':
+      if (raw === 'true' || raw === '1') return true;
+      if (raw === 'false' || raw === '0') return false;
+      throw new ConfigError(`config.${v.path} (${v.name}): must be true or false`);
+    case 'integer':
+    case 'number': {
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isFinite(n)) throw new ConfigError(`config.${v.path} (${v.name}): must be a number`);
+      return n;
+    }
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    node[part] ??= {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts.at(-1)!] = value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Builds the configuration from environment variables and overrides, validates it once against
+ * schemas/config.schema.json and freezes it. A bad value stops the start with a message that
+ * names the configuration path and the variable.
+ */
+export function loadConfig(env: Record<string, string> = readEnv(), overrides: Partial<GatewayConfig> = {}): Config {
+  const raw: Record<string, unknown> = {};
+  for (const v of ENV_VARS) {
+    const value = env[v.name];
+    if (value !== undefined) setPath(raw, v.path, parse(v, value));
+    else if (v.default !== undefined) setPath(raw, v.path, v.default);
+  }
+  const merged = mergeDeep(raw, overrides as Record<string, unknown>);
+  for (const key of ['dataDir', 'certsDir', 'partnersDir', 'rulesFile'] as const) {
+    const p = merged[key];
+    if (typeof p === 'string' && !isAbsolute(p)) merged[key] = resolve(p);
+  }
+  const validate = validator<GatewayConfig>('config');
+  if (!validate(merged)) {
+    const first = validate.errors![0]!;
+    const field = errorField(first);
+    const envVar = ENV_VARS.find((v) => v.path === field)?.name;
+    throw new ConfigError(`config.${field}${envVar ? ` (${envVar})` : ''}: ${errorMessage(first, '').replace(/^the body /, '')}`);
+  }
+  return deepFreeze(merged as unknown as GatewayConfig);
+}
+
+function mergeDeep(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(extra)) {
+    const current = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && current && typeof current === 'object'
+      ? mergeDeep(current as Record<string, unknown>, v as Record<string, unknown>)
+      : v;
+  }
+  return out;
+}

@@ -1,0 +1,144 @@
+import type { Color, DocumentType, Declaration } from '../types/schemas.js';
+
+/**
+ * One storage contract, two implementations: embedded SQLite (default, one process) and
+ * PostgreSQL (DATABASE_URL, several gateway processes). The same contract tests run against both
+ * (tests/store/store-contract.test.ts). Times are epoch milliseconds.
+ *
+ * What is stored about a person is the minimum the rules need: the document only as a keyed hash
+ * (HMAC with the pepper in CERTS_DIR), the masked name and number that go into codes, the
+ * declared health facts. No full name, document number or phone is ever stored.
+ */
+
+/** The declared facts the colour rules read; the applicant's identity is not part of it. */
+export type StoredDeclaration = Pick<Declaration, 'travel14d' | 'symptoms' | 'contactWithCase'> & {
+  residence: Declaration['applicant']['residence'];
+};
+
+export interface SubjectRecord {
+  /** Opaque random id, never derived from the document. */
+  id: string;
+  documentType: DocumentType;
+  /** HMAC-SHA256(pepper, type + number), hex: lookup and uniqueness of documents. */
+  documentKey: string;
+  /** HMAC-SHA256(pepper, name + phone), hex: lets a second proxy prove it knows the person. */
+  identityKey: string;
+  nameMasked: string;
+  documentMasked: string;
+  /** The binding value written into every code of this subject (gateway/issuer/binding.ts). */
+  binding: string;
+  /** SHA-256 of the holder token, hex. The token itself is shown once and never stored. */
+  holderTokenHash: string;
+  declaration: StoredDeclaration;
+  declaredAt: number;
+  /** Calendar day (Asia/Shanghai, YYYY-MM-DD) of the last modification, null if never modified. */
+  modifiedDay: string | null;
+  createdAt: number;
+}
+
+export type CredentialStatus = 'active' | 'superseded' | 'revoked';
+
+export interface CredentialRecord {
+  jti: string;
+  subjectId: string;
+  color: Color;
+  kid: string;
+  issuedAt: number;
+  expiresAt: number;
+  status: CredentialStatus;
+  /** When the status left 'active'; null while active. */
+  statusAt: number | null;
+}
+
+export type PersonEventType = 'confirmed_case' | 'close_contact' | 'false_report' | 'clearance';
+
+export interface PersonEventRecord {
+  /** The source's event id: delivery is idempotent on it. */
+  id: string;
+  type: PersonEventType;
+  documentKey: string;
+  occurredAt: number;
+  receivedAt: number;
+}
+
+export interface HighRiskRegions {
+  regions: string[];
+  /** occurredAt of the list in force; 0 when no list was ever received. */
+  effectiveAt: number;
+}
+
+/** The changes a declaration modification may make. */
+export type DeclarationUpdate = Pick<
+  SubjectRecord,
+  'documentType' | 'documentKey' | 'identityKey' | 'nameMasked' | 'documentMasked' | 'binding' | 'declaration' | 'declaredAt'
+>;
+
+/** Thrown by a store for a conflict a client can act upon; the service maps it to a GatewayError. */
+export class StoreConflict extends Error {
+  override name = 'StoreConflict';
+  constructor(readonly kind: 'document_exists' | 'proxy_holder_limit' | 'proxy_subject_limit' | 'proxy_exists') {
+    super(kind);
+  }
+}
+
+/** Limits of the notice (代人申请): one holder declares for at most 3 people; one person has at most 3 holders. */
+export const MAX_PEOPLE_PER_PROXY = 3;
+export const MAX_PROXIES_PER_PERSON = 3;
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Creates or upgrades the schema. Safe to run from several processes at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Inserts a subject; when `proxyId` is given, links that proxy to it in the same transaction.
+   * Durable when the promise resolves (SQLite synchronous=FULL, PostgreSQL commit).
+   * Throws StoreConflict('document_exists' | 'proxy_holder_limit' | 'proxy_subject_limit').
+   */
+  insertSubject(subject: SubjectRecord, proxyId?: string): Promise<void>;
+  getSubject(id: string): Promise<SubjectRecord | undefined>;
+  getSubjectByDocumentKey(documentKey: string): Promise<SubjectRecord | undefined>;
+  getSubjectByTokenHash(holderTokenHash: string): Promise<SubjectRecord | undefined>;
+
+  /**
+   * Links a proxy to an existing subject. The limits are enforced by the database itself (slot
+   * columns with CHECK and UNIQUE constraints), so no interleaving of requests, in one process
+   * or several sharing PostgreSQL, can exceed them.
+   * Throws StoreConflict('proxy_holder_limit' | 'proxy_subject_limit' | 'proxy_exists').
+   */
+  addProxyLink(proxyId: string, subjectId: string, at: number): Promise<void>;
+  isProxyOf(proxyId: string, subjectId: string): Promise<boolean>;
+  countProxyLinks(): Promise<{ byProxy: Record<string, number>; bySubject: Record<string, number> }>;
+
+  /**
+   * Applies a modification unless the subject was already modified on `day` (Asia/Shanghai).
+   * The check and the write are one atomic statement. Throws StoreConflict('document_exists')
+   * when the new document belongs to another subject.
+   */
+  updateDeclaration(id: string, update: DeclarationUpdate, day: string): Promise<'updated' | 'already_modified_today' | 'not_found'>;
+
+  insertCredential(credential: CredentialRecord): Promise<void>;
+  getCredential(jti: string): Promise<CredentialRecord | undefined>;
+  /**
+   * Moves the subject's active, unexpired credentials to `status`, except those of `keepColor`.
+   * Returns how many changed.
+   */
+  invalidateCredentials(
+    subjectId: string,
+    status: Exclude<CredentialStatus, 'active'>,
+    at: number,
+    keepColor?: Color,
+  ): Promise<number>;
+  /** Superseded or revoked credentials whose exp is after `now`, oldest change first. */
+  listInvalidatedCredentials(now: number): Promise<CredentialRecord[]>;
+
+  /** Returns false when the event id was seen before (nothing changes then). */
+  insertPersonEvent(event: PersonEventRecord): Promise<boolean>;
+  personEvents(documentKey: string): Promise<PersonEventRecord[]>;
+  /** Replaces the list if `effectiveAt` is newer than the stored one; false for a duplicate id or an older list. */
+  setHighRiskRegions(eventId: string, regions: string[], effectiveAt: number): Promise<boolean>;
+  highRiskRegions(): Promise<HighRiskRegions>;
+  /** Ids of subjects whose declaration lists any travel (recoloured when the region list changes). */
+  subjectIdsWithTravel(): Promise<string[]>;
+}
