@@ -1,0 +1,69 @@
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import type { IdentityDocument } from '../types/schemas.js';
+import { normalizeDocumentNumber } from './documents.js';
+
+/**
+ * The document binding written into every code: a checkpoint that is shown a document can
+ * confirm it is the one the code was issued for, without the code carrying the number.
+ *
+ *   s1.<logN>.<salt>.<hash>      hash = scrypt(type ":" number, salt, N = 2^logN, r = 8, p = 1, 32 bytes)
+ *
+ * Why scrypt with a random salt, not a plain hash: a resident ID has little entropy, and the
+ * masked number in the same code (1301**********1239) gives away 8 of its 18 characters. What is
+ * left — 2 region digits, a birth date, one sequence digit (the check character follows) — is
+ * about 10^2 × 36 500 × 10 ≈ 3.7·10^7 candidates. A fast hash would fall in seconds. The salt is
+ * fresh per subject, so no table can be precomputed and each code must be attacked on its own;
+ * scrypt is memory-hard, so each guess costs 2^logN × 1 KiB of memory (32 MiB at the default
+ * logN = 15) and tens of milliseconds on a CPU core. The README gives the measured figures.
+ *
+ * Verifiers accept only logN in [MIN_LOG_N, MAX_LOG_N]: a hostile code must not make a
+ * checkpoint spend unbounded memory or time.
+ */
+export const BINDING_VERSION = 's1';
+export const MIN_LOG_N = 10;
+export const MAX_LOG_N = 17;
+const R = 8;
+const P = 1;
+const KEY_LENGTH = 32;
+const SALT_LENGTH = 16;
+const FORMAT = /^s1\.(\d{2})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+
+function scrypt(input: string, salt: Buffer, logN: number): Promise<Buffer> {
+  const options: ScryptOptions = { N: 2 ** logN, r: R, p: P, maxmem: 256 * 1024 * 1024 };
+  return new Promise((resolve, reject) => {
+    scryptCallback(input, salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)));
+  });
+}
+
+function bindingInput(document: IdentityDocument): string {
+  return `${document.type}:${normalizeDocumentNumber(document.number)}`;
+}
+
+export async function createBinding(document: IdentityDocument, logN: number): Promise<string> {
+  if (!Number.isInteger(logN) || logN < MIN_LOG_N || logN > MAX_LOG_N) throw new RangeError('binding logN out of range');
+  const salt = randomBytes(SALT_LENGTH);
+  const hash = await scrypt(bindingInput(document), salt, logN);
+  return `${BINDING_VERSION}.${String(logN).padStart(2, '0')}.${salt.toString('base64url')}.${hash.toString('base64url')}`;
+}
+
+/** Whether a binding value is in a format this gateway can check (and within the cost bounds). */
+export function isCheckableBinding(binding: unknown): binding is string {
+  if (typeof binding !== 'string') return false;
+  const match = FORMAT.exec(binding);
+  if (!match) return false;
+  const logN = Number(match[1]);
+  return logN >= MIN_LOG_N && logN <= MAX_LOG_N;
+}
+
+/** True when `document` is the document the binding was made for. Constant-time comparison. */
+export async function matchesBinding(binding: string, document: IdentityDocument): Promise<boolean> {
+  const match = FORMAT.exec(binding);
+  if (!match) return false;
+  const logN = Number(match[1]);
+  if (logN < MIN_LOG_N || logN > MAX_LOG_N) return false;
+  const salt = Buffer.from(match[2]!, 'base64url');
+  const expected = Buffer.from(match[3]!, 'base64url');
+  if (salt.length !== SALT_LENGTH || expected.length !== KEY_LENGTH) return false;
+  const actual = await scrypt(bindingInput(document), salt, logN);
+  return timingSafeEqual(actual, expected);
+}
