@@ -1,0 +1,130 @@
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { assertValid } from '../schemas/registry.js';
+import type { PublicJwk, SigningKeyFile } from '../types/schemas.js';
+
+/**
+ * Xinji's signing keys: one file per key in CERTS_DIR (`<kid>.key.json`, schemas/signing-key.schema.json).
+ * Exactly one key is `active` and signs; `next` keys are published ahead of activation so partners
+ * cache them before the first code they sign; `retired` keys stay published until every code they
+ * signed has expired (retiredAt + credential TTL + clock tolerance), then drop out of the JWKS.
+ * The README's "Key rotation" section is the procedure; tests/issuer/key-rotation.test.ts walks it.
+ */
+
+export type SigningAlg = 'ES256' | 'EdDSA';
+
+export interface LoadedKey {
+  kid: string;
+  alg: SigningAlg;
+  status: SigningKeyFile['status'];
+  retiredAt: number | null;
+  publicJwk: PublicJwk;
+  privateKey: CryptoKey;
+}
+
+/** Only these members ever leave the process (after node-oidc-provider's public JWKS allowlist). */
+const PUBLIC_MEMBERS = ['kty', 'crv', 'x', 'y'] as const;
+
+function algOf(jwk: { kty: string; crv?: string }): SigningAlg {
+  if (jwk.kty === 'EC' && jwk.crv === 'P-256') return 'ES256';
+  if (jwk.kty === 'OKP' && jwk.crv === 'Ed25519') return 'EdDSA';
+  throw new Error(`unsupported signing key type ${jwk.kty}/${jwk.crv ?? '-'}`);
+}
+
+export async function publicJwkOf(privateJwk: JWK): Promise<PublicJwk> {
+  const pub: Record<string, string> = {};
+  for (const member of PUBLIC_MEMBERS) {
+    const value = privateJwk[member];
+    if (typeof value === 'string') pub[member] = value;
+  }
+  const alg = algOf(pub as { kty: string; crv?: string });
+  const kid = await calculateJwkThumbprint(pub as JWK, 'sha256'); // RFC 7638
+  return { ...(pub as unknown as PublicJwk), kid, alg, use: 'sig' };
+}
+
+/** Generates a key file (not yet written). */
+export async function generateKeyFile(alg: SigningAlg, status: SigningKeyFile['status'], now: number): Promise<{ kid: string; file: SigningKeyFile }> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true, crv: alg === 'EdDSA' ? 'Ed25519' : undefined });
+  const jwk = await exportJWK(privateKey);
+  const pub = await publicJwkOf(jwk);
+  return {
+    kid: pub.kid!,
+    file: { status, createdAt: new Date(now).toISOString(), privateJwk: jwk as SigningKeyFile['privateJwk'] },
+  };
+}
+
+export function writeKeyFile(dir: string, kid: string, file: SigningKeyFile): string {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = join(dir, `${kid}.key.json`);
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  return path;
+}
+
+export function readKeyFiles(dir: string): Array<{ path: string; file: SigningKeyFile }> {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.key.json'))
+    .sort()
+    .map((name) => {
+      const path = join(dir, name);
+      let raw: unknown;
+      try {
+        raw = JSON.parse(readFileSync(path, 'utf8'));
+      } catch {
+        throw new Error(`${path}: not valid JSON`);
+      }
+      try {
+        return { path, file: assertValid<SigningKeyFile>('signing-key', raw) };
+      } catch (error) {
+        const field = (error as { field?: string }).field;
+        throw new Error(`${path}: ${field ? `${field}: ` : ''}${(error as Error).message}`);
+      }
+    });
+}
+
+export class Keystore {
+  private constructor(
+    private readonly keys: LoadedKey[],
+    private readonly publishWindowMs: number,
+  ) {}
+
+  /**
+   * Loads every key file of `dir`. Exactly one must be active. `publishWindowMs` is how long a
+   * retired key stays published: the longest lifetime of a code it signed plus clock tolerance.
+   */
+  static async load(dir: string, publishWindowMs: number): Promise<Keystore> {
+    const keys: LoadedKey[] = [];
+    for (const { path, file } of readKeyFiles(dir)) {
+      const publicJwk = await publicJwkOf(file.privateJwk as JWK);
+      const privateKey = (await importJWK(file.privateJwk as JWK, publicJwk.alg)) as CryptoKey;
+      if (!path.endsWith(`${publicJwk.kid}.key.json`)) throw new Error(`${path}: file name must be <kid>.key.json (kid ${publicJwk.kid})`);
+      keys.push({
+        kid: publicJwk.kid!,
+        alg: publicJwk.alg as SigningAlg,
+        status: file.status,
+        retiredAt: file.retiredAt ? Date.parse(file.retiredAt) : null,
+        publicJwk,
+        privateKey,
+      });
+    }
+    const active = keys.filter((k) => k.status === 'active');
+    if (active.length !== 1) throw new Error(`${dir}: exactly one signing key must be active, found ${active.length}`);
+    return new Keystore(keys, publishWindowMs);
+  }
+
+  activeKey(): LoadedKey {
+    return this.keys.find((k) => k.status === 'active')!;
+  }
+
+  /** Keys a verifier may need at `now`: active, next, and retired ones still inside the window. */
+  publishedKeys(now: number): PublicJwk[] {
+    return this.keys
+      .filter((k) => k.status !== 'retired' || (k.retiredAt !== null && now < k.retiredAt + this.publishWindowMs))
+      .map((k) => k.publicJwk);
+  }
+
+  algorithms(): SigningAlg[] {
+    return [...new Set(this.keys.map((k) => k.alg))];
+  }
+}
