@@ -610,7 +610,7 @@ status: ("active" | "suspended")
 export interface RiskEventResult {
 accepted: number
 duplicates: number
-subjectsRecolored: number
+subjectsEvaluated: number
 credentialsSuperseded: number
 }
 /**

@@ -1,0 +1,64 @@
+import { deriveColor, type DerivedColor } from '../color/derive-color.js';
+import { signCredential } from '../issuer/sign-credential.js';
+import type { Keystore } from '../issuer/keystore.js';
+import type { Config } from '../config/load-config.js';
+import type { Metrics } from '../observability/metrics.js';
+import type { Store, SubjectRecord } from '../store/store.js';
+import type { ColorRules, IssuedCredential } from '../types/schemas.js';
+
+export interface IssuerDeps {
+  config: Config;
+  store: Store;
+  keystore: Keystore;
+  rules: ColorRules;
+  pepper: Buffer;
+  now: () => number;
+  metrics: Metrics;
+}
+
+export interface IssueResult extends DerivedColor {
+  credential: IssuedCredential;
+}
+
+/** The subject's colour now, from its declaration, its events and the current region list. */
+export async function currentColor(deps: IssuerDeps, subject: SubjectRecord): Promise<DerivedColor> {
+  const [events, highRisk] = await Promise.all([deps.store.personEvents(subject.documentKey), deps.store.highRiskRegions()]);
+  return deriveColor(deps.rules, { declaration: subject.declaration, declaredAt: subject.declaredAt, events, highRisk, now: deps.now() });
+}
+
+/**
+ * Signs a fresh code with the current colour and records it. Codes still outstanding with another
+ * colour are superseded first, so at any time only codes of the current colour are valid.
+ */
+export async function issueCode(deps: IssuerDeps, subject: SubjectRecord): Promise<IssueResult> {
+  const now = deps.now();
+  const derived = await currentColor(deps, subject);
+  const superseded = await deps.store.invalidateCredentials(subject.id, 'superseded', now, derived.color);
+  if (superseded > 0) deps.metrics.credentialsInvalidated.inc({ status: 'superseded' }, superseded);
+  const code = await signCredential(subject, derived.color, deps.keystore, {
+    issuer: deps.config.issuer.url,
+    region: deps.config.issuer.region,
+    ttlSeconds: deps.config.credentialTtlSeconds,
+    now,
+  });
+  await deps.store.insertCredential({
+    jti: code.jti,
+    subjectId: subject.id,
+    color: derived.color,
+    kid: code.kid,
+    issuedAt: code.issuedAt,
+    expiresAt: code.expiresAt,
+    status: 'active',
+    statusAt: null,
+  });
+  deps.metrics.credentialsIssued.inc({ color: derived.color });
+  return { ...derived, credential: { jws: code.jws, expiresAt: new Date(code.expiresAt).toISOString() } };
+}
+
+/** Re-derives a subject's colour and supersedes its outstanding codes of any other colour. */
+export async function recolor(deps: IssuerDeps, subject: SubjectRecord): Promise<number> {
+  const derived = await currentColor(deps, subject);
+  const superseded = await deps.store.invalidateCredentials(subject.id, 'superseded', deps.now(), derived.color);
+  if (superseded > 0) deps.metrics.credentialsInvalidated.inc({ status: 'superseded' }, superseded);
+  return superseded;
+}

@@ -1,0 +1,145 @@
+import { GatewayError } from '../errors/gateway-error.js';
+import { createBinding } from '../identity/binding.js';
+import { maskDocumentNumber, maskName } from '../identity/documents.js';
+import { StoreConflict, type SubjectRecord } from '../store/store.js';
+import { validateDeclaration } from './validate-declaration.js';
+import { documentKey, hashToken, identityKey, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
+import { currentColor, issueCode, type IssuerDeps } from './code-issuer.js';
+import type { DeclarationResult } from '../types/schemas.js';
+
+const CONFLICTS = {
+  document_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED',
+  proxy_holder_limit: 'ERR_PROXY_HOLDER_LIMIT',
+  proxy_subject_limit: 'ERR_PROXY_SUBJECT_LIMIT',
+  proxy_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED',
+} as const;
+
+function conflictError(error: unknown): unknown {
+  return error instanceof StoreConflict ? new GatewayError(CONFLICTS[error.kind]) : error;
+}
+
+/** The subject a holder token belongs to; 401 without a token or with an unknown one. */
+export async function authenticate(deps: IssuerDeps, token: string | undefined): Promise<SubjectRecord> {
+  const subject = token ? await deps.store.getSubjectByTokenHash(hashToken(token)) : undefined;
+  if (!subject) throw new GatewayError('ERR_UNAUTHENTICATED');
+  return subject;
+}
+
+/** The target subject, when the token is its holder's or a registered proxy's. */
+export async function authorize(deps: IssuerDeps, token: string | undefined, subjectId: string): Promise<SubjectRecord> {
+  const caller = await authenticate(deps, token);
+  const subject = caller.id === subjectId ? caller : await deps.store.getSubject(subjectId);
+  if (!subject) throw new GatewayError('ERR_SUBJECT_NOT_FOUND');
+  if (caller.id !== subject.id && !(await deps.store.isProxyOf(caller.id, subject.id))) throw new GatewayError('ERR_FORBIDDEN');
+  return subject;
+}
+
+/**
+ * POST /v1/declarations. Without a token: a person declares for themself. With a holder token:
+ * 代人申请 — only a green holder, at most 3 people per holder and 3 holders per person (the store
+ * enforces both limits atomically). A proxy naming a person who already has a code, with the same
+ * name and phone, is linked to that person instead (the person's holder token is not revealed).
+ */
+export async function declare(deps: IssuerDeps, body: unknown, token: string | undefined): Promise<{ status: 200 | 201; result: DeclarationResult }> {
+  const now = deps.now();
+  const { declaration, canonicalPhone } = validateDeclaration(body, now);
+  const { applicant } = declaration;
+  const docKey = documentKey(deps.pepper, applicant.document);
+  const idKey = identityKey(deps.pepper, applicant.name, canonicalPhone);
+
+  let proxy: SubjectRecord | undefined;
+  if (token !== undefined) {
+    proxy = await authenticate(deps, token);
+    if (proxy.documentKey === docKey) throw new GatewayError('ERR_PROXY_SELF');
+    if ((await currentColor(deps, proxy)).color !== 'green') throw new GatewayError('ERR_PROXY_NOT_GREEN');
+  }
+
+  const existing = await deps.store.getSubjectByDocumentKey(docKey);
+  if (existing) {
+    if (!proxy || existing.identityKey !== idKey) throw new GatewayError('ERR_DOCUMENT_ALREADY_REGISTERED');
+    await deps.store.addProxyLink(proxy.id, existing.id, now).catch((error: unknown) => {
+      throw conflictError(error);
+    });
+    deps.metrics.declarations.inc({ kind: 'proxy_link' });
+    const issued = await issueCode(deps, existing);
+    return { status: 200, result: { subjectId: existing.id, color: issued.color, reasons: issued.reasons, linked: true, credential: issued.credential } };
+  }
+
+  const holderToken = newHolderToken();
+  const subject: SubjectRecord = {
+    id: newSubjectId(),
+    documentType: applicant.document.type,
+    documentKey: docKey,
+    identityKey: idKey,
+    nameMasked: maskName(applicant.name),
+    documentMasked: maskDocumentNumber(applicant.document.number),
+    binding: await createBinding(applicant.document, deps.config.binding.scryptLogN),
+    holderTokenHash: hashToken(holderToken),
+    declaration: {
+      residence: applicant.residence,
+      travel14d: declaration.travel14d,
+      symptoms: declaration.symptoms,
+      contactWithCase: declaration.contactWithCase,
+    },
+    declaredAt: now,
+    modifiedDay: null,
+    createdAt: now,
+  };
+  await deps.store.insertSubject(subject, proxy?.id).catch((error: unknown) => {
+    throw conflictError(error);
+  });
+  deps.metrics.declarations.inc({ kind: proxy ? 'proxy' : 'self' });
+  const issued = await issueCode(deps, subject);
+  return {
+    status: 201,
+    result: { subjectId: subject.id, color: issued.color, reasons: issued.reasons, holderToken, credential: issued.credential },
+  };
+}
+
+/**
+ * PUT /v1/subjects/{id}/declaration: at most one modification per calendar day in Asia/Shanghai
+ * (notice Q7, "每天可修改1次"). The colour is derived again; a changed document revokes every
+ * outstanding code, since their binding names the old document.
+ */
+export async function modify(deps: IssuerDeps, subjectId: string, body: unknown, token: string | undefined): Promise<DeclarationResult> {
+  const subject = await authorize(deps, token, subjectId);
+  const now = deps.now();
+  const { declaration, canonicalPhone } = validateDeclaration(body, now);
+  const { applicant } = declaration;
+  const docKey = documentKey(deps.pepper, applicant.document);
+  const documentChanged = docKey !== subject.documentKey || applicant.document.type !== subject.documentType;
+  const update = {
+    documentType: applicant.document.type,
+    documentKey: docKey,
+    identityKey: identityKey(deps.pepper, applicant.name, canonicalPhone),
+    nameMasked: maskName(applicant.name),
+    documentMasked: maskDocumentNumber(applicant.document.number),
+    binding: documentChanged ? await createBinding(applicant.document, deps.config.binding.scryptLogN) : subject.binding,
+    declaration: {
+      residence: applicant.residence,
+      travel14d: declaration.travel14d,
+      symptoms: declaration.symptoms,
+      contactWithCase: declaration.contactWithCase,
+    },
+    declaredAt: now,
+  };
+  const outcome = await deps.store.updateDeclaration(subject.id, update, shanghaiDay(now)).catch((error: unknown) => {
+    throw conflictError(error);
+  });
+  if (outcome === 'not_found') throw new GatewayError('ERR_SUBJECT_NOT_FOUND');
+  if (outcome === 'already_modified_today') throw new GatewayError('ERR_MODIFICATION_LIMIT');
+  deps.metrics.declarations.inc({ kind: 'modification' });
+  if (documentChanged || update.nameMasked !== subject.nameMasked) {
+    const revoked = await deps.store.invalidateCredentials(subject.id, 'revoked', now);
+    if (revoked > 0) deps.metrics.credentialsInvalidated.inc({ status: 'revoked' }, revoked);
+  }
+  const issued = await issueCode(deps, { ...subject, ...update, modifiedDay: shanghaiDay(now) });
+  return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };
+}
+
+/** GET /v1/subjects/{id}/code: a fresh code with the current colour. */
+export async function freshCode(deps: IssuerDeps, subjectId: string, token: string | undefined): Promise<DeclarationResult> {
+  const subject = await authorize(deps, token, subjectId);
+  const issued = await issueCode(deps, subject);
+  return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };
+}

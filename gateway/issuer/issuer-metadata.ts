@@ -1,0 +1,54 @@
+import { CREDENTIAL_TYP, XINJI_CLAIMS } from './sign-credential.js';
+import { schemaId } from '../schemas/registry.js';
+import { BINDING_VERSION } from '../identity/binding.js';
+import type { Config } from '../config/load-config.js';
+import type { IssuerMetadata, Partner } from '../types/schemas.js';
+
+export const JWKS_PATH = '/.well-known/jwks.json';
+export const METADATA_PATH = '/.well-known/health-code-issuer';
+export const STATUS_PATH = '/.well-known/health-code-status';
+
+/** Xinji's own vocabulary is the shared one. */
+const XINJI_COLOR_MAP = { version: '1', valueType: 'string', values: { green: 'green', yellow: 'yellow', red: 'red' } } as const;
+
+function joinUrl(base: string, path: string): string {
+  return base.replace(/\/+$/, '') + path;
+}
+
+/** What /.well-known/health-code-issuer serves. */
+export function buildIssuerMetadata(config: Config, algorithms: string[]): IssuerMetadata {
+  return {
+    issuer: config.issuer.url,
+    id: config.issuer.id,
+    name: config.issuer.name,
+    region: config.issuer.region,
+    jwks_uri: joinUrl(config.issuer.url, JWKS_PATH),
+    status_uri: joinUrl(config.issuer.url, STATUS_PATH),
+    credential_schema: schemaId('normalized-credential'),
+    typ: CREDENTIAL_TYP,
+    algorithms_supported: algorithms,
+    claims: { ...XINJI_CLAIMS },
+    color_map: { ...XINJI_COLOR_MAP, values: { ...XINJI_COLOR_MAP.values } },
+    binding_methods_supported: [BINDING_VERSION],
+  };
+}
+
+/**
+ * A partner entry built from an issuer's published metadata. Xinji is a partner of itself this way
+ * (its codes go through the same verification path as anyone's), and a partner city can register
+ * Xinji from https://<xinji>/.well-known/health-code-issuer with the same function.
+ */
+export function partnerFromIssuerMetadata(metadata: IssuerMetadata): Partner {
+  return {
+    id: metadata.id,
+    name: metadata.name,
+    region: metadata.region,
+    issuer: metadata.issuer,
+    jwksUri: metadata.jwks_uri,
+    algorithms: metadata.algorithms_supported as Partner['algorithms'],
+    typ: metadata.typ,
+    claims: metadata.claims,
+    colorMap: metadata.color_map,
+    status: 'active',
+  };
+}

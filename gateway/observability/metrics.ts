@@ -1,0 +1,94 @@
+import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Prometheus metrics, prefixed gateway_, base units (seconds, bytes), counters end in _total.
+ * Labels come only from bounded sets: route patterns (not raw URLs), status classes, error codes
+ * from the catalogue, colours, partner ids from the registry. Never a subject id or document.
+ * One registry per app so tests can build several apps.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly httpRequests = new Counter({
+    name: 'gateway_http_requests_total',
+    help: 'HTTP requests answered, by route pattern, method and status code.',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'gateway_http_request_duration_seconds',
+    help: 'Time to answer an HTTP request, by route pattern.',
+    labelNames: ['route', 'method'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly credentialsIssued = new Counter({
+    name: 'gateway_credentials_issued_total',
+    help: 'Xinji codes signed, by colour.',
+    labelNames: ['color'] as const,
+    registers: [this.registry],
+  });
+
+  readonly declarations = new Counter({
+    name: 'gateway_declarations_total',
+    help: 'Declarations accepted, by kind (self, proxy, proxy_link, modification).',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly credentialsInvalidated = new Counter({
+    name: 'gateway_credentials_invalidated_total',
+    help: 'Issued codes that stopped being valid before exp, by status (superseded, revoked).',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  });
+
+  readonly riskEvents = new Counter({
+    name: 'gateway_risk_events_total',
+    help: 'Risk events received, by type and outcome (applied, duplicate).',
+    labelNames: ['type', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly verifications = new Counter({
+    name: 'gateway_verifications_total',
+    help: 'Codes verified, by partner id (or "unknown") and result (valid or an ERR_ code).',
+    labelNames: ['partner', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly checkpointDecisions = new Counter({
+    name: 'gateway_checkpoint_decisions_total',
+    help: 'Checkpoint decisions, by decision and colour ("none" when the code was invalid).',
+    labelNames: ['decision', 'color'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jwksFetches = new Counter({
+    name: 'gateway_jwks_fetches_total',
+    help: 'Partner key-set fetches, by partner and outcome.',
+    labelNames: ['partner', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly jwksFetchDuration = new Histogram({
+    name: 'gateway_jwks_fetch_duration_seconds',
+    help: 'Duration of partner key-set fetches.',
+    labelNames: ['partner'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly partnerKeys = new Gauge({
+    name: 'gateway_partner_keys',
+    help: 'Keys currently held per partner.',
+    labelNames: ['partner'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+  }
+}
