@@ -1,0 +1,39 @@
+/**
+ * A small RFC 6901 JSON Pointer resolver for reading claims out of a partner's payload. It only
+ * ever reads own properties of JSON values (Object.hasOwn): no prototype lookups,
+ * so `/__proto__`, `/constructor` or `/toString` find nothing unless the issuer really wrote a
+ * member of that name (and `__proto__` is refused even then: it is never a claim).
+ */
+const MAX_SEGMENTS = 32;
+
+function unescape(segment: string): string | undefined {
+  // RFC 6901 §4: '~1' → '/', then '~0' → '~'; any other '~' sequence is an error.
+  if (/~(?![01])/.test(segment)) return undefined;
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** The value at `pointer` in `document`, or undefined when the pointer is invalid or leads nowhere. */
+export function resolvePointer(document: unknown, pointer: string): unknown {
+  if (pointer === '') return document;
+  if (!pointer.startsWith('/')) return undefined;
+  const segments = pointer.slice(1).split('/');
+  if (segments.length > MAX_SEGMENTS) return undefined;
+  let current: unknown = document;
+  for (const raw of segments) {
+    const segment = unescape(raw);
+    if (segment === undefined || segment === '__proto__') return undefined;
+    if (Array.isArray(current)) {
+      // §4: array indexes are decimal without leading zeros; '-' (past the end) never has a value.
+      if (!/^(0|[1-9][0-9]{0,8})$/.test(segment)) return undefined;
+      const index = Number(segment);
+      if (index >= current.length) return undefined;
+      current = current[index];
+    } else if (typeof current === 'object' && current !== null) {
+      if (!Object.hasOwn(current, segment)) return undefined;
+      current = (current as Record<string, unknown>)[segment];
+    } else {
+      return undefined;
+    }
+  }
+  return current;
+}

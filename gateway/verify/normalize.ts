@@ -1,0 +1,72 @@
+import { GatewayError } from '../errors/gateway-error.js';
+import { errorField, validator } from '../schemas/registry.js';
+import type { NormalizedCredential, NormalizedSubject, Partner } from '../types/schemas.js';
+import type { TimeClaims } from './claims.js';
+import { mapColor, selectColorMap } from './color-map.js';
+import { resolvePointer } from './json-pointer.js';
+
+/**
+ * A verified partner payload onto the shared NormalizedCredential: claims are found with the
+ * partner's JSON Pointers, the colour through its versioned vocabulary. The result is validated
+ * against normalized-credential.schema.json before anyone sees it, so a partner's odd claim
+ * (a 200-character "masked" name) is refused rather than passed on.
+ *
+ * The document binding is returned beside the credential, never inside it: the credential is
+ * what is shown and stored; the binding is only for the checkpoint's document check.
+ */
+export interface Normalized {
+  credential: NormalizedCredential;
+  binding?: string;
+}
+
+const SUBJECT_FIELDS = ['nameMasked', 'documentType', 'documentMasked'] as const;
+
+function isoSeconds(seconds: number): string {
+  return new Date(seconds * 1000).toISOString();
+}
+
+export function normalizeCredential(partner: Partner, payload: Record<string, unknown>, claims: TimeClaims): Normalized {
+  const sourceColor = resolvePointer(payload, partner.claims.color);
+  const mapped = mapColor(selectColorMap(partner, claims.iat), sourceColor);
+  if (!mapped || (typeof sourceColor !== 'string' && typeof sourceColor !== 'number')) {
+    throw new GatewayError('ERR_COLOR_UNMAPPED');
+  }
+
+  let credentialId = claims.jti;
+  if (partner.claims.credentialId !== undefined) {
+    const value = resolvePointer(payload, partner.claims.credentialId);
+    if (typeof value !== 'string' || value.length === 0) {
+      throw new GatewayError('ERR_CLAIMS_INVALID', 'The code lacks the credential id its issuer registered.');
+    }
+    credentialId = value;
+  }
+
+  const subject: NormalizedSubject = {};
+  for (const field of SUBJECT_FIELDS) {
+    const pointer = partner.claims[field];
+    const value = pointer === undefined ? undefined : resolvePointer(payload, pointer);
+    if (typeof value === 'string') subject[field] = value;
+  }
+
+  const credential: NormalizedCredential = {
+    schemaVersion: '1.0',
+    credentialId,
+    issuer: { partnerId: partner.id, name: partner.name, region: partner.region, iss: partner.issuer },
+    subject,
+    color: mapped.color,
+    sourceColor,
+    colorMapVersion: mapped.version,
+    advisory: mapped.advisory,
+    issuedAt: isoSeconds(claims.iat),
+    expiresAt: isoSeconds(claims.exp),
+  };
+  const validate = validator<NormalizedCredential>('normalized-credential');
+  if (!validate(credential)) {
+    const first = validate.errors?.[0];
+    const field = first ? errorField(first) : '';
+    throw new GatewayError('ERR_CLAIMS_INVALID', `A claim does not fit the shared credential schema${field ? ` (${field})` : ''}.`);
+  }
+
+  const binding = partner.claims.binding === undefined ? undefined : resolvePointer(payload, partner.claims.binding);
+  return typeof binding === 'string' ? { credential, binding } : { credential };
+}

@@ -1,0 +1,70 @@
+import { GatewayError, isGatewayError } from '../errors/gateway-error.js';
+import type { KeySource } from '../partners/key-source.js';
+import type { NormalizedCredential, Partner } from '../types/schemas.js';
+import { checkTimeClaims } from './claims.js';
+import { decodeCode } from './decode-qr.js';
+import { checkHeader } from './jws-header.js';
+import { verifySignature } from './jws-signature.js';
+import { normalizeCredential } from './normalize.js';
+import { decodePayload, parseCompact } from './parse-compact.js';
+
+/**
+ * Verification of a code scanned at a checkpoint or posted by a partner, in the order RFC 8725
+ * asks for: strict parsing first, then the issuer named by the (still unverified) iss selects the
+ * rules and the keys — keys belong to their issuer, so a token cannot borrow another issuer's key
+ * — then the signature, then the claims, then normalisation.
+ *
+ * verify() never throws for anything a client sends: each refusal is { valid: false, error }.
+ * Only a fault of the gateway itself (a KeySource throwing something that is not a GatewayError,
+ * a bug) is thrown, for the route to answer 500.
+ */
+export type VerifyOutcome =
+  | { valid: true; credential: NormalizedCredential; partner: Partner; binding?: string; jti: string; payload: Record<string, unknown> }
+  | { valid: false; error: GatewayError };
+
+export interface VerifierDeps {
+  registry: { byIssuer(iss: string): Partner | undefined };
+  keySource: KeySource;
+  now: () => number;
+  clockToleranceSeconds: number;
+}
+
+export type Verifier = (code: string) => Promise<VerifyOutcome>;
+
+const MAX_ISS_CHARS = 512; // partner.schema.json: issuer maxLength
+
+export function createVerifier(deps: VerifierDeps): Verifier {
+  async function run(code: string): Promise<Extract<VerifyOutcome, { valid: true }>> {
+    const jws = decodeCode(code);
+    const parsed = parseCompact(jws);
+    const payload = decodePayload(parsed);
+
+    const iss = payload['iss'];
+    if (typeof iss !== 'string' || iss.length === 0 || iss.length > MAX_ISS_CHARS) {
+      throw new GatewayError('ERR_CLAIMS_INVALID', 'The code has no iss claim.');
+    }
+    const partner = deps.registry.byIssuer(iss);
+    // No key is fetched for an issuer we do not know or have suspended: a hostile iss must not
+    // make the gateway reach out anywhere.
+    if (!partner || partner.issuer !== iss) throw new GatewayError('ERR_ISSUER_UNKNOWN');
+    if (partner.status !== 'active') throw new GatewayError('ERR_ISSUER_SUSPENDED');
+
+    const { alg, kid } = checkHeader(parsed.header, partner);
+    const key = await deps.keySource.getKey(partner, kid, alg);
+    await verifySignature(jws, alg, key.key);
+
+    const claims = checkTimeClaims(payload, deps.now(), deps.clockToleranceSeconds);
+    const { credential, binding } = normalizeCredential(partner, payload, claims);
+    const outcome = { valid: true as const, credential, partner, jti: claims.jti, payload };
+    return binding === undefined ? outcome : { ...outcome, binding };
+  }
+
+  return async function verify(code: string): Promise<VerifyOutcome> {
+    try {
+      return await run(code);
+    } catch (error) {
+      if (isGatewayError(error) && error.status < 500) return { valid: false, error };
+      throw error;
+    }
+  };
+}
