@@ -1,0 +1,173 @@
+/**
+ * The schema of both stores, as numbered migrations per dialect. A migration, once released, is
+ * never edited: a change is a new entry with the next version. Both dialects use the same table
+ * and column names so that one row mapper (rows.ts) serves both stores.
+ *
+ * Why the proxy limits live in the schema: a link takes a numbered slot on both sides, and slots
+ * are bounded by CHECK and unique per side, so a fourth link cannot be written by any interleaving
+ * of transactions (the limits of the notice, MAX_PEOPLE_PER_PROXY = MAX_PROXIES_PER_PERSON = 3).
+ * The bound 3 is written out because a released migration must not change with a constant.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sqlite: string;
+  readonly postgres: string;
+}
+
+/** Records which migrations ran; created before any migration, in both dialects. */
+export const MIGRATIONS_TABLE_DDL = {
+  sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at INTEGER NOT NULL
+  ) STRICT`,
+  postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    applied_at BIGINT NOT NULL
+  )`,
+} as const;
+
+const V1_SQLITE = `
+CREATE TABLE subjects (
+  id TEXT PRIMARY KEY,
+  document_type TEXT NOT NULL,
+  document_key TEXT NOT NULL CONSTRAINT subjects_document_key_key UNIQUE,
+  identity_key TEXT NOT NULL,
+  name_masked TEXT NOT NULL,
+  document_masked TEXT NOT NULL,
+  binding TEXT NOT NULL,
+  holder_token_hash TEXT NOT NULL CONSTRAINT subjects_holder_token_hash_key UNIQUE,
+  declaration TEXT NOT NULL CHECK (json_valid(declaration)),
+  has_travel INTEGER NOT NULL CHECK (has_travel IN (0, 1)),
+  declared_at INTEGER NOT NULL,
+  modified_day TEXT,
+  created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX subjects_has_travel_idx ON subjects (id) WHERE has_travel = 1;
+
+CREATE TABLE proxy_links (
+  proxy_id TEXT NOT NULL,
+  subject_id TEXT NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+  proxy_slot INTEGER NOT NULL CHECK (proxy_slot BETWEEN 1 AND 3),
+  subject_slot INTEGER NOT NULL CHECK (subject_slot BETWEEN 1 AND 3),
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (proxy_id, subject_id),
+  CONSTRAINT proxy_links_proxy_slot_key UNIQUE (proxy_id, proxy_slot),
+  CONSTRAINT proxy_links_subject_slot_key UNIQUE (subject_id, subject_slot)
+) STRICT;
+
+CREATE TABLE credentials (
+  jti TEXT PRIMARY KEY,
+  subject_id TEXT NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+  color TEXT NOT NULL CHECK (color IN ('green', 'yellow', 'red')),
+  kid TEXT NOT NULL,
+  issued_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'superseded', 'revoked')),
+  status_at INTEGER
+) STRICT;
+CREATE INDEX credentials_subject_idx ON credentials (subject_id, status);
+CREATE INDEX credentials_invalidated_idx ON credentials (status_at) WHERE status <> 'active';
+
+CREATE TABLE risk_events (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('person', 'regions')),
+  type TEXT CHECK (type IN ('confirmed_case', 'close_contact', 'false_report', 'clearance')),
+  document_key TEXT,
+  occurred_at INTEGER NOT NULL,
+  received_at INTEGER,
+  CHECK ((kind = 'person') = (type IS NOT NULL AND document_key IS NOT NULL AND received_at IS NOT NULL))
+) STRICT;
+CREATE INDEX risk_events_document_idx ON risk_events (document_key, occurred_at) WHERE kind = 'person';
+
+CREATE TABLE high_risk_regions (
+  singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+  regions TEXT NOT NULL CHECK (json_valid(regions)),
+  effective_at INTEGER NOT NULL,
+  event_id TEXT
+) STRICT;
+INSERT INTO high_risk_regions (singleton, regions, effective_at, event_id) VALUES (1, '[]', 0, NULL);
+`;
+
+const V1_POSTGRES = `
+CREATE TABLE subjects (
+  id TEXT PRIMARY KEY,
+  document_type TEXT NOT NULL,
+  document_key TEXT NOT NULL CONSTRAINT subjects_document_key_key UNIQUE,
+  identity_key TEXT NOT NULL,
+  name_masked TEXT NOT NULL,
+  document_masked TEXT NOT NULL,
+  binding TEXT NOT NULL,
+  holder_token_hash TEXT NOT NULL CONSTRAINT subjects_holder_token_hash_key UNIQUE,
+  declaration JSONB NOT NULL,
+  has_travel BOOLEAN NOT NULL,
+  declared_at BIGINT NOT NULL,
+  modified_day TEXT,
+  created_at BIGINT NOT NULL
+);
+CREATE INDEX subjects_has_travel_idx ON subjects (id) WHERE has_travel;
+
+CREATE TABLE proxy_links (
+  proxy_id TEXT NOT NULL,
+  subject_id TEXT NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+  proxy_slot SMALLINT NOT NULL CHECK (proxy_slot BETWEEN 1 AND 3),
+  subject_slot SMALLINT NOT NULL CHECK (subject_slot BETWEEN 1 AND 3),
+  created_at BIGINT NOT NULL,
+  CONSTRAINT proxy_links_pkey PRIMARY KEY (proxy_id, subject_id),
+  CONSTRAINT proxy_links_proxy_slot_key UNIQUE (proxy_id, proxy_slot),
+  CONSTRAINT proxy_links_subject_slot_key UNIQUE (subject_id, subject_slot)
+);
+
+CREATE TABLE credentials (
+  jti TEXT PRIMARY KEY,
+  subject_id TEXT NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+  color TEXT NOT NULL CHECK (color IN ('green', 'yellow', 'red')),
+  kid TEXT NOT NULL,
+  issued_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('active', 'superseded', 'revoked')),
+  status_at BIGINT
+);
+CREATE INDEX credentials_subject_idx ON credentials (subject_id, status);
+CREATE INDEX credentials_invalidated_idx ON credentials (status_at) WHERE status <> 'active';
+
+CREATE TABLE risk_events (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('person', 'regions')),
+  type TEXT CHECK (type IN ('confirmed_case', 'close_contact', 'false_report', 'clearance')),
+  document_key TEXT,
+  occurred_at BIGINT NOT NULL,
+  received_at BIGINT,
+  CHECK ((kind = 'person') = (type IS NOT NULL AND document_key IS NOT NULL AND received_at IS NOT NULL))
+);
+CREATE INDEX risk_events_document_idx ON risk_events (document_key, occurred_at) WHERE kind = 'person';
+
+CREATE TABLE high_risk_regions (
+  singleton SMALLINT PRIMARY KEY CHECK (singleton = 1),
+  regions JSONB NOT NULL,
+  effective_at BIGINT NOT NULL,
+  event_id TEXT
+);
+INSERT INTO high_risk_regions (singleton, regions, effective_at, event_id) VALUES (1, '[]', 0, NULL);
+`;
+
+export const MIGRATIONS: readonly Migration[] = Object.freeze([
+  { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },
+]);
+
+export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;
+
+/**
+ * The migrations still to apply after `applied` (the versions already recorded). Refuses a
+ * database that a newer gateway has migrated: running old code on it could break its rules.
+ */
+export function pendingMigrations(applied: readonly number[]): Migration[] {
+  const newest = applied.length === 0 ? 0 : Math.max(...applied);
+  if (newest > LATEST_VERSION) {
+    throw new Error(`database schema version ${newest} is newer than this gateway knows (${LATEST_VERSION})`);
+  }
+  const done = new Set(applied);
+  return MIGRATIONS.filter((m) => !done.has(m.version));
+}

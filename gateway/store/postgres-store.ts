@@ -1,0 +1,319 @@
+import pg from 'pg';
+import type { Color } from '../types/schemas.js';
+import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
+import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
+import {
+  CREDENTIAL_COLUMNS,
+  SUBJECT_COLUMNS,
+  countsFromRows,
+  credentialFromRow,
+  hasTravel,
+  intFromRow,
+  personEventFromRow,
+  subjectFromRow,
+  type CredentialRow,
+  type PersonEventRow,
+  type SubjectRow,
+} from './rows.js';
+import {
+  StoreConflict,
+  type CredentialRecord,
+  type CredentialStatus,
+  type DeclarationUpdate,
+  type HighRiskRegions,
+  type PersonEventRecord,
+  type Store,
+  type SubjectRecord,
+} from './store.js';
+
+/** One constant key: every gateway process migrating any schema of this database queues on it. */
+const MIGRATION_LOCK_KEY = 0x6863_6777; // "hcgw"
+
+/** A schema name that is safe to splice into SQL without quoting tricks. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  /** Schema holding the tables (created at migration); default: the server's search_path. */
+  schema?: string;
+  /** Pool size per process. */
+  maxConnections?: number;
+  /** Told about errors of idle pooled connections (the pool drops them and reconnects). */
+  onPoolError?: (err: Error) => void;
+}
+
+function uniqueTarget(err: unknown): UniqueTarget | undefined {
+  const e = err as { code?: unknown; constraint?: unknown };
+  if (e.code !== '23505') return undefined;
+  switch (e.constraint) {
+    case 'subjects_document_key_key':
+      return 'document';
+    case 'proxy_links_proxy_slot_key':
+    case 'proxy_links_subject_slot_key':
+      return 'slot';
+    case 'proxy_links_pkey':
+      return 'pair';
+    default:
+      return 'other';
+  }
+}
+
+function rethrowDocument(err: unknown): never {
+  if (uniqueTarget(err) === 'document') throw new StoreConflict('document_exists');
+  throw err;
+}
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/**
+ * Shared store for several gateway processes. Transactions run at READ COMMITTED; the rules
+ * that must hold across processes are written as constraints or single conditional statements,
+ * so they do not depend on the isolation level.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly schema: string | undefined;
+
+  constructor(options: PostgresStoreOptions) {
+    if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+      throw new Error('store: the PostgreSQL schema name must match [a-z_][a-z0-9_]{0,62}');
+    }
+    this.schema = options.schema;
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.maxConnections ?? 10,
+      // Fail closed instead of hanging when the database is unreachable or stuck.
+      connectionTimeoutMillis: 5000,
+      statement_timeout: 15000,
+      idle_in_transaction_session_timeout: 15000,
+      ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}),
+    });
+    this.pool.on('error', (err) => options.onPoolError?.(err));
+  }
+
+  private async tx<T>(fn: (client: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async migrate(): Promise<void> {
+    await this.tx(async (c) => {
+      // Two processes starting at once: the second waits here, then finds nothing to do.
+      await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      if (this.schema) await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
+      await c.query(MIGRATIONS_TABLE_DDL.postgres);
+      const applied = (await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version);
+      for (const m of pendingMigrations(applied)) {
+        await c.query(m.postgres);
+        await c.query(
+          'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, (extract(epoch FROM clock_timestamp()) * 1000)::bigint)',
+          [m.version, m.name],
+        );
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async insertSubject(s: SubjectRecord, proxyId?: string): Promise<void> {
+    try {
+      await this.tx(async (c) => {
+        await c.query(
+          `INSERT INTO subjects (${SUBJECT_COLUMNS}, has_travel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+          [s.id, s.documentType, s.documentKey, s.identityKey, s.nameMasked, s.documentMasked, s.binding, s.holderTokenHash,
+            JSON.stringify(s.declaration), s.declaredAt, s.modifiedDay, s.createdAt, hasTravel(s.declaration)],
+        );
+        if (proxyId !== undefined) await this.link(c, proxyId, s.id, s.createdAt);
+      });
+    } catch (err) {
+      rethrowDocument(err);
+    }
+  }
+
+  private async getBy(column: 'id' | 'document_key' | 'holder_token_hash', value: string): Promise<SubjectRecord | undefined> {
+    const { rows } = await this.pool.query<SubjectRow>(`SELECT ${SUBJECT_COLUMNS} FROM subjects WHERE ${column} = $1`, [value]);
+    return rows[0] && subjectFromRow(rows[0]);
+  }
+
+  async getSubject(id: string): Promise<SubjectRecord | undefined> {
+    return this.getBy('id', id);
+  }
+
+  async getSubjectByDocumentKey(documentKey: string): Promise<SubjectRecord | undefined> {
+    return this.getBy('document_key', documentKey);
+  }
+
+  async getSubjectByTokenHash(holderTokenHash: string): Promise<SubjectRecord | undefined> {
+    return this.getBy('holder_token_hash', holderTokenHash);
+  }
+
+  /**
+   * Inside a transaction. The slot insert runs under a savepoint: a unique violation aborts only
+   * the savepoint, and at READ COMMITTED the next proposal sees the slot the winner committed.
+   */
+  private async link(c: Queryable, proxyId: string, subjectId: string, at: number): Promise<void> {
+    for (let attempt = 0; attempt < MAX_SLOT_ATTEMPTS; attempt++) {
+      const { rows } = await c.query<{ linked: boolean; proxy_slots: number[]; subject_slots: number[] }>(
+        `SELECT EXISTS (SELECT 1 FROM proxy_links WHERE proxy_id = $1 AND subject_id = $2) AS linked,
+                ARRAY(SELECT proxy_slot::int FROM proxy_links WHERE proxy_id = $1) AS proxy_slots,
+                ARRAY(SELECT subject_slot::int FROM proxy_links WHERE subject_id = $2) AS subject_slots`,
+        [proxyId, subjectId],
+      );
+      const row = rows[0]!;
+      const { proxySlot, subjectSlot } = pickSlots({ linked: row.linked, proxySlots: row.proxy_slots, subjectSlots: row.subject_slots });
+      await c.query('SAVEPOINT proxy_link');
+      try {
+        await c.query(
+          'INSERT INTO proxy_links (proxy_id, subject_id, proxy_slot, subject_slot, created_at) VALUES ($1, $2, $3, $4, $5)',
+          [proxyId, subjectId, proxySlot, subjectSlot, at],
+        );
+        await c.query('RELEASE SAVEPOINT proxy_link');
+        return;
+      } catch (err) {
+        const target = uniqueTarget(err);
+        if (target !== 'slot' && target !== 'pair') throw err;
+        await c.query('ROLLBACK TO SAVEPOINT proxy_link');
+        if (target === 'pair') throw new StoreConflict('proxy_exists');
+      }
+    }
+    throw new SlotContention();
+  }
+
+  async addProxyLink(proxyId: string, subjectId: string, at: number): Promise<void> {
+    await this.tx((c) => this.link(c, proxyId, subjectId, at));
+  }
+
+  async isProxyOf(proxyId: string, subjectId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('SELECT 1 FROM proxy_links WHERE proxy_id = $1 AND subject_id = $2', [proxyId, subjectId]);
+    return rowCount === 1;
+  }
+
+  async countProxyLinks(): Promise<{ byProxy: Record<string, number>; bySubject: Record<string, number> }> {
+    type R = { key: string; n: string };
+    // One statement, one snapshot: both tallies describe the same moment.
+    const { rows } = await this.pool.query<{ side: 'p' | 's' } & R>(
+      `SELECT 'p' AS side, proxy_id AS key, count(*) AS n FROM proxy_links GROUP BY proxy_id
+       UNION ALL SELECT 's', subject_id, count(*) FROM proxy_links GROUP BY subject_id`,
+    );
+    return {
+      byProxy: countsFromRows(rows.filter((r) => r.side === 'p')),
+      bySubject: countsFromRows(rows.filter((r) => r.side === 's')),
+    };
+  }
+
+  async updateDeclaration(id: string, u: DeclarationUpdate, day: string): Promise<'updated' | 'already_modified_today' | 'not_found'> {
+    try {
+      // The daily rule and the write are one statement: a concurrent modification on the same day
+      // blocks on the row lock, then re-checks the WHERE against the committed row and matches nothing.
+      const { rows } = await this.pool.query<{ updated: boolean; found: boolean }>(
+        `WITH u AS (
+           UPDATE subjects SET document_type = $2, document_key = $3, identity_key = $4, name_masked = $5,
+             document_masked = $6, binding = $7, declaration = $8, has_travel = $9, declared_at = $10, modified_day = $11
+           WHERE id = $1 AND (modified_day IS NULL OR modified_day <> $11)
+           RETURNING 1)
+         SELECT EXISTS (SELECT 1 FROM u) AS updated, EXISTS (SELECT 1 FROM subjects WHERE id = $1) AS found`,
+        [id, u.documentType, u.documentKey, u.identityKey, u.nameMasked, u.documentMasked, u.binding,
+          JSON.stringify(u.declaration), hasTravel(u.declaration), u.declaredAt, day],
+      );
+      const row = rows[0]!;
+      if (row.updated) return 'updated';
+      return row.found ? 'already_modified_today' : 'not_found';
+    } catch (err) {
+      rethrowDocument(err);
+    }
+  }
+
+  async insertCredential(c: CredentialRecord): Promise<void> {
+    await this.pool.query(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+      c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt,
+    ]);
+  }
+
+  async getCredential(jti: string): Promise<CredentialRecord | undefined> {
+    const { rows } = await this.pool.query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE jti = $1`, [jti]);
+    return rows[0] && credentialFromRow(rows[0]);
+  }
+
+  async invalidateCredentials(
+    subjectId: string,
+    status: Exclude<CredentialStatus, 'active'>,
+    at: number,
+    keepColor?: Color,
+  ): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE credentials SET status = $1, status_at = $2
+       WHERE subject_id = $3 AND status = 'active' AND expires_at > $2 AND ($4::text IS NULL OR color <> $4::text)`,
+      [status, at, subjectId, keepColor ?? null],
+    );
+    return rowCount ?? 0;
+  }
+
+  async listInvalidatedCredentials(now: number): Promise<CredentialRecord[]> {
+    const { rows } = await this.pool.query<CredentialRow>(
+      `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE status <> 'active' AND expires_at > $1 ORDER BY status_at, jti`,
+      [now],
+    );
+    return rows.map(credentialFromRow);
+  }
+
+  async insertPersonEvent(e: PersonEventRecord): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO risk_events (id, kind, type, document_key, occurred_at, received_at)
+       VALUES ($1, 'person', $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+      [e.id, e.type, e.documentKey, e.occurredAt, e.receivedAt],
+    );
+    return rowCount === 1;
+  }
+
+  async personEvents(documentKey: string): Promise<PersonEventRecord[]> {
+    const { rows } = await this.pool.query<PersonEventRow>(
+      `SELECT id, type, document_key, occurred_at, received_at FROM risk_events
+       WHERE kind = 'person' AND document_key = $1 ORDER BY occurred_at, id`,
+      [documentKey],
+    );
+    return rows.map(personEventFromRow);
+  }
+
+  async setHighRiskRegions(eventId: string, regions: string[], effectiveAt: number): Promise<boolean> {
+    return this.tx(async (c) => {
+      const fresh = await c.query(
+        `INSERT INTO risk_events (id, kind, occurred_at) VALUES ($1, 'regions', $2) ON CONFLICT (id) DO NOTHING`,
+        [eventId, effectiveAt],
+      );
+      if (fresh.rowCount !== 1) return false;
+      // Newer wins; a concurrent writer's row lock makes this re-check the committed effective_at.
+      const { rowCount } = await c.query(
+        'UPDATE high_risk_regions SET regions = $1, effective_at = $2, event_id = $3 WHERE singleton = 1 AND effective_at < $2',
+        [JSON.stringify(regions), effectiveAt, eventId],
+      );
+      return rowCount === 1;
+    });
+  }
+
+  async highRiskRegions(): Promise<HighRiskRegions> {
+    const { rows } = await this.pool.query<{ regions: string[]; effective_at: string }>(
+      'SELECT regions, effective_at FROM high_risk_regions WHERE singleton = 1',
+    );
+    const row = rows[0];
+    if (!row) return { regions: [], effectiveAt: 0 };
+    return { regions: row.regions, effectiveAt: intFromRow(row.effective_at) };
+  }
+
+  async subjectIdsWithTravel(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM subjects WHERE has_travel ORDER BY id');
+    return rows.map((r) => r.id);
+  }
+}

@@ -1,0 +1,119 @@
+import type { Color, DocumentType } from '../types/schemas.js';
+import type {
+  CredentialRecord,
+  CredentialStatus,
+  PersonEventRecord,
+  PersonEventType,
+  StoredDeclaration,
+  SubjectRecord,
+} from './store.js';
+
+/**
+ * Row <-> record mapping shared by both stores (same column names in both dialects, see
+ * migrations.ts). PostgreSQL returns BIGINT as a string and JSONB as a value; SQLite returns
+ * INTEGER as a number and JSON as text: the mappers accept both.
+ */
+type Int = number | string | bigint;
+
+function int(value: Int): number {
+  const n = Number(value);
+  // Epoch milliseconds stay far below 2^53; anything else means a corrupt row: fail closed.
+  if (!Number.isSafeInteger(n)) throw new Error('store: a stored integer is out of range');
+  return n;
+}
+
+function json<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+export interface SubjectRow {
+  id: string;
+  document_type: string;
+  document_key: string;
+  identity_key: string;
+  name_masked: string;
+  document_masked: string;
+  binding: string;
+  holder_token_hash: string;
+  declaration: unknown;
+  declared_at: Int;
+  modified_day: string | null;
+  created_at: Int;
+}
+
+export const SUBJECT_COLUMNS =
+  'id, document_type, document_key, identity_key, name_masked, document_masked, binding, holder_token_hash, declaration, declared_at, modified_day, created_at';
+
+export function subjectFromRow(row: SubjectRow): SubjectRecord {
+  return {
+    id: row.id,
+    documentType: row.document_type as DocumentType,
+    documentKey: row.document_key,
+    identityKey: row.identity_key,
+    nameMasked: row.name_masked,
+    documentMasked: row.document_masked,
+    binding: row.binding,
+    holderTokenHash: row.holder_token_hash,
+    declaration: json<StoredDeclaration>(row.declaration),
+    declaredAt: int(row.declared_at),
+    modifiedDay: row.modified_day,
+    createdAt: int(row.created_at),
+  };
+}
+
+/** Whether the subject must be recoloured when the high-risk region list changes. */
+export function hasTravel(declaration: StoredDeclaration): boolean {
+  return Array.isArray(declaration.travel14d) && declaration.travel14d.length > 0;
+}
+
+export interface CredentialRow {
+  jti: string;
+  subject_id: string;
+  color: string;
+  kid: string;
+  issued_at: Int;
+  expires_at: Int;
+  status: string;
+  status_at: Int | null;
+}
+
+export const CREDENTIAL_COLUMNS = 'jti, subject_id, color, kid, issued_at, expires_at, status, status_at';
+
+export function credentialFromRow(row: CredentialRow): CredentialRecord {
+  return {
+    jti: row.jti,
+    subjectId: row.subject_id,
+    color: row.color as Color,
+    kid: row.kid,
+    issuedAt: int(row.issued_at),
+    expiresAt: int(row.expires_at),
+    status: row.status as CredentialStatus,
+    statusAt: row.status_at === null ? null : int(row.status_at),
+  };
+}
+
+export interface PersonEventRow {
+  id: string;
+  type: string;
+  document_key: string;
+  occurred_at: Int;
+  received_at: Int;
+}
+
+export function personEventFromRow(row: PersonEventRow): PersonEventRecord {
+  return {
+    id: row.id,
+    type: row.type as PersonEventType,
+    documentKey: row.document_key,
+    occurredAt: int(row.occurred_at),
+    receivedAt: int(row.received_at),
+  };
+}
+
+export function countsFromRows(rows: readonly { key: string; n: Int }[]): Record<string, number> {
+  const out: Record<string, number> = Object.create(null);
+  for (const row of rows) out[row.key] = int(row.n);
+  return out;
+}
+
+export { int as intFromRow, json as jsonFromRow };

@@ -1,0 +1,306 @@
+import Database from 'better-sqlite3';
+import type { Color } from '../types/schemas.js';
+import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
+import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
+import {
+  CREDENTIAL_COLUMNS,
+  SUBJECT_COLUMNS,
+  countsFromRows,
+  credentialFromRow,
+  hasTravel,
+  intFromRow,
+  jsonFromRow,
+  personEventFromRow,
+  subjectFromRow,
+  type CredentialRow,
+  type PersonEventRow,
+  type SubjectRow,
+} from './rows.js';
+import {
+  StoreConflict,
+  type CredentialRecord,
+  type CredentialStatus,
+  type DeclarationUpdate,
+  type HighRiskRegions,
+  type PersonEventRecord,
+  type Store,
+  type SubjectRecord,
+} from './store.js';
+
+/** How long a writer waits for another connection's write lock before failing (ms). */
+const BUSY_TIMEOUT_MS = 5000;
+
+/** SQLite reports a unique violation as "UNIQUE constraint failed: table.col, table.col". */
+function uniqueTarget(err: unknown): UniqueTarget | undefined {
+  const e = err as { code?: unknown; message?: unknown };
+  if (e.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return undefined;
+  const msg = String(e.message);
+  if (msg.includes('subjects.document_key')) return 'document';
+  if (msg.includes('proxy_links.proxy_slot') || msg.includes('proxy_links.subject_slot')) return 'slot';
+  if (msg.includes('proxy_links.proxy_id, proxy_links.subject_id')) return 'pair';
+  return 'other';
+}
+
+function rethrowDocument(err: unknown): never {
+  if (uniqueTarget(err) === 'document') throw new StoreConflict('document_exists');
+  throw err;
+}
+
+/**
+ * Embedded store for a single gateway process (several connections to one file are safe too).
+ * better-sqlite3 is synchronous: every method does its work before returning a resolved promise,
+ * and every write runs in a BEGIN IMMEDIATE transaction so it takes the write lock up front
+ * instead of failing with SQLITE_BUSY on upgrade from a read lock.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+
+  constructor(file: string) {
+    this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
+    try {
+      // WAL lets readers run beside the writer; FULL syncs the WAL on every commit, so a
+      // resolved write survives kill -9 and power loss (sqlite.org/pragma.html#pragma_synchronous).
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.db.pragma('foreign_keys = ON');
+      this.db.pragma('trusted_schema = OFF');
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+  }
+
+  /** The connection settings the durability promise rests on (for tests and diagnostics). */
+  settings(): { journalMode: string; synchronous: number; busyTimeout: number; foreignKeys: number } {
+    const one = (p: string): unknown => this.db.pragma(p, { simple: true });
+    return {
+      journalMode: String(one('journal_mode')),
+      synchronous: Number(one('synchronous')),
+      busyTimeout: Number(one('busy_timeout')),
+      foreignKeys: Number(one('foreign_keys')),
+    };
+  }
+
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  async migrate(): Promise<void> {
+    this.write(() => {
+      this.db.exec(MIGRATIONS_TABLE_DDL.sqlite);
+      const applied = this.db.prepare('SELECT version FROM schema_migrations').pluck().all() as number[];
+      for (const m of pendingMigrations(applied)) {
+        this.db.exec(m.sqlite);
+        this.db
+          .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, CAST(unixepoch('subsec') * 1000 AS INTEGER))")
+          .run(m.version, m.name);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  async insertSubject(subject: SubjectRecord, proxyId?: string): Promise<void> {
+    try {
+      this.write(() => {
+        this.db
+          .prepare(
+            `INSERT INTO subjects (${SUBJECT_COLUMNS}, has_travel) VALUES (@id, @documentType, @documentKey, @identityKey,
+             @nameMasked, @documentMasked, @binding, @holderTokenHash, @declaration, @declaredAt, @modifiedDay, @createdAt, @hasTravel)`,
+          )
+          .run({ ...subject, declaration: JSON.stringify(subject.declaration), hasTravel: hasTravel(subject.declaration) ? 1 : 0 });
+        if (proxyId !== undefined) this.link(proxyId, subject.id, subject.createdAt);
+      });
+    } catch (err) {
+      rethrowDocument(err);
+    }
+  }
+
+  private getBy(column: 'id' | 'document_key' | 'holder_token_hash', value: string): SubjectRecord | undefined {
+    const row = this.db.prepare(`SELECT ${SUBJECT_COLUMNS} FROM subjects WHERE ${column} = ?`).get(value) as SubjectRow | undefined;
+    return row && subjectFromRow(row);
+  }
+
+  async getSubject(id: string): Promise<SubjectRecord | undefined> {
+    return this.getBy('id', id);
+  }
+
+  async getSubjectByDocumentKey(documentKey: string): Promise<SubjectRecord | undefined> {
+    return this.getBy('document_key', documentKey);
+  }
+
+  async getSubjectByTokenHash(holderTokenHash: string): Promise<SubjectRecord | undefined> {
+    return this.getBy('holder_token_hash', holderTokenHash);
+  }
+
+  /** Inside a write transaction: the write lock is held, so the first proposal normally wins. */
+  private link(proxyId: string, subjectId: string, at: number): void {
+    const view = this.db.prepare(
+      `SELECT EXISTS (SELECT 1 FROM proxy_links WHERE proxy_id = @p AND subject_id = @s) AS linked,
+              (SELECT json_group_array(proxy_slot) FROM proxy_links WHERE proxy_id = @p) AS proxy_slots,
+              (SELECT json_group_array(subject_slot) FROM proxy_links WHERE subject_id = @s) AS subject_slots`,
+    );
+    const insert = this.db.prepare(
+      'INSERT INTO proxy_links (proxy_id, subject_id, proxy_slot, subject_slot, created_at) VALUES (?, ?, ?, ?, ?)',
+    );
+    for (let attempt = 0; attempt < MAX_SLOT_ATTEMPTS; attempt++) {
+      const row = view.get({ p: proxyId, s: subjectId }) as { linked: number; proxy_slots: string; subject_slots: string };
+      const { proxySlot, subjectSlot } = pickSlots({
+        linked: row.linked === 1,
+        proxySlots: jsonFromRow<number[]>(row.proxy_slots),
+        subjectSlots: jsonFromRow<number[]>(row.subject_slots),
+      });
+      try {
+        insert.run(proxyId, subjectId, proxySlot, subjectSlot, at);
+        return;
+      } catch (err) {
+        const target = uniqueTarget(err);
+        if (target === 'pair') throw new StoreConflict('proxy_exists');
+        if (target !== 'slot') throw err;
+      }
+    }
+    throw new SlotContention();
+  }
+
+  async addProxyLink(proxyId: string, subjectId: string, at: number): Promise<void> {
+    this.write(() => this.link(proxyId, subjectId, at));
+  }
+
+  async isProxyOf(proxyId: string, subjectId: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM proxy_links WHERE proxy_id = ? AND subject_id = ?').get(proxyId, subjectId) !== undefined;
+  }
+
+  async countProxyLinks(): Promise<{ byProxy: Record<string, number>; bySubject: Record<string, number> }> {
+    type R = { key: string; n: number };
+    const byProxy = this.db.prepare('SELECT proxy_id AS key, count(*) AS n FROM proxy_links GROUP BY proxy_id').all() as R[];
+    const bySubject = this.db.prepare('SELECT subject_id AS key, count(*) AS n FROM proxy_links GROUP BY subject_id').all() as R[];
+    return { byProxy: countsFromRows(byProxy), bySubject: countsFromRows(bySubject) };
+  }
+
+  async updateDeclaration(id: string, update: DeclarationUpdate, day: string): Promise<'updated' | 'already_modified_today' | 'not_found'> {
+    try {
+      return this.write(() => {
+        // The daily rule and the write are one statement: two modifications racing on the same
+        // day cannot both see "not modified yet".
+        const changed = this.db
+          .prepare(
+            `UPDATE subjects SET document_type = @documentType, document_key = @documentKey, identity_key = @identityKey,
+               name_masked = @nameMasked, document_masked = @documentMasked, binding = @binding,
+               declaration = @declaration, has_travel = @hasTravel, declared_at = @declaredAt, modified_day = @day
+             WHERE id = @id AND (modified_day IS NULL OR modified_day <> @day)`,
+          )
+          .run({
+            documentType: update.documentType,
+            documentKey: update.documentKey,
+            identityKey: update.identityKey,
+            nameMasked: update.nameMasked,
+            documentMasked: update.documentMasked,
+            binding: update.binding,
+            declaration: JSON.stringify(update.declaration),
+            hasTravel: hasTravel(update.declaration) ? 1 : 0,
+            declaredAt: update.declaredAt,
+            day,
+            id,
+          }).changes;
+        if (changed === 1) return 'updated';
+        return this.db.prepare('SELECT 1 FROM subjects WHERE id = ?').get(id) === undefined ? 'not_found' : 'already_modified_today';
+      });
+    } catch (err) {
+      rethrowDocument(err);
+    }
+  }
+
+  async insertCredential(c: CredentialRecord): Promise<void> {
+    this.write(() =>
+      this.db
+        .prepare(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt),
+    );
+  }
+
+  async getCredential(jti: string): Promise<CredentialRecord | undefined> {
+    const row = this.db.prepare(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE jti = ?`).get(jti) as CredentialRow | undefined;
+    return row && credentialFromRow(row);
+  }
+
+  async invalidateCredentials(
+    subjectId: string,
+    status: Exclude<CredentialStatus, 'active'>,
+    at: number,
+    keepColor?: Color,
+  ): Promise<number> {
+    return this.write(
+      () =>
+        this.db
+          .prepare(
+            `UPDATE credentials SET status = @status, status_at = @at
+             WHERE subject_id = @subjectId AND status = 'active' AND expires_at > @at
+               AND (@keep IS NULL OR color <> @keep)`,
+          )
+          .run({ status, at, subjectId, keep: keepColor ?? null }).changes,
+    );
+  }
+
+  async listInvalidatedCredentials(now: number): Promise<CredentialRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT ${CREDENTIAL_COLUMNS} FROM credentials
+         WHERE status <> 'active' AND expires_at > ? ORDER BY status_at, jti`,
+      )
+      .all(now) as CredentialRow[];
+    return rows.map(credentialFromRow);
+  }
+
+  async insertPersonEvent(e: PersonEventRecord): Promise<boolean> {
+    return this.write(
+      () =>
+        this.db
+          .prepare(
+            `INSERT INTO risk_events (id, kind, type, document_key, occurred_at, received_at)
+             VALUES (?, 'person', ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+          )
+          .run(e.id, e.type, e.documentKey, e.occurredAt, e.receivedAt).changes === 1,
+    );
+  }
+
+  async personEvents(documentKey: string): Promise<PersonEventRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT id, type, document_key, occurred_at, received_at FROM risk_events
+         WHERE kind = 'person' AND document_key = ? ORDER BY occurred_at, id`,
+      )
+      .all(documentKey) as PersonEventRow[];
+    return rows.map(personEventFromRow);
+  }
+
+  async setHighRiskRegions(eventId: string, regions: string[], effectiveAt: number): Promise<boolean> {
+    return this.write(() => {
+      const fresh = this.db
+        .prepare(`INSERT INTO risk_events (id, kind, occurred_at) VALUES (?, 'regions', ?) ON CONFLICT (id) DO NOTHING`)
+        .run(eventId, effectiveAt).changes;
+      if (fresh !== 1) return false;
+      // Newer wins: a list delivered late must not overwrite the one in force.
+      return (
+        this.db
+          .prepare('UPDATE high_risk_regions SET regions = ?, effective_at = ?, event_id = ? WHERE singleton = 1 AND effective_at < ?')
+          .run(JSON.stringify(regions), effectiveAt, eventId, effectiveAt).changes === 1
+      );
+    });
+  }
+
+  async highRiskRegions(): Promise<HighRiskRegions> {
+    const row = this.db.prepare('SELECT regions, effective_at FROM high_risk_regions WHERE singleton = 1').get() as
+      | { regions: string; effective_at: number }
+      | undefined;
+    if (!row) return { regions: [], effectiveAt: 0 };
+    return { regions: jsonFromRow<string[]>(row.regions), effectiveAt: intFromRow(row.effective_at) };
+  }
+
+  async subjectIdsWithTravel(): Promise<string[]> {
+    return this.db.prepare('SELECT id FROM subjects WHERE has_travel = 1 ORDER BY id').pluck().all() as string[];
+  }
+}
