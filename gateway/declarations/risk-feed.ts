@@ -22,7 +22,9 @@ export async function applyRiskEvents(deps: IssuerDeps, body: unknown): Promise<
   let accepted = 0;
   let duplicates = 0;
   for (const event of batch.events) {
-    const occurredAt = Date.parse(event.occurredAt);
+    // An event cannot have occurred in the future; clamping keeps colours from worsening later
+    // by time alone, which the status list relies on (own-code-status.ts).
+    const occurredAt = Math.min(Date.parse(event.occurredAt), now);
     let applied: boolean;
     if (event.type === 'high_risk_regions') {
       applied = await deps.store.setHighRiskRegions(event.id, event.regions, occurredAt);

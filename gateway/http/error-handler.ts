@@ -1,0 +1,25 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { GatewayError } from '../errors/gateway-error.js';
+
+export const notFound: RequestHandler = (_req, _res, next) => next(new GatewayError('ERR_NOT_FOUND'));
+
+/**
+ * The last handler: GatewayErrors become `{ error: { code, message, field? } }` with their status;
+ * anything else is a bug, logged, and answered with 500 ERR_INTERNAL and nothing more.
+ */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    let known: GatewayError;
+    if (error instanceof GatewayError) {
+      known = error;
+    } else if (error && typeof error === 'object' && (error as { type?: string }).type === 'entity.too.large') {
+      known = new GatewayError('ERR_BODY_TOO_LARGE');
+    } else {
+      known = new GatewayError('ERR_INTERNAL');
+      logger.error({ err: error, reqId: res.locals['reqId'], route: req.route?.path }, 'unhandled error');
+    }
+    if (res.headersSent) return;
+    res.status(known.status).json({ error: known.toJSON() });
+  };
+}

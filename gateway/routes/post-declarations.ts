@@ -1,0 +1,15 @@
+import type { RequestHandler } from 'express';
+import { declare } from '../declarations/declaration-service.js';
+import { bearerToken } from '../declarations/secrets.js';
+import type { IssuerDeps } from '../declarations/code-issuer.js';
+
+/** POST /v1/declarations — 201 for a new code; 200 when a proxy is linked to an existing person. */
+export function postDeclarations(deps: IssuerDeps): RequestHandler {
+  return async (req, res) => {
+    const header = req.headers.authorization;
+    const token = bearerToken(header);
+    // A malformed Authorization header is not silently treated as "no proxy".
+    const { status, result } = await declare(deps, req.body, header !== undefined && token === undefined ? '' : token);
+    res.status(status).json(result);
+  };
+}
