@@ -1,0 +1,132 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ErrorObject } from 'ajv';
+import { validator } from '../schemas/registry.js';
+import type { Partner } from '../types/schemas.js';
+import { jwksUriProblem } from './jwks-uri.js';
+
+/** A partner file larger than this is not a partner file (the schema bounds every member). */
+const MAX_FILE_BYTES = 256 * 1024;
+
+export interface LoadPartnersOptions {
+  allowInsecureLoopback: boolean;
+}
+
+/** The most specific ajv error: oneOf/anyOf summaries say less than the branch errors under them. */
+function deepest(errors: ErrorObject[]): ErrorObject {
+  const concrete = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
+  const pool = concrete.length > 0 ? concrete : errors;
+  return pool.reduce((best, e) => (e.instancePath.length > best.instancePath.length ? e : best));
+}
+
+/** `/colorMap/values/弹窗/color must be one of green, yellow, red` — path as a JSON Pointer (RFC 6901). */
+function describe(error: ErrorObject): string {
+  const escape = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
+  const at = error.instancePath;
+  switch (error.keyword) {
+    case 'required':
+      return `${at}/${escape(String(error.params['missingProperty']))} is required`;
+    case 'additionalProperties':
+      return `${at}/${escape(String(error.params['additionalProperty']))} is not a known field`;
+    case 'enum':
+      return `${at || '/'} must be one of ${(error.params['allowedValues'] as unknown[]).join(', ')}`;
+    default:
+      return `${at || '/'} ${error.message ?? 'is invalid'}`;
+  }
+}
+
+function loadFile(dir: string, file: string, options: LoadPartnersOptions): Partner {
+  const path = join(dir, file);
+  if (statSync(path).size > MAX_FILE_BYTES) throw new Error(`${path}: larger than ${MAX_FILE_BYTES} bytes`);
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new Error(`${path}: not valid JSON (${(error as Error).message})`);
+  }
+  const validate = validator<Partner>('partner');
+  if (!validate(value)) throw new Error(`${path}: ${describe(deepest(validate.errors ?? []))}`);
+  if (file !== `${value.id}.json`) throw new Error(`${path}: /id is "${value.id}" but the file must be named <id>.json`);
+  const problem = jwksUriProblem(value.jwksUri, options);
+  if (problem) throw new Error(`${path}: /jwksUri ${problem}`);
+  return deepFreeze(value);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Throws when two entries share an id or an issuer: `iss` must name exactly one partner. */
+function assertUnique(partners: readonly Partner[], where: (p: Partner) => string): void {
+  const ids = new Map<string, Partner>();
+  const issuers = new Map<string, Partner>();
+  for (const p of partners) {
+    const sameId = ids.get(p.id);
+    if (sameId) throw new Error(`${where(p)}: /id "${p.id}" is also the id of ${where(sameId)}`);
+    const sameIss = issuers.get(p.issuer);
+    if (sameIss) throw new Error(`${where(p)}: /issuer is also the issuer of ${where(sameIss)}`);
+    ids.set(p.id, p);
+    issuers.set(p.issuer, p);
+  }
+}
+
+/**
+ * Reads every `<id>.json` of `dir` (other names are ignored, so a README may sit beside them),
+ * validates each against schemas/partner.schema.json and the rules the schema cannot say, and
+ * returns them frozen, sorted by file name. Any problem throws an Error naming the file and the
+ * JSON path: a registry is loaded whole or not at all.
+ */
+export function loadPartners(dir: string, options: LoadPartnersOptions): Partner[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort();
+  const partners = files.map((file) => loadFile(dir, file, options));
+  assertUnique(partners, (p) => join(dir, `${p.id}.json`));
+  return partners;
+}
+
+/**
+ * The partners the gateway knows, looked up by exact `iss` (RFC 7519 §4.1.1 compares it as a
+ * case-sensitive string) or by id. The gateway's own issuer (`self`) is always present. `reload`
+ * swaps the whole set in one assignment, so a lookup never sees half of an old and half of a new
+ * registry; a set that conflicts with `self` is refused and the old set stays.
+ */
+export class PartnerRegistry {
+  readonly selfId: string | undefined;
+  private state: { byId: Map<string, Partner>; byIssuer: Map<string, Partner>; list: readonly Partner[] };
+
+  constructor(partners: readonly Partner[], private readonly self?: Partner) {
+    this.selfId = self?.id;
+    this.state = this.build(partners);
+  }
+
+  private build(partners: readonly Partner[]): PartnerRegistry['state'] {
+    const list = Object.freeze(this.self ? [this.self, ...partners] : [...partners]);
+    assertUnique(list, (p) => (p === this.self ? `the gateway's own issuer (${p.id})` : `partner ${p.id}`));
+    return {
+      byId: new Map(list.map((p) => [p.id, p])),
+      byIssuer: new Map(list.map((p) => [p.issuer, p])),
+      list,
+    };
+  }
+
+  byIssuer(iss: string): Partner | undefined {
+    return this.state.byIssuer.get(iss);
+  }
+
+  byId(id: string): Partner | undefined {
+    return this.state.byId.get(id);
+  }
+
+  /** Every partner, the gateway's own issuer first. */
+  list(): readonly Partner[] {
+    return this.state.list;
+  }
+
+  /** Replaces the partners (not `self`). Throws, keeping the current set, if the new set conflicts. */
+  reload(partners: readonly Partner[]): void {
+    this.state = this.build(partners);
+  }
+}

@@ -1,0 +1,74 @@
+import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
+import { isIP, type LookupFunction } from 'node:net';
+import { Agent, buildConnector } from 'undici';
+import { isAddressAllowed, type AddressPolicyOptions } from './address-policy.js';
+
+/** Raised at connect time when the peer address is one the policy refuses (SSRF defence). */
+export class AddressRefusedError extends Error {
+  override name = 'AddressRefusedError';
+  readonly code = 'ERR_JWKS_ADDRESS_REFUSED';
+  constructor(readonly hostname: string) {
+    super(`refusing to connect to ${hostname}: the address is not a public one`);
+  }
+}
+
+/**
+ * A `lookup` for net/tls.connect that resolves like dns.lookup and then refuses the whole answer
+ * if ANY address in it is refused. Checking here — after resolution, right before the socket is
+ * opened — is what defeats DNS rebinding: there is no second resolution between check and use.
+ * Refusing the whole answer (rather than filtering) fails closed on names that mix public and
+ * internal addresses, a usual rebinding trick.
+ */
+export function safeLookup(policy: AddressPolicyOptions): LookupFunction {
+  return (hostname, options, callback) => {
+    dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
+      if (err) return callback(err, '', 0);
+      if (addresses.length === 0 || addresses.some((a) => !isAddressAllowed(a.address, policy))) {
+        return callback(new AddressRefusedError(hostname), '', 0);
+      }
+      // net asks with `all: true` when Happy Eyeballs (autoSelectFamily) is on.
+      if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
+      const first = addresses[0]!;
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+export interface SafeDispatcherOptions extends AddressPolicyOptions {
+  /** Connect, headers and body timeouts (config jwks.timeoutMs). */
+  timeoutMs: number;
+}
+
+/**
+ * The undici Agent every partner key fetch goes through. No proxy (a proxy would do the DNS
+ * resolution out of our sight), no redirect interceptor (undici does not follow redirects unless
+ * told to; fetch-jwks treats 3xx as a failure), and the address policy enforced in the connector:
+ * IP literals are checked before connecting (net.connect skips `lookup` for them), names through
+ * `safeLookup`, and the connected socket's remote address once more as a last line of defence.
+ */
+export function createSafeDispatcher(options: SafeDispatcherOptions): Agent {
+  const policy: AddressPolicyOptions = { allowInsecureLoopback: options.allowInsecureLoopback };
+  const base = buildConnector({ timeout: options.timeoutMs, lookup: safeLookup(policy) });
+  const connect: buildConnector.connector = (opts, callback) => {
+    if (isIP(opts.hostname) !== 0 && !isAddressAllowed(opts.hostname, policy)) {
+      callback(new AddressRefusedError(opts.hostname), null);
+      return;
+    }
+    base(opts, (err, socket) => {
+      if (err) return callback(err, null);
+      const remote = socket!.remoteAddress;
+      if (remote === undefined || !isAddressAllowed(remote, policy)) {
+        socket!.destroy();
+        return callback(new AddressRefusedError(opts.hostname), null);
+      }
+      callback(null, socket!);
+    });
+  };
+  return new Agent({
+    connect,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+    connections: 4,
+    keepAliveTimeout: 10_000,
+  });
+}
