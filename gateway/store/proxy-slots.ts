@@ -7,7 +7,11 @@ import { MAX_PEOPLE_PER_PROXY, MAX_PROXIES_PER_PERSON, StoreConflict } from './s
  * fresh view; after the last free slot is taken, the proposal itself fails with the limit.
  */
 
-/** How often a link insert is retried after losing a slot race before giving up. */
+/**
+ * How often a link insert is tried. A slot violation means a competing link committed, and at
+ * most 3 can commit on the proxy side and 3 on the subject side before the limits answer, so
+ * 7 attempts always suffice; the bound only guards against a bug looping forever.
+ */
 export const MAX_SLOT_ATTEMPTS = 8;
 
 function lowestFree(used: readonly number[], max: number): number | undefined {

@@ -147,6 +147,14 @@ function contract(kind: 'sqlite' | 'postgres'): void {
       expect(await outcome(store.addProxyLink(holder, people[0]!.id, T0))).toBe('proxy_exists');
     });
 
+    test('refuses to link a proxy to a subject it never stored, without a conflict a client could act on', async () => {
+      const holder = `proxy_${randomUUID()}`;
+      const err = await store.addProxyLink(holder, `sub_${randomUUID()}`, T0).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(err).not.toBeInstanceOf(StoreConflict);
+      expect((await store.countProxyLinks()).byProxy[holder]).toBeUndefined();
+    });
+
     test('inserts a subject declared by a proxy together with its link', async () => {
       const holder = `proxy_${randomUUID()}`;
       const person = makeSubject();
