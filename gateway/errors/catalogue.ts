@@ -36,6 +36,7 @@ export const ERROR_CATALOGUE = {
 
   // --- partners
   ERR_PARTNER_ADMIN_UNAUTHORIZED: { status: 401, message: 'The admin token is missing or wrong.' },
+  ERR_PARTNER_CONFIG_INVALID: { status: 400, message: 'The partner files are invalid; the current partners stay in force.' },
 
   // --- verification results (answered inside 200 { valid: false, error }) and checkpoint reasons
   ERR_CODE_MALFORMED: { status: 400, message: 'The code is not a well-formed compact JWS or QR text.' },

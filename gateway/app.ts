@@ -1,0 +1,74 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { jsonBody } from './http/json-body.js';
+import { errorHandler, notFound } from './http/error-handler.js';
+import { requestLog } from './http/request-log.js';
+import { JWKS_PATH, METADATA_PATH, STATUS_PATH } from './issuer/issuer-metadata.js';
+import { getJwks } from './routes/get-jwks.js';
+import { getIssuerMetadata } from './routes/get-issuer-metadata.js';
+import { getCredentialStatus } from './routes/get-credential-status.js';
+import { postDeclarations } from './routes/post-declarations.js';
+import { putSubjectDeclaration } from './routes/put-subject-declaration.js';
+import { getSubjectCode } from './routes/get-subject-code.js';
+import { postRiskEvents } from './routes/post-risk-events.js';
+import { postVerify } from './routes/post-verify.js';
+import { postCheckpointScans } from './routes/post-checkpoint-scans.js';
+import { getPartners } from './routes/get-partners.js';
+import { postAdminPartnersReload } from './routes/post-admin-partners-reload.js';
+import { getMetrics } from './routes/get-metrics.js';
+import { getHealth } from './routes/get-health.js';
+import type { IssuerDeps } from './declarations/code-issuer.js';
+import type { KeySource } from './partners/key-source.js';
+import type { VerifyOutcome } from './verify/verify-code.js';
+import type { IssuerMetadata, Partner } from './types/schemas.js';
+
+export interface AppDeps extends IssuerDeps {
+  logger: Logger;
+  metadata: IssuerMetadata;
+  registry: { list(): readonly Partner[] };
+  keySource: KeySource;
+  verify: (code: string) => Promise<VerifyOutcome>;
+  reloadPartners: () => Promise<number>;
+}
+
+/**
+ * The HTTP surface, one route file per endpoint. Pure wiring: no I/O happens here or at import,
+ * so tests build an app from their own dependencies and drive it with supertest.
+ */
+export function buildApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use(requestLog(deps.logger, deps.metrics));
+  app.use((_req, res, next) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    next();
+  });
+  const json = jsonBody(deps.config.bodyLimitBytes);
+
+  app.get(JWKS_PATH, getJwks(deps));
+  app.get(METADATA_PATH, getIssuerMetadata(deps.metadata));
+  app.get(STATUS_PATH, getCredentialStatus(deps));
+
+  app.post('/v1/declarations', json, postDeclarations(deps));
+  app.put('/v1/subjects/:subjectId/declaration', json, putSubjectDeclaration(deps));
+  app.get('/v1/subjects/:subjectId/code', getSubjectCode(deps));
+  app.post('/v1/risk-events', json, postRiskEvents(deps));
+
+  app.post('/v1/verify', json, postVerify(deps.verify));
+  app.post(
+    '/v1/checkpoint/scans',
+    json,
+    postCheckpointScans({ verify: deps.verify, feverThresholdC: deps.config.checkpoint.feverThresholdC, metrics: deps.metrics, now: deps.now }),
+  );
+  app.get('/v1/partners', getPartners(deps));
+  app.post('/v1/admin/partners/reload', postAdminPartnersReload({ adminToken: deps.config.adminToken, reload: deps.reloadPartners }));
+
+  app.get('/metrics', getMetrics(deps.metrics));
+  app.get('/healthz', getHealth);
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

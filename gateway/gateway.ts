@@ -1,0 +1,120 @@
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import type { Logger } from 'pino';
+import type { Dispatcher } from 'undici';
+import { buildApp, type AppDeps } from './app.js';
+import type { Config } from './config/load-config.js';
+import { loadRules, DEFAULT_RULES_FILE } from './color/rules-file.js';
+import { ensureSigningKey, loadOrCreatePepper } from './issuer/bootstrap-secrets.js';
+import { Keystore } from './issuer/keystore.js';
+import { buildIssuerMetadata, partnerFromIssuerMetadata } from './issuer/issuer-metadata.js';
+import { createLogger } from './observability/logger.js';
+import { Metrics } from './observability/metrics.js';
+import { openStore } from './store/open-store.js';
+import { loadPartners, PartnerRegistry } from './partners/registry.js';
+import { RemoteKeySource } from './partners/key-cache.js';
+import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.js';
+import { createVerifier } from './verify/verify-code.js';
+import { createVerifyService } from './recognition/verify-service.js';
+
+export interface GatewayOptions {
+  /** Injected clock (epoch ms); tests move it. */
+  now?: () => number;
+  logger?: Logger;
+  /** Collect Node.js process metrics too (off in tests). */
+  defaultMetrics?: boolean;
+  /** PostgreSQL schema to use (tests isolate themselves with it). */
+  pgSchema?: string;
+  /** undici dispatcher for partner key fetches (tests may pass a MockAgent). */
+  dispatcher?: Dispatcher;
+  /** Background refresh of partner keys (default on). */
+  backgroundRefresh?: boolean;
+}
+
+export interface Gateway {
+  app: Express;
+  deps: AppDeps;
+  listen(): Promise<Server>;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: everything with I/O happens here, once, at start — keys and pepper read
+ * (or generated for development), rules and partners validated, the store opened and migrated.
+ * Any problem stops the start with a message naming the file or setting at fault.
+ */
+export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  const now = options.now ?? Date.now;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
+
+  await ensureSigningKey(config.certsDir, config.issuer.signingAlg, now(), logger);
+  const pepper = loadOrCreatePepper(config.certsDir, logger);
+  // A retired key stays published while a code it signed may still be presented.
+  const keystore = await Keystore.load(config.certsDir, (config.credentialTtlSeconds + config.clockToleranceSeconds) * 1000);
+  const rules = loadRules(config.rulesFile ?? DEFAULT_RULES_FILE);
+
+  const metadata = buildIssuerMetadata(config, keystore.algorithms());
+  const self = partnerFromIssuerMetadata(metadata);
+  const partnerOptions = { allowInsecureLoopback: config.allowInsecureLoopbackJwks };
+  const registry = new PartnerRegistry(loadPartners(config.partnersDir, partnerOptions), self);
+
+  const store = await openStore({
+    dataDir: config.dataDir,
+    ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
+    ...(options.pgSchema ? { pgSchema: options.pgSchema } : {}),
+    onPoolError: (err) => logger.error({ err }, 'database pool error'),
+  });
+
+  const remote = new RemoteKeySource({
+    registry,
+    jwks: config.jwks,
+    allowInsecureLoopback: config.allowInsecureLoopbackJwks,
+    now,
+    background: options.backgroundRefresh ?? true,
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    hooks: {
+      onFetch(partnerId, outcome, seconds) {
+        metrics.jwksFetches.inc({ partner: partnerId, outcome });
+        metrics.jwksFetchDuration.observe({ partner: partnerId }, seconds);
+        metrics.partnerKeys.set({ partner: partnerId }, remote.status(partnerId).keyCount);
+      },
+    },
+  });
+  const keySource = new CompositeKeySource(self.id, new LocalKeySource(() => keystore.publishedKeys(now()), now), remote);
+
+  const issuerDeps = { config, store, keystore, rules, pepper, now, metrics };
+  const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds });
+  const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps });
+
+  async function reloadPartners(): Promise<number> {
+    registry.reload(loadPartners(config.partnersDir, partnerOptions));
+    void remote.refreshAll();
+    logger.info({ partners: registry.list().length }, 'partners reloaded');
+    return registry.list().length;
+  }
+
+  const deps: AppDeps = { ...issuerDeps, logger, metadata, registry, keySource, verify, reloadPartners };
+  const app = buildApp(deps);
+  if (options.backgroundRefresh ?? true) void remote.refreshAll();
+
+  let server: Server | undefined;
+  return {
+    app,
+    deps,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        const s = app.listen(config.port, config.host, () => resolve(s));
+        s.once('error', reject);
+        // Slow clients cannot hold a connection forever.
+        s.requestTimeout = 10_000;
+        s.headersTimeout = 5_000;
+        server = s;
+      }),
+    async close() {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await keySource.close();
+      await store.close();
+    },
+  };
+}

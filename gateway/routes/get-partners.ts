@@ -1,0 +1,24 @@
+import type { RequestHandler } from 'express';
+import type { KeySource } from '../partners/key-source.js';
+import type { Partner, PartnerStatusList } from '../types/schemas.js';
+
+/** GET /v1/partners — each partner's status and the health of its keys. */
+export function getPartners(deps: { registry: { list(): readonly Partner[] }; keySource: KeySource }): RequestHandler {
+  return (_req, res) => {
+    const body: PartnerStatusList = {
+      partners: deps.registry.list().map((p) => {
+        const status = deps.keySource.status(p.id);
+        return {
+          id: p.id,
+          name: p.name,
+          region: p.region,
+          status: p.status,
+          keyCount: status.keyCount,
+          lastFetchAt: status.lastFetchAt === null ? null : new Date(status.lastFetchAt).toISOString(),
+          lastErrorCode: status.lastErrorCode,
+        };
+      }),
+    };
+    res.json(body);
+  };
+}
