@@ -54,7 +54,8 @@ function inflate(bytes: Buffer): Buffer {
   try {
     return inflateRawSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
   } catch (error) {
-    if (error instanceof RangeError) throw new GatewayError('ERR_CODE_TOO_LARGE', 'The inflated payload is larger than any health code.');
+    // Checked by code, not instanceof: the RangeError comes from Node's own realm.
+    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new GatewayError('ERR_CODE_TOO_LARGE', 'The inflated payload is larger than any health code.');
     throw new GatewayError('ERR_CODE_MALFORMED', 'The payload is not valid raw DEFLATE data (RFC 1951).');
   }
 }
