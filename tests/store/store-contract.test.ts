@@ -150,8 +150,9 @@ function contract(kind: 'sqlite' | 'postgres'): void {
     test('refuses to link a proxy to a subject it never stored, without a conflict a client could act on', async () => {
       const holder = `proxy_${randomUUID()}`;
       const err = await store.addProxyLink(holder, `sub_${randomUUID()}`, T0).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(Error);
       expect(err).not.toBeInstanceOf(StoreConflict);
+      // Duck-typed: better-sqlite3's error class may come from another jest realm (see store-helpers).
+      expect(String((err as { message?: unknown } | undefined)?.message)).toMatch(/foreign key/i);
       expect((await store.countProxyLinks()).byProxy[holder]).toBeUndefined();
     });
 

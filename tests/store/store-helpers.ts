@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { openStore, SQLITE_FILE_NAME } from '../../gateway/store/open-store.js';
+import { openStore, SQLITE_FILE_NAME, type OpenStoreOptions } from '../../gateway/store/open-store.js';
 import type { StoredDeclaration, Store, SubjectRecord } from '../../gateway/store/store.js';
 
 /**
@@ -15,6 +15,8 @@ import type { StoredDeclaration, Store, SubjectRecord } from '../../gateway/stor
  */
 export interface StoreLocation {
   readonly kind: 'sqlite' | 'postgres';
+  /** What `open` passes to openStore (another process can open the same store with it). */
+  readonly options: OpenStoreOptions;
   open(): Promise<Store>;
   sql(text: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   dispose(): Promise<void>;
@@ -26,6 +28,7 @@ export async function sqliteLocation(): Promise<StoreLocation> {
   const dataDir = await mkdtemp(join(tmpdir(), 'gateway-store-'));
   return {
     kind: 'sqlite',
+    options: { dataDir },
     open: () => openStore({ dataDir }),
     async sql(text, params = []) {
       const db = new Database(join(dataDir, SQLITE_FILE_NAME), { timeout: 5000 });
@@ -33,6 +36,10 @@ export async function sqliteLocation(): Promise<StoreLocation> {
         db.pragma('foreign_keys = ON');
         const stmt = db.prepare(text);
         return stmt.reader ? (stmt.all(...params) as Record<string, unknown>[]) : (stmt.run(...params), []);
+      } catch (err) {
+        // better-sqlite3 binds its error class once per process; in a later jest test file that
+        // class comes from another realm and fails `instanceof Error`. Re-raise in this realm.
+        throw new Error(String((err as { message?: unknown }).message));
       } finally {
         db.close();
       }
@@ -44,9 +51,11 @@ export async function sqliteLocation(): Promise<StoreLocation> {
 export async function postgresLocation(databaseUrl: string): Promise<StoreLocation> {
   const schema = `store_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Pool({ connectionString: databaseUrl, max: 2, options: `-c search_path=${schema}` });
+  const options: OpenStoreOptions = { databaseUrl, dataDir: '/nonexistent-unused', pgSchema: schema, pgMaxConnections: 10 };
   return {
     kind: 'postgres',
-    open: () => openStore({ databaseUrl, dataDir: '/nonexistent-unused', pgSchema: schema, pgMaxConnections: 10 }),
+    options,
+    open: () => openStore(options),
     async sql(text, params = []) {
       return (await admin.query(text, params)).rows as Record<string, unknown>[];
     },
