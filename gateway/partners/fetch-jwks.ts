@@ -38,6 +38,12 @@ function classify(error: unknown, aborted: boolean): JwksFetchError {
   return new JwksFetchError('network', typeof code === 'string' ? code : 'request failed', error);
 }
 
+/** Drops a body we will not read; undici reports the abort as an 'error' event nobody needs. */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
 /** Reads at most `maxBytes`, aborting the transfer as soon as the cap is crossed (Content-Length is not trusted). */
 async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -45,7 +51,7 @@ async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: numbe
   for await (const chunk of body as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (total > maxBytes) {
-      body.destroy();
+      discard(body);
       throw new JwksFetchError('too_large', `body over ${maxBytes} bytes`);
     }
     chunks.push(chunk);
@@ -136,12 +142,12 @@ export async function fetchJwks(partner: Partner, options: FetchJwksOptions): Pr
     }
     const { statusCode, headers, body } = response;
     if (statusCode < 200 || statusCode > 299) {
-      body.destroy();
+      discard(body);
       throw new JwksFetchError(statusCode >= 300 && statusCode < 400 ? 'redirect' : 'http_status', `HTTP ${statusCode}`);
     }
     const declared = Number(headers['content-length']);
     if (Number.isFinite(declared) && declared > options.maxBytes) {
-      body.destroy();
+      discard(body);
       throw new JwksFetchError('too_large', `content-length over ${options.maxBytes} bytes`);
     }
     let bytes: Buffer;

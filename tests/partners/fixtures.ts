@@ -1,4 +1,4 @@
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import type { Partner } from '../../gateway/types/schemas.js';
 
 /** A valid partner (Beijing-style vocabulary, including the 弹窗 pop-up state). */
