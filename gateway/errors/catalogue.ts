@@ -11,9 +11,7 @@ export const ERROR_CATALOGUE = {
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send the request body as application/json.' },
   ERR_VALIDATION: { status: 400, message: 'The request does not match the schema.' },
   ERR_NOT_FOUND: { status: 404, message: 'No such resource.' },
-  ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'This method is not allowed on this resource.' },
   ERR_INTERNAL: { status: 500, message: 'ERR_INTERNAL' },
-  ERR_SERVICE_UNAVAILABLE: { status: 503, message: 'The gateway is not ready.' },
 
   // --- declarations (Xinji notice rules)
   ERR_DOCUMENT_INVALID: { status: 400, message: 'The document number does not match the format of its document type.' },
