@@ -13,14 +13,15 @@ export interface LoadPartnersOptions {
 }
 
 /** The most specific ajv error: oneOf/anyOf summaries say less than the branch errors under them. */
-function deepest(errors: ErrorObject[]): ErrorObject {
+function deepest(errors: ErrorObject[]): ErrorObject | undefined {
   const concrete = errors.filter((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf');
   const pool = concrete.length > 0 ? concrete : errors;
-  return pool.reduce((best, e) => (e.instancePath.length > best.instancePath.length ? e : best));
+  return pool.reduce<ErrorObject | undefined>((best, e) => (best && best.instancePath.length >= e.instancePath.length ? best : e), undefined);
 }
 
 /** `/colorMap/values/弹窗/color must be one of green, yellow, red` — path as a JSON Pointer (RFC 6901). */
-function describe(error: ErrorObject): string {
+function describe(error: ErrorObject | undefined): string {
+  if (!error) return '/ is invalid';
   const escape = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
   const at = error.instancePath;
   switch (error.keyword) {
