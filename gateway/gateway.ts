@@ -62,7 +62,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const store = await openStore({
     dataDir: config.dataDir,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
-    ...(options.pgSchema ? { pgSchema: options.pgSchema } : {}),
+    ...(options.pgSchema ?? config.databaseSchema ? { pgSchema: (options.pgSchema ?? config.databaseSchema)! } : {}),
     onPoolError: (err) => logger.error({ err }, 'database pool error'),
   });
 

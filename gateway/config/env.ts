@@ -14,6 +14,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'PORT', path: 'port', kind: 'integer', default: 8080, description: 'HTTP port.' },
   { name: 'HOST', path: 'host', kind: 'string', default: '0.0.0.0', description: 'Address to listen on.' },
   { name: 'DATABASE_URL', path: 'databaseUrl', kind: 'string', description: 'PostgreSQL URL (postgres://…). Unset: embedded SQLite in DATA_DIR.' },
+  { name: 'DATABASE_SCHEMA', path: 'databaseSchema', kind: 'string', description: 'PostgreSQL schema of the tables, created if missing. Unset: the connection\'s search_path (public).' },
   { name: 'DATA_DIR', path: 'dataDir', kind: 'string', default: 'data', description: 'Directory of the SQLite database.' },
   { name: 'CERTS_DIR', path: 'certsDir', kind: 'string', default: 'certs/dev', description: 'Directory of the signing keys and the document pepper; a development key is generated here on first start.' },
   { name: 'PARTNERS_DIR', path: 'partnersDir', kind: 'string', default: 'partners', description: 'Directory of partner files (<id>.json).' },

@@ -11,7 +11,7 @@ const CONFLICTS = {
   document_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED',
   proxy_holder_limit: 'ERR_PROXY_HOLDER_LIMIT',
   proxy_subject_limit: 'ERR_PROXY_SUBJECT_LIMIT',
-  proxy_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED',
+  proxy_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED', // not reached: declare() treats a repeated link as done
 } as const;
 
 function conflictError(error: unknown): unknown {
@@ -58,6 +58,8 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
   if (existing) {
     if (!proxy || existing.identityKey !== idKey) throw new GatewayError('ERR_DOCUMENT_ALREADY_REGISTERED');
     await deps.store.addProxyLink(proxy.id, existing.id, now).catch((error: unknown) => {
+      // Linking twice is harmless: the proxy already acts for this person.
+      if (error instanceof StoreConflict && error.kind === 'proxy_exists') return;
       throw conflictError(error);
     });
     deps.metrics.declarations.inc({ kind: 'proxy_link' });

@@ -149,6 +149,10 @@ host: string
  * PostgreSQL connection string; SQLite under dataDir when absent.
  */
 databaseUrl?: string
+/**
+ * PostgreSQL schema of the tables (created if missing); default: the connection's search_path.
+ */
+databaseSchema?: string
 dataDir: string
 certsDir: string
 partnersDir: string
