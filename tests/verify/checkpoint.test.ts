@@ -1,5 +1,6 @@
 import { GatewayError } from '../../gateway/errors/gateway-error.js';
 import { createBinding } from '../../gateway/identity/binding.js';
+import { validator } from '../../gateway/schemas/registry.js';
 import type { IdentityDocument, NormalizedCredential } from '../../gateway/types/schemas.js';
 import { decideAtCheckpoint } from '../../gateway/verify/checkpoint.js';
 import type { VerifyOutcome } from '../../gateway/verify/verify-code.js';
@@ -86,5 +87,13 @@ describe('decideAtCheckpoint (亮码 + 身份证 + 测温)', () => {
     });
     expect(decision).not.toHaveProperty('credential');
     expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(50);
+  });
+
+  it('answers in the shape of checkpoint-decision.schema.json, for a pass, a deny and an invalid code', async () => {
+    const validate = validator('checkpoint-decision');
+    const invalid: VerifyOutcome = { valid: false, error: new GatewayError('ERR_TOKEN_EXPIRED') };
+    for (const decision of [await decide(valid()), await decide(valid({ color: 'red' }), 38, stranger), await decide(invalid)]) {
+      expect(validate(decision)).toBe(true);
+    }
   });
 });
