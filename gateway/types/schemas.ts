@@ -369,6 +369,9 @@ advisory?: boolean
 export interface Jwks {
 keys: PublicJwk[]
 }
+/**
+ * Private members (d, p, q, dp, dq, qi, oth, k) are refused: a JWKS that carries any is refused whole.
+ */
 export interface PublicJwk {
 kty: ("EC" | "OKP" | "RSA")
 kid?: string
@@ -380,6 +383,14 @@ y?: string
 n?: string
 e?: string
 key_ops?: string[]
+d?: never
+p?: never
+q?: never
+dp?: never
+dq?: never
+qi?: never
+oth?: never
+k?: never
 }
 /**
  * This interface was referenced by `AllSchemas`'s JSON-Schema
