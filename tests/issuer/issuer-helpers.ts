@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
+
+/** Shortcuts over the issuer's HTTP API; every call goes through gateway.app with supertest. */
+
+export type Body = Record<string, unknown>;
+
+export function declare(gw: TestGateway, body: unknown, token?: string): request.Test {
+  const req = request(gw.app).post('/v1/declarations');
+  if (token !== undefined) req.set('authorization', `Bearer ${token}`);
+  return req.send(body as object);
+}
+
+export function modify(gw: TestGateway, subjectId: string, body: unknown, token?: string): request.Test {
+  const req = request(gw.app).put(`/v1/subjects/${encodeURIComponent(subjectId)}/declaration`);
+  if (token !== undefined) req.set('authorization', `Bearer ${token}`);
+  return req.send(body as object);
+}
+
+export function getCode(gw: TestGateway, subjectId: string, token?: string, format?: string): request.Test {
+  const req = request(gw.app).get(`/v1/subjects/${encodeURIComponent(subjectId)}/code${format ? `?format=${format}` : ''}`);
+  if (token !== undefined) req.set('authorization', `Bearer ${token}`);
+  return req;
+}
+
+export async function verify(gw: TestGateway, code: string): Promise<Body> {
+  const res = await request(gw.app).post('/v1/verify').send({ code });
+  expect(res.status).toBe(200);
+  return res.body as Body;
+}
+
+export async function jwks(gw: TestGateway): Promise<{ keys: Array<Record<string, unknown>> }> {
+  const res = await request(gw.app).get('/.well-known/jwks.json');
+  expect(res.status).toBe(200);
+  return res.body as { keys: Array<Record<string, unknown>> };
+}
+
+export type PersonEventType = 'confirmed_case' | 'close_contact' | 'false_report' | 'clearance';
+
+/** A person event about the applicant of `declaration`, happening now on the gateway's clock. */
+export function personEvent(gw: TestGateway, type: PersonEventType, declaration: Body, id: string = randomUUID()): Body {
+  const applicant = declaration['applicant'] as { document: unknown };
+  return { id, type, document: applicant.document, occurredAt: new Date(gw.clock.ms).toISOString() };
+}
+
+export function regionListEvent(gw: TestGateway, regions: string[], id: string = randomUUID()): Body {
+  return { id, type: 'high_risk_regions', regions, occurredAt: new Date(gw.clock.ms).toISOString() };
+}
+
+export function postEvents(gw: TestGateway, events: Body[], token: string | null = RISK_FEED_TOKEN): request.Test {
+  const req = request(gw.app).post('/v1/risk-events');
+  if (token !== null) req.set('authorization', `Bearer ${token}`);
+  return req.send({ events });
+}
+
+function decodePart(part: string | undefined): Body {
+  return JSON.parse(Buffer.from(part ?? '', 'base64url').toString('utf8')) as Body;
+}
+
+export function headerOf(jws: string): Body {
+  return decodePart(jws.split('.')[0]);
+}
+
+export function payloadOf(jws: string): Body {
+  return decodePart(jws.split('.')[1]);
+}
+
+/** The raw payload JSON text, as anyone holding the code can read it. */
+export function rawPayload(jws: string): string {
+  return Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8');
+}
+
+export function jwsOf(res: { body: unknown }): string {
+  return ((res.body as Body)['credential'] as { jws: string }).jws;
+}
+
+/** supertest parser that keeps any body as raw bytes (images). */
+export function binaryParser(res: NodeJS.ReadableStream, callback: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (chunk: Buffer) => chunks.push(chunk));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+  res.on('error', (err: Error) => callback(err, Buffer.alloc(0)));
+}
+
+/** Declares `body` and expects a 201; returns subjectId, holderToken and the code. */
+export async function declared(gw: TestGateway, body: Body, token?: string): Promise<{ subjectId: string; holderToken: string; jws: string; color: string }> {
+  const res = await declare(gw, body, token);
+  expect(res.status).toBe(201);
+  return { subjectId: res.body.subjectId, holderToken: res.body.holderToken, jws: jwsOf(res), color: res.body.color };
+}
+
+/** Whether TEST_DATABASE_URL names a PostgreSQL server for the tests that need one. */
+export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'];
+
+export function warnPostgresSkipped(what: string): void {
+  if (!TEST_DATABASE_URL) console.warn(`TEST_DATABASE_URL is not set: ${what} against PostgreSQL are SKIPPED (e.g. postgres://postgres@127.0.0.1:5432/test)`);
+}
