@@ -1,8 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { inflateRawSync } from 'node:zlib';
 import { resolve } from 'node:path';
 import { importJWK, type CryptoKey } from 'jose';
-import { projectRoot } from '../../gateway/paths.js';
 import type { Partner, PublicJwk } from '../../gateway/types/schemas.js';
 import { checkTimeClaims } from '../../gateway/verify/claims.js';
 import { decodeCode } from '../../gateway/verify/decode-qr.js';
@@ -10,14 +9,14 @@ import { verifyCompactWithKey } from '../../gateway/verify/jws-signature.js';
 import { decodePayload } from '../../gateway/verify/parse-compact.js';
 import { createVerifier, type VerifyOutcome } from '../../gateway/verify/verify-code.js';
 import { FakeKeySource, makeKey, makePartner } from './fixtures.js';
+import { sharedPath } from '../helpers/environment.js';
 
 /**
  * SMART Health Cards interop: real credentials from an issuer outside this project (the SHC spec
  * examples) and the negative cases of the SHC dev tools, read from <repo root>/../shared.
  */
-const SHC_DIR = resolve(projectRoot(), '..', 'shared', 'interop', 'shc');
-const present = existsSync(SHC_DIR);
-if (!present) console.warn(`SHC interop vectors not found at ${SHC_DIR}: skipping tests/verify/shc-interop.test.ts`);
+const SHC_DIR = sharedPath('interop', 'shc') ?? '';
+const present = SHC_DIR !== '';
 const describeShc = present ? describe : describe.skip;
 
 const read = (file: string) => readFileSync(resolve(SHC_DIR, file), 'utf8');

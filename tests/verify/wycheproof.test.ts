@@ -1,22 +1,21 @@
 import { webcrypto } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { isGatewayError } from '../../gateway/errors/gateway-error.js';
-import { projectRoot } from '../../gateway/paths.js';
 import type { PublicJwk } from '../../gateway/types/schemas.js';
 import { verifyCompactWithKey } from '../../gateway/verify/jws-signature.js';
 import { parseCompact } from '../../gateway/verify/parse-compact.js';
 import { FakeKeySource, makePartner } from './fixtures.js';
+import { sharedPath } from '../helpers/environment.js';
 
 /**
  * Wycheproof vectors (C2SP/wycheproof testvectors_v1) through the verifier's own parse-and-verify
  * core and through the WebCrypto primitives jose calls for ES256 and EdDSA. Read from
  * <repo root>/../shared; skipped visibly when that folder is absent.
  */
-const DIR = resolve(projectRoot(), '..', 'shared', 'interop', 'wycheproof');
-const present = existsSync(DIR);
-if (!present) console.warn(`Wycheproof vectors not found at ${DIR}: skipping tests/verify/wycheproof.test.ts`);
+const DIR = sharedPath('interop', 'wycheproof') ?? '';
+const present = DIR !== '';
 const describeVectors = present ? describe : describe.skip;
 
 type Result = 'valid' | 'invalid' | 'acceptable';

@@ -1,0 +1,25 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { projectRoot } from '../../gateway/paths.js';
+
+/**
+ * What the suite needs from outside the checkout, found in one place. On a newcomer's machine a
+ * missing piece skips its tests with a visible warning; in CI (.ci/run sets REQUIRE_SHARED and
+ * TEST_DATABASE_URL) a missing piece fails the run instead of skipping silently.
+ */
+
+/** `<repo>/../shared/<parts>` when present; undefined (with a warning) when absent. */
+export function sharedPath(...parts: string[]): string | undefined {
+  const path = resolve(projectRoot(), '..', 'shared', ...parts);
+  if (existsSync(path)) return path;
+  if (process.env['REQUIRE_SHARED']) throw new Error(`REQUIRE_SHARED is set but ${path} is missing`);
+  console.warn(`${path} not found: the tests that read it are SKIPPED`);
+  return undefined;
+}
+
+/** The PostgreSQL URL of the test server, or undefined (with a warning) when not configured. */
+export function postgresUrl(what: string): string | undefined {
+  const url = process.env['TEST_DATABASE_URL'];
+  if (!url) console.warn(`TEST_DATABASE_URL is not set: ${what} against PostgreSQL are SKIPPED`);
+  return url;
+}
