@@ -1,0 +1,236 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { createBinding } from '../../gateway/identity/binding.js';
+import type { ColorMap, IdentityDocument, Partner } from '../../gateway/types/schemas.js';
+
+/**
+ * A simulated partner city for end-to-end tests: a real key server on 127.0.0.1:0 serving
+ * /.well-known/jwks.json, with controls a test needs and demo/sim-city.ts does not have (key
+ * rotation, outages, a server that never answers, a request counter), and a signer that writes
+ * the city's own claim layout. It is NOT the gateway: any issuer that publishes keys is enough.
+ */
+export type CityAlg = 'ES256' | 'EdDSA';
+export type ServerMode = 'ok' | 'unavailable' | 'hang' | 'reset';
+
+export interface CityKey {
+  kid: string;
+  alg: CityAlg;
+  privateKey: CryptoKey;
+  publicJwk: JWK;
+}
+
+export interface CityProfile {
+  id: string;
+  name: string;
+  region: string;
+  alg: CityAlg;
+  typ?: string;
+  /** JSON Pointers (RFC 6901) of the city's payload layout. */
+  claims: Partner['claims'];
+  colorMap: ColorMap;
+}
+
+export interface CodeOptions {
+  /** The colour claim value, as the city writes it (may be one its map does not name). */
+  color: string | number;
+  /** Epoch ms of issue (the gateway's TestClock). */
+  now: number;
+  /** Document to bind; null: no binding claim at all. */
+  document?: IdentityDocument | null;
+  ttlSeconds?: number;
+  iss?: string;
+  kid?: string;
+  key?: CityKey;
+  header?: Record<string, unknown>;
+}
+
+export const BINDING_LOG_N = 10;
+export const JWKS_PATH = '/.well-known/jwks.json';
+
+export async function newKey(alg: CityAlg): Promise<CityKey> {
+  const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+  const jwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(jwk);
+  return { kid, alg, privateKey, publicJwk: { ...jwk, kid, alg, use: 'sig' } };
+}
+
+/** Writes `value` at `pointer`, creating objects on the way. */
+function setPointer(target: Record<string, unknown>, pointer: string, value: unknown): void {
+  const parts = pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    node[part] ??= {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts.at(-1)!] = value;
+}
+
+export class PartnerCity {
+  /** Requests received on any path. */
+  requests = 0;
+  mode: ServerMode = 'ok';
+  /** Keys served in the JWKS; `signingKey` signs new codes. */
+  published: CityKey[] = [];
+  signingKey!: CityKey;
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+  private port = 0;
+
+  constructor(readonly profile: CityProfile) {}
+
+  static async start(profile: CityProfile): Promise<PartnerCity> {
+    const city = new PartnerCity(profile);
+    city.signingKey = await newKey(profile.alg);
+    city.published = [city.signingKey];
+    await city.listen(0);
+    return city;
+  }
+
+  get base(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The iss of this city's codes. */
+  get issuer(): string {
+    return `${this.base}/hc`;
+  }
+
+  get jwksUri(): string {
+    return this.base + JWKS_PATH;
+  }
+
+  /** The gateway's registry entry for this city (write it as partners/<id>.json). */
+  partner(extra: Partial<Partner> = {}): Partner {
+    const { id, name, region, alg, typ, claims, colorMap } = this.profile;
+    return { id, name, region, issuer: this.issuer, jwksUri: this.jwksUri, algorithms: [alg], ...(typ ? { typ } : {}), claims, colorMap, status: 'active', ...extra };
+  }
+
+  /** Starts signing with a fresh key, published beside the old ones. Returns the new key. */
+  async rotate(): Promise<CityKey> {
+    const key = await newKey(this.profile.alg);
+    this.published = [...this.published, key];
+    this.signingKey = key;
+    return key;
+  }
+
+  /** Stops publishing a key. */
+  retire(kid: string): void {
+    this.published = this.published.filter((k) => k.kid !== kid);
+  }
+
+  /** Signs `payload` as is, with a header the test controls (kid/alg default to the signing key). */
+  async sign(payload: Record<string, unknown>, options: { kid?: string; alg?: string; key?: CityKey; header?: Record<string, unknown> } = {}): Promise<string> {
+    const key = options.key ?? this.signingKey;
+    const header = { alg: options.alg ?? key.alg, kid: options.kid ?? key.kid, ...(this.profile.typ ? { typ: this.profile.typ } : {}), ...options.header };
+    return new CompactSign(new TextEncoder().encode(JSON.stringify(payload))).setProtectedHeader(header as { alg: string }).sign(key.privateKey);
+  }
+
+  /** The payload of a code in this city's layout. */
+  async payload(options: CodeOptions): Promise<Record<string, unknown>> {
+    const { claims } = this.profile;
+    const iat = Math.floor(options.now / 1000);
+    const payload: Record<string, unknown> = { iss: options.iss ?? this.issuer, jti: randomUUID(), iat, exp: iat + (options.ttlSeconds ?? 900) };
+    setPointer(payload, claims.color, options.color);
+    if (claims.nameMasked) setPointer(payload, claims.nameMasked, '张*猛');
+    if (claims.documentType) setPointer(payload, claims.documentType, options.document?.type ?? 'resident_id');
+    if (claims.documentMasked) setPointer(payload, claims.documentMasked, '1101**********002X');
+    if (claims.binding && options.document) setPointer(payload, claims.binding, await createBinding(options.document, BINDING_LOG_N));
+    return payload;
+  }
+
+  /** A signed code in this city's layout. */
+  async code(options: CodeOptions): Promise<string> {
+    const signOptions = { ...(options.kid ? { kid: options.kid } : {}), ...(options.key ? { key: options.key } : {}), ...(options.header ? { header: options.header } : {}) };
+    return this.sign(await this.payload(options), signOptions);
+  }
+
+  /** Closes the listening socket and every connection: connections are refused until `restart`. */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    for (const s of this.sockets) s.destroy();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Listens again on the same port. */
+  async restart(): Promise<void> {
+    await this.listen(this.port);
+  }
+
+  close(): Promise<void> {
+    return this.stop();
+  }
+
+  private async listen(port: number): Promise<void> {
+    const server = createServer((req, res) => this.handle(req.url ?? '', res));
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+  }
+
+  private handle(url: string, res: ServerResponse): void {
+    this.requests += 1;
+    switch (this.mode) {
+      case 'hang':
+        return; // never answers; stop() destroys the socket
+      case 'reset':
+        res.socket?.destroy();
+        return;
+      case 'unavailable':
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
+        return;
+      case 'ok':
+        if (url.split('?')[0] !== JWKS_PATH) {
+          res.writeHead(404).end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.published.map((k) => k.publicJwk) }));
+    }
+  }
+}
+
+/** 北京健康宝: status words under /hc, a pop-up state (弹窗) that never passes. ES256. */
+export const BEIJING: CityProfile = {
+  id: 'beijing',
+  name: '北京市',
+  region: '110000',
+  alg: 'ES256',
+  typ: 'jkb+jwt',
+  claims: { color: '/hc/status', nameMasked: '/hc/name', documentMasked: '/hc/idMasked', documentType: '/hc/idType', binding: '/hc/bind' },
+  colorMap: {
+    version: '2020-06',
+    valueType: 'string',
+    values: { 未见异常: 'green', 居家观察: 'yellow', 集中观察: 'red', 弹窗: { color: 'yellow', advisory: true } },
+  },
+};
+
+/** Hangzhou: an integer code at the top level, 0 red / 1 yellow / 2 green, EdDSA, no typ. */
+export const HANGZHOU: CityProfile = {
+  id: 'hangzhou',
+  name: '杭州市',
+  region: '330100',
+  alg: 'EdDSA',
+  claims: { color: '/code', nameMasked: '/holder/n', documentMasked: '/holder/no', documentType: '/holder/t', binding: '/holder/b' },
+  colorMap: { version: '3', valueType: 'integer', values: { '0': 'red', '1': 'yellow', '2': 'green' } },
+};
+
+/** Shanghai (随申码): Chinese colour words, ES256 like Beijing (for cross-issuer tests). */
+export const SHANGHAI: CityProfile = {
+  id: 'shanghai',
+  name: '上海市',
+  region: '310000',
+  alg: 'ES256',
+  claims: { color: '/ssm/color', nameMasked: '/ssm/xm', binding: '/ssm/bd' },
+  colorMap: { version: '1', valueType: 'string', values: { 绿码: 'green', 黄码: 'yellow', 红码: 'red' } },
+};

@@ -1,0 +1,80 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import request from 'supertest';
+import { createTestGateway, ADMIN_TOKEN, type TestGateway, type TestGatewayOptions } from '../helpers/test-gateway.js';
+import type { GatewayConfig, Partner, PartnerStatus } from '../../gateway/types/schemas.js';
+
+/**
+ * A whole gateway for recognition tests: partner files written into its partners directory before
+ * it starts, http JWKS allowed on loopback only, key timeouts small so a hanging partner costs a
+ * fraction of a second. Everything goes through HTTP (supertest on the app).
+ */
+export const JWKS: GatewayConfig['jwks'] = {
+  timeoutMs: 300, // schemas/config.schema.json minimum is 100
+  maxBytes: 65536,
+  maxKeys: 20,
+  refreshSeconds: 600,
+  kidCooldownSeconds: 30,
+  staleMaxSeconds: 3600,
+};
+
+export type Body = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function writePartner(dir: string, partner: Partner | Record<string, unknown>, file = `${String(partner['id' as keyof typeof partner])}.json`): void {
+  writeFileSync(join(dir, 'partners', file), JSON.stringify(partner, null, 2));
+}
+
+export async function gatewayWith(partners: Partner[], options: TestGatewayOptions = {}): Promise<TestGateway> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'hcg-recognition-'));
+  mkdirSync(join(dir, 'partners'), { recursive: true });
+  for (const p of partners) writePartner(dir, p);
+  const gw = await createTestGateway({
+    ...options,
+    dir,
+    overrides: { allowInsecureLoopbackJwks: true, jwks: JWKS, ...options.overrides },
+  });
+  const close = gw.close;
+  // createTestGateway leaves a directory it was given in place; this one is ours to remove.
+  return { ...gw, close: async () => { await close(); if (!options.dir) rmSync(dir, { recursive: true, force: true }); } };
+}
+
+export async function verify(gw: TestGateway, code: string): Promise<Body> {
+  const res = await request(gw.app).post('/v1/verify').send({ code });
+  expect(res.status).toBe(200);
+  return res.body as Body;
+}
+
+/** The error code of a refused code (or "valid"). */
+export async function verdict(gw: TestGateway, code: string): Promise<string> {
+  const body = await verify(gw, code);
+  return body['valid'] === true ? 'valid' : String(body['error']?.code);
+}
+
+export async function partnerStatus(gw: TestGateway, id: string): Promise<PartnerStatus> {
+  const res = await request(gw.app).get('/v1/partners');
+  expect(res.status).toBe(200);
+  const found = (res.body.partners as PartnerStatus[]).find((p) => p.id === id);
+  if (!found) throw new Error(`partner ${id} not listed`);
+  return found;
+}
+
+export function reload(gw: TestGateway, token: string | null = ADMIN_TOKEN): request.Test {
+  const req = request(gw.app).post('/v1/admin/partners/reload');
+  if (token !== null) req.set('authorization', `Bearer ${token}`);
+  return req.send();
+}
+
+/** Polls `check` (real time) until it holds: for background key fetches nobody awaits. */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Decodes the payload of a compact JWS without verifying it (test inspection only). */
+export function payloadOf(jws: string): Body {
+  return JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as Body;
+}
