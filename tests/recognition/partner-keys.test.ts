@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto';
+import request from 'supertest';
+import type { TestGateway } from '../helpers/test-gateway.js';
+import { BEIJING, HANGZHOU, PartnerCity } from './partner-city.js';
+import { JWKS, eventually, gatewayWith, partnerStatus, verdict } from './setup.js';
+
+/**
+ * The life of a partner's keys seen from outside the gateway: rotation, outages, a server that
+ * never answers, and floods of made-up key ids. Every partner is a real HTTP server on loopback;
+ * the gateway's clock is the TestClock, which its key cache uses too.
+ */
+let cities: PartnerCity[];
+let gateways: TestGateway[];
+const document = { type: 'resident_id' as const, number: '110101199001010028' };
+
+beforeEach(() => {
+  cities = [];
+  gateways = [];
+});
+
+afterEach(async () => {
+  await Promise.all(gateways.map((g) => g.close()));
+  await Promise.all(cities.map((c) => c.close()));
+});
+
+async function city(profile = BEIJING): Promise<PartnerCity> {
+  const c = await PartnerCity.start(profile);
+  cities.push(c);
+  return c;
+}
+
+async function gateway(...partners: PartnerCity[]): Promise<TestGateway> {
+  const gw = await gatewayWith(partners.map((c) => c.partner()));
+  gateways.push(gw);
+  return gw;
+}
+
+const green = (c: PartnerCity, gw: TestGateway): Promise<string> => c.code({ color: c.profile.colorMap.valueType === 'integer' ? 2 : '未见异常', now: gw.clock.now(), document });
+
+describe('key rotation by a partner city', () => {
+  it('verifies a code signed with a newly published key after exactly one refetch', async () => {
+    const bj = await city();
+    const gw = await gateway(bj);
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    expect(bj.requests).toBe(1);
+
+    const oldKey = bj.signingKey;
+    await bj.rotate();
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    expect(bj.requests).toBe(2);
+    expect((await partnerStatus(gw, 'beijing')).keyCount).toBe(2);
+
+    // The old key's codes still verify while the city publishes it, without another fetch.
+    expect(await verdict(gw, await bj.code({ color: '未见异常', now: gw.clock.now(), document, key: oldKey }))).toBe('valid');
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    expect(bj.requests).toBe(2);
+  });
+
+  it('stops accepting a retired key once the gateway has fetched the new set', async () => {
+    const bj = await city();
+    const gw = await gateway(bj);
+    const oldKey = bj.signingKey;
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    await bj.rotate();
+    bj.retire(oldKey.kid);
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    expect(await verdict(gw, await bj.code({ color: '未见异常', now: gw.clock.now(), document, key: oldKey }))).toBe('ERR_KID_UNKNOWN');
+  });
+});
+
+describe('a partner whose key server goes down', () => {
+  it.each([
+    ['answers 503', async (c: PartnerCity) => { c.mode = 'unavailable'; }],
+    ['is closed', async (c: PartnerCity) => { await c.stop(); }],
+    ['resets every connection', async (c: PartnerCity) => { c.mode = 'reset'; }],
+  ])('keeps verifying with the last good keys within the stale bound when the server %s, then says the keys are unavailable', async (_how, goDown) => {
+    const bj = await city();
+    const gw = await gateway(bj);
+    const t0 = gw.clock.now();
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    await goDown(bj);
+
+    // Past the refresh period: the gateway answers from its keys and tries a refresh behind.
+    gw.clock.advance((JWKS.refreshSeconds + 60) * 1000);
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    await eventually(async () => (await partnerStatus(gw, 'beijing')).lastErrorCode !== null);
+    expect(await partnerStatus(gw, 'beijing')).toMatchObject({
+      lastErrorCode: 'ERR_KEYS_UNAVAILABLE',
+      lastFetchAt: new Date(t0).toISOString(),
+      keyCount: 1,
+    });
+
+    // Still inside the bound, a second before it ends.
+    gw.clock.set(new Date(t0 + JWKS.staleMaxSeconds * 1000 - 1000).toISOString());
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+
+    // Past the bound: keys unavailable — not "invalid signature", and never valid.
+    gw.clock.set(new Date(t0 + JWKS.staleMaxSeconds * 1000 + 1000).toISOString());
+    expect(await verdict(gw, await green(bj, gw))).toBe('ERR_KEYS_UNAVAILABLE');
+    expect(await partnerStatus(gw, 'beijing')).toMatchObject({ lastErrorCode: 'ERR_KEYS_UNAVAILABLE', lastFetchAt: new Date(t0).toISOString() });
+  });
+
+  it('recovers when the key server comes back after the stale bound', async () => {
+    const bj = await city();
+    const gw = await gateway(bj);
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    bj.mode = 'unavailable';
+    gw.clock.advance((JWKS.staleMaxSeconds + 10) * 1000);
+    expect(await verdict(gw, await green(bj, gw))).toBe('ERR_KEYS_UNAVAILABLE');
+    bj.mode = 'ok';
+    gw.clock.advance(60_000); // past the back-off of the failed attempt
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    expect(await partnerStatus(gw, 'beijing')).toMatchObject({ lastErrorCode: null, lastFetchAt: new Date(gw.clock.now()).toISOString() });
+  });
+
+  it('says the keys are unavailable, not that the kid is unknown, for a code signed with a new key while the key server is down', async () => {
+    // The city rotated and then its key server failed: the gateway cannot know the new key, and
+    // "no key with this id" would wrongly tell the officer the code is forged.
+    const bj = await city();
+    const gw = await gateway(bj);
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    await bj.rotate();
+    bj.mode = 'unavailable';
+    expect(await verdict(gw, await green(bj, gw))).toBe('ERR_KEYS_UNAVAILABLE');
+    expect(bj.requests).toBe(2);
+  });
+
+  it('says keys unavailable for a partner that was never reachable, and lists the error', async () => {
+    const bj = await city();
+    const gw = await gateway(bj);
+    bj.mode = 'unavailable';
+    expect(await verdict(gw, await green(bj, gw))).toBe('ERR_KEYS_UNAVAILABLE');
+    expect(await partnerStatus(gw, 'beijing')).toMatchObject({ keyCount: 0, lastFetchAt: null, lastErrorCode: 'ERR_KEYS_UNAVAILABLE' });
+  });
+});
+
+describe('a partner whose key server never answers', () => {
+  it('answers the verify request with keys unavailable within the timeout and a margin', async () => {
+    const bj = await city();
+    const gw = await gateway(bj);
+    bj.mode = 'hang';
+    const started = Date.now();
+    expect(await verdict(gw, await green(bj, gw))).toBe('ERR_KEYS_UNAVAILABLE');
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(JWKS.timeoutMs - 50);
+    expect(elapsed).toBeLessThan(JWKS.timeoutMs + 1500);
+    expect((await partnerStatus(gw, 'beijing')).lastErrorCode).toBe('ERR_KEYS_UNAVAILABLE');
+  });
+
+  it('keeps verifying another partner\'s codes at full speed while one partner hangs', async () => {
+    const bj = await city();
+    const hz = await city(HANGZHOU);
+    const gw = await gateway(bj, hz);
+    bj.mode = 'hang';
+    const slow = verdict(gw, await green(bj, gw));
+    const started = Date.now();
+    expect(await verdict(gw, await hz.code({ color: 2, now: gw.clock.now(), document }))).toBe('valid');
+    expect(Date.now() - started).toBeLessThan(JWKS.timeoutMs);
+    expect(await slow).toBe('ERR_KEYS_UNAVAILABLE');
+  });
+
+  it('answers from cached keys at once while a background refresh hangs', async () => {
+    const bj = await city();
+    const gw = await gateway(bj);
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    bj.mode = 'hang';
+    gw.clock.advance((JWKS.refreshSeconds + 1) * 1000);
+    const started = Date.now();
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    expect(Date.now() - started).toBeLessThan(JWKS.timeoutMs);
+    expect(bj.requests).toBe(2);
+  });
+});
+
+describe('a storm of unknown key ids', () => {
+  it('sends one refetch for thirty concurrent codes with made-up kids, then none within the cooldown', async () => {
+    const bj = await city();
+    const gw = await gateway(bj);
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    expect(bj.requests).toBe(1);
+
+    const codes = await Promise.all(
+      Array.from({ length: 30 }, async () => bj.code({ color: '未见异常', now: gw.clock.now(), document, kid: randomBytes(16).toString('base64url') })),
+    );
+    const answers = await Promise.all(codes.map((code) => request(gw.app).post('/v1/verify').send({ code })));
+    for (const res of answers) {
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ valid: false, error: { code: 'ERR_KID_UNKNOWN' } });
+    }
+    expect(bj.requests).toBe(2);
+
+    // Within the cooldown: more unknown kids cost the partner nothing.
+    gw.clock.advance((JWKS.kidCooldownSeconds - 5) * 1000);
+    for (let i = 0; i < 5; i++) {
+      expect(await verdict(gw, await bj.code({ color: '未见异常', now: gw.clock.now(), document, kid: `made-up-${i}` }))).toBe('ERR_KID_UNKNOWN');
+    }
+    expect(bj.requests).toBe(2);
+    // Genuine codes keep verifying during the storm.
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+
+    // After the cooldown, one more refetch is allowed.
+    gw.clock.advance(10_000);
+    expect(await verdict(gw, await bj.code({ color: '未见异常', now: gw.clock.now(), document, kid: 'made-up-after' }))).toBe('ERR_KID_UNKNOWN');
+    expect(bj.requests).toBe(3);
+  });
+
+  it('shares one fetch among thirty concurrent first codes of a partner never fetched before', async () => {
+    const bj = await city();
+    const gw = await gateway(bj);
+    const codes = await Promise.all(Array.from({ length: 30 }, () => green(bj, gw)));
+    const answers = await Promise.all(codes.map((code) => request(gw.app).post('/v1/verify').send({ code })));
+    for (const res of answers) expect(res.body.valid).toBe(true);
+    expect(bj.requests).toBe(1);
+  });
+});
