@@ -1,11 +1,11 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { createBinding } from '../identity/binding.js';
 import { maskDocumentNumber, maskName } from '../identity/documents.js';
-import { StoreConflict, type SubjectRecord } from '../store/store.js';
+import { StoreConflict, type StoredDeclaration, type SubjectRecord } from '../store/store.js';
 import { validateDeclaration } from './validate-declaration.js';
 import { documentKey, hashToken, identityKey, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
 import { currentColor, issueCode, type IssuerDeps } from './code-issuer.js';
-import type { DeclarationResult } from '../types/schemas.js';
+import type { Declaration, DeclarationResult } from '../types/schemas.js';
 
 const CONFLICTS = {
   document_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED',
@@ -16,6 +16,12 @@ const CONFLICTS = {
 
 function conflictError(error: unknown): unknown {
   return error instanceof StoreConflict ? new GatewayError(CONFLICTS[error.kind]) : error;
+}
+
+/** The declared facts the colour rules read: the applicant's identity stays out. */
+function storedFacts(declaration: Declaration): StoredDeclaration {
+  const { travel14d, symptoms, contactWithCase } = declaration;
+  return { residence: declaration.applicant.residence, travel14d, symptoms, contactWithCase };
 }
 
 /** The subject a holder token belongs to; 401 without a token or with an unknown one. */
@@ -77,12 +83,7 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
     documentMasked: maskDocumentNumber(applicant.document.number),
     binding: await createBinding(applicant.document, deps.config.binding.scryptLogN),
     holderTokenHash: hashToken(holderToken),
-    declaration: {
-      residence: applicant.residence,
-      travel14d: declaration.travel14d,
-      symptoms: declaration.symptoms,
-      contactWithCase: declaration.contactWithCase,
-    },
+    declaration: storedFacts(declaration),
     declaredAt: now,
     modifiedDay: null,
     createdAt: now,
@@ -117,12 +118,7 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
     nameMasked: maskName(applicant.name),
     documentMasked: maskDocumentNumber(applicant.document.number),
     binding: documentChanged ? await createBinding(applicant.document, deps.config.binding.scryptLogN) : subject.binding,
-    declaration: {
-      residence: applicant.residence,
-      travel14d: declaration.travel14d,
-      symptoms: declaration.symptoms,
-      contactWithCase: declaration.contactWithCase,
-    },
+    declaration: storedFacts(declaration),
     declaredAt: now,
   };
   const outcome = await deps.store.updateDeclaration(subject.id, update, shanghaiDay(now)).catch((error: unknown) => {
