@@ -1,0 +1,178 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ts from 'typescript';
+import { fromRoot } from '../../gateway/paths.js';
+import { RISK_FEED_TOKEN } from '../helpers/test-gateway.js';
+
+/**
+ * The real gateway (gateway/main.ts) as a child process, for the tests that kill it or run two
+ * of it. The TypeScript sources are transpiled file by file (ts.transpileModule, as tsc would emit
+ * them) into a private directory — not dist/, which other people build into — beside a
+ * package.json and a link to schemas/ and node_modules/, so gateway/paths.ts finds its root there.
+ */
+export interface ProgramDir {
+  dir: string;
+  dispose(): Promise<void>;
+}
+
+async function transpileTree(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const entry of await readdir(from, { withFileTypes: true })) {
+    const source = join(from, entry.name);
+    if (entry.isDirectory()) {
+      await transpileTree(source, join(to, entry.name));
+    } else if (entry.name.endsWith('.ts')) {
+      const { outputText } = ts.transpileModule(await readFile(source, 'utf8'), {
+        compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: true, esModuleInterop: true },
+        fileName: entry.name,
+      });
+      await writeFile(join(to, entry.name.replace(/\.ts$/, '.js')), outputText);
+    } else {
+      await copyFile(source, join(to, entry.name));
+    }
+  }
+}
+
+export async function buildProgram(): Promise<ProgramDir> {
+  const dir = await mkdtemp(join(tmpdir(), 'hcg-program-'));
+  await writeFile(join(dir, 'package.json'), '{"type":"module"}\n');
+  await symlink(fromRoot('node_modules'), join(dir, 'node_modules'), 'dir');
+  await symlink(fromRoot('schemas'), join(dir, 'schemas'), 'dir');
+  await transpileTree(fromRoot('gateway'), join(dir, 'gateway'));
+  return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface HttpAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** One JSON request to a child gateway; `onAnswer` runs synchronously the moment the body is complete. */
+export function http(port: number, method: string, path: string, body?: unknown, token?: string, onAnswer?: (answer: HttpAnswer) => void): Promise<HttpAnswer> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: {
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        timeout: 15_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: Record<string, unknown> = {};
+          try {
+            parsed = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            parsed = { text };
+          }
+          const answer = { status: res.statusCode ?? 0, body: parsed };
+          onAnswer?.(answer);
+          resolve(answer);
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+export interface GatewayProcess {
+  port: number;
+  child: ChildProcess;
+  output(): string;
+  /** SIGKILL, then wait for the exit. */
+  kill(): Promise<void>;
+}
+
+export interface ProcessDirs {
+  dataDir: string;
+  certsDir: string;
+  partnersDir: string;
+  databaseUrl?: string;
+}
+
+export async function makeDirs(root: string, databaseUrl?: string): Promise<ProcessDirs> {
+  const dirs = { dataDir: join(root, 'data'), certsDir: join(root, 'certs'), partnersDir: join(root, 'partners') };
+  await mkdir(dirs.partnersDir, { recursive: true });
+  return databaseUrl ? { ...dirs, databaseUrl } : dirs;
+}
+
+/** Starts `node gateway/main.js` of the program on a free loopback port and waits until /healthz answers. */
+export async function startGateway(program: ProgramDir, dirs: ProcessDirs): Promise<GatewayProcess> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: dirs.dataDir,
+    CERTS_DIR: dirs.certsDir,
+    PARTNERS_DIR: dirs.partnersDir,
+    BINDING_SCRYPT_LOG_N: '10',
+    LOG_LEVEL: 'warn',
+    RISK_FEED_TOKEN,
+    ...(dirs.databaseUrl ? { DATABASE_URL: dirs.databaseUrl } : {}),
+  };
+  const child = spawn(process.execPath, [join(program.dir, 'gateway', 'main.js')], { cwd: program.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-4000);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let gone = false;
+  void exited.then(() => (gone = true));
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (gone) throw new Error(`gateway exited during start: ${output}`);
+    try {
+      const { status } = await http(port, 'GET', '/healthz');
+      if (status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`gateway did not answer /healthz within 20 s: ${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return {
+    port,
+    child,
+    output: () => output,
+    async kill() {
+      if (!gone) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
