@@ -41,6 +41,12 @@ describe('GET /v1/subjects/:id/code', () => {
     expect((res.body as Buffer).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   });
 
+  test('returns the PNG image when the client asks for it with Accept: image/png', async () => {
+    const res = await getCode(gw, subject.subjectId, subject.holderToken).set('accept', 'image/png').buffer(true).parse(binaryParser);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^image\/png/);
+  });
+
   test('refuses ?format=gif with 400 naming the field', async () => {
     const res = await getCode(gw, subject.subjectId, subject.holderToken, 'gif');
     expect(res.status).toBe(400);

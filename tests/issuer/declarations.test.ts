@@ -126,6 +126,7 @@ describe('invalid declarations', () => {
     ['an unknown residence', () => withApplicant(person(), { residence: 'tourist' }), 'ERR_VALIDATION', 'applicant.residence'],
     ['an extra property', () => person({ vip: true }), 'ERR_VALIDATION', 'vip'],
     ['an extra property inside the applicant', () => withApplicant(person(), { birthday: '1990-03-07' }), 'ERR_VALIDATION', 'applicant.birthday'],
+    ['a name of only spaces', () => withApplicant(person(), { name: '   ' }), 'ERR_VALIDATION', 'applicant.name'],
     ['no applicant', () => { const { applicant: _a, ...rest } = person(); return rest; }, 'ERR_VALIDATION', 'applicant'],
     ['no attestTruthful', () => { const { attestTruthful: _a, ...rest } = person(); return rest; }, 'ERR_VALIDATION', 'attestTruthful'],
   ];

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { createTestGateway, personDeclaration, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
-import { declared, TEST_DATABASE_URL, warnPostgresSkipped, type Body } from './issuer-helpers.js';
+import { personDeclaration, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
+import { declared, storeGateway, TEST_DATABASE_URL, warnPostgresSkipped, type Body } from './issuer-helpers.js';
 
 /**
  * Hostile input is normal input: every body below gets a 4xx with an error code, never a 500, a
@@ -56,7 +56,7 @@ function hostileSuite(kind: 'sqlite' | 'postgres'): void {
   let gw: TestGateway;
   let holder: { subjectId: string; holderToken: string };
   beforeAll(async () => {
-    gw = await createTestGateway({ postgres: kind === 'postgres' });
+    gw = await storeGateway(kind);
     holder = await declared(gw, personDeclaration(800));
   });
   afterAll(async () => {

@@ -1,6 +1,7 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import pg from 'pg';
 import request from 'supertest';
-import { RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
+import { createTestGateway, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
 
 /** Shortcuts over the issuer's HTTP API; every call goes through gateway.app with supertest. */
 
@@ -76,7 +77,9 @@ export function jwsOf(res: { body: unknown }): string {
 }
 
 /** supertest parser that keeps any body as raw bytes (images). */
-export function binaryParser(res: NodeJS.ReadableStream, callback: (err: Error | null, body: Buffer) => void): void {
+export function binaryParser(response: request.Response, callback: (err: Error | null, body: Buffer) => void): void {
+  // superagent hands parsers the raw IncomingMessage, typed as its Response.
+  const res = response as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
   res.on('data', (chunk: Buffer) => chunks.push(chunk));
   res.on('end', () => callback(null, Buffer.concat(chunks)));
@@ -95,4 +98,27 @@ export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'];
 
 export function warnPostgresSkipped(what: string): void {
   if (!TEST_DATABASE_URL) console.warn(`TEST_DATABASE_URL is not set: ${what} against PostgreSQL are SKIPPED (e.g. postgres://postgres@127.0.0.1:5432/test)`);
+}
+
+/**
+ * A test gateway on SQLite, or on PostgreSQL in a schema of its own that is dropped on close
+ * (the harness would leave its random schema behind).
+ */
+export async function storeGateway(kind: 'sqlite' | 'postgres'): Promise<TestGateway> {
+  if (kind === 'sqlite') return createTestGateway();
+  const schema = `iss_${randomBytes(6).toString('hex')}`;
+  const gw = await createTestGateway({ postgres: true, pgSchema: schema });
+  const close = gw.close;
+  return {
+    ...gw,
+    async close() {
+      await close();
+      const admin = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+      try {
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
 }

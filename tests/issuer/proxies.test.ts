@@ -1,5 +1,5 @@
 import { createTestGateway, exampleDeclaration, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
-import { declare, declared, getCode, modify, personEvent, postEvents, TEST_DATABASE_URL, warnPostgresSkipped, type Body } from './issuer-helpers.js';
+import { declare, declared, getCode, modify, personEvent, postEvents, storeGateway, TEST_DATABASE_URL, warnPostgresSkipped, type Body } from './issuer-helpers.js';
 
 /** 代人申请 (notice Q3): a green holder declares for at most 3 people; a person has at most 3 holders. */
 
@@ -154,7 +154,7 @@ describe('what a proxy may do', () => {
 function concurrency(kind: 'sqlite' | 'postgres'): void {
   let store: TestGateway;
   beforeEach(async () => {
-    store = await createTestGateway({ postgres: kind === 'postgres' });
+    store = await storeGateway(kind);
   });
   afterEach(async () => {
     await store?.close();
