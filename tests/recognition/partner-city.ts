@@ -12,7 +12,7 @@ import type { ColorMap, IdentityDocument, Partner } from '../../gateway/types/sc
  * the city's own claim layout. It is NOT the gateway: any issuer that publishes keys is enough.
  */
 export type CityAlg = 'ES256' | 'EdDSA';
-export type ServerMode = 'ok' | 'unavailable' | 'hang' | 'reset';
+export type ServerMode = 'ok' | 'unavailable' | 'hang' | 'stall' | 'reset';
 
 export interface CityKey {
   kid: string;
@@ -184,6 +184,11 @@ export class PartnerCity {
     switch (this.mode) {
       case 'hang':
         return; // never answers; stop() destroys the socket
+      case 'stall':
+        // Headers and the start of a key set, then silence (a slow-loris body).
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"keys":[');
+        return;
       case 'reset':
         res.socket?.destroy();
         return;

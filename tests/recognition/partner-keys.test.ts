@@ -147,6 +147,31 @@ describe('a partner whose key server never answers', () => {
     expect((await partnerStatus(gw, 'beijing')).lastErrorCode).toBe('ERR_KEYS_UNAVAILABLE');
   });
 
+  it('answers within the timeout when the key server sends headers and then stalls in the body', async () => {
+    const bj = await city();
+    const gw = await gateway(bj);
+    bj.mode = 'stall';
+    const started = Date.now();
+    expect(await verdict(gw, await green(bj, gw))).toBe('ERR_KEYS_UNAVAILABLE');
+    expect(Date.now() - started).toBeLessThan(JWKS.timeoutMs + 1500);
+  });
+
+  it('shares one hanging fetch among thirty concurrent codes, then refuses at once during the back-off', async () => {
+    const bj = await city();
+    const gw = await gateway(bj);
+    bj.mode = 'hang';
+    const codes = await Promise.all(Array.from({ length: 30 }, () => green(bj, gw)));
+    const started = Date.now();
+    const answers = await Promise.all(codes.map((code) => request(gw.app).post('/v1/verify').send({ code })));
+    expect(Date.now() - started).toBeLessThan(JWKS.timeoutMs + 2000);
+    for (const res of answers) expect(res.body).toMatchObject({ valid: false, error: { code: 'ERR_KEYS_UNAVAILABLE' } });
+    expect(bj.requests).toBe(1);
+    const again = Date.now();
+    expect(await verdict(gw, await green(bj, gw))).toBe('ERR_KEYS_UNAVAILABLE');
+    expect(Date.now() - again).toBeLessThan(JWKS.timeoutMs);
+    expect(bj.requests).toBe(1);
+  });
+
   it('keeps verifying another partner\'s codes at full speed while one partner hangs', async () => {
     const bj = await city();
     const hz = await city(HANGZHOU);

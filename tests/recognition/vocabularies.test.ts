@@ -58,6 +58,14 @@ describe('codes of two partner cities with different layouts and vocabularies', 
     expect(credential.subject).toEqual({ nameMasked: '张*猛', documentType: 'resident_id', documentMasked: '1101**********002X' });
   });
 
+  it('verifies the same code given as SMART Health Cards numeric QR text and as a URL fragment', async () => {
+    const jws = await beijing.code({ color: '未见异常', now: gw.clock.now(), document });
+    const numeric = `shc:/${[...jws].map((c) => String(c.charCodeAt(0) - 45).padStart(2, '0')).join('')}`;
+    for (const text of [numeric, `https://jkb.beijing.example/scan#${jws}`, `  ${jws}\n`]) {
+      expect((await verify(gw, text))['credential']).toMatchObject({ color: 'green', issuer: { partnerId: 'beijing' } });
+    }
+  });
+
   it('reports the issue and expiry times of the code in the normalised credential', async () => {
     const credential = await credentialFor(hangzhou, 2);
     expect(credential.issuedAt).toBe(new Date(Math.floor(gw.clock.now() / 1000) * 1000).toISOString());
