@@ -177,10 +177,11 @@ describe('a partner whose key server never answers', () => {
     const hz = await city(HANGZHOU);
     const gw = await gateway(bj, hz);
     bj.mode = 'hang';
-    const slow = verdict(gw, await green(bj, gw));
-    const started = Date.now();
+    let slowSettled = false;
+    const slow = verdict(gw, await green(bj, gw)).finally(() => { slowSettled = true; });
     expect(await verdict(gw, await hz.code({ color: 2, now: gw.clock.now(), document }))).toBe('valid');
-    expect(Date.now() - started).toBeLessThan(JWKS.timeoutMs);
+    // Hangzhou's answer came while Beijing's fetch was still hanging.
+    expect(slowSettled).toBe(false);
     expect(await slow).toBe('ERR_KEYS_UNAVAILABLE');
   });
 
@@ -190,10 +191,11 @@ describe('a partner whose key server never answers', () => {
     expect(await verdict(gw, await green(bj, gw))).toBe('valid');
     bj.mode = 'hang';
     gw.clock.advance((JWKS.refreshSeconds + 1) * 1000);
-    const started = Date.now();
     expect(await verdict(gw, await green(bj, gw))).toBe('valid');
-    expect(Date.now() - started).toBeLessThan(JWKS.timeoutMs);
+    // Answered while the refresh it started is still hanging (it has not failed yet).
     expect(bj.requests).toBe(2);
+    expect((await partnerStatus(gw, 'beijing')).lastErrorCode).toBeNull();
+    await eventually(async () => (await partnerStatus(gw, 'beijing')).lastErrorCode === 'ERR_KEYS_UNAVAILABLE');
   });
 });
 
