@@ -66,6 +66,8 @@ describe('declaring for others', () => {
       expect(res.body.subjectId).toBe(first.body.subjectId);
       // The person's own holder token is never revealed to another holder.
       expect(res.body.holderToken).toBeUndefined();
+      // A linked holder is a proxy like the first: it may fetch the person's code.
+      expect((await getCode(gw, first.body.subjectId, holder.holderToken)).status).toBe(200);
     }
     const fourth = await declare(gw, person, holders[3]!.holderToken);
     expect(fourth.status).toBe(409);
