@@ -106,14 +106,17 @@ async function main(): Promise<void> {
     const masked = maskDocumentNumber(BENCH_DOCUMENT.number);
     const region = deps.config.issuer.region;
     const count = countCandidates(masked, region, new Date());
-    console.log(`\nOffline guessing of the resident ID behind one code (binding + masked number ${masked}):`);
+    const display = `${BENCH_DOCUMENT.number.slice(0, 4)}**********${BENCH_DOCUMENT.number.slice(-4)}`;
+    const shown = countCandidates(display, region, new Date());
+    console.log(`\nOffline guessing of the resident ID behind one code (its binding + the masked number ${masked}):`);
     console.log(`  one guess = one scrypt: ${(guessSeconds * 1000).toFixed(1)} ms at logN 15 (32 MiB), ${(guess12 * 1000).toFixed(1)} ms at logN 12 (4 MiB), one core of this machine`);
-    console.log(`  candidates: 2 hidden region digits × birth dates 1900-01-01..today = ${count.beforeCheck.toExponential(2)};`);
-    console.log(`  the last 4 shown are the 3 sequence digits and the check character, which keeps ${count.afterCheck.toExponential(2)} of them`);
-    console.log(`  ${guessingEstimate('logN 15, with the check character', count.afterCheck, guessSeconds)}`);
-    console.log(`  ${guessingEstimate('logN 12, with the check character', count.afterCheck, guess12)}`);
+    console.log(`  candidates: 2 hidden region digits × birth dates 1900-01-01..today × 1000 sequences = ${count.afterCheck.toExponential(2)}`);
+    console.log(`  ${guessingEstimate('logN 15', count.afterCheck, guessSeconds)}`);
     console.log(`  ${guessingEstimate(`logN 15, region guessed as the issuer's (${region})`, count.likelyRegionAfterCheck, guessSeconds)}`);
-    console.log(`  ${guessingEstimate('logN 15, as binding.ts counts (10² × 36 500 × 10)', 3.65e7, guessSeconds)}`);
+    console.log(`  ${guessingEstimate('logN 12', count.afterCheck, guess12)}`);
+    console.log(`Were codes to carry the display mask ${display} (sequence and check character visible):`);
+    console.log(`  ${guessingEstimate('logN 15', shown.afterCheck, guessSeconds)}`);
+    console.log(`  ${guessingEstimate(`logN 15, region guessed as the issuer's (${region})`, shown.likelyRegionAfterCheck, guessSeconds)}`);
   } finally {
     await Promise.allSettled(pools.map((p) => p.close()));
     await child.stop();

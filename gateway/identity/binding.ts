@@ -8,13 +8,14 @@ import { normalizeDocumentNumber } from './documents.js';
  *
  *   s1.<logN>.<salt>.<hash>      hash = scrypt(type ":" number, salt, N = 2^logN, r = 8, p = 1, 32 bytes)
  *
- * Why scrypt with a random salt, not a plain hash: a resident ID has little entropy, and the
- * masked number in the same code (1301**********1239) gives away 8 of its 18 characters. What is
- * left — 2 region digits, a birth date, one sequence digit (the check character follows) — is
- * about 10^2 × 36 500 × 10 ≈ 3.7·10^7 candidates. A fast hash would fall in seconds. The salt is
- * fresh per subject, so no table can be precomputed and each code must be attacked on its own;
- * scrypt is memory-hard, so each guess costs 2^logN × 1 KiB of memory (32 MiB at the default
- * logN = 15) and tens of milliseconds on a CPU core. The README gives the measured figures.
+ * Why scrypt with a random salt, not a plain hash: a resident ID has little entropy. The code
+ * shows its first 4 characters (documents.ts maskDocumentNumber); what is left — 2 region digits,
+ * a birth date, 3 sequence digits (the check character follows from them) — is about
+ * 10^2 × 46 000 × 10^3 ≈ 4.6·10^9 candidates, or 4.6·10^7 if the attacker assumes the issuer's own
+ * region. A fast hash would fall in minutes. The salt is fresh per subject, so no table can be
+ * precomputed and each code must be attacked on its own; scrypt is memory-hard, so each guess
+ * costs 2^logN × 1 KiB of memory (32 MiB at the default logN = 15) and about a tenth of a second
+ * of a CPU core. The README gives the measured figures (npm run bench).
  *
  * Verifiers accept only logN in [MIN_LOG_N, MAX_LOG_N]: a hostile code must not make a
  * checkpoint spend unbounded memory or time.

@@ -264,6 +264,9 @@ contactWithCase: boolean
 attestTruthful: boolean
 }
 export interface Applicant {
+/**
+ * Full name as on the document. Only its masked form (张*猛) is stored and put in codes.
+ */
 name: string
 document: IdentityDocument
 phone: string

@@ -4,7 +4,8 @@ import { maskDocumentNumber } from '../../gateway/identity/documents.js';
 /** The bench's count of the resident IDs an attacker must try against one code's binding. */
 describe('countCandidates', () => {
   const number = '130181199003071239';
-  const masked = maskDocumentNumber(number);
+  // The display convention, which codes do NOT carry: it shows the sequence and check character.
+  const masked = `${number.slice(0, 4)}**********${number.slice(-4)}`;
   const endOf1990 = new Date('1990-12-31T12:00:00Z');
 
   it('counts every hidden region pair and birth date of the range before using the check character', () => {
@@ -28,7 +29,15 @@ describe('countCandidates', () => {
     expect(through('1990-03-07T12:00:00Z')).toBe(through('1990-03-06T12:00:00Z') + 1);
   });
 
-  it('refuses a mask that does not keep the first and last four characters of an 18-character number', () => {
+  it('counts every region pair, birth date and sequence behind the mask that codes carry', () => {
+    const codeMask = maskDocumentNumber(number);
+    expect(codeMask).toBe('1301**************');
+    const count = countCandidates(codeMask, '130181', endOf1990, 1990);
+    expect(count.afterCheck).toBe(100 * 365 * 1000);
+    expect(count.likelyRegionAfterCheck).toBe(365 * 1000);
+  });
+
+  it('refuses a mask it does not understand', () => {
     expect(() => countCandidates('13************1239', '130181', endOf1990)).toThrow();
   });
 });

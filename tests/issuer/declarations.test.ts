@@ -86,7 +86,7 @@ describe('the example declaration of the issue', () => {
     expect(raw).not.toContain('12340604');
     const hc = payloadOf(jws)['hc'] as Body;
     expect(hc['name']).toBe('张*猛');
-    expect(hc['doc']).toBe('1301**********1239');
+    expect(hc['doc']).toBe('1301**************');
     expect(hc['docType']).toBe('resident_id');
     expect(hc['region']).toBe('130181');
     expect(hc['color']).toBe('green');

@@ -139,12 +139,12 @@ describe('masking', () => {
     expect(maskName('𠀀永猛')).toBe('𠀀*猛');
   });
 
-  test('keeps the first and last four characters of an 18-character ID (1301**********1239)', () => {
-    expect(maskDocumentNumber('130181199003071239')).toBe('1301**********1239');
-    expect(maskDocumentNumber('11010519491231002x')).toBe('1101**********002X');
+  test('keeps only the first four characters of an 18-character ID, never the sequence or check character', () => {
+    expect(maskDocumentNumber('130181199003071239')).toBe('1301**************');
+    expect(maskDocumentNumber('11010519491231002x')).toBe('1101**************');
   });
 
-  test('hides at least half of a short number', () => {
+  test('shows only the first character of a short number', () => {
     for (const number of ['H12345678', 'E12345678', '12345678', 'AB12345', 'A1234']) {
       const masked = maskDocumentNumber(number);
       expect(masked).toHaveLength(Math.max(number.length, masked.length));
@@ -152,6 +152,7 @@ describe('masking', () => {
       expect(visible).toBeLessThanOrEqual(number.length / 2);
       expect(masked).not.toBe(number);
     }
-    expect(maskDocumentNumber('H12345678')).toBe('H1*****78');
+    expect(maskDocumentNumber('H12345678')).toBe('H********');
+    expect(maskDocumentNumber('E12345678')).toBe('E********');
   });
 });
