@@ -4,7 +4,8 @@ import request from 'supertest';
 import { validator } from '../../gateway/schemas/registry.js';
 import type { CheckpointDecision, IdentityDocument } from '../../gateway/types/schemas.js';
 import { RISK_FEED_TOKEN, exampleDeclaration, personDeclaration, residentId, type TestGateway } from '../helpers/test-gateway.js';
-import { BEIJING, PartnerCity } from './partner-city.js';
+import { PartnerCity } from './partner-city.js';
+import { BEIJING } from './profiles.js';
 import { gatewayWith, type Body } from './setup.js';
 
 /**

@@ -1,7 +1,8 @@
 import { createHmac, webcrypto } from 'node:crypto';
 import request from 'supertest';
 import type { TestGateway } from '../helpers/test-gateway.js';
-import { BEIJING, PartnerCity, newKey, type CityKey } from './partner-city.js';
+import { PartnerCity, newKey, type CityKey } from './partner-city.js';
+import { BEIJING } from './profiles.js';
 import { gatewayWith, verify } from './setup.js';
 
 /**

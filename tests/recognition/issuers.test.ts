@@ -1,5 +1,6 @@
 import type { TestGateway } from '../helpers/test-gateway.js';
-import { BEIJING, HANGZHOU, SHANGHAI, PartnerCity, type CityKey } from './partner-city.js';
+import { PartnerCity, type CityKey } from './partner-city.js';
+import { BEIJING, HANGZHOU, SHANGHAI } from './profiles.js';
 import { gatewayWith, verdict } from './setup.js';
 
 /**

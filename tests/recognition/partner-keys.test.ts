@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { TestGateway } from '../helpers/test-gateway.js';
-import { BEIJING, HANGZHOU, PartnerCity } from './partner-city.js';
+import { PartnerCity } from './partner-city.js';
+import { BEIJING, HANGZHOU } from './profiles.js';
 import { JWKS, eventually, gatewayWith, partnerStatus, verdict } from './setup.js';
 
 /**

@@ -2,7 +2,8 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import type { TestGateway } from '../helpers/test-gateway.js';
-import { BEIJING, HANGZHOU, SHANGHAI, PartnerCity } from './partner-city.js';
+import { PartnerCity } from './partner-city.js';
+import { BEIJING, HANGZHOU, SHANGHAI } from './profiles.js';
 import { eventually, gatewayWith, partnerStatus, reload, verdict, writePartner } from './setup.js';
 
 /**

@@ -1,7 +1,8 @@
 import { validator } from '../../gateway/schemas/registry.js';
 import type { NormalizedCredential } from '../../gateway/types/schemas.js';
 import type { TestGateway } from '../helpers/test-gateway.js';
-import { BEIJING, HANGZHOU, PartnerCity } from './partner-city.js';
+import { PartnerCity } from './partner-city.js';
+import { BEIJING, HANGZHOU } from './profiles.js';
 import { gatewayWith, verify, verdict } from './setup.js';
 
 /** Two cities with different claim layouts and vocabularies, verified by one gateway over HTTP. */
