@@ -3,7 +3,7 @@ import { createBinding } from '../identity/binding.js';
 import { maskDocumentNumber, maskName } from '../identity/documents.js';
 import { StoreConflict, type StoredDeclaration, type SubjectRecord } from '../store/store.js';
 import { validateDeclaration } from './validate-declaration.js';
-import { documentKey, hashToken, identityKey, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
+import { documentKey, hashToken, identityKey, isSubjectId, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
 import { currentColor, issueCode, type IssuerDeps } from './code-issuer.js';
 import type { Declaration, DeclarationResult } from '../types/schemas.js';
 
@@ -34,7 +34,7 @@ export async function authenticate(deps: IssuerDeps, token: string | undefined):
 /** The target subject, when the token is its holder's or a registered proxy's. */
 export async function authorize(deps: IssuerDeps, token: string | undefined, subjectId: string): Promise<SubjectRecord> {
   const caller = await authenticate(deps, token);
-  const subject = caller.id === subjectId ? caller : await deps.store.getSubject(subjectId);
+  const subject = caller.id === subjectId ? caller : isSubjectId(subjectId) ? await deps.store.getSubject(subjectId) : undefined;
   if (!subject) throw new GatewayError('ERR_SUBJECT_NOT_FOUND');
   if (caller.id !== subject.id && !(await deps.store.isProxyOf(caller.id, subject.id))) throw new GatewayError('ERR_FORBIDDEN');
   return subject;

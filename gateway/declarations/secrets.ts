@@ -7,6 +7,11 @@ export function newSubjectId(): string {
   return `sub_${randomBytes(16).toString('base64url')}`;
 }
 
+/** Whether a string from a URL can be a subject id at all (checked before it reaches a query). */
+export function isSubjectId(value: string): boolean {
+  return /^sub_[A-Za-z0-9_-]{22}$/.test(value);
+}
+
 /** Holder tokens: 256 random bits, shown once; only their SHA-256 is stored. */
 export function newHolderToken(): string {
   return `hct_${randomBytes(32).toString('base64url')}`;

@@ -9,7 +9,7 @@ export function validatePhone(phone: string, field: string): string {
   const compact = phone.replace(/[\s-]/g, '');
   const national = compact.replace(/^(\+86|0086)/, '');
   if (/^1[3-9]\d{9}$/.test(national)) return national;
-  if (/^(\+|00)\d{6,15}$/.test(compact)) {
+  if (!/^(\+86|0086)/.test(compact) && /^(\+|00)\d{6,15}$/.test(compact)) {
     throw new GatewayError('ERR_PHONE_FOREIGN', `${field}: foreign mobile numbers are not supported; use a mainland number.`, { field });
   }
   throw new GatewayError('ERR_PHONE_INVALID', `${field} must be a mainland mobile number (11 digits starting 13–19).`, { field });

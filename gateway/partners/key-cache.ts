@@ -115,6 +115,10 @@ export class RemoteKeySource implements KeySource {
     if (!this.fresh(entry)) throw new GatewayError('ERR_KEYS_UNAVAILABLE');
     const second = findKey(entry.keys, kid, alg);
     if (second !== 'unknown') return second;
+    // The last attempt to learn the partner's current keys failed: the kid may belong to a key
+    // published since, which we cannot see. Say the keys are unavailable rather than that the
+    // issuer has no such key (which would tell a checkpoint the code is forged).
+    if (entry.lastErrorCode !== null) throw new GatewayError('ERR_KEYS_UNAVAILABLE');
     throw new GatewayError('ERR_KID_UNKNOWN');
   }
 

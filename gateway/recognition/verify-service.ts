@@ -23,10 +23,11 @@ export function createVerifyService(deps: VerifyServiceDeps): (code: string) => 
         await checkOwnCode(deps.issuer, outcome.jti);
       } catch (error) {
         if (!isGatewayError(error) || !error.expose) throw error;
-        outcome = { valid: false, error };
+        outcome = { valid: false, error, partnerId: deps.selfPartnerId };
       }
     }
-    const partner = outcome.valid ? outcome.partner.id : 'unknown';
+    // Partner ids come from the registry (a bounded set); an unregistered iss is "unknown".
+    const partner = outcome.valid ? outcome.partner.id : (outcome.partnerId ?? 'unknown');
     metrics.verifications.inc({ partner, result: outcome.valid ? 'valid' : outcome.error.code });
     return outcome;
   };

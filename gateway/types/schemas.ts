@@ -265,7 +265,7 @@ attestTruthful: boolean
 }
 export interface Applicant {
 /**
- * Full name as on the document. Only its masked form (张*猛) is stored and put in codes.
+ * Full name as on the document: at least one visible character, no control characters. Only its masked form (张*猛) is stored and put in codes.
  */
 name: string
 document: IdentityDocument
@@ -649,6 +649,9 @@ events: [(PersonEvent | RegionListEvent), ...((PersonEvent | RegionListEvent))[]
  * via the `definition` "PersonEvent".
  */
 export interface PersonEvent {
+/**
+ * The source's event id: printable ASCII without spaces.
+ */
 id: string
 type: ("confirmed_case" | "close_contact" | "false_report" | "clearance")
 document: IdentityDocument
@@ -659,6 +662,9 @@ occurredAt: string
  * via the `definition` "RegionListEvent".
  */
 export interface RegionListEvent {
+/**
+ * The source's event id: printable ASCII without spaces.
+ */
 id: string
 type: "high_risk_regions"
 /**

@@ -20,7 +20,7 @@ import { decodePayload, parseCompact } from './parse-compact.js';
  */
 export type VerifyOutcome =
   | { valid: true; credential: NormalizedCredential; partner: Partner; binding?: string; jti: string; payload: Record<string, unknown> }
-  | { valid: false; error: GatewayError };
+  | { valid: false; error: GatewayError; /** The registered partner the code named, once known. */ partnerId?: string };
 
 export interface VerifierDeps {
   registry: { byIssuer(iss: string): Partner | undefined };
@@ -34,7 +34,7 @@ export type Verifier = (code: string) => Promise<VerifyOutcome>;
 const MAX_ISS_CHARS = 512; // partner.schema.json: issuer maxLength
 
 export function createVerifier(deps: VerifierDeps): Verifier {
-  async function run(code: string): Promise<Extract<VerifyOutcome, { valid: true }>> {
+  async function run(code: string, named: { partnerId?: string }): Promise<Extract<VerifyOutcome, { valid: true }>> {
     const jws = decodeCode(code);
     const parsed = parseCompact(jws);
     const payload = decodePayload(parsed);
@@ -47,6 +47,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     // No key is fetched for an issuer we do not know or have suspended: a hostile iss must not
     // make the gateway reach out anywhere.
     if (!partner || partner.issuer !== iss) throw new GatewayError('ERR_ISSUER_UNKNOWN');
+    named.partnerId = partner.id;
     if (partner.status !== 'active') throw new GatewayError('ERR_ISSUER_SUSPENDED');
 
     const { alg, kid } = checkHeader(parsed.header, partner);
@@ -60,10 +61,11 @@ export function createVerifier(deps: VerifierDeps): Verifier {
   }
 
   return async function verify(code: string): Promise<VerifyOutcome> {
+    const named: { partnerId?: string } = {};
     try {
-      return await run(code);
+      return await run(code, named);
     } catch (error) {
-      if (isGatewayError(error) && error.status < 500) return { valid: false, error };
+      if (isGatewayError(error) && error.status < 500) return { valid: false, error, ...named };
       throw error;
     }
   };

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pino } from 'pino';
+import pg from 'pg';
 import { loadConfig } from '../../gateway/config/load-config.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../gateway/gateway.js';
 import type { GatewayConfig } from '../../gateway/types/schemas.js';
@@ -59,14 +60,24 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
       ...options.overrides,
     },
   );
+  const pgSchema = options.postgres ? (options.pgSchema ?? `t_${randomBytes(6).toString('hex')}`) : undefined;
   const gateway = await createGateway(config, {
     logger: pino({ level: 'silent' }),
     backgroundRefresh: false,
     ...options,
     now: clock.now,
-    ...(options.postgres ? { pgSchema: options.pgSchema ?? `t_${randomBytes(6).toString('hex')}` } : {}),
+    ...(pgSchema ? { pgSchema } : {}),
   });
-  const close = gateway.close;
+  const close = async (): Promise<void> => {
+    await gateway.close();
+    // A schema this harness made is dropped with the gateway; one passed in belongs to the caller.
+    if (pgSchema && !options.pgSchema) {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
+      await client.end();
+    }
+  };
   return {
     ...gateway,
     clock,
