@@ -17,6 +17,9 @@ import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.
 import { createVerifier } from './verify/verify-code.js';
 import { createVerifyService } from './recognition/verify-service.js';
 
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_MARGIN_MS = 86_400_000;
+
 export interface GatewayOptions {
   /** Injected clock (epoch ms); tests move it. */
   now?: () => number;
@@ -27,7 +30,7 @@ export interface GatewayOptions {
   pgSchema?: string;
   /** undici dispatcher for partner key fetches (tests may pass a MockAgent). */
   dispatcher?: Dispatcher;
-  /** Background refresh of partner keys (default on). */
+  /** Background work: partner key refresh and pruning of expired credential records (default on). */
   backgroundRefresh?: boolean;
 }
 
@@ -98,6 +101,18 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const app = buildApp(deps);
   if (options.backgroundRefresh ?? true) void remote.refreshAll();
 
+  // Every fresh code adds a record; once a code is past exp + tolerance it is refused on its exp
+  // alone, so its record goes (hourly, with a day's margin for the status list and audits).
+  const pruneCredentials = async (): Promise<void> => {
+    try {
+      const pruned = await store.deleteExpiredCredentials(now() - PRUNE_MARGIN_MS);
+      if (pruned > 0) logger.info({ pruned }, 'expired credential records pruned');
+    } catch (err) {
+      logger.error({ err }, 'pruning expired credential records failed');
+    }
+  };
+  const pruneTimer = options.backgroundRefresh ?? true ? setInterval(() => void pruneCredentials(), PRUNE_EVERY_MS).unref() : undefined;
+
   let server: Server | undefined;
   return {
     app,
@@ -112,6 +127,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         server = s;
       }),
     async close() {
+      clearInterval(pruneTimer);
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       await keySource.close();
       await store.close();

@@ -153,8 +153,12 @@ CREATE TABLE high_risk_regions (
 INSERT INTO high_risk_regions (singleton, regions, effective_at, event_id) VALUES (1, '[]', 0, NULL);
 `;
 
+/** Expired credential rows are pruned by expiry (Store.deleteExpiredCredentials). */
+const V2_BOTH = 'CREATE INDEX credentials_expires_at_idx ON credentials (expires_at);';
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },
+  { version: 2, name: 'index credentials by expiry', sqlite: V2_BOTH, postgres: V2_BOTH },
 ]);
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

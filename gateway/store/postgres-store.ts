@@ -269,6 +269,11 @@ export class PostgresStore implements Store {
     return rows.map(credentialFromRow);
   }
 
+  async deleteExpiredCredentials(before: number): Promise<number> {
+    const { rowCount } = await this.pool.query('DELETE FROM credentials WHERE expires_at < $1', [before]);
+    return rowCount ?? 0;
+  }
+
   async insertPersonEvent(e: PersonEventRecord): Promise<boolean> {
     const { rowCount } = await this.pool.query(
       `INSERT INTO risk_events (id, kind, type, document_key, occurred_at, received_at)

@@ -255,6 +255,10 @@ export class SqliteStore implements Store {
     return rows.map(credentialFromRow);
   }
 
+  async deleteExpiredCredentials(before: number): Promise<number> {
+    return this.write(() => this.db.prepare('DELETE FROM credentials WHERE expires_at < ?').run(before).changes);
+  }
+
   async insertPersonEvent(e: PersonEventRecord): Promise<boolean> {
     return this.write(
       () =>

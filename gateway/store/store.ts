@@ -133,6 +133,13 @@ export interface Store {
   /** Superseded or revoked credentials whose exp is after `now`, oldest change first. */
   listInvalidatedCredentials(now: number): Promise<CredentialRecord[]>;
 
+  /**
+   * Deletes credential records whose exp is before `before` and returns how many. A code that
+   * expired is refused on its exp alone, so its record is no longer needed; pruning keeps the
+   * table to the codes that could still be presented.
+   */
+  deleteExpiredCredentials(before: number): Promise<number>;
+
   /** Returns false when the event id was seen before (nothing changes then). */
   insertPersonEvent(event: PersonEventRecord): Promise<boolean>;
   personEvents(documentKey: string): Promise<PersonEventRecord[]>;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SqliteStore } from '../../gateway/store/sqlite-store.js';
 import { StoreConflict, type CredentialRecord, type Store } from '../../gateway/store/store.js';
 import { DAY, T0, declaration, location, makeSubject, outcome, storeKinds, type StoreLocation } from './store-helpers.js';
+import { MIGRATIONS } from '../../gateway/store/migrations.js';
 
 const { enabled, skipped } = storeKinds();
 
@@ -217,6 +218,20 @@ function contract(kind: 'sqlite' | 'postgres'): void {
       expect(afterExpiry).toEqual([]);
     });
 
+    test('deletes only the credentials that expired before the given time, and says how many', async () => {
+      const s = makeSubject();
+      await store.insertSubject(s);
+      const old = credential(s.id, { expiresAt: T0 - 2 });
+      const edge = credential(s.id, { expiresAt: T0 });
+      const live = credential(s.id, { expiresAt: T0 + DAY });
+      for (const c of [old, edge, live]) await store.insertCredential(c);
+      expect(await store.deleteExpiredCredentials(T0)).toBeGreaterThanOrEqual(1);
+      expect(await store.getCredential(old.jti)).toBeUndefined();
+      expect(await store.getCredential(edge.jti)).toEqual(edge);
+      expect(await store.getCredential(live.jti)).toEqual(live);
+      expect(await store.deleteExpiredCredentials(T0)).toBe(0);
+    });
+
     test('touches only the named subject', async () => {
       const a = makeSubject();
       const b = makeSubject();
@@ -274,7 +289,7 @@ function contract(kind: 'sqlite' | 'postgres'): void {
         await second.close();
       }
       const versions = await loc.sql('SELECT version FROM schema_migrations');
-      expect(versions.map((r) => Number(r.version))).toEqual([1]);
+      expect(versions.map((r) => Number(r.version))).toEqual(MIGRATIONS.map((m) => m.version));
     });
 
     test('refuses to open a database migrated by a newer gateway', async () => {
