@@ -7,6 +7,7 @@ import { maskDocumentNumber, maskName } from '../gateway/identity/documents.js';
 import { METADATA_PATH, STATUS_PATH } from '../gateway/issuer/issuer-metadata.js';
 import { assertValid, schemaId } from '../gateway/schemas/registry.js';
 import type { ColorMap, IdentityDocument, IssuerMetadata, Partner, PublicJwk } from '../gateway/types/schemas.js';
+import { setPointer } from '../gateway/verify/json-pointer.js';
 
 /**
  * A simulated partner city's health-code issuer: its own key pair, its own claim layout and colour
@@ -33,16 +34,6 @@ export interface Person {
 }
 
 /** Writes `value` at a JSON Pointer, creating objects on the way (RFC 6901 §4 unescaping). */
-function setPointer(target: Record<string, unknown>, pointer: string, value: unknown): void {
-  const parts = pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  let node = target;
-  for (const part of parts.slice(0, -1)) {
-    node[part] ??= {};
-    node = node[part] as Record<string, unknown>;
-  }
-  node[parts.at(-1)!] = value;
-}
-
 export class SimCity {
   private server: Server | undefined;
   private privateKey: CryptoKey | undefined;

@@ -37,3 +37,21 @@ export function resolvePointer(document: unknown, pointer: string): unknown {
   }
   return current;
 }
+
+/**
+ * Writes `value` at `pointer` in `target`, creating objects on the way: the inverse of
+ * resolvePointer, for building a payload in a partner's claim layout (the demo's simulated cities
+ * and the tests' partner servers sign codes this way).
+ */
+export function setPointer(target: Record<string, unknown>, pointer: string, value: unknown): void {
+  const segments = pointer.slice(1).split('/').map((s) => unescape(s));
+  if (!pointer.startsWith('/') || segments.some((s) => s === undefined || s === '__proto__')) {
+    throw new Error(`not a writable JSON Pointer: ${pointer}`);
+  }
+  let node = target;
+  for (const segment of segments.slice(0, -1) as string[]) {
+    node[segment] ??= {};
+    node = node[segment] as Record<string, unknown>;
+  }
+  node[segments.at(-1)!] = value;
+}

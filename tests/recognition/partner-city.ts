@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { createBinding } from '../../gateway/identity/binding.js';
 import type { ColorMap, IdentityDocument, Partner } from '../../gateway/types/schemas.js';
+import { setPointer } from '../../gateway/verify/json-pointer.js';
 
 /**
  * A simulated partner city for end-to-end tests: a real key server on 127.0.0.1:0 serving
@@ -57,16 +58,6 @@ export async function newKey(alg: CityAlg): Promise<CityKey> {
 }
 
 /** Writes `value` at `pointer`, creating objects on the way. */
-function setPointer(target: Record<string, unknown>, pointer: string, value: unknown): void {
-  const parts = pointer.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  let node = target;
-  for (const part of parts.slice(0, -1)) {
-    node[part] ??= {};
-    node = node[part] as Record<string, unknown>;
-  }
-  node[parts.at(-1)!] = value;
-}
-
 export class PartnerCity {
   /** Requests received on any path. */
   requests = 0;
