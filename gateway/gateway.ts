@@ -13,6 +13,7 @@ import { Metrics } from './observability/metrics.js';
 import { openStore } from './store/open-store.js';
 import { loadPartners, PartnerRegistry } from './partners/registry.js';
 import { RemoteKeySource } from './partners/key-cache.js';
+import { RemoteStatusSource } from './partners/status-cache.js';
 import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.js';
 import { createVerifier } from './verify/verify-code.js';
 import { createVerifyService } from './recognition/verify-service.js';
@@ -28,9 +29,9 @@ export interface GatewayOptions {
   defaultMetrics?: boolean;
   /** PostgreSQL schema to use (tests isolate themselves with it). */
   pgSchema?: string;
-  /** undici dispatcher for partner key fetches (tests may pass a MockAgent). */
+  /** undici dispatcher for partner key and status-list fetches (tests may pass a MockAgent). */
   dispatcher?: Dispatcher;
-  /** Background work: partner key refresh and pruning of expired credential records (default on). */
+  /** Background work: partner key and status-list refresh and pruning of expired credential records (default on). */
   backgroundRefresh?: boolean;
 }
 
@@ -84,22 +85,40 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       },
     },
   });
+  // Partners' status lists: same dispatcher rules, same stale bound as keys (status-cache.ts).
+  const statusLists = new RemoteStatusSource({
+    registry,
+    jwks: config.jwks,
+    allowInsecureLoopback: config.allowInsecureLoopbackJwks,
+    now,
+    background: options.backgroundRefresh ?? true,
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    hooks: {
+      onFetch(partnerId, outcome, _seconds, reason) {
+        if (outcome === 'error') logger.warn({ partner: partnerId, reason }, 'partner status list fetch failed');
+      },
+    },
+  });
   const keySource = new CompositeKeySource(self.id, new LocalKeySource(() => keystore.publishedKeys(now()), now), remote);
 
   const issuerDeps = { config, store, keystore, rules, pepper, now, metrics };
   const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds });
-  const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps });
+  const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists });
 
   async function reloadPartners(): Promise<number> {
     registry.reload(loadPartners(config.partnersDir, partnerOptions));
     void remote.refreshAll();
+    void statusLists.refreshAll();
     logger.info({ partners: registry.list().length }, 'partners reloaded');
     return registry.list().length;
   }
 
   const deps: AppDeps = { ...issuerDeps, logger, metadata, registry, keySource, verify, reloadPartners };
   const app = buildApp(deps);
-  if (options.backgroundRefresh ?? true) void remote.refreshAll();
+  if (options.backgroundRefresh ?? true) {
+    void remote.refreshAll();
+    void statusLists.refreshAll();
+  }
 
   // Every fresh code adds a record; once a code is past exp + tolerance it is refused on its exp
   // alone, so its record goes (hourly, with a day's margin for the status list and audits).
@@ -130,6 +149,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       clearInterval(pruneTimer);
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
       await keySource.close();
+      await statusLists.close();
       await store.close();
     },
   };

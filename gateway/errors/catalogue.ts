@@ -54,6 +54,7 @@ export const ERROR_CATALOGUE = {
   ERR_COLOR_UNMAPPED: { status: 400, message: 'The issuer\'s colour value is not in its registered vocabulary.' },
   ERR_CREDENTIAL_SUPERSEDED: { status: 400, message: 'The code was superseded by a newer colour.' },
   ERR_CREDENTIAL_REVOKED: { status: 400, message: 'The code was revoked.' },
+  ERR_STATUS_UNAVAILABLE: { status: 400, message: 'The issuer\'s status list cannot be obtained right now.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

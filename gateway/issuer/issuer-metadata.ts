@@ -45,6 +45,8 @@ export function partnerFromIssuerMetadata(metadata: IssuerMetadata): Partner {
     region: metadata.region,
     issuer: metadata.issuer,
     jwksUri: metadata.jwks_uri,
+    // Partners read the issuer's status list to refuse superseded or revoked codes before exp.
+    statusUri: metadata.status_uri,
     algorithms: metadata.algorithms_supported as Partner['algorithms'],
     typ: metadata.typ,
     claims: metadata.claims,

@@ -26,7 +26,7 @@ export interface FetchJwksOptions {
   allowInsecureLoopback: boolean;
 }
 
-function classify(error: unknown, aborted: boolean): JwksFetchError {
+export function classify(error: unknown, aborted: boolean): JwksFetchError {
   if (error instanceof JwksFetchError) return error;
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     const code = (e as { code?: unknown }).code;
@@ -39,13 +39,13 @@ function classify(error: unknown, aborted: boolean): JwksFetchError {
 }
 
 /** Drops a body we will not read; undici reports the abort as an 'error' event nobody needs. */
-function discard(body: Dispatcher.ResponseData['body']): void {
+export function discard(body: Dispatcher.ResponseData['body']): void {
   body.on('error', () => {});
   body.destroy();
 }
 
 /** Reads at most `maxBytes`, aborting the transfer as soon as the cap is crossed (Content-Length is not trusted). */
-async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<Buffer> {
+export async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of body as AsyncIterable<Buffer>) {

@@ -50,6 +50,9 @@ function loadFile(dir: string, file: string, options: LoadPartnersOptions): Part
   if (file !== `${value.id}.json`) throw new Error(`${path}: /id is "${value.id}" but the file must be named <id>.json`);
   const problem = jwksUriProblem(value.jwksUri, options);
   if (problem) throw new Error(`${path}: /jwksUri ${problem}`);
+  // The status list decides whether a code is still valid: it needs the same integrity as the keys.
+  const statusProblem = value.statusUri === undefined ? null : jwksUriProblem(value.statusUri, options);
+  if (statusProblem) throw new Error(`${path}: /statusUri ${statusProblem}`);
   return deepFreeze(value);
 }
 

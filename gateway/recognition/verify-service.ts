@@ -1,29 +1,42 @@
 import { isGatewayError } from '../errors/gateway-error.js';
 import { checkOwnCode } from '../declarations/own-code-status.js';
 import type { IssuerDeps } from '../declarations/code-issuer.js';
+import type { Partner } from '../types/schemas.js';
 import type { Verifier, VerifyOutcome } from '../verify/verify-code.js';
+
+/** Partners' published status lists (partners/status-cache.ts). */
+export interface PartnerStatusCheck {
+  /** Throws a GatewayError when `partner`'s list names `jti` or cannot be had; resolves otherwise. */
+  check(partner: Partner, jti: string): Promise<void>;
+}
 
 export interface VerifyServiceDeps {
   verifier: Verifier;
   /** The gateway's own partner id: its codes are also checked against its own records. */
   selfPartnerId: string;
   issuer: IssuerDeps;
+  /** Other partners' codes are checked against their status lists when they publish one. */
+  partnerStatus?: PartnerStatusCheck;
 }
 
 /**
  * One path for every code (跨域互认): partners' codes and Xinji's own are verified the same way;
- * a Xinji code must then also be neither superseded nor revoked in Xinji's records.
+ * then a Xinji code must be neither superseded nor revoked in Xinji's records, and a partner's
+ * code must not be named in the partner's published status list. Both run only after the
+ * signature verified, so an unknown, suspended or forged issuer causes no status fetch.
  */
 export function createVerifyService(deps: VerifyServiceDeps): (code: string) => Promise<VerifyOutcome> {
   const { metrics } = deps.issuer;
   return async (code) => {
     let outcome = await deps.verifier(code);
-    if (outcome.valid && outcome.partner.id === deps.selfPartnerId) {
+    if (outcome.valid) {
+      const { partner, jti } = outcome;
       try {
-        await checkOwnCode(deps.issuer, outcome.jti);
+        if (partner.id === deps.selfPartnerId) await checkOwnCode(deps.issuer, jti);
+        else await deps.partnerStatus?.check(partner, jti);
       } catch (error) {
         if (!isGatewayError(error) || !error.expose) throw error;
-        outcome = { valid: false, error, partnerId: deps.selfPartnerId };
+        outcome = { valid: false, error, partnerId: partner.id };
       }
     }
     // Partner ids come from the registry (a bounded set); an unregistered iss is "unknown".

@@ -433,6 +433,10 @@ issuer: string
  */
 jwksUri: string
 /**
+ * Optional: where the partner publishes its credential-status list (credential-status.schema.json). Same rule as jwksUri: https, plain http only on loopback with ALLOW_INSECURE_LOOPBACK_JWKS. Without it, the partner's codes are not checked for supersession or revocation.
+ */
+statusUri?: string
+/**
  * Algorithms this partner signs with (RFC 8725 §3.1: pinned per issuer; never none or HS*).
  * 
  * @minItems 1
