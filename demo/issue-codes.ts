@@ -72,7 +72,8 @@ export async function issueXinjiCodes(
       source: before.color,
       holder: people.red,
       jws: before.credential.jws,
-      expect: { verify: 'green', checkpoint: 'deny: code_invalid [ERR_CREDENTIAL_SUPERSEDED]' },
+      // The other cities read Xinji's status list (statusUri from its metadata) and refuse it too.
+      expect: { verify: 'ERR_CREDENTIAL_SUPERSEDED', checkpoint: 'deny: code_invalid [ERR_CREDENTIAL_SUPERSEDED]' },
       mark: '†',
     },
   ];

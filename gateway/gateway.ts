@@ -108,17 +108,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   async function reloadPartners(): Promise<number> {
     registry.reload(loadPartners(config.partnersDir, partnerOptions));
     void remote.refreshAll();
-    void statusLists.refreshAll();
     logger.info({ partners: registry.list().length }, 'partners reloaded');
     return registry.list().length;
   }
 
   const deps: AppDeps = { ...issuerDeps, logger, metadata, registry, keySource, verify, reloadPartners };
   const app = buildApp(deps);
-  if (options.backgroundRefresh ?? true) {
-    void remote.refreshAll();
-    void statusLists.refreshAll();
-  }
+  // Keys are warmed up at start; a status list is fetched on the first code of its partner (that
+  // verification awaits it, single-flight) and then kept fresh by the timer: a list read before
+  // that first code would only be older by then.
+  if (options.backgroundRefresh ?? true) void remote.refreshAll();
 
   // Every fresh code adds a record; once a code is past exp + tolerance it is refused on its exp
   // alone, so its record goes (hourly, with a day's margin for the status list and audits).
