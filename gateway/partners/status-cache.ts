@@ -123,12 +123,6 @@ export class RemoteStatusSource {
     await this.refreshEntry(partner, this.entry(partner));
   }
 
-  /** Warms up every active partner that publishes a list; resolves when all have settled. */
-  async refreshAll(): Promise<void> {
-    const ids = this.options.registry.list().filter((p) => hasList(p, this.options.registry.selfId)).map((p) => p.id);
-    await Promise.all(ids.map((id) => this.refresh(id)));
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     this.entries.clear(); // dispose clears every timer
