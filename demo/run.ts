@@ -79,9 +79,10 @@ async function run(federation: Federation, riskFeedToken: string, startedAt: num
   const status = await expectJson<CredentialStatusList>(200, 'GET', xinji!.url + STATUS_PATH);
   const entry = status.entries.find((e) => e.jti === fromXinji.supersededJti);
   const listed = tally.cell('status list entry of the superseded code', entry?.status ?? 'not listed', 'superseded');
-  log(`\n† Xinji's own records refuse it; the other cities verify Xinji codes offline and learn of it from`);
-  log(`  Xinji's status list ${STATUS_PATH}, which says: ${listed}. Here they first read the list after the`);
-  log(`  risk event; a city holding an older copy refuses the code at its next refresh, within 30 s (max-age).`);
+  log(`\n† Xinji's own records refuse it, and the other cities, verifying Xinji codes offline, learn it from`);
+  log(`  Xinji's status list: ${STATUS_PATH} says: ${listed}.`);
+  log(`  Here they first read the list after the risk event; a city holding an older copy refuses the`);
+  log(`  code at its next refresh, within 30 s (the list's max-age).`);
 
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   const cities = new Set(codes.map((c) => c.issuerId)).size;
