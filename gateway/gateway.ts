@@ -95,6 +95,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
     hooks: {
       onFetch(partnerId, outcome, _seconds, reason) {
+        metrics.statusListFetches.inc({ partner: partnerId, outcome });
         if (outcome === 'error') logger.warn({ partner: partnerId, reason }, 'partner status list fetch failed');
       },
     },

@@ -81,6 +81,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly statusListFetches = new Counter({
+    name: 'gateway_status_list_fetches_total',
+    help: 'Partner status-list fetches, by partner and outcome.',
+    labelNames: ['partner', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly partnerKeys = new Gauge({
     name: 'gateway_partner_keys',
     help: 'Keys currently held per partner.',

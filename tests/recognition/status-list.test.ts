@@ -73,6 +73,10 @@ describe("another gateway reading Xinji's status list", () => {
       .get(`/v1/subjects/${encodeURIComponent(declared['subjectId'] as string)}/code`)
       .set('authorization', `Bearer ${declared['holderToken'] as string}`);
     expect((await verify(hengshui, fresh.body.credential.jws as string))).toMatchObject({ valid: true, credential: { color: 'red', issuer: { partnerId: 'xinji' } } });
+
+    // Operators see the list fetches of each partner in Prometheus.
+    const metrics = await request(hengshui.app).get('/metrics');
+    expect(metrics.text).toMatch(/gateway_status_list_fetches_total\{partner="xinji",outcome="ok"\} [2-9]/);
   });
 
   it('refuses a Xinji code revoked by a change of name with ERR_CREDENTIAL_REVOKED', async () => {
