@@ -1,41 +1,17 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { JWK } from 'jose';
+import { LoopbackServer } from './loopback-server.js';
 
 export type ServerMode = 'ok' | 'unavailable' | 'hang' | 'endless';
 
 /** A real partner key server on 127.0.0.1:0 that counts the requests it receives. */
-export class JwksServer {
+export class JwksServer extends LoopbackServer {
   requests = 0;
   mode: ServerMode = 'ok';
   keys: JWK[] = [];
-  private server: Server | null = null;
-  private port = 0;
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.requests += 1;
-      switch (this.mode) {
-        case 'ok':
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.keys }));
-          return;
-        case 'unavailable':
-          res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
-          return;
-        case 'hang':
-          return; // never answers
-        case 'endless': {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          const chunk = Buffer.alloc(16 * 1024, 0x20);
-          const pump = (): void => { while (!res.destroyed && res.write(chunk)); };
-          res.on('drain', pump);
-          pump();
-          return;
-        }
-      }
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
+    await this.listen();
     return this;
   }
 
@@ -43,11 +19,25 @@ export class JwksServer {
     return `http://${host}:${this.port}/.well-known/jwks.json`;
   }
 
-  async close(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+  protected handle(_req: IncomingMessage, res: ServerResponse): void {
+    this.requests += 1;
+    switch (this.mode) {
+      case 'ok':
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.keys }));
+        return;
+      case 'unavailable':
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
+        return;
+      case 'hang':
+        return; // never answers
+      case 'endless': {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const chunk = Buffer.alloc(16 * 1024, 0x20);
+        const pump = (): void => { while (!res.destroyed && res.write(chunk)); };
+        res.on('drain', pump);
+        pump();
+        return;
+      }
+    }
   }
 }

@@ -1,19 +1,16 @@
 import { CompactSign, compactVerify } from 'jose';
-import type { Agent } from 'undici';
 import { RemoteKeySource, type RemoteKeySourceOptions } from '../../gateway/partners/key-cache.js';
 import { PartnerRegistry } from '../../gateway/partners/registry.js';
-import { createSafeDispatcher } from '../../gateway/partners/safe-dispatcher.js';
 import type { GatewayConfig, Partner } from '../../gateway/types/schemas.js';
 import { partner, testKey, type TestKey } from './fixtures.js';
 import { JwksServer } from './jwks-server.js';
+import { loopbackPerTest, outcomeOf } from './loopback-harness.js';
 
 const JWKS: GatewayConfig['jwks'] = { timeoutMs: 300, maxBytes: 65536, maxKeys: 20, refreshSeconds: 3600, kidCooldownSeconds: 30, staleMaxSeconds: 86400 };
 const T0 = Date.UTC(2020, 2, 16, 8, 0, 0);
 
 let t: number;
-let servers: JwksServer[];
-let dispatcher: Agent;
-let sources: RemoteKeySource[];
+const loop = loopbackPerTest(JWKS.timeoutMs);
 let keyA: TestKey;
 let keyB: TestKey;
 
@@ -24,40 +21,21 @@ beforeAll(async () => {
 
 beforeEach(() => {
   t = T0;
-  servers = [];
-  sources = [];
-  dispatcher = createSafeDispatcher({ timeoutMs: JWKS.timeoutMs, allowInsecureLoopback: true });
-});
-
-afterEach(async () => {
-  await Promise.all(sources.map((s) => s.close()));
-  await Promise.all(servers.map((s) => s.close()));
-  await dispatcher.close();
 });
 
 async function server(...keys: TestKey[]): Promise<JwksServer> {
-  const s = await new JwksServer().start();
+  const s = loop.server(await new JwksServer().start());
   s.keys = keys.map((k) => k.publicJwk);
-  servers.push(s);
   return s;
 }
 
 function source(partners: Partner[], extra: Partial<RemoteKeySourceOptions> = {}): RemoteKeySource {
-  const s = new RemoteKeySource({
-    registry: new PartnerRegistry(partners), jwks: JWKS, allowInsecureLoopback: true, now: () => t, dispatcher, background: false, ...extra,
-  });
-  sources.push(s);
-  return s;
+  return loop.source(new RemoteKeySource({
+    registry: new PartnerRegistry(partners), jwks: JWKS, allowInsecureLoopback: true, now: () => t, dispatcher: loop.dispatcher, background: false, ...extra,
+  }));
 }
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (error) {
-    return (error as { code: string }).code;
-  }
-  return 'resolved';
-}
+const code = (p: Promise<unknown>): Promise<string> => outcomeOf(p, 'resolved');
 
 const beijing = (s: JwksServer, extra: Partial<Partner> = {}): Partner => partner({ jwksUri: s.url(), ...extra });
 

@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CredentialStatusEntry, CredentialStatusList } from '../../gateway/types/schemas.js';
+import { LoopbackServer } from './loopback-server.js';
 
 /**
  * A real partner status-list server on 127.0.0.1:0 (GET /status) that counts its requests and can
@@ -10,69 +10,19 @@ export type StatusServerMode = 'ok' | 'unavailable' | 'redirect' | 'not_json' | 
 
 export const STATUS_PATH = '/status';
 
-export class StatusListServer {
+export class StatusListServer extends LoopbackServer {
   requests = 0;
   mode: StatusServerMode = 'ok';
   entries: CredentialStatusEntry[] = [];
   cacheControl: string | null = null;
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  private port = 0;
 
   /** `issuer` is the iss of the partner's codes; a list naming another issuer is a test case. */
-  constructor(public issuer: string, private readonly generatedAt: () => number = Date.now) {}
+  constructor(public issuer: string, private readonly generatedAt: () => number = Date.now) {
+    super();
+  }
 
   async start(port = 0): Promise<this> {
-    const server = createServer((_req, res) => {
-      this.requests += 1;
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (this.cacheControl !== null) headers['cache-control'] = this.cacheControl;
-      switch (this.mode) {
-        case 'ok': {
-          const list: CredentialStatusList = { issuer: this.issuer, generatedAt: new Date(this.generatedAt()).toISOString(), entries: this.entries };
-          res.writeHead(200, headers).end(JSON.stringify(list));
-          return;
-        }
-        case 'unavailable':
-          res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
-          return;
-        case 'redirect':
-          res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
-          return;
-        case 'not_json':
-          res.writeHead(200, headers).end('<html>status</html>');
-          return;
-        case 'invalid':
-          // An entry with a status the schema does not know: the whole list is refused.
-          res.writeHead(200, headers).end(JSON.stringify({ issuer: this.issuer, generatedAt: new Date(this.generatedAt()).toISOString(), entries: [{ jti: 'x', status: 'suspended', since: '2026-11-27T00:00:00Z', expiresAt: '2026-11-27T00:15:00Z' }] }));
-          return;
-        case 'declared_huge':
-          res.writeHead(200, { ...headers, 'content-length': String(64 * 1024 * 1024) });
-          res.write('{"issuer":');
-          return; // the client must give up on the declared length alone
-        case 'endless': {
-          res.writeHead(200, headers);
-          const chunk = Buffer.alloc(16 * 1024, 0x20);
-          const pump = (): void => { while (!res.destroyed && res.write(chunk)); };
-          res.on('drain', pump);
-          pump();
-          return;
-        }
-        case 'reset':
-          res.socket?.destroy();
-          return;
-      }
-    });
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
+    await this.listen(port);
     return this;
   }
 
@@ -80,22 +30,45 @@ export class StatusListServer {
     return `http://127.0.0.1:${this.port}${STATUS_PATH}`;
   }
 
-  /** Refuses connections until restart(). */
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  async restart(): Promise<void> {
-    await this.start(this.port);
-  }
-
-  close(): Promise<void> {
-    return this.stop();
+  protected handle(_req: IncomingMessage, res: ServerResponse): void {
+    this.requests += 1;
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (this.cacheControl !== null) headers['cache-control'] = this.cacheControl;
+    switch (this.mode) {
+      case 'ok': {
+        const list: CredentialStatusList = { issuer: this.issuer, generatedAt: new Date(this.generatedAt()).toISOString(), entries: this.entries };
+        res.writeHead(200, headers).end(JSON.stringify(list));
+        return;
+      }
+      case 'unavailable':
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
+        return;
+      case 'redirect':
+        res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' }).end();
+        return;
+      case 'not_json':
+        res.writeHead(200, headers).end('<html>status</html>');
+        return;
+      case 'invalid':
+        // An entry with a status the schema does not know: the whole list is refused.
+        res.writeHead(200, headers).end(JSON.stringify({ issuer: this.issuer, generatedAt: new Date(this.generatedAt()).toISOString(), entries: [{ jti: 'x', status: 'suspended', since: '2026-11-27T00:00:00Z', expiresAt: '2026-11-27T00:15:00Z' }] }));
+        return;
+      case 'declared_huge':
+        res.writeHead(200, { ...headers, 'content-length': String(64 * 1024 * 1024) });
+        res.write('{"issuer":');
+        return; // the client must give up on the declared length alone
+      case 'endless': {
+        res.writeHead(200, headers);
+        const chunk = Buffer.alloc(16 * 1024, 0x20);
+        const pump = (): void => { while (!res.destroyed && res.write(chunk)); };
+        res.on('drain', pump);
+        pump();
+        return;
+      }
+      case 'reset':
+        res.socket?.destroy();
+        return;
+    }
   }
 }
 

@@ -1,9 +1,9 @@
-import type { Agent } from 'undici';
 import { PartnerRegistry } from '../../gateway/partners/registry.js';
 import { createSafeDispatcher } from '../../gateway/partners/safe-dispatcher.js';
 import { RemoteStatusSource, type RemoteStatusSourceOptions } from '../../gateway/partners/status-cache.js';
 import type { Partner } from '../../gateway/types/schemas.js';
 import { partner } from './fixtures.js';
+import { loopbackPerTest, outcomeOf } from './loopback-harness.js';
 import { entry, StatusListServer } from './status-list-server.js';
 
 /**
@@ -15,45 +15,23 @@ const T0 = Date.UTC(2026, 10, 27, 0, 0, 0);
 const ISSUER = 'https://healthkit.beijing.example';
 
 let t: number;
-let servers: StatusListServer[];
-let sources: RemoteStatusSource[];
-let dispatcher: Agent;
+const loop = loopbackPerTest(JWKS.timeoutMs);
 
 beforeEach(() => {
   t = T0;
-  servers = [];
-  sources = [];
-  dispatcher = createSafeDispatcher({ timeoutMs: JWKS.timeoutMs, allowInsecureLoopback: true });
-});
-
-afterEach(async () => {
-  await Promise.all(sources.map((s) => s.close()));
-  await Promise.all(servers.map((s) => s.close()));
-  await dispatcher.close();
 });
 
 async function server(issuer = ISSUER): Promise<StatusListServer> {
-  const s = await new StatusListServer(issuer, () => t).start();
-  servers.push(s);
-  return s;
+  return loop.server(await new StatusListServer(issuer, () => t).start());
 }
 
 function source(partners: Partner[], extra: Partial<RemoteStatusSourceOptions> = {}, self?: Partner): RemoteStatusSource {
-  const s = new RemoteStatusSource({
-    registry: new PartnerRegistry(partners, self), jwks: JWKS, allowInsecureLoopback: true, now: () => t, dispatcher, background: false, ...extra,
-  });
-  sources.push(s);
-  return s;
+  return loop.source(new RemoteStatusSource({
+    registry: new PartnerRegistry(partners, self), jwks: JWKS, allowInsecureLoopback: true, now: () => t, dispatcher: loop.dispatcher, background: false, ...extra,
+  }));
 }
 
-async function outcome(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (error) {
-    return (error as { code: string }).code;
-  }
-  return 'accepted';
-}
+const outcome = (p: Promise<unknown>): Promise<string> => outcomeOf(p, 'accepted');
 
 const beijing = (s: StatusListServer, extra: Partial<Partner> = {}): Partner => partner({ statusUri: s.url, ...extra });
 

@@ -1,10 +1,10 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { CompactSign, calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import { createBinding } from '../../gateway/identity/binding.js';
 import type { ColorMap, IdentityDocument, Partner } from '../../gateway/types/schemas.js';
 import { setPointer } from '../../gateway/verify/json-pointer.js';
+import { LoopbackServer } from '../partners/loopback-server.js';
 
 /**
  * A simulated partner city for end-to-end tests: a real key server on 127.0.0.1:0 serving
@@ -58,18 +58,17 @@ export async function newKey(alg: CityAlg): Promise<CityKey> {
 }
 
 /** Writes `value` at `pointer`, creating objects on the way. */
-export class PartnerCity {
+export class PartnerCity extends LoopbackServer {
   /** Requests received on any path. */
   requests = 0;
   mode: ServerMode = 'ok';
   /** Keys served in the JWKS; `signingKey` signs new codes. */
   published: CityKey[] = [];
   signingKey!: CityKey;
-  private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
-  private port = 0;
 
-  constructor(readonly profile: CityProfile) {}
+  constructor(readonly profile: CityProfile) {
+    super();
+  }
 
   static async start(profile: CityProfile): Promise<PartnerCity> {
     const city = new PartnerCity(profile);
@@ -137,40 +136,8 @@ export class PartnerCity {
     return this.sign(await this.payload(options), signOptions);
   }
 
-  /** Closes the listening socket and every connection: connections are refused until `restart`. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
-    this.server = null;
-    for (const s of this.sockets) s.destroy();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-
-  /** Listens again on the same port. */
-  async restart(): Promise<void> {
-    await this.listen(this.port);
-  }
-
-  close(): Promise<void> {
-    return this.stop();
-  }
-
-  private async listen(port: number): Promise<void> {
-    const server = createServer((req, res) => this.handle(req.url ?? '', res));
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
-    });
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
-  }
-
-  private handle(url: string, res: ServerResponse): void {
+  protected handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '';
     this.requests += 1;
     switch (this.mode) {
       case 'hang':
