@@ -70,13 +70,18 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     onPoolError: (err) => logger.error({ err }, 'database pool error'),
   });
 
-  const remote = new RemoteKeySource({
+  // Partners' keys and status lists are fetched under the same rules: one safe dispatcher policy,
+  // one stale bound (partner-fetch-cache.ts).
+  const fetching = {
     registry,
     jwks: config.jwks,
     allowInsecureLoopback: config.allowInsecureLoopbackJwks,
     now,
     background: options.backgroundRefresh ?? true,
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+  };
+  const remote = new RemoteKeySource({
+    ...fetching,
     hooks: {
       onFetch(partnerId, outcome, seconds) {
         metrics.jwksFetches.inc({ partner: partnerId, outcome });
@@ -85,14 +90,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       },
     },
   });
-  // Partners' status lists: same dispatcher rules, same stale bound as keys (status-cache.ts).
   const statusLists = new RemoteStatusSource({
-    registry,
-    jwks: config.jwks,
-    allowInsecureLoopback: config.allowInsecureLoopbackJwks,
-    now,
-    background: options.backgroundRefresh ?? true,
-    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    ...fetching,
     hooks: {
       onFetch(partnerId, outcome, _seconds, reason) {
         metrics.statusListFetches.inc({ partner: partnerId, outcome });
