@@ -125,7 +125,7 @@ version: string
 /**
  * @minItems 1
  */
-rules: [ColorRule, ...(ColorRule)[]]
+rules: ColorRule[]
 }
 export interface ColorRule {
 reason: ColorReason
@@ -253,7 +253,7 @@ travel14d: string[]
 /**
  * @maxItems 10
  */
-symptoms: []|[Symptom]|[Symptom, Symptom]|[Symptom, Symptom, Symptom]|[Symptom, Symptom, Symptom, Symptom]|[Symptom, Symptom, Symptom, Symptom, Symptom]|[Symptom, Symptom, Symptom, Symptom, Symptom, Symptom]|[Symptom, Symptom, Symptom, Symptom, Symptom, Symptom, Symptom]|[Symptom, Symptom, Symptom, Symptom, Symptom, Symptom, Symptom, Symptom]|[Symptom, Symptom, Symptom, Symptom, Symptom, Symptom, Symptom, Symptom, Symptom]|[Symptom, Symptom, Symptom, Symptom, Symptom, Symptom, Symptom, Symptom, Symptom, Symptom]
+symptoms: Symptom[]
 /**
  * Contact with a confirmed or suspected case in the last 14 days.
  */
@@ -441,7 +441,7 @@ statusUri?: string
  * 
  * @minItems 1
  */
-algorithms: [("ES256" | "ES384" | "EdDSA" | "RS256" | "PS256"), ...(("ES256" | "ES384" | "EdDSA" | "RS256" | "PS256"))[]]
+algorithms: ("ES256" | "ES384" | "EdDSA" | "RS256" | "PS256")[]
 /**
  * When set, the JWS typ header must equal it (RFC 8725 §3.11).
  */
@@ -457,172 +457,10 @@ colorMap: ColorMap
  * 
  * @maxItems 10
  */
-previousColorMaps?: []|[{
+previousColorMaps?: {
 until: string
 map: ColorMap
-}]|[{
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}]|[{
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}]|[{
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}]|[{
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}]|[{
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}]|[{
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}]|[{
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}]|[{
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}]|[{
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}, {
-until: string
-map: ColorMap
-}]
+}[]
 status: ("active" | "suspended")
 }
 /**
@@ -646,7 +484,7 @@ export interface RiskEventBatch {
  * @minItems 1
  * @maxItems 500
  */
-events: [(PersonEvent | RegionListEvent), ...((PersonEvent | RegionListEvent))[]]
+events: (PersonEvent | RegionListEvent)[]
 }
 /**
  * This interface was referenced by `RiskEventBatch`'s JSON-Schema
