@@ -27,14 +27,33 @@ export async function currentColor(deps: IssuerDeps, subject: SubjectRecord): Pr
 }
 
 /**
+ * The one way outstanding codes stop being valid early, counted for operators: `superseded` keeps
+ * the codes of `keepColor` (the current one), `revoked` ends them all.
+ */
+export async function invalidateCodes(
+  deps: IssuerDeps,
+  subjectId: string,
+  status: 'superseded' | 'revoked',
+  keepColor?: DerivedColor['color'],
+): Promise<number> {
+  const changed = await deps.store.invalidateCredentials(subjectId, status, deps.now(), keepColor);
+  if (changed > 0) deps.metrics.credentialsInvalidated.inc({ status }, changed);
+  return changed;
+}
+
+/** Re-derives a subject's colour and supersedes its outstanding codes of any other colour. */
+export async function recolor(deps: IssuerDeps, subject: SubjectRecord): Promise<DerivedColor & { superseded: number }> {
+  const derived = await currentColor(deps, subject);
+  return { ...derived, superseded: await invalidateCodes(deps, subject.id, 'superseded', derived.color) };
+}
+
+/**
  * Signs a fresh code with the current colour and records it. Codes still outstanding with another
  * colour are superseded first, so at any time only codes of the current colour are valid.
  */
 export async function issueCode(deps: IssuerDeps, subject: SubjectRecord): Promise<IssueResult> {
   const now = deps.now();
-  const derived = await currentColor(deps, subject);
-  const superseded = await deps.store.invalidateCredentials(subject.id, 'superseded', now, derived.color);
-  if (superseded > 0) deps.metrics.credentialsInvalidated.inc({ status: 'superseded' }, superseded);
+  const { superseded: _, ...derived } = await recolor(deps, subject);
   const code = await signCredential(subject, derived.color, deps.keystore, {
     issuer: deps.config.issuer.url,
     region: deps.config.issuer.region,
@@ -53,12 +72,4 @@ export async function issueCode(deps: IssuerDeps, subject: SubjectRecord): Promi
   });
   deps.metrics.credentialsIssued.inc({ color: derived.color });
   return { ...derived, credential: { jws: code.jws, expiresAt: new Date(code.expiresAt).toISOString() } };
-}
-
-/** Re-derives a subject's colour and supersedes its outstanding codes of any other colour. */
-export async function recolor(deps: IssuerDeps, subject: SubjectRecord): Promise<number> {
-  const derived = await currentColor(deps, subject);
-  const superseded = await deps.store.invalidateCredentials(subject.id, 'superseded', deps.now(), derived.color);
-  if (superseded > 0) deps.metrics.credentialsInvalidated.inc({ status: 'superseded' }, superseded);
-  return superseded;
 }

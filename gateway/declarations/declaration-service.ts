@@ -4,7 +4,7 @@ import { maskDocumentNumber, maskName } from '../identity/documents.js';
 import { StoreConflict, type StoredDeclaration, type SubjectRecord } from '../store/store.js';
 import { validateDeclaration } from './validate-declaration.js';
 import { documentKey, hashToken, identityKey, isSubjectId, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
-import { currentColor, issueCode, type IssuerDeps } from './code-issuer.js';
+import { currentColor, invalidateCodes, issueCode, type IssuerDeps } from './code-issuer.js';
 import type { Declaration, DeclarationResult } from '../types/schemas.js';
 
 const CONFLICTS = {
@@ -128,8 +128,7 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
   if (outcome === 'already_modified_today') throw new GatewayError('ERR_MODIFICATION_LIMIT');
   deps.metrics.declarations.inc({ kind: 'modification' });
   if (documentChanged || update.nameMasked !== subject.nameMasked) {
-    const revoked = await deps.store.invalidateCredentials(subject.id, 'revoked', now);
-    if (revoked > 0) deps.metrics.credentialsInvalidated.inc({ status: 'revoked' }, revoked);
+    await invalidateCodes(deps, subject.id, 'revoked');
   }
   const issued = await issueCode(deps, { ...subject, ...update, modifiedDay: shanghaiDay(now) });
   return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import { currentColor, type IssuerDeps } from './code-issuer.js';
+import { currentColor, invalidateCodes, type IssuerDeps } from './code-issuer.js';
 import type { CredentialStatusList } from '../types/schemas.js';
 
 /**
@@ -14,10 +14,10 @@ export async function checkOwnCode(deps: IssuerDeps, jti: string): Promise<void>
   if (record.status === 'superseded') throw new GatewayError('ERR_CREDENTIAL_SUPERSEDED');
   const subject = await deps.store.getSubject(record.subjectId);
   if (!subject) throw new GatewayError('ERR_CREDENTIAL_REVOKED');
+  // Read first: the verify path writes only when the colour really changed.
   const { color } = await currentColor(deps, subject);
   if (color !== record.color) {
-    const changed = await deps.store.invalidateCredentials(subject.id, 'superseded', deps.now(), color);
-    if (changed > 0) deps.metrics.credentialsInvalidated.inc({ status: 'superseded' }, changed);
+    await invalidateCodes(deps, subject.id, 'superseded', color);
     throw new GatewayError('ERR_CREDENTIAL_SUPERSEDED');
   }
 }

@@ -42,7 +42,7 @@ export async function applyRiskEvents(deps: IssuerDeps, body: unknown): Promise<
   let credentialsSuperseded = 0;
   for (const id of affected) {
     const subject = await deps.store.getSubject(id);
-    if (subject) credentialsSuperseded += await recolor(deps, subject);
+    if (subject) credentialsSuperseded += (await recolor(deps, subject)).superseded;
   }
   return { accepted, duplicates, subjectsEvaluated: affected.size, credentialsSuperseded };
 }
