@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Dispatcher } from 'undici';
 import { buildApp, type AppDeps } from './app.js';
 import type { Config } from './config/load-config.js';
-import { loadRules, DEFAULT_RULES_FILE } from './color/rules-file.js';
+import { loadRules } from './color/rules-file.js';
 import { ensureSigningKey, loadOrCreatePepper } from './issuer/bootstrap-secrets.js';
 import { Keystore } from './issuer/keystore.js';
 import { buildIssuerMetadata, partnerFromIssuerMetadata } from './issuer/issuer-metadata.js';
@@ -56,7 +56,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const pepper = loadOrCreatePepper(config.certsDir, logger);
   // A retired key stays published while a code it signed may still be presented.
   const keystore = await Keystore.load(config.certsDir, (config.credentialTtlSeconds + config.clockToleranceSeconds) * 1000);
-  const rules = loadRules(config.rulesFile ?? DEFAULT_RULES_FILE);
+  const rules = loadRules(config.rulesFile);
 
   const metadata = buildIssuerMetadata(config, keystore.algorithms());
   const self = partnerFromIssuerMetadata(metadata);

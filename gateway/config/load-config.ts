@@ -66,7 +66,7 @@ export function loadConfig(env: Record<string, string> = readEnv(), overrides: P
     const first = validate.errors![0]!;
     const field = errorField(first);
     const envVar = ENV_VARS.find((v) => v.path === field)?.name;
-    throw new ConfigError(`config.${field}${envVar ? ` (${envVar})` : ''}: ${errorMessage(first, '').replace(/^the body /, '')}`);
+    throw new ConfigError(errorMessage(first, `config.${field}${envVar ? ` (${envVar})` : ''}`));
   }
   return deepFreeze(merged as unknown as GatewayConfig);
 }

@@ -13,8 +13,6 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let known: GatewayError;
     if (error instanceof GatewayError) {
       known = error;
-    } else if (error && typeof error === 'object' && (error as { type?: string }).type === 'entity.too.large') {
-      known = new GatewayError('ERR_BODY_TOO_LARGE');
     } else {
       known = new GatewayError('ERR_INTERNAL');
       logger.error({ err: error, reqId: res.locals['reqId'], route: req.route?.path }, 'unhandled error');
