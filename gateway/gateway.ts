@@ -86,7 +86,6 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       onFetch(partnerId, outcome, seconds) {
         metrics.jwksFetches.inc({ partner: partnerId, outcome });
         metrics.jwksFetchDuration.observe({ partner: partnerId }, seconds);
-        metrics.partnerKeys.set({ partner: partnerId }, remote.status(partnerId).keyCount);
       },
     },
   });
@@ -100,6 +99,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
   });
   const keySource = new CompositeKeySource(self.id, new LocalKeySource(() => keystore.publishedKeys(now()), now), remote);
+  metrics.partnerKeyCounts = () => registry.list().map((p) => [p.id, keySource.status(p.id).keyCount]);
 
   const issuerDeps = { config, store, keystore, rules, pepper, now, metrics };
   const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds });

@@ -88,11 +88,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /** Set by the composition root: each partner's key count, read at scrape time. */
+  partnerKeyCounts: () => Array<[partnerId: string, keys: number]> = () => [];
+
   readonly partnerKeys = new Gauge({
     name: 'gateway_partner_keys',
     help: 'Keys currently held per partner.',
     labelNames: ['partner'] as const,
     registers: [this.registry],
+    // Read when Prometheus scrapes, so the value is never one fetch behind.
+    collect: () => {
+      this.partnerKeys.reset();
+      for (const [partner, keys] of this.partnerKeyCounts()) this.partnerKeys.set({ partner }, keys);
+    },
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

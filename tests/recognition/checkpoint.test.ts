@@ -181,6 +181,9 @@ describe('what the gateway keeps after the scans', () => {
     // A refusal is labelled with the partner the code named, so operators see whose codes fail.
     expect(text).toMatch(/gateway_verifications_total\{partner="beijing",result="ERR_COLOR_UNMAPPED"\} [1-9]/);
     expect(text).toMatch(/gateway_checkpoint_decisions_total\{decision="pass",color="green"\} [1-9]/);
+    // Keys held now, read at scrape time: Beijing's fetched key and Xinji's own.
+    expect(text).toMatch(/gateway_partner_keys\{partner="beijing"\} [1-9]/);
+    expect(text).toMatch(/gateway_partner_keys\{partner="xinji"\} 1/);
     expect(text).toMatch(/gateway_checkpoint_decisions_total\{decision="deny",color="red"\} [1-9]/);
     expect(text).toMatch(/gateway_checkpoint_decisions_total\{decision="deny",color="none"\} [1-9]/);
     expect(subjectIds.length).toBeGreaterThan(2);
