@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { fromRoot } from '../../gateway/paths.js';
 import { RISK_FEED_TOKEN } from '../helpers/test-gateway.js';
+import { freePort } from '../../demo/processes.js';
 
 /**
  * The real gateway (gateway/main.ts) as a child process, for the tests that kill it or run two
@@ -46,17 +46,7 @@ export async function buildProgram(): Promise<ProgramDir> {
   return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export interface HttpAnswer {
   status: number;

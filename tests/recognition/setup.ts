@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
 import { createTestGateway, ADMIN_TOKEN, type TestGateway, type TestGatewayOptions } from '../helpers/test-gateway.js';
-import type { GatewayConfig, Partner, PartnerStatus } from '../../gateway/types/schemas.js';
+import type { GatewayConfig, IssuerMetadata, Partner, PartnerStatus } from '../../gateway/types/schemas.js';
+import { partnerFromIssuerMetadata } from '../../gateway/issuer/issuer-metadata.js';
+import { freePort } from '../../demo/processes.js';
 
 /**
  * A whole gateway for recognition tests: partner files written into its partners directory before
@@ -77,4 +79,43 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
 /** Decodes the payload of a compact JWS without verifying it (test inspection only). */
 export function payloadOf(jws: string): Body {
   return JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as Body;
+}
+
+export interface XinjiAndPartner {
+  /** Xinji's gateway, listening on loopback: its issuer URL is that address. */
+  xinji: TestGateway;
+  xinjiBase: string;
+  /** Xinji's issuer metadata as served, and the partner entry Hengshui built from it. */
+  metadata: IssuerMetadata;
+  registered: Partner;
+  /** Another city's gateway (衡水) that registered Xinji from nothing but that metadata. */
+  hengshui: TestGateway;
+  close(): Promise<void>;
+}
+
+/**
+ * Two gateways on one clock: Xinji listening on 127.0.0.1 (the issuer URL must be known before it
+ * starts: it is the iss of every Xinji code), and Hengshui, which fetches Xinji's metadata over
+ * HTTP, as an operator of another city would, and registers Xinji with partnerFromIssuerMetadata.
+ */
+export async function xinjiAndPartnerGateway(): Promise<XinjiAndPartner> {
+  const port = await freePort();
+  const xinjiBase = `http://127.0.0.1:${port}`;
+  const xinji = await gatewayWith([], {
+    overrides: { port, host: '127.0.0.1', issuer: { url: xinjiBase, id: 'xinji', name: '辛集市', region: '130181', signingAlg: 'ES256' } },
+  });
+  await xinji.listen();
+  const metadata = (await (await fetch(`${xinjiBase}/.well-known/health-code-issuer`)).json()) as IssuerMetadata;
+  const registered = partnerFromIssuerMetadata(metadata);
+  const hengshui = await gatewayWith([registered], {
+    clock: xinji.clock,
+    overrides: { issuer: { url: 'https://jkm.hengshui.example', id: 'hengshui', name: '衡水市', region: '131100', signingAlg: 'ES256' } },
+  });
+  return {
+    xinji, xinjiBase, metadata, registered, hengshui,
+    async close() {
+      await hengshui.close();
+      await xinji.close();
+    },
+  };
 }

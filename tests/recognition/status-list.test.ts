@@ -1,12 +1,9 @@
-import { createServer } from 'node:net';
 import request from 'supertest';
-import { partnerFromIssuerMetadata } from '../../gateway/issuer/issuer-metadata.js';
-import type { IssuerMetadata } from '../../gateway/types/schemas.js';
 import { RISK_FEED_TOKEN, TestClock, personDeclaration, residentId, type TestGateway } from '../helpers/test-gateway.js';
 import { entry, StatusListServer } from '../partners/status-list-server.js';
 import { PartnerCity, newKey } from './partner-city.js';
 import { BEIJING, SHANGHAI } from './profiles.js';
-import { eventually, gatewayWith, JWKS, payloadOf, verdict, verify, type Body } from './setup.js';
+import { eventually, gatewayWith, JWKS, payloadOf, verdict, verify, xinjiAndPartnerGateway, type Body, type XinjiAndPartner } from './setup.js';
 
 /**
  * Partners' status lists, end to end over HTTP. A second gateway (Hengshui) registers Xinji from
@@ -16,35 +13,19 @@ import { eventually, gatewayWith, JWKS, payloadOf, verdict, verify, type Body } 
  */
 const REFRESH_MS = 30_000; // Xinji's Cache-Control max-age on /.well-known/health-code-status
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe("another gateway reading Xinji's status list", () => {
   let xinji: TestGateway;
   let hengshui: TestGateway;
+  let pair: XinjiAndPartner;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    xinji = await gatewayWith([], { overrides: { port, host: '127.0.0.1', issuer: { url: base, id: 'xinji', name: '辛集市', region: '130181', signingAlg: 'ES256' } } });
-    await xinji.listen();
-    const metadata = (await (await fetch(`${base}/.well-known/health-code-issuer`)).json()) as IssuerMetadata;
-    const registered = partnerFromIssuerMetadata(metadata);
-    expect(registered.statusUri).toBe(`${base}/.well-known/health-code-status`);
-    hengshui = await gatewayWith([registered], {
-      clock: xinji.clock,
-      overrides: { issuer: { url: 'https://jkm.hengshui.example', id: 'hengshui', name: '衡水市', region: '131100', signingAlg: 'ES256' } },
-    });
+    pair = await xinjiAndPartnerGateway();
+    ({ xinji, hengshui } = pair);
+    expect(pair.registered.statusUri).toBe(`${pair.xinjiBase}/.well-known/health-code-status`);
   });
 
   afterAll(async () => {
-    await hengshui?.close();
-    await xinji?.close();
+    await pair?.close();
   });
 
   async function declare(n: number): Promise<Body> {

@@ -1,10 +1,8 @@
-import { createServer } from 'node:net';
 import request from 'supertest';
-import { partnerFromIssuerMetadata } from '../../gateway/issuer/issuer-metadata.js';
 import { validator } from '../../gateway/schemas/registry.js';
-import type { CredentialStatusList, IssuerMetadata, Partner } from '../../gateway/types/schemas.js';
+import type { CredentialStatusList, Partner } from '../../gateway/types/schemas.js';
 import { RISK_FEED_TOKEN, exampleDeclaration, type TestGateway } from '../helpers/test-gateway.js';
-import { gatewayWith, payloadOf, verdict, verify, type Body } from './setup.js';
+import { payloadOf, verdict, verify, xinjiAndPartnerGateway, type Body, type XinjiAndPartner } from './setup.js';
 
 /**
  * Xinji is a partner of itself, and of other cities: a second gateway (Hengshui) registers Xinji
@@ -12,20 +10,13 @@ import { gatewayWith, payloadOf, verdict, verify, type Body } from './setup.js';
  * fetches over real HTTP from the first gateway listening on loopback. Codes Xinji supersedes are
  * refused by Xinji and published in its status list for partners that verify offline.
  */
+let pair: XinjiAndPartner;
 let xinji: TestGateway;
 let hengshui: TestGateway;
 let xinjiBase: string;
 let registered: Partner;
 const declaration = exampleDeclaration();
 const document = (declaration['applicant'] as { document: { type: 'resident_id'; number: string } }).document;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Requests the first gateway served on a route, from its own metrics. */
 async function served(route: string): Promise<number> {
@@ -38,29 +29,13 @@ async function served(route: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  // The issuer URL must be known before the gateway starts: it is the iss of every Xinji code.
-  const port = await freePort();
-  xinjiBase = `http://127.0.0.1:${port}`;
-  xinji = await gatewayWith([], {
-    overrides: { port, host: '127.0.0.1', issuer: { url: xinjiBase, id: 'xinji', name: '辛集市', region: '130181', signingAlg: 'ES256' } },
-  });
-  await xinji.listen();
-
-  // Hengshui reads Xinji's metadata over HTTP, as an operator of another city would.
-  const metadataResponse = await fetch(`${xinjiBase}/.well-known/health-code-issuer`);
-  expect(metadataResponse.status).toBe(200);
-  const metadata = (await metadataResponse.json()) as IssuerMetadata;
-  expect(validator('issuer-metadata')(metadata)).toBe(true);
-  registered = partnerFromIssuerMetadata(metadata);
-  hengshui = await gatewayWith([registered], {
-    clock: xinji.clock,
-    overrides: { issuer: { url: 'https://jkm.hengshui.example', id: 'hengshui', name: '衡水市', region: '131100', signingAlg: 'ES256' } },
-  });
+  pair = await xinjiAndPartnerGateway();
+  ({ xinji, hengshui, xinjiBase, registered } = pair);
+  expect(validator('issuer-metadata')(pair.metadata)).toBe(true);
 });
 
 afterAll(async () => {
-  await hengshui?.close();
-  await xinji?.close();
+  await pair?.close();
 });
 
 async function declareAtXinji(): Promise<Body> {
