@@ -7,6 +7,7 @@ import { RISK_FEED_TOKEN, exampleDeclaration, personDeclaration, residentId, typ
 import { PartnerCity } from './partner-city.js';
 import { BEIJING } from './profiles.js';
 import { gatewayWith, type Body } from './setup.js';
+import { metricLabelViolations } from '../helpers/metric-labels.js';
 
 /**
  * 亮码 + 身份证 + 测温 through POST /v1/checkpoint/scans, the same for a Beijing code and a Xinji
@@ -191,5 +192,11 @@ describe('what the gateway keeps after the scans', () => {
     expect(subjectIds.length).toBeGreaterThan(2);
     for (const secret of [...presented, ...subjectIds]) expect(text).not.toContain(secret);
     for (const number of presented) expect(text).not.toContain(number.slice(4, 14));
+  });
+});
+
+describe('after the suite', () => {
+  it('every metric label is still within its bounded set', async () => {
+    expect(await metricLabelViolations(gw)).toEqual([]);
   });
 });
