@@ -36,7 +36,9 @@ describe('metric labels after a broad workload', () => {
   });
 
   it('counts the colour transitions the gateway noticed, verification times and decisions by reason', () => {
+    // The risk feed superseded the proxied person's green code; the modification revoked the holder's.
     expect(text).toMatch(/gateway_color_transitions_total\{from="green",to="red"\} 1\n/);
+    expect(text).toMatch(/gateway_color_transitions_total\{from="green",to="yellow"\} 1\n/);
     expect(text).toMatch(/gateway_verifications_total\{partner="unknown",result="ERR_ISSUER_UNKNOWN"\} [1-9]/);
     expect(text).toMatch(/gateway_verifications_total\{partner="unknown",result="ERR_CODE_MALFORMED"\} [1-9]/);
     expect(text).toMatch(/gateway_verification_duration_seconds_bucket\{le="0.0005",partner="beijing"\} \d/);

@@ -9,7 +9,7 @@ import { gatewayWith, type Body } from '../recognition/setup.js';
  * A broad workload for observability tests: every route the app serves, valid and invalid, with
  * distinctive personal data planted in bodies, headers, query strings, path parameters and bearer
  * tokens; partner codes (valid, unmapped colour, unknown kid), an unregistered issuer, bad codes;
- * colour transitions through the risk feed and a modification. `secrets` collects everything
+ * colour transitions through the risk feed (green → red) and a modification (green → yellow). `secrets` collects everything
  * planted or handed out (tokens, codes, subject ids) that must never reach a log line or a metric.
  */
 
@@ -117,9 +117,11 @@ export async function runWorkload(w: Workload): Promise<void> {
   expect((await request(app).get(code).set(h).set('authorization', `Bearer ${PLANTED.bogusToken}`)).status).toBe(401);
   expect([401, 403, 404]).toContain((await request(app).get(`/v1/subjects/${PLANTED.documentNumber}/code`).set(h).set(auth)).status);
 
-  // A modification (new name: outstanding codes revoked) and invalid ones.
+  // A modification (new name: outstanding codes revoked; declared contact: green → yellow) and invalid ones.
   const put = `/v1/subjects/${subjectId}/declaration`;
-  expect((await request(app).put(put).set(h).set(auth).send(person(PLANTED.otherName, PLANTED.documentNumber, PLANTED.phone))).status).toBe(200);
+  const modified = await request(app).put(put).set(h).set(auth).send(person(PLANTED.otherName, PLANTED.documentNumber, PLANTED.phone, { contactWithCase: true }));
+  expect(modified.body.color).toBe('yellow');
+  keep(modified.body.credential.jws as string);
   expect((await request(app).put(put).set(h).set(auth).send(person(PLANTED.otherName, PLANTED.documentNumber, PLANTED.phone))).status).toBe(429);
   expect((await request(app).put(put).set(h).send(person(PLANTED.name, PLANTED.documentNumber, PLANTED.phone))).status).toBe(401);
   expect((await request(app).put(put).set(h).set(auth).send({ applicant: PLANTED.name })).status).toBe(400);
