@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +63,24 @@ function dashboardExpressions(): string[] {
   return out;
 }
 
+/**
+ * Starts the real gateway and makes sure the port answers with it: on a machine shared with other
+ * test runs another process can take the free port between the pick and the child's listen, and
+ * answer /healthz in its place. The JWKS must name the key our child generated in its certs dir.
+ */
+async function startOurGateway(programDir: ProgramDir, base: string): Promise<GatewayProcess> {
+  for (let attempt = 1; ; attempt++) {
+    const dirs = await makeDirs(await mkdtemp(join(base, 'run-')));
+    const child = await startGateway(programDir, dirs);
+    const kids = readdirSync(dirs.certsDir).filter((n) => n.endsWith('.key.json')).map((n) => n.slice(0, -'.key.json'.length));
+    const jwks = await http(child.port, 'GET', '/.well-known/jwks.json');
+    const served = ((jwks.body['keys'] as Array<{ kid: string }> | undefined) ?? []).map((k) => k.kid);
+    if (child.child.exitCode === null && kids.some((kid) => served.includes(kid))) return child;
+    await child.kill();
+    if (attempt === 3) throw new Error('another process answered on the gateway port three times');
+  }
+}
+
 let program: ProgramDir;
 let root: string;
 let gateway: GatewayProcess;
@@ -71,7 +89,7 @@ let exported: Set<string>;
 beforeAll(async () => {
   program = await buildProgram();
   root = await mkdtemp(join(tmpdir(), 'hcg-ops-'));
-  gateway = await startGateway(program, await makeDirs(root));
+  gateway = await startOurGateway(program, root);
   const res = await http(gateway.port, 'GET', '/metrics');
   expect(res.status).toBe(200);
   const { samples, types } = parseExposition(String(res.body['text']));
