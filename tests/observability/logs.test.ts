@@ -91,19 +91,23 @@ describe('request ids', () => {
 });
 
 describe('an unexpected error', () => {
-  it('is logged once, with its stack, where it is handled; the request line carries only ERR_INTERNAL', async () => {
+  it('is logged once, with its stack and without the personal data its message quoted, where it is handled; the request line carries only ERR_INTERNAL', async () => {
     const captured: string[] = [];
     const failing = await startWorkloadGateway({ logger: createLogger('trace', { write: (l: string) => void captured.push(l) }) });
     try {
       // A store that fails under the request: a bug or outage the handler did not expect.
-      failing.gw.deps.store.getSubjectByDocumentKey = () => Promise.reject(new TypeError('store exploded'));
+      // Its message quotes personal data, as drivers and parsers do with the value they choked on.
+      const quoted = `store exploded on "${PLANTED.documentNumber}" ${PLANTED.name} ${PLANTED.phone} ${PLANTED.passport} Bearer ${PLANTED.bogusToken}`;
+      failing.gw.deps.store.getSubjectByDocumentKey = () => Promise.reject(new TypeError(quoted));
       const res = await request(failing.gw.app).post('/v1/declarations').set('x-request-id', '0f8e2a34-5b6c-4d7e-8f90-a1b2c3d4e5f7').send(personDeclaration(4242));
       expect(res.status).toBe(500);
       expect(res.body).toEqual({ error: { code: 'ERR_INTERNAL', message: 'ERR_INTERNAL' } });
       const mine = captured.map((l) => JSON.parse(l) as Record<string, any>).filter((l) => l['reqId'] === '0f8e2a34-5b6c-4d7e-8f90-a1b2c3d4e5f7'); // eslint-disable-line @typescript-eslint/no-explicit-any
       const errors = mine.filter((l) => l['level'] >= 50);
       expect(errors).toHaveLength(1);
-      expect(errors[0]).toMatchObject({ msg: 'unhandled error', route: '/v1/declarations', err: { type: 'TypeError', message: 'store exploded', stack: expect.any(String) } });
+      expect(errors[0]).toMatchObject({ msg: 'unhandled error', route: '/v1/declarations', err: { type: 'TypeError', message: expect.stringContaining('store exploded on'), stack: expect.any(String) } });
+      const all = captured.join('');
+      for (const value of Object.values(PLANTED)) expect({ value, found: all.includes(value) }).toEqual({ value, found: false });
       expect(mine.filter((l) => l['msg'] === 'request')).toEqual([expect.objectContaining({ status: 500, code: 'ERR_INTERNAL', level: 30 })]);
     } finally {
       await failing.close();
