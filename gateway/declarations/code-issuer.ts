@@ -4,7 +4,7 @@ import type { Keystore } from '../issuer/keystore.js';
 import type { Config } from '../config/load-config.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Store, SubjectRecord } from '../store/store.js';
-import type { ColorRules, IssuedCredential } from '../types/schemas.js';
+import type { Color, ColorRules, IssuedCredential } from '../types/schemas.js';
 
 export interface IssuerDeps {
   config: Config;
@@ -28,23 +28,27 @@ export async function currentColor(deps: IssuerDeps, subject: SubjectRecord): Pr
 
 /**
  * The one way outstanding codes stop being valid early, counted for operators: `superseded` keeps
- * the codes of `keepColor` (the current one), `revoked` ends them all.
+ * the codes of `keepColor` (the current one), `revoked` ends them all. Returns the colours of the
+ * codes that changed. Superseding codes of another colour is where the gateway notices that a
+ * subject's colour changed, so that transition is counted here too; a change while a subject holds
+ * no unexpired code goes unnoticed (the colour is derived, never stored: derive-color.ts).
  */
 export async function invalidateCodes(
   deps: IssuerDeps,
   subjectId: string,
   status: 'superseded' | 'revoked',
   keepColor?: DerivedColor['color'],
-): Promise<number> {
+): Promise<Color[]> {
   const changed = await deps.store.invalidateCredentials(subjectId, status, deps.now(), keepColor);
-  if (changed > 0) deps.metrics.credentialsInvalidated.inc({ status }, changed);
+  if (changed.length > 0) deps.metrics.credentialsInvalidated.inc({ status }, changed.length);
+  if (keepColor) deps.metrics.countColorTransitions(changed, keepColor);
   return changed;
 }
 
 /** Re-derives a subject's colour and supersedes its outstanding codes of any other colour. */
 export async function recolor(deps: IssuerDeps, subject: SubjectRecord): Promise<DerivedColor & { superseded: number }> {
   const derived = await currentColor(deps, subject);
-  return { ...derived, superseded: await invalidateCodes(deps, subject.id, 'superseded', derived.color) };
+  return { ...derived, superseded: (await invalidateCodes(deps, subject.id, 'superseded', derived.color)).length };
 }
 
 /**

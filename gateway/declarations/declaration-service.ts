@@ -127,10 +127,10 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
   if (outcome === 'not_found') throw new GatewayError('ERR_SUBJECT_NOT_FOUND');
   if (outcome === 'already_modified_today') throw new GatewayError('ERR_MODIFICATION_LIMIT');
   deps.metrics.declarations.inc({ kind: 'modification' });
-  if (documentChanged || update.nameMasked !== subject.nameMasked) {
-    await invalidateCodes(deps, subject.id, 'revoked');
-  }
+  const revoked = documentChanged || update.nameMasked !== subject.nameMasked ? await invalidateCodes(deps, subject.id, 'revoked') : [];
   const issued = await issueCode(deps, { ...subject, ...update, modifiedDay: shanghaiDay(now) });
+  // Revoked codes are replaced by the new one: a colour change is noticed through them too.
+  deps.metrics.countColorTransitions(revoked, issued.color);
   return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };
 }
 

@@ -1,22 +1,22 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error.js';
+import { routeLabel, setErrorCode } from './request-log.js';
 
 export const notFound: RequestHandler = (_req, _res, next) => next(new GatewayError('ERR_NOT_FOUND'));
 
 /**
  * The last handler: GatewayErrors become `{ error: { code, message, field? } }` with their status;
- * anything else is a bug, logged, and answered with 500 ERR_INTERNAL and nothing more.
+ * anything else is a bug, answered with 500 ERR_INTERNAL and nothing more. This is the one place
+ * such an error is logged (with its stack); the request line then carries only its code.
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    let known: GatewayError;
-    if (error instanceof GatewayError) {
-      known = error;
-    } else {
-      known = new GatewayError('ERR_INTERNAL');
-      logger.error({ err: error, reqId: res.locals['reqId'], route: req.route?.path }, 'unhandled error');
+    const known = error instanceof GatewayError ? error : new GatewayError('ERR_INTERNAL');
+    if (!known.expose) {
+      logger.error({ err: error, reqId: res.locals['reqId'], route: routeLabel(req) }, 'unhandled error');
     }
+    setErrorCode(res, known.toJSON().code);
     if (res.headersSent) return;
     res.status(known.status).json({ error: known.toJSON() });
   };

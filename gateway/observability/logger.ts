@@ -23,11 +23,25 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   );
 }
 
+/**
+ * Messages of unexpected errors are not ours to vouch for: a driver or parser may quote the value
+ * it choked on (PostgreSQL's `invalid input syntax ...: "<value>"`, JSON.parse's snippet). Before
+ * they are logged, long digit runs (ID, phone and passport numbers), CJK text (names), holder
+ * tokens and bearer credentials are masked; the error's type, code and stack frames stay.
+ */
+export function scrubText(text: string): string {
+  return text
+    .replace(/Bearer\s+\S+/gi, 'Bearer [redacted]')
+    .replace(/hct_[A-Za-z0-9_-]+/g, 'hct_[redacted]')
+    .replace(/\d{7,}[0-9Xx]?/g, '[digits]')
+    .replace(/[\u3400-\u9fff\uf900-\ufaff]+/g, '[text]');
+}
+
 export function serializeError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const out: Record<string, unknown> = { type: error.name, message: error.message };
+  if (!(error instanceof Error)) return { message: scrubText(String(error)) };
+  const out: Record<string, unknown> = { type: error.name, message: scrubText(error.message) };
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') out['code'] = code;
-  if (!(error as { expose?: boolean }).expose) out['stack'] = error.stack;
+  if (!(error as { expose?: boolean }).expose && error.stack) out['stack'] = scrubText(error.stack);
   return out;
 }

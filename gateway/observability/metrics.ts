@@ -1,25 +1,24 @@
 import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Color } from '../types/schemas.js';
 
 /**
  * Prometheus metrics, prefixed gateway_, base units (seconds, bytes), counters end in _total.
  * Labels come only from bounded sets: route patterns (not raw URLs), status classes, error codes
- * from the catalogue, colours, partner ids from the registry. Never a subject id or document.
+ * from the catalogue, colours, partner ids from the registry, fixed enumerations. Never a subject
+ * id, kid, token, URL or document. tests/helpers/metric-labels.ts checks every recorded value.
  * One registry per app so tests can build several apps.
  */
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly httpRequests = new Counter({
-    name: 'gateway_http_requests_total',
-    help: 'HTTP requests answered, by route pattern, method and status code.',
-    labelNames: ['route', 'method', 'status'] as const,
-    registers: [this.registry],
-  });
-
+  /**
+   * One histogram for requests: its _count is the request counter, so there is no separate
+   * gateway_http_requests_total. The status is a class (2xx…5xx), not the code, to keep series few.
+   */
   readonly httpDuration = new Histogram({
     name: 'gateway_http_request_duration_seconds',
-    help: 'Time to answer an HTTP request, by route pattern.',
-    labelNames: ['route', 'method'] as const,
+    help: 'Time to answer an HTTP request, by method, route pattern ("unmatched" for no route) and status class.',
+    labelNames: ['method', 'route', 'status_class'] as const,
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
@@ -54,15 +53,38 @@ export class Metrics {
 
   readonly verifications = new Counter({
     name: 'gateway_verifications_total',
-    help: 'Codes verified, by partner id (or "unknown") and result (valid or an ERR_ code).',
+    help: 'Codes verified, by partner id (or "unknown") and result ("valid" or an ERR_ code of the catalogue).',
     labelNames: ['partner', 'result'] as const,
     registers: [this.registry],
   });
 
+  readonly verificationDuration = new Histogram({
+    name: 'gateway_verification_duration_seconds',
+    help: 'Time to verify a code (signature, claims, status), by partner id (or "unknown").',
+    labelNames: ['partner'] as const,
+    // A cached-key verification takes well under a millisecond; a first code waits for a key fetch.
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+
+  /**
+   * One sample per decision, so the sum over reasons is the number of decisions. A deny with
+   * several reasons is counted under its first: reasons are listed in a fixed precedence
+   * (code_invalid, color_red/color_yellow, advisory, fever, binding_missing/document_mismatch;
+   * gateway/verify/checkpoint.ts). A pass has reason "none".
+   */
   readonly checkpointDecisions = new Counter({
     name: 'gateway_checkpoint_decisions_total',
-    help: 'Checkpoint decisions, by decision and colour ("none" when the code was invalid).',
-    labelNames: ['decision', 'color'] as const,
+    help: 'Checkpoint decisions, by decision and first deny reason ("none" for a pass).',
+    labelNames: ['decision', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** Counted where the gateway notices it: a subject's outstanding codes of another colour are superseded or replaced. */
+  readonly colorTransitions = new Counter({
+    name: 'gateway_color_transitions_total',
+    help: 'Subjects whose derived colour changed, by previous and new colour.',
+    labelNames: ['from', 'to'] as const,
     registers: [this.registry],
   });
 
@@ -103,7 +125,14 @@ export class Metrics {
     },
   });
 
+  /** Counts one transition per previous colour seen among the codes that a new colour replaced. */
+  countColorTransitions(from: Iterable<Color>, to: Color): void {
+    for (const previous of new Set(from)) if (previous !== to) this.colorTransitions.inc({ from: previous, to });
+  }
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
-    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'gateway_' });
+    // Standard names (process_*, nodejs_*), unprefixed, so stock dashboards and alerts on
+    // nodejs_eventloop_lag_seconds work unchanged.
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 }

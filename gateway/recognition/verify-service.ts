@@ -28,6 +28,7 @@ export interface VerifyServiceDeps {
 export function createVerifyService(deps: VerifyServiceDeps): (code: string) => Promise<VerifyOutcome> {
   const { metrics } = deps.issuer;
   return async (code) => {
+    const start = process.hrtime.bigint();
     let outcome = await deps.verifier(code);
     if (outcome.valid) {
       const { partner, jti } = outcome;
@@ -42,6 +43,7 @@ export function createVerifyService(deps: VerifyServiceDeps): (code: string) => 
     // Partner ids come from the registry (a bounded set); an unregistered iss is "unknown".
     const partner = outcome.valid ? outcome.partner.id : (outcome.partnerId ?? 'unknown');
     metrics.verifications.inc({ partner, result: outcome.valid ? 'valid' : outcome.error.code });
+    metrics.verificationDuration.observe({ partner }, Number(process.hrtime.bigint() - start) / 1e9);
     return outcome;
   };
 }

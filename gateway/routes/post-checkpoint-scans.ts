@@ -27,7 +27,8 @@ export function postCheckpointScans(deps: {
       document: scan.document,
       feverThresholdC: deps.feverThresholdC,
     });
-    deps.metrics.checkpointDecisions.inc({ decision: decision.decision, color: decision.color ?? 'none' });
+    // Counted once, under the first reason (metrics.ts explains the precedence).
+    deps.metrics.checkpointDecisions.inc({ decision: decision.decision, reason: decision.reasons[0] ?? 'none' });
     res.setHeader('cache-control', 'no-store');
     res.json(decision);
   };

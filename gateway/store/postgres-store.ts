@@ -252,13 +252,14 @@ export class PostgresStore implements Store {
     status: Exclude<CredentialStatus, 'active'>,
     at: number,
     keepColor?: Color,
-  ): Promise<number> {
-    const { rowCount } = await this.pool.query(
+  ): Promise<Color[]> {
+    const { rows } = await this.pool.query<{ color: Color }>(
       `UPDATE credentials SET status = $1, status_at = $2
-       WHERE subject_id = $3 AND status = 'active' AND expires_at > $2 AND ($4::text IS NULL OR color <> $4::text)`,
+       WHERE subject_id = $3 AND status = 'active' AND expires_at > $2 AND ($4::text IS NULL OR color <> $4::text)
+       RETURNING color`,
       [status, at, subjectId, keepColor ?? null],
     );
-    return rowCount ?? 0;
+    return rows.map((row) => row.color);
   }
 
   async listInvalidatedCredentials(now: number): Promise<CredentialRecord[]> {

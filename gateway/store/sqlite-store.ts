@@ -232,16 +232,18 @@ export class SqliteStore implements Store {
     status: Exclude<CredentialStatus, 'active'>,
     at: number,
     keepColor?: Color,
-  ): Promise<number> {
-    return this.write(
-      () =>
+  ): Promise<Color[]> {
+    return this.write(() =>
+      (
         this.db
           .prepare(
             `UPDATE credentials SET status = @status, status_at = @at
              WHERE subject_id = @subjectId AND status = 'active' AND expires_at > @at
-               AND (@keep IS NULL OR color <> @keep)`,
+               AND (@keep IS NULL OR color <> @keep)
+             RETURNING color`,
           )
-          .run({ status, at, subjectId, keep: keepColor ?? null }).changes,
+          .all({ status, at, subjectId, keep: keepColor ?? null }) as Array<{ color: Color }>
+      ).map((row) => row.color),
     );
   }
 

@@ -122,14 +122,14 @@ export interface Store {
   getCredential(jti: string): Promise<CredentialRecord | undefined>;
   /**
    * Moves the subject's active, unexpired credentials to `status`, except those of `keepColor`.
-   * Returns how many changed.
+   * Returns the colour of each credential that changed (so callers see which colour was left).
    */
   invalidateCredentials(
     subjectId: string,
     status: Exclude<CredentialStatus, 'active'>,
     at: number,
     keepColor?: Color,
-  ): Promise<number>;
+  ): Promise<Color[]>;
   /** Superseded or revoked credentials whose exp is after `now`, oldest change first. */
   listInvalidatedCredentials(now: number): Promise<CredentialRecord[]>;
 

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { personDeclaration, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
 import { declared, storeGateway, TEST_DATABASE_URL, warnPostgresSkipped, type Body } from './issuer-helpers.js';
+import { metricLabelViolations } from '../helpers/metric-labels.js';
 
 /**
  * Hostile input is normal input: every body below gets a 4xx with an error code, never a 500, a
@@ -123,6 +124,10 @@ function hostileSuite(kind: 'sqlite' | 'postgres'): void {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('ERR_VALIDATION');
     expect(res.body.error.field).toBe('applicant.name');
+  });
+
+  test('leaves every metric label within its bounded set after all of the above', async () => {
+    expect(await metricLabelViolations(gw)).toEqual([]);
   });
 }
 

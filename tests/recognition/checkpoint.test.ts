@@ -7,6 +7,7 @@ import { RISK_FEED_TOKEN, exampleDeclaration, personDeclaration, residentId, typ
 import { PartnerCity } from './partner-city.js';
 import { BEIJING } from './profiles.js';
 import { gatewayWith, type Body } from './setup.js';
+import { metricLabelViolations } from '../helpers/metric-labels.js';
 
 /**
  * 亮码 + 身份证 + 测温 through POST /v1/checkpoint/scans, the same for a Beijing code and a Xinji
@@ -180,14 +181,22 @@ describe('what the gateway keeps after the scans', () => {
     expect(text).toMatch(/gateway_verifications_total\{partner="xinji",result="valid"\} [1-9]/);
     // A refusal is labelled with the partner the code named, so operators see whose codes fail.
     expect(text).toMatch(/gateway_verifications_total\{partner="beijing",result="ERR_COLOR_UNMAPPED"\} [1-9]/);
-    expect(text).toMatch(/gateway_checkpoint_decisions_total\{decision="pass",color="green"\} [1-9]/);
+    expect(text).toMatch(/gateway_checkpoint_decisions_total\{decision="pass",reason="none"\} [1-9]/);
     // Keys held now, read at scrape time: Beijing's fetched key and Xinji's own.
     expect(text).toMatch(/gateway_partner_keys\{partner="beijing"\} [1-9]/);
     expect(text).toMatch(/gateway_partner_keys\{partner="xinji"\} 1/);
-    expect(text).toMatch(/gateway_checkpoint_decisions_total\{decision="deny",color="red"\} [1-9]/);
-    expect(text).toMatch(/gateway_checkpoint_decisions_total\{decision="deny",color="none"\} [1-9]/);
+    expect(text).toMatch(/gateway_checkpoint_decisions_total\{decision="deny",reason="color_red"\} [1-9]/);
+    expect(text).toMatch(/gateway_checkpoint_decisions_total\{decision="deny",reason="code_invalid"\} [1-9]/);
+    expect(text).toMatch(/gateway_checkpoint_decisions_total\{decision="deny",reason="document_mismatch"\} [1-9]/);
+    expect(text).toMatch(/gateway_verification_duration_seconds_count\{partner="beijing"\} [1-9]/);
     expect(subjectIds.length).toBeGreaterThan(2);
     for (const secret of [...presented, ...subjectIds]) expect(text).not.toContain(secret);
     for (const number of presented) expect(text).not.toContain(number.slice(4, 14));
+  });
+});
+
+describe('after the suite', () => {
+  it('every metric label is still within its bounded set', async () => {
+    expect(await metricLabelViolations(gw)).toEqual([]);
   });
 });

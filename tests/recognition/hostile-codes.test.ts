@@ -4,6 +4,7 @@ import type { TestGateway } from '../helpers/test-gateway.js';
 import { PartnerCity, newKey, type CityKey } from './partner-city.js';
 import { BEIJING } from './profiles.js';
 import { gatewayWith, verify } from './setup.js';
+import { metricLabelViolations } from '../helpers/metric-labels.js';
 
 /**
  * Hostile codes posted to /v1/verify by anyone: each is refused with its own code inside a 200
@@ -218,5 +219,11 @@ describe('requests without a string code', () => {
     const huge = await request(gw.app).post('/v1/verify').send({ code: 'A'.repeat(40_000) });
     expect(huge.status).toBe(413);
     expect(huge.body.error.code).toBe('ERR_BODY_TOO_LARGE');
+  });
+});
+
+describe('after the suite', () => {
+  it('every metric label is still within its bounded set', async () => {
+    expect(await metricLabelViolations(gw)).toEqual([]);
   });
 });

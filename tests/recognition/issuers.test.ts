@@ -2,6 +2,7 @@ import type { TestGateway } from '../helpers/test-gateway.js';
 import { PartnerCity, type CityKey } from './partner-city.js';
 import { BEIJING, HANGZHOU, SHANGHAI } from './profiles.js';
 import { gatewayWith, verdict } from './setup.js';
+import { metricLabelViolations } from '../helpers/metric-labels.js';
 
 /**
  * Keys belong to their issuer: a code that names one partner in `iss` and carries another
@@ -98,5 +99,11 @@ describe('issuers the gateway does not trust', () => {
     const payload = await beijingPayload();
     delete payload['iss'];
     expect(await verdict(gw, await beijing.sign(payload))).toBe('ERR_CLAIMS_INVALID');
+  });
+});
+
+describe('after the suite', () => {
+  it('every metric label is still within its bounded set', async () => {
+    expect(await metricLabelViolations(gw)).toEqual([]);
   });
 });

@@ -23,7 +23,7 @@ async function served(route: string): Promise<number> {
   const text = (await request(xinji.app).get('/metrics')).text;
   let total = 0;
   for (const line of text.split('\n')) {
-    if (line.startsWith('gateway_http_requests_total{') && line.includes(`route="${route}"`)) total += Number(line.split(' ').at(-1));
+    if (line.startsWith('gateway_http_request_duration_seconds_count{') && line.includes(`route="${route}"`)) total += Number(line.split(' ').at(-1));
   }
   return total;
 }

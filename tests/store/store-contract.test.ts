@@ -192,7 +192,7 @@ function contract(kind: 'sqlite' | 'postgres'): void {
       expect(await store.getCredential('jti_unknown')).toBeUndefined();
     });
 
-    test('invalidates the active unexpired credentials except the colour kept, and lists them oldest change first', async () => {
+    test('invalidates the active unexpired credentials except the colour kept, returns the colours it ended, and lists them oldest change first', async () => {
       const s = makeSubject();
       await store.insertSubject(s);
       const now = T0 + 1000;
@@ -202,15 +202,15 @@ function contract(kind: 'sqlite' | 'postgres'): void {
       const revokedRed = credential(s.id, { color: 'red', status: 'revoked', statusAt: T0 + 10 });
       for (const c of [green, red, expiredYellow, revokedRed]) await store.insertCredential(c);
 
-      expect(await store.invalidateCredentials(s.id, 'superseded', now, 'green')).toBe(1);
+      expect(await store.invalidateCredentials(s.id, 'superseded', now, 'green')).toEqual(['red']);
       expect(await store.getCredential(red.jti)).toMatchObject({ status: 'superseded', statusAt: now });
       expect(await store.getCredential(green.jti)).toMatchObject({ status: 'active', statusAt: null });
       expect(await store.getCredential(expiredYellow.jti)).toMatchObject({ status: 'active', statusAt: null });
       expect(await store.getCredential(revokedRed.jti)).toMatchObject({ status: 'revoked', statusAt: T0 + 10 });
 
-      expect(await store.invalidateCredentials(s.id, 'revoked', now + 5)).toBe(1);
+      expect(await store.invalidateCredentials(s.id, 'revoked', now + 5)).toEqual(['green']);
       expect(await store.getCredential(green.jti)).toMatchObject({ status: 'revoked', statusAt: now + 5 });
-      expect(await store.invalidateCredentials(s.id, 'revoked', now + 6)).toBe(0);
+      expect(await store.invalidateCredentials(s.id, 'revoked', now + 6)).toEqual([]);
 
       const mine = (await store.listInvalidatedCredentials(now + 10)).filter((c) => c.subjectId === s.id);
       expect(mine.map((c) => c.jti)).toEqual([revokedRed.jti, red.jti, green.jti]);
@@ -239,7 +239,7 @@ function contract(kind: 'sqlite' | 'postgres'): void {
       await store.insertSubject(b);
       const cb = credential(b.id, {});
       await store.insertCredential(cb);
-      expect(await store.invalidateCredentials(a.id, 'revoked', T0 + 1)).toBe(0);
+      expect(await store.invalidateCredentials(a.id, 'revoked', T0 + 1)).toEqual([]);
       expect(await store.getCredential(cb.jti)).toMatchObject({ status: 'active' });
     });
   });
