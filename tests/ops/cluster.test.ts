@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { personDeclaration } from '../helpers/test-gateway.js';
 import { buildProgram, http, makeDirs, startGateway, type GatewayProcess, type ProgramDir } from '../issuer/gateway-process.js';
-import { exitOf, send } from './process-client.js';
+import { exitOf, openConnections, send } from './process-client.js';
 
 /**
  * WORKERS=2: the real gateway as a primary with two worker processes on one port. Whichever worker
@@ -81,8 +81,11 @@ test('SIGTERM to the primary drains both workers: requests in flight are answere
   const first = await http(gw.port, 'POST', '/v1/declarations', personDeclaration(0));
   expect(first.status).toBe(201);
 
-  const fresh = new Agent({ keepAlive: false });
-  const sent = Array.from({ length: 24 }, (_, i) => send(fresh, gw!.port, 'POST', '/v1/declarations', personDeclaration(1 + i)));
+  // Connections opened beforehand (spread over both workers): the requests below are on sockets
+  // the workers hold, so they are in flight at the signal, not waiting in the primary's queue.
+  const agent = new Agent({ keepAlive: true, maxSockets: 24 });
+  await openConnections(agent, gw.port, 24);
+  const sent = Array.from({ length: 24 }, (_, i) => send(agent, gw!.port, 'POST', '/v1/declarations', personDeclaration(1 + i)));
   await Promise.all(sent.map((s) => s.writtenAt));
   await new Promise((r) => setTimeout(r, 200));
   const signalledAt = Date.now();
@@ -90,6 +93,7 @@ test('SIGTERM to the primary drains both workers: requests in flight are answere
 
   const answers = await Promise.all(sent.map((s) => s.answer));
   const exit = await exitOf(gw, 30_000);
+  agent.destroy();
   expect(answers.map((a) => a.status)).toEqual(Array<number>(24).fill(201));
   expect(answers.filter((a) => a.at > signalledAt).length).toBeGreaterThan(0);
   expect(exit).toMatchObject({ code: 0, signal: null });
