@@ -26,8 +26,10 @@ async function main(): Promise<void> {
   else await serve(config, logger);
 }
 
-async function serve(config: Config, logger: Logger): Promise<void> {
+async function serve(config: Config, parentLogger: Logger): Promise<void> {
   const worker = cluster.isWorker;
+  // Workers' lines say which worker wrote them (cluster worker id: small, bounded).
+  const logger = worker ? parentLogger.child({ worker: cluster.worker!.id }) : parentLogger;
   const gateway = await createGateway(config, { logger, defaultMetrics: true, ...(worker ? { scrapeMetrics: askPrimaryForMetrics() } : {}) });
   if (worker) shareMetricsWithPrimary(gateway.deps.metrics.registry);
   const server = await gateway.listen();
