@@ -36,6 +36,8 @@ export async function startBenchGateway(root: string = mkdtempSync(join(tmpdir()
       partnersDir: join(dir, 'partners'),
       binding: { scryptLogN: 12 },
       logLevel: 'silent',
+      // One loopback client drives the whole benchmark: a per-client limit would measure itself.
+      rateLimit: { enabled: false, perSecond: 20, burst: 40, maxClients: 10_000 },
     },
   );
   const gateway = await createGateway(config, { logger: pino({ level: 'silent' }), backgroundRefresh: false });

@@ -17,6 +17,10 @@ import { getPartners } from './routes/get-partners.js';
 import { postAdminPartnersReload } from './routes/post-admin-partners-reload.js';
 import { getMetrics } from './routes/get-metrics.js';
 import { getHealth } from './routes/get-health.js';
+import { getReady } from './routes/get-ready.js';
+import { securityHeaders } from './http/security-headers.js';
+import { rateLimit, TokenBuckets } from './http/rate-limit.js';
+import type { ReadinessState } from './lifecycle/readiness.js';
 import type { IssuerDeps } from './declarations/code-issuer.js';
 import type { KeySource } from './partners/key-source.js';
 import type { VerifyOutcome } from './verify/verify-code.js';
@@ -29,6 +33,9 @@ export interface AppDeps extends IssuerDeps {
   keySource: KeySource;
   verify: (code: string) => Promise<VerifyOutcome>;
   reloadPartners: () => Promise<number>;
+  readiness: ReadinessState;
+  /** The Prometheus text /metrics answers with; absent: this process's registry (cluster workers ask the primary). */
+  scrapeMetrics?: () => Promise<string>;
 }
 
 /**
@@ -41,32 +48,37 @@ export function buildApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('query parser', 'simple');
   app.use(requestLog(deps.logger, deps.metrics));
-  app.use((_req, res, next) => {
-    res.setHeader('x-content-type-options', 'nosniff');
-    next();
-  });
+  app.use(securityHeaders);
+  // Behind a proxy the socket address is the proxy's; X-Forwarded-For is believed only from the
+  // proxies TRUST_PROXY names (a hop count or addresses), never from anyone.
+  const trustProxy = deps.config.http.trustProxy;
+  if (trustProxy !== undefined) app.set('trust proxy', /^\d+$/.test(trustProxy) ? Number(trustProxy) : trustProxy);
   const json = jsonBody(deps.config.bodyLimitBytes);
+  // Public endpoints (no token) are limited per client address; the others carry tokens.
+  const limited = deps.config.rateLimit.enabled ? [rateLimit(new TokenBuckets(deps.config.rateLimit, deps.now))] : [];
 
-  app.get(JWKS_PATH, getJwks(deps));
-  app.get(METADATA_PATH, getIssuerMetadata(deps.metadata));
-  app.get(STATUS_PATH, getCredentialStatus(deps));
+  app.get(JWKS_PATH, limited, getJwks(deps));
+  app.get(METADATA_PATH, limited, getIssuerMetadata(deps.metadata));
+  app.get(STATUS_PATH, limited, getCredentialStatus(deps));
 
   app.post('/v1/declarations', json, postDeclarations(deps));
   app.put('/v1/subjects/:subjectId/declaration', json, putSubjectDeclaration(deps));
   app.get('/v1/subjects/:subjectId/code', getSubjectCode(deps));
   app.post('/v1/risk-events', json, postRiskEvents(deps));
 
-  app.post('/v1/verify', json, postVerify(deps.verify));
+  app.post('/v1/verify', limited, json, postVerify(deps.verify));
   app.post(
     '/v1/checkpoint/scans',
+    limited,
     json,
     postCheckpointScans({ verify: deps.verify, feverThresholdC: deps.config.checkpoint.feverThresholdC, metrics: deps.metrics, now: deps.now }),
   );
   app.get('/v1/partners', getPartners(deps));
   app.post('/v1/admin/partners/reload', postAdminPartnersReload({ adminToken: deps.config.adminToken, reload: deps.reloadPartners }));
 
-  app.get('/metrics', getMetrics(deps.metrics));
+  app.get('/metrics', getMetrics(deps.metrics, deps.scrapeMetrics));
   app.get('/healthz', getHealth);
+  app.get('/readyz', getReady(deps.readiness));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

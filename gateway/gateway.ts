@@ -17,6 +17,8 @@ import { RemoteStatusSource } from './partners/status-cache.js';
 import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.js';
 import { createVerifier } from './verify/verify-code.js';
 import { createVerifyService } from './recognition/verify-service.js';
+import { ReadinessState } from './lifecycle/readiness.js';
+import { createGatewayServer, type GatewayServer } from './lifecycle/http-server.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -33,12 +35,20 @@ export interface GatewayOptions {
   dispatcher?: Dispatcher;
   /** Background work: partner key and status-list refresh and pruning of expired credential records (default on). */
   backgroundRefresh?: boolean;
+  /** What /metrics answers (cluster workers: the aggregate of all workers, from the primary). */
+  scrapeMetrics?: () => Promise<string>;
 }
 
 export interface Gateway {
   app: Express;
   deps: AppDeps;
   listen(): Promise<Server>;
+  /**
+   * Graceful stop: /readyz turns 503, the server stops accepting, requests in flight finish
+   * (idle keep-alive connections are closed at once), then background work and the store close.
+   * Past config.shutdownTimeoutMs the connections left are destroyed and the result is 'forced'.
+   */
+  shutdown(): Promise<'drained' | 'forced'>;
   close(): Promise<void>;
 }
 
@@ -112,7 +122,22 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return registry.list().length;
   }
 
-  const deps: AppDeps = { ...issuerDeps, logger, metadata, registry, keySource, verify, reloadPartners };
+  const readiness = new ReadinessState({
+    pingStore: () => store.ping(),
+    hasSigningKey: () => keystore.activeKey() !== undefined,
+    partnersLoaded: () => registry.list().length > 0,
+  });
+  const deps: AppDeps = {
+    ...issuerDeps,
+    logger,
+    metadata,
+    registry,
+    keySource,
+    verify,
+    reloadPartners,
+    readiness,
+    ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
+  };
   const app = buildApp(deps);
   // Keys are warmed up at start; a status list is fetched on the first code of its partner (that
   // verification awaits it, single-flight) and then kept fresh by the timer: a list read before
@@ -131,25 +156,32 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   };
   const pruneTimer = options.backgroundRefresh ?? true ? setInterval(() => void pruneCredentials(), PRUNE_EVERY_MS).unref() : undefined;
 
-  let server: Server | undefined;
+  let served: GatewayServer | undefined;
+  let stopping: Promise<'drained' | 'forced'> | undefined;
+  const shutdown = (): Promise<'drained' | 'forced'> =>
+    (stopping ??= (async () => {
+      readiness.startDraining(now());
+      clearInterval(pruneTimer);
+      const outcome = served ? await served.drain(config.shutdownTimeoutMs, logger) : 'drained';
+      await keySource.close();
+      await statusLists.close();
+      await store.close();
+      return outcome;
+    })());
   return {
     app,
     deps,
     listen: () =>
       new Promise((resolve, reject) => {
-        const s = app.listen(config.port, config.host, () => resolve(s));
+        // Slow clients cannot hold a connection forever: the timeouts are configuration (http.*).
+        served = createGatewayServer(app, config.http);
+        const s = served.server;
         s.once('error', reject);
-        // Slow clients cannot hold a connection forever.
-        s.requestTimeout = 10_000;
-        s.headersTimeout = 5_000;
-        server = s;
+        s.listen(config.port, config.host, () => resolve(s));
       }),
+    shutdown,
     async close() {
-      clearInterval(pruneTimer);
-      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-      await keySource.close();
-      await statusLists.close();
-      await store.close();
+      await shutdown();
     },
   };
 }

@@ -1,8 +1,14 @@
-import { loadConfig } from './config/load-config.js';
+import cluster from 'node:cluster';
+import type { Logger } from 'pino';
+import { loadConfig, type Config } from './config/load-config.js';
 import { createGateway } from './gateway.js';
 import { createLogger } from './observability/logger.js';
+import { askPrimaryForMetrics, runPrimary, shareMetricsWithPrimary } from './lifecycle/cluster.js';
 
-/** `npm start`: configuration from the environment, validated once; then serve. */
+/**
+ * `npm start`: configuration from the environment, validated once; then serve — in this process
+ * (WORKERS=1) or in WORKERS worker processes sharing the port (gateway/lifecycle/cluster.ts).
+ */
 async function main(): Promise<void> {
   let config;
   try {
@@ -12,9 +18,20 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config.logLevel);
-  if (!config.riskFeedToken) logger.warn('RISK_FEED_TOKEN is not set: /v1/risk-events refuses every request');
-  if (config.allowInsecureLoopbackJwks) logger.warn('ALLOW_INSECURE_LOOPBACK_JWKS is set: for tests and demos only');
-  const gateway = await createGateway(config, { logger, defaultMetrics: true });
+  if (!cluster.isWorker) {
+    if (!config.riskFeedToken) logger.warn('RISK_FEED_TOKEN is not set: /v1/risk-events refuses every request');
+    if (config.allowInsecureLoopbackJwks) logger.warn('ALLOW_INSECURE_LOOPBACK_JWKS is set: for tests and demos only');
+  }
+  if (config.workers > 1 && cluster.isPrimary) await runPrimary(config, logger);
+  else await serve(config, logger);
+}
+
+async function serve(config: Config, parentLogger: Logger): Promise<void> {
+  const worker = cluster.isWorker;
+  // Workers' lines say which worker wrote them (cluster worker id: small, bounded).
+  const logger = worker ? parentLogger.child({ worker: cluster.worker!.id }) : parentLogger;
+  const gateway = await createGateway(config, { logger, defaultMetrics: true, ...(worker ? { scrapeMetrics: askPrimaryForMetrics() } : {}) });
+  if (worker) shareMetricsWithPrimary(gateway.deps.metrics.registry);
   const server = await gateway.listen();
   const address = server.address();
   logger.info(
@@ -25,15 +42,25 @@ async function main(): Promise<void> {
   process.on('SIGHUP', () => {
     gateway.deps.reloadPartners().catch((error: unknown) => logger.error({ err: error }, 'partner reload refused; the current partners stay'));
   });
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      logger.info({ signal }, 'shutting down');
-      gateway.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-    });
-  }
+  // Handlers stay installed (not once): a second signal during the drain must not kill the
+  // process with requests still in flight.
+  let stopping = false;
+  const stop = (reason: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
+    gateway.shutdown().then(
+      (outcome) => process.exit(outcome === 'drained' ? 0 : 1),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  // A worker whose primary is gone has nobody to restart or stop it: it stops itself.
+  if (worker) process.on('disconnect', () => stop('primary gone'));
 }
 
 main().catch((error: unknown) => {

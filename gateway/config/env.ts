@@ -39,6 +39,16 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'BODY_LIMIT_BYTES', path: 'bodyLimitBytes', kind: 'integer', default: 16384, description: 'Largest request body accepted.' },
   { name: 'LOG_LEVEL', path: 'logLevel', kind: 'string', default: 'info', description: 'pino level.' },
   { name: 'ALLOW_INSECURE_LOOPBACK_JWKS', path: 'allowInsecureLoopbackJwks', kind: 'boolean', default: false, description: 'Tests and demos only: accept http:// partner JWKS on loopback addresses.' },
+  { name: 'SHUTDOWN_TIMEOUT_MS', path: 'shutdownTimeoutMs', kind: 'integer', default: 10000, description: 'On SIGTERM/SIGINT, how long requests in flight may take to finish; past it connections are cut and the exit code is 1.' },
+  { name: 'WORKERS', path: 'workers', kind: 'integer', default: 1, description: 'Worker processes serving one port (node:cluster); 1 serves in the main process.' },
+  { name: 'REQUEST_TIMEOUT_MS', path: 'http.requestTimeoutMs', kind: 'integer', default: 10000, description: 'Longest time a client may take to send a whole request.' },
+  { name: 'HEADERS_TIMEOUT_MS', path: 'http.headersTimeoutMs', kind: 'integer', default: 5000, description: 'Longest time a client may take to send the request headers (≤ REQUEST_TIMEOUT_MS).' },
+  { name: 'KEEP_ALIVE_TIMEOUT_MS', path: 'http.keepAliveTimeoutMs', kind: 'integer', default: 5000, description: 'How long an idle keep-alive connection stays open.' },
+  { name: 'TRUST_PROXY', path: 'http.trustProxy', kind: 'string', description: 'Whose X-Forwarded-For is believed: a hop count or addresses/CIDRs (express trust proxy). Unset: none; the socket address is the client.' },
+  { name: 'RATE_LIMIT_ENABLED', path: 'rateLimit.enabled', kind: 'boolean', default: true, description: 'Per-client rate limit on the public endpoints (verify, checkpoint scans, JWKS, metadata, status list).' },
+  { name: 'RATE_LIMIT_PER_SECOND', path: 'rateLimit.perSecond', kind: 'number', default: 20, description: 'Sustained requests per second of one client address.' },
+  { name: 'RATE_LIMIT_BURST', path: 'rateLimit.burst', kind: 'integer', default: 40, description: 'Requests one client address may send at once.' },
+  { name: 'RATE_LIMIT_MAX_CLIENTS', path: 'rateLimit.maxClients', kind: 'integer', default: 10000, description: 'Client addresses tracked (least recently seen dropped first): bounds memory.' },
 ];
 
 /** A copy of the variables the gateway knows, taken once. */

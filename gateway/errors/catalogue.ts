@@ -12,6 +12,7 @@ export const ERROR_CATALOGUE = {
   ERR_VALIDATION: { status: 400, message: 'The request does not match the schema.' },
   ERR_NOT_FOUND: { status: 404, message: 'No such resource.' },
   ERR_INTERNAL: { status: 500, message: 'ERR_INTERNAL' },
+  ERR_RATE_LIMITED: { status: 429, message: 'Too many requests from this client; retry after the number of seconds in Retry-After.' },
 
   // --- declarations (Xinji notice rules)
   ERR_DOCUMENT_INVALID: { status: 400, message: 'The document number does not match the format of its document type.' },

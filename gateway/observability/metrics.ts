@@ -118,6 +118,8 @@ export class Metrics {
     help: 'Keys currently held per partner.',
     labelNames: ['partner'] as const,
     registers: [this.registry],
+    // Every cluster worker holds the same keys: the aggregate is one worker's count, not the sum.
+    aggregator: 'max',
     // Read when Prometheus scrapes, so the value is never one fetch behind.
     collect: () => {
       this.partnerKeys.reset();

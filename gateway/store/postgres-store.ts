@@ -128,6 +128,10 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
   async insertSubject(s: SubjectRecord, proxyId?: string): Promise<void> {
     try {
       await this.tx(async (c) => {

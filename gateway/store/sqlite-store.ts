@@ -104,6 +104,10 @@ export class SqliteStore implements Store {
     if (this.db.open) this.db.close();
   }
 
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
   async insertSubject(subject: SubjectRecord, proxyId?: string): Promise<void> {
     try {
       this.write(() => {

@@ -90,6 +90,11 @@ export interface Store {
   /** Creates or upgrades the schema. Safe to run from several processes at once. */
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * A cheap round trip to the database (SELECT 1) for readiness checks: resolves when the store
+   * can answer, rejects otherwise (closed, unreachable, pool exhausted past its wait).
+   */
+  ping(): Promise<void>;
 
   /**
    * Inserts a subject; when `proxyId` is given, links that proxy to it in the same transaction.

@@ -197,6 +197,53 @@ logLevel: ("fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent")
  * Test and demo only: allow http:// JWKS URIs and connections on loopback addresses.
  */
 allowInsecureLoopbackJwks: boolean
+/**
+ * On SIGTERM/SIGINT: how long requests in flight may take to finish before connections are forced closed and the process exits non-zero.
+ */
+shutdownTimeoutMs: number
+/**
+ * Worker processes (node:cluster) serving one port; 1 serves in the main process.
+ */
+workers: number
+/**
+ * Timeouts of client connections, so slow clients cannot hold sockets; and whom to believe about the client address.
+ */
+http: {
+/**
+ * Longest time to receive a whole request (headers and body).
+ */
+requestTimeoutMs: number
+/**
+ * Longest time to receive the request headers; not more than requestTimeoutMs.
+ */
+headersTimeoutMs: number
+/**
+ * How long an idle keep-alive connection stays open.
+ */
+keepAliveTimeoutMs: number
+/**
+ * Express trust proxy: a number of proxy hops, or comma-separated addresses/CIDRs/loopback/uniquelocal whose X-Forwarded-For is believed. Absent: the socket address is the client.
+ */
+trustProxy?: string
+}
+/**
+ * Token bucket per client address on the public endpoints (verify, checkpoint scans, JWKS, issuer metadata, status list).
+ */
+rateLimit: {
+enabled: boolean
+/**
+ * Tokens added per second (sustained requests per second of one client).
+ */
+perSecond: number
+/**
+ * Bucket size: requests one client may send at once.
+ */
+burst: number
+/**
+ * Client buckets kept (least recently used dropped): bounds the memory.
+ */
+maxClients: number
+}
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).
@@ -462,6 +509,19 @@ until: string
 map: ColorMap
 }[]
 status: ("active" | "suspended")
+}
+/**
+ * Body of GET /readyz: 200 with status ready, or 503 with status not_ready and the parts that fail.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Readiness".
+ */
+export interface Readiness {
+status: ("ready" | "not_ready")
+/**
+ * store: the database does not answer; signing_key: no active signing key; partners: the partner registry is not loaded; shutting_down: the process is draining after SIGTERM.
+ */
+failing: ("store" | "signing_key" | "partners" | "shutting_down")[]
 }
 /**
  * This interface was referenced by `AllSchemas`'s JSON-Schema

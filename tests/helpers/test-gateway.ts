@@ -56,6 +56,8 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
       adminToken: ADMIN_TOKEN,
       binding: { scryptLogN: 10 },
       logLevel: 'silent',
+      // Off in tests (one loopback address sends everything); the rate-limit tests turn it on.
+      rateLimit: { enabled: false, perSecond: 20, burst: 40, maxClients: 10_000 },
       ...(databaseUrl ? { databaseUrl } : {}),
       ...options.overrides,
     },

@@ -114,8 +114,11 @@ export async function makeDirs(root: string, databaseUrl?: string): Promise<Proc
   return databaseUrl ? { ...dirs, databaseUrl } : dirs;
 }
 
-/** Starts `node gateway/main.js` of the program on a free loopback port and waits until /healthz answers. */
-export async function startGateway(program: ProgramDir, dirs: ProcessDirs): Promise<GatewayProcess> {
+/**
+ * Starts `node gateway/main.js` of the program on a free loopback port and waits until /healthz
+ * answers. `extraEnv` adds or replaces variables (WORKERS, SHUTDOWN_TIMEOUT_MS, …).
+ */
+export async function startGateway(program: ProgramDir, dirs: ProcessDirs, extraEnv: Record<string, string> = {}): Promise<GatewayProcess> {
   const port = await freePort();
   const env: Record<string, string> = {
     PATH: process.env['PATH'] ?? '',
@@ -127,7 +130,10 @@ export async function startGateway(program: ProgramDir, dirs: ProcessDirs): Prom
     BINDING_SCRYPT_LOG_N: '10',
     LOG_LEVEL: 'warn',
     RISK_FEED_TOKEN,
+    // One loopback client sends everything in these tests; tests/ops turn the limit on.
+    RATE_LIMIT_ENABLED: 'false',
     ...(dirs.databaseUrl ? { DATABASE_URL: dirs.databaseUrl } : {}),
+    ...extraEnv,
   };
   const child = spawn(process.execPath, [join(program.dir, 'gateway', 'main.js')], { cwd: program.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';

@@ -25,6 +25,13 @@ function contract(kind: 'sqlite' | 'postgres'): void {
     expect(store.kind).toBe(kind);
   });
 
+  test('answers a ping while open and rejects one once closed (readiness)', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+    const other = await loc.open();
+    await other.close();
+    await expect(other.ping()).rejects.toThrow();
+  });
+
   describe('subjects', () => {
     test('returns a stored subject unchanged by id, by document key and by token hash', async () => {
       const s = makeSubject({ declaration: declaration({ travel14d: ['110101', 'overseas'], symptoms: ['fever', 'cough'], contactWithCase: true, residence: 'arriving' }) });

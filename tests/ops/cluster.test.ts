@@ -1,0 +1,102 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { personDeclaration } from '../helpers/test-gateway.js';
+import { buildProgram, http, makeDirs, startGateway, type GatewayProcess, type ProgramDir } from '../issuer/gateway-process.js';
+import { exitOf, openConnections, send } from './process-client.js';
+
+/**
+ * WORKERS=2: the real gateway as a primary with two worker processes on one port. Whichever worker
+ * answers a scrape, /metrics counts the requests of both; SIGTERM to the primary drains both
+ * workers and the primary exits 0.
+ */
+const TIMEOUT = 90_000;
+
+let program: ProgramDir;
+let root: string;
+let gw: GatewayProcess | undefined;
+
+beforeAll(async () => {
+  program = await buildProgram();
+  root = await mkdtemp(join(tmpdir(), 'hcg-cluster-'));
+}, TIMEOUT);
+afterEach(async () => {
+  await gw?.kill();
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+  await program?.dispose();
+});
+
+/** Child processes of `pid` (Linux /proc). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const children: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid …: comm may contain spaces, so read after the last ')'.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) children.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return children;
+}
+
+/** Sum of a counter's samples whose labels include all of `labels`. */
+function counterSum(text: string, name: string, labels: Record<string, string>): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const labelText = line.slice(name.length + 1, line.lastIndexOf('}'));
+    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+test('with WORKERS=2, /metrics counts the requests of both workers, whichever answers the scrape', async () => {
+  gw = await startGateway(program, await makeDirs(join(root, 'metrics')), { WORKERS: '2' });
+  expect(await childrenOf(gw.child.pid!)).toHaveLength(2);
+
+  // A fresh connection per request: the primary hands connections to the workers in turn.
+  const SENT = 40;
+  const fresh = new Agent({ keepAlive: false });
+  const answers = await Promise.all(Array.from({ length: SENT }, () => send(fresh, gw!.port, 'GET', '/v1/partners').answer));
+  expect(answers.every((a) => a.status === 200)).toBe(true);
+
+  for (let scrape = 0; scrape < 4; scrape++) {
+    const metrics = await send(fresh, gw.port, 'GET', '/metrics').answer;
+    expect(metrics.status).toBe(200);
+    expect(counterSum(metrics.body, 'gateway_http_requests_total', { route: '/v1/partners', method: 'GET', status: '200' })).toBe(SENT);
+  }
+}, TIMEOUT);
+
+test('SIGTERM to the primary drains both workers: requests in flight are answered, and it exits 0', async () => {
+  gw = await startGateway(program, await makeDirs(join(root, 'drain')), { WORKERS: '2', BINDING_SCRYPT_LOG_N: '14', SHUTDOWN_TIMEOUT_MS: '20000' });
+  const workers = await childrenOf(gw.child.pid!);
+  expect(workers).toHaveLength(2);
+  const first = await http(gw.port, 'POST', '/v1/declarations', personDeclaration(0));
+  expect(first.status).toBe(201);
+
+  // Connections opened beforehand (spread over both workers): the requests below are on sockets
+  // the workers hold, so they are in flight at the signal, not waiting in the primary's queue.
+  const agent = new Agent({ keepAlive: true, maxSockets: 24 });
+  await openConnections(agent, gw.port, 24);
+  const sent = Array.from({ length: 24 }, (_, i) => send(agent, gw!.port, 'POST', '/v1/declarations', personDeclaration(1 + i)));
+  await Promise.all(sent.map((s) => s.writtenAt));
+  await new Promise((r) => setTimeout(r, 200));
+  const signalledAt = Date.now();
+  gw.child.kill('SIGTERM');
+
+  const answers = await Promise.all(sent.map((s) => s.answer));
+  const exit = await exitOf(gw, 30_000);
+  agent.destroy();
+  expect(answers.map((a) => a.status)).toEqual(Array<number>(24).fill(201));
+  expect(answers.filter((a) => a.at > signalledAt).length).toBeGreaterThan(0);
+  expect(exit).toMatchObject({ code: 0, signal: null });
+  expect(await childrenOf(gw.child.pid!)).toEqual([]);
+  for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
+}, TIMEOUT);

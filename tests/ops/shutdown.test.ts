@@ -1,0 +1,100 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { personDeclaration } from '../helpers/test-gateway.js';
+import { buildProgram, http, makeDirs, startGateway, type GatewayProcess, type ProgramDir } from '../issuer/gateway-process.js';
+import { exitOf, openConnections, send } from './process-client.js';
+
+/**
+ * SIGTERM as an orchestrator sends it: the real gateway (gateway/main.ts) as a child process stops
+ * accepting, finishes every request in flight, closes idle keep-alive connections instead of
+ * waiting for them, closes the store and exits 0 within SHUTDOWN_TIMEOUT_MS — or, past the bound,
+ * cuts the connections left, logs it and exits 1.
+ */
+const TIMEOUT = 90_000;
+
+let program: ProgramDir;
+let root: string;
+const running: GatewayProcess[] = [];
+
+beforeAll(async () => {
+  program = await buildProgram();
+  root = await mkdtemp(join(tmpdir(), 'hcg-shutdown-'));
+}, TIMEOUT);
+afterEach(async () => {
+  while (running.length > 0) await running.pop()!.kill();
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+  await program?.dispose();
+});
+
+async function start(name: string, env: Record<string, string>): Promise<GatewayProcess> {
+  const gw = await startGateway(program, await makeDirs(join(root, name)), env);
+  running.push(gw);
+  return gw;
+}
+
+test('SIGTERM under load: every request in flight is answered, then the process exits 0 within the bound', async () => {
+  const BOUND_MS = 20_000;
+  // A costly binding (scrypt 2^14) keeps declarations in flight long enough to be caught by the signal.
+  const gw = await start('load', { SHUTDOWN_TIMEOUT_MS: String(BOUND_MS), BINDING_SCRYPT_LOG_N: '14', KEEP_ALIVE_TIMEOUT_MS: '60000' });
+  const first = await http(gw.port, 'POST', '/v1/declarations', personDeclaration(0));
+  expect(first.status).toBe(201);
+  const code = String((first.body['credential'] as { jws: string }).jws);
+
+  const PER_KIND = 30;
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 * PER_KIND });
+  await openConnections(agent, gw.port, 2 * PER_KIND);
+  const sent = [
+    ...Array.from({ length: PER_KIND }, (_, i) => send(agent, gw.port, 'POST', '/v1/declarations', personDeclaration(1 + i))),
+    ...Array.from({ length: PER_KIND }, () => send(agent, gw.port, 'POST', '/v1/verify', { code })),
+  ];
+  await Promise.all(sent.map((s) => s.writtenAt));
+  // Let the gateway read what is on its sockets: from then on these requests are in flight.
+  await new Promise((r) => setTimeout(r, 200));
+  const signalledAt = Date.now();
+  gw.child.kill('SIGTERM');
+
+  const answers = await Promise.all(sent.map((s) => s.answer));
+  const exit = await exitOf(gw, BOUND_MS + 5_000);
+  agent.destroy();
+
+  expect(answers.map((a) => a.status)).toEqual([...Array<number>(PER_KIND).fill(201), ...Array<number>(PER_KIND).fill(200)]);
+  // The signal did catch requests in flight (not a drain of an idle server).
+  expect(answers.filter((a) => a.at > signalledAt).length).toBeGreaterThan(0);
+  expect(exit).toMatchObject({ code: 0, signal: null });
+  expect(exit.at - signalledAt).toBeLessThan(BOUND_MS);
+}, TIMEOUT);
+
+test('SIGTERM does not wait for idle keep-alive connections', async () => {
+  const gw = await start('idle', { SHUTDOWN_TIMEOUT_MS: '30000', KEEP_ALIVE_TIMEOUT_MS: '60000' });
+  const agent = new Agent({ keepAlive: true, maxSockets: 5 });
+  await openConnections(agent, gw.port, 5);
+  const signalledAt = Date.now();
+  gw.child.kill('SIGTERM');
+  const exit = await exitOf(gw, 10_000);
+  agent.destroy();
+  expect(exit).toMatchObject({ code: 0, signal: null });
+  expect(exit.at - signalledAt).toBeLessThan(5_000);
+}, TIMEOUT);
+
+test('past SHUTDOWN_TIMEOUT_MS the connections left are cut, a line is logged and the exit code is 1', async () => {
+  const gw = await start('stuck', { SHUTDOWN_TIMEOUT_MS: '500', REQUEST_TIMEOUT_MS: '60000', HEADERS_TIMEOUT_MS: '30000' });
+  // A request that never completes: half of its announced body.
+  const socket = connect(gw.port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  socket.write('POST /v1/verify HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"code":');
+  await new Promise((r) => setTimeout(r, 200));
+  const signalledAt = Date.now();
+  gw.child.kill('SIGTERM');
+  const exit = await exitOf(gw, 10_000);
+  await closed;
+  expect(exit).toMatchObject({ code: 1, signal: null });
+  expect(exit.at - signalledAt).toBeGreaterThanOrEqual(450);
+  expect(gw.output()).toContain('shutdown timed out');
+}, TIMEOUT);
