@@ -70,7 +70,7 @@ test('with WORKERS=2, /metrics counts the requests of both workers, whichever an
   for (let scrape = 0; scrape < 4; scrape++) {
     const metrics = await send(fresh, gw.port, 'GET', '/metrics').answer;
     expect(metrics.status).toBe(200);
-    expect(counterSum(metrics.body, 'gateway_http_requests_total', { route: '/v1/partners', method: 'GET', status: '200' })).toBe(SENT);
+    expect(counterSum(metrics.body, 'gateway_http_request_duration_seconds_count', { route: '/v1/partners', method: 'GET', status_class: '2xx' })).toBe(SENT);
   }
 }, TIMEOUT);
 
