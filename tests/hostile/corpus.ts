@@ -421,6 +421,16 @@ export const CODE_FIXTURES: CodeFixture[] = [
     code: async (ctx) => rawSign(ctx, json(header(ctx)), json(await green(ctx)).replace('"status":"未见异常"', '"status":"green"')),
   },
   {
+    // JSON.parse makes "__proto__" an own member and claims are read as own members only.
+    name: 'a green colour hidden under a __proto__ member, with no colour of its own', expect: 'ERR_COLOR_UNMAPPED',
+    code: async (ctx) => {
+      const payload = await green(ctx);
+      const hc = payload['hc'] as Record<string, unknown>;
+      delete hc['status'];
+      return rawSign(ctx, json(header(ctx)), json(payload).replace('"hc":{', '"hc":{"__proto__":{"status":"未见异常"},'));
+    },
+  },
+  {
     name: 'a colour of the wrong JSON type (integer for a string vocabulary)', expect: 'ERR_COLOR_UNMAPPED',
     code: async (ctx) => rawSign(ctx, json(header(ctx)), json(await green(ctx)).replace('"status":"未见异常"', '"status":2')),
   },
@@ -526,6 +536,13 @@ export const KEY_SET_FIXTURES: KeySetFixture[] = [
     build: async () => {
       const [a, b] = [await good(), await good()];
       return { keys: [{ ...a.publicJwk, kid: 'twin' }, { ...b.publicJwk, kid: 'twin' }], kid: 'twin', alg: 'ES256', sign: await signedBy(a) };
+    },
+  },
+  {
+    name: 'a key set of 21 keys, over the cap of 20', expect: 'ERR_KEYS_UNAVAILABLE',
+    build: async () => {
+      const keys = await Promise.all(Array.from({ length: 21 }, () => good()));
+      return { keys: keys.map((k) => k.publicJwk as Record<string, unknown>), kid: keys[0]!.kid, alg: 'ES256', sign: await signedBy(keys[0]!) };
     },
   },
   {
