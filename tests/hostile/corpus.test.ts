@@ -51,9 +51,14 @@ describe('hostile codes', () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it.each(CODE_FIXTURES.map((f) => [f.name, f.expect, f] as const))('refuses %s with %s, never a 5xx', async (_name, expected, fixture) => {
+  it.each(CODE_FIXTURES.map((f) => [f.name, f.expect, f] as const))('refuses %s with %s at /v1/verify and at the checkpoint, never a 5xx', async (_name, expected, fixture) => {
     const requestsBefore = beijing.requests + shanghai.requests;
-    expect(await refusal(gw, await fixture.code(context()))).toBe(expected);
+    const code = await fixture.code(context());
+    expect(await refusal(gw, code)).toBe(expected);
+    // The same code scanned at a checkpoint (with the holder's real document): denied as invalid.
+    const scan = await request(gw.app).post('/v1/checkpoint/scans').send({ code, temperatureC: 36.5, document: DOCUMENT });
+    expect(scan.status).toBe(200);
+    expect(scan.body).toMatchObject({ decision: 'deny', color: null, reasons: ['code_invalid'], error: { code: expected } });
     expect(internal.connections).toBe(0);
     if (fixture.beforeKeyFetch) expect(beijing.requests + shanghai.requests).toBe(requestsBefore);
   });

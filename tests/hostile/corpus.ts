@@ -43,7 +43,8 @@ export interface KeySetFixture {
   build(): Promise<{ keys: Array<Record<string, unknown>>; kid: string; alg: string; sign?: (input: string) => Buffer | Promise<Buffer> }>;
 }
 
-export const DOCUMENT = { type: 'resident_id' as const, number: '110101199001010028' };
+/** A valid (GB 11643) but invented resident ID number. */
+export const DOCUMENT = { type: 'resident_id' as const, number: '110101199001010023' };
 const b64 = (text: string | Buffer): string => Buffer.from(text).toString('base64url');
 const json = (value: unknown): string => JSON.stringify(value);
 
