@@ -13,6 +13,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let known: GatewayError;
     if (error instanceof GatewayError) {
       known = error;
+    } else if (error instanceof URIError) {
+      // The router could not percent-decode a path parameter (RFC 3986 §2.1): the client's fault.
+      known = new GatewayError('ERR_VALIDATION', 'The URL path is not valid percent-encoded UTF-8.', { field: 'path' });
     } else {
       known = new GatewayError('ERR_INTERNAL');
       logger.error({ err: error, reqId: res.locals['reqId'], route: req.route?.path }, 'unhandled error');
