@@ -105,7 +105,7 @@ describe('hostile request bodies', () => {
   });
 
   it.each([
-    ['a request body that is a gzip bomb', () => request(gw.app).post('/v1/verify').set('content-type', 'application/json').set('content-encoding', 'gzip').send(gzipSync(Buffer.from(JSON.stringify({ code: 'A'.repeat(20_000_000) })))), 400, 'ERR_INVALID_JSON'],
+    ['a request body that is a gzip bomb', () => request(gw.app).post('/v1/verify').set('content-type', 'application/json').set('content-encoding', 'gzip').send(gzipSync(Buffer.from(JSON.stringify({ code: 'A'.repeat(20_000_000) })))), [400, 413], ['ERR_INVALID_JSON', 'ERR_BODY_TOO_LARGE']],
     ['a body in an unsupported content encoding', () => request(gw.app).post('/v1/verify').set('content-type', 'application/json').set('content-encoding', 'compress').send('{"code":"x"}'), 415, 'ERR_UNSUPPORTED_MEDIA_TYPE'],
     ['a body in Latin-1', () => request(gw.app).post('/v1/verify').set('content-type', 'application/json; charset=iso-8859-1').send('{"code":"x"}'), 415, 'ERR_UNSUPPORTED_MEDIA_TYPE'],
     ['a body whose only member is __proto__', () => request(gw.app).post('/v1/verify').set('content-type', 'application/json').send('{"__proto__":{"code":"x"}}'), 400, 'ERR_VALIDATION'],
@@ -113,10 +113,10 @@ describe('hostile request bodies', () => {
     ['a code nested 5000 arrays deep', () => request(gw.app).post('/v1/verify').set('content-type', 'application/json').send(`{"code":${'['.repeat(5000)}${']'.repeat(5000)}}`), 400, 'ERR_VALIDATION'],
     ['a path with broken percent-encoding', () => request(gw.app).get('/v1/subjects/%E0%A4%A/code'), 400, 'ERR_VALIDATION'],
     ['a path with a non-hex percent escape', () => request(gw.app).get('/v1/subjects/%ZZ/code').set('authorization', 'Bearer x'), 400, 'ERR_VALIDATION'],
-  ] as const)('answers %s with a 4xx code, never a 5xx', async (_what, send, status, code) => {
+  ] as Array<[string, () => request.Test, number | number[], string | string[]]>)('answers %s with a 4xx code, never a 5xx', async (_what, send, status, code) => {
     const res = await send();
-    expect(res.status).toBe(status);
-    expect(res.body.error.code).toBe(code);
+    expect([status].flat()).toContain(res.status);
+    expect([code].flat()).toContain(res.body.error.code);
   });
 
   it('answers a JSON array, broken JSON and an oversized body with 4xx codes, never 500', async () => {
