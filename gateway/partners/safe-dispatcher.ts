@@ -13,6 +13,13 @@ export class AddressRefusedError extends Error {
   }
 }
 
+/** Tells an observer (metrics) about a refusal; a throwing observer must not stall the connect. */
+function observe(onRefused: ((cls: AddressClass) => void) | undefined, cls: AddressClass): void {
+  try {
+    onRefused?.(cls);
+  } catch { /* ignored: the refusal itself must still be reported to the caller */ }
+}
+
 /**
  * A `lookup` for net/tls.connect that resolves like dns.lookup and then refuses the whole answer
  * if ANY address in it is refused. Checking here — after resolution, right before the socket is
@@ -27,7 +34,7 @@ export function safeLookup(policy: AddressPolicyOptions, onRefused?: (cls: Addre
       const refused = addresses.find((a) => !isAddressAllowed(a.address, policy));
       if (addresses.length === 0 || refused) {
         const cls = refused ? classifyAddress(refused.address) : 'invalid';
-        onRefused?.(cls);
+        observe(onRefused, cls);
         return callback(new AddressRefusedError(hostname, cls), '', 0);
       }
       // net asks with `all: true` when Happy Eyeballs (autoSelectFamily) is on.
@@ -41,7 +48,7 @@ export function safeLookup(policy: AddressPolicyOptions, onRefused?: (cls: Addre
 export interface SafeDispatcherOptions extends AddressPolicyOptions {
   /** Connect, headers and body timeouts (config jwks.timeoutMs). */
   timeoutMs: number;
-  /** Observer of every refused connection, by address class (metrics); must not throw. */
+  /** Observer of every refused connection, by address class (metrics). */
   onRefused?: (cls: AddressClass) => void;
 }
 
@@ -56,7 +63,7 @@ export function createSafeDispatcher(options: SafeDispatcherOptions): Agent {
   const policy: AddressPolicyOptions = { allowInsecureLoopback: options.allowInsecureLoopback };
   const refuse = (hostname: string, address: string | undefined): AddressRefusedError => {
     const cls = address === undefined ? 'invalid' : classifyAddress(address);
-    options.onRefused?.(cls);
+    observe(options.onRefused, cls);
     return new AddressRefusedError(hostname, cls);
   };
   const base = buildConnector({ timeout: options.timeoutMs, lookup: safeLookup(policy, options.onRefused) });
