@@ -87,6 +87,9 @@ describe('hostile key sets', () => {
     const signature = built.sign ? await built.sign(input) : Buffer.alloc(64, 1);
     expect(await refusal(keysGw, `${input}.${Buffer.from(signature).toString('base64url')}`)).toBe(expected);
     expect(city.requests).toBeGreaterThanOrEqual(1);
+    // Why the set was refused is not public (the code is); the partner's key status records it.
+    const status = keysGw.deps.keySource.status('keyset') as { lastErrorReason?: string | null };
+    expect(status.lastErrorReason ?? null).toBe(fixture.reason ?? null);
   });
 });
 

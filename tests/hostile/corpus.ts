@@ -37,6 +37,8 @@ export interface CodeFixture {
 export interface KeySetFixture {
   name: string;
   expect: ErrorCode;
+  /** For ERR_KEYS_UNAVAILABLE: why the fetched set was refused (JwksFailureReason, in the partner's key status). */
+  reason?: 'invalid_jwks' | 'too_many_keys' | 'no_usable_key';
   /** The partner's pinned algorithms (default ES256). */
   algorithms?: Array<'ES256' | 'ES384' | 'EdDSA' | 'RS256' | 'PS256'>;
   /** The JWKS served, and the kid and alg the code names; `sign` makes its signature. */
@@ -458,7 +460,7 @@ function rsa(bits: number): { jwk: Record<string, unknown>; sign: (input: string
 
 export const KEY_SET_FIXTURES: KeySetFixture[] = [
   {
-    name: 'a key set whose only key is off the P-256 curve', expect: 'ERR_KEYS_UNAVAILABLE',
+    name: 'a key set whose only key is off the P-256 curve', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'no_usable_key',
     build: async () => ({ keys: [{ kty: 'EC', crv: 'P-256', ...OFF_CURVE, kid: 'off-curve', alg: 'ES256', use: 'sig' }], kid: 'off-curve', alg: 'ES256' }),
   },
   {
@@ -469,35 +471,35 @@ export const KEY_SET_FIXTURES: KeySetFixture[] = [
     },
   },
   {
-    name: 'a P-384 key labelled ES256, named by an ES256 code', expect: 'ERR_KEYS_UNAVAILABLE',
+    name: 'a P-384 key labelled ES256, named by an ES256 code', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'no_usable_key',
     build: async () => {
       const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
       return { keys: [{ ...(publicKey.export({ format: 'jwk' }) as object), kid: 'p384', alg: 'ES256' }], kid: 'p384', alg: 'ES256' };
     },
   },
   {
-    name: 'a P-384 key without alg under a partner pinned to ES256', expect: 'ERR_KEYS_UNAVAILABLE',
+    name: 'a P-384 key without alg under a partner pinned to ES256', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'no_usable_key',
     build: async () => {
       const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
       return { keys: [{ ...(publicKey.export({ format: 'jwk' }) as object), kid: 'p384' }], kid: 'p384', alg: 'ES256' };
     },
   },
   {
-    name: 'a 1024-bit RSA key under a partner pinned to RS256', expect: 'ERR_KEYS_UNAVAILABLE', algorithms: ['RS256'],
+    name: 'a 1024-bit RSA key under a partner pinned to RS256', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'no_usable_key', algorithms: ['RS256'],
     build: async () => {
       const k = rsa(1024);
       return { keys: [{ ...k.jwk, kid: 'rsa1024', alg: 'RS256', use: 'sig' }], kid: 'rsa1024', alg: 'RS256', sign: k.sign };
     },
   },
   {
-    name: 'a 2047-bit RSA key under a partner pinned to RS256', expect: 'ERR_KEYS_UNAVAILABLE', algorithms: ['RS256'],
+    name: 'a 2047-bit RSA key under a partner pinned to RS256', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'no_usable_key', algorithms: ['RS256'],
     build: async () => {
       const k = rsa(2047);
       return { keys: [{ ...k.jwk, kid: 'rsa2047', alg: 'RS256' }], kid: 'rsa2047', alg: 'RS256', sign: k.sign };
     },
   },
   {
-    name: 'a key marked use enc as the only key', expect: 'ERR_KEYS_UNAVAILABLE',
+    name: 'a key marked use enc as the only key', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'no_usable_key',
     build: async () => {
       const k = await good();
       return { keys: [{ ...k.publicJwk, use: 'enc' }], kid: k.kid, alg: 'ES256', sign: await signedBy(k) };
@@ -511,14 +513,14 @@ export const KEY_SET_FIXTURES: KeySetFixture[] = [
     },
   },
   {
-    name: 'key_ops without verify', expect: 'ERR_KEYS_UNAVAILABLE',
+    name: 'key_ops without verify', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'no_usable_key',
     build: async () => {
       const k = await good();
       return { keys: [{ ...k.publicJwk, use: undefined, key_ops: ['encrypt'] }], kid: k.kid, alg: 'ES256', sign: await signedBy(k) };
     },
   },
   {
-    name: 'a private EC member d published beside a good key, for a code of that good key', expect: 'ERR_KEYS_UNAVAILABLE',
+    name: 'a private EC member d published beside a good key, for a code of that good key', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'invalid_jwks',
     build: async () => {
       const [k, leaked] = [await good(), await good()];
       const d = (await webcrypto.subtle.exportKey('jwk', leaked.privateKey as webcrypto.CryptoKey)).d;
@@ -526,28 +528,49 @@ export const KEY_SET_FIXTURES: KeySetFixture[] = [
     },
   },
   {
-    name: 'a symmetric oct key with its secret k', expect: 'ERR_KEYS_UNAVAILABLE',
+    name: 'a symmetric oct key with its secret k', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'invalid_jwks',
     build: async () => {
       const k = await good();
       return { keys: [k.publicJwk as Record<string, unknown>, { kty: 'oct', k: b64('secret'), kid: 'hmac', alg: 'HS256' }], kid: k.kid, alg: 'ES256', sign: await signedBy(k) };
     },
   },
   {
-    name: 'one kid published twice with two different keys', expect: 'ERR_KEYS_UNAVAILABLE',
+    name: 'one kid published twice with two different keys', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'no_usable_key',
     build: async () => {
       const [a, b] = [await good(), await good()];
       return { keys: [{ ...a.publicJwk, kid: 'twin' }, { ...b.publicJwk, kid: 'twin' }], kid: 'twin', alg: 'ES256', sign: await signedBy(a) };
     },
   },
   {
-    name: 'a key set of 21 keys, over the cap of 20', expect: 'ERR_KEYS_UNAVAILABLE',
+    name: 'a key set of 21 keys, over the cap of 20', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'too_many_keys',
     build: async () => {
       const keys = await Promise.all(Array.from({ length: 21 }, () => good()));
       return { keys: keys.map((k) => k.publicJwk as Record<string, unknown>), kid: keys[0]!.kid, alg: 'ES256', sign: await signedBy(keys[0]!) };
     },
   },
   {
-    name: 'an Ed25519 key labelled ES256', expect: 'ERR_KEYS_UNAVAILABLE',
+    name: 'an ES384 key under a partner pinned to ES256', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'no_usable_key',
+    build: async () => {
+      const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-384' });
+      return { keys: [{ ...(publicKey.export({ format: 'jwk' }) as object), kid: 'es384', alg: 'ES384' }], kid: 'es384', alg: 'ES256' };
+    },
+  },
+  {
+    name: 'a 2048-bit RSA key under a partner pinned to ES256', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'no_usable_key',
+    build: async () => {
+      const k = rsa(2048);
+      return { keys: [{ ...k.jwk, kid: 'rsa', alg: 'RS256' }], kid: 'rsa', alg: 'ES256' };
+    },
+  },
+  {
+    name: 'a P-256 key that claims alg ES384', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'no_usable_key',
+    build: async () => {
+      const k = await good();
+      return { keys: [{ ...k.publicJwk, alg: 'ES384' }], kid: k.kid, alg: 'ES256', sign: await signedBy(k) };
+    },
+  },
+  {
+    name: 'an Ed25519 key labelled ES256', expect: 'ERR_KEYS_UNAVAILABLE', reason: 'no_usable_key',
     build: async () => {
       const k = await newKey('EdDSA');
       return { keys: [{ ...k.publicJwk, alg: 'ES256' }], kid: k.kid, alg: 'ES256' };
