@@ -93,6 +93,11 @@ export class GatewayProcess {
     throw new Error(`${this.spec.label} gateway did not answer /healthz within ${timeoutMs} ms:\n${this.output}`);
   }
 
+  /** The child's process id once started (the soak samples its memory). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** The child's recent stdout and stderr, for failure reports. */
   get recentOutput(): string {
     return this.output;

@@ -97,7 +97,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         metrics.jwksFetches.inc({ partner: partnerId, outcome });
         metrics.jwksFetchDuration.observe({ partner: partnerId }, seconds);
       },
+      onStaleServed: (partnerId) => metrics.partnerKeysStaleServed.inc({ partner: partnerId }),
     },
+    onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
   });
   const statusLists = new RemoteStatusSource({
     ...fetching,
@@ -107,9 +109,15 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         if (outcome === 'error') logger.warn({ partner: partnerId, reason }, 'partner status list fetch failed');
       },
     },
+    onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
   });
   const keySource = new CompositeKeySource(self.id, new LocalKeySource(() => keystore.publishedKeys(now()), now), remote);
   metrics.partnerKeyCounts = () => registry.list().map((p) => [p.id, keySource.status(p.id).keyCount]);
+  // Only fetched keys age: the gateway's own keys are read locally, never fetched.
+  metrics.partnerKeyAges = () => registry.list().flatMap((p) => {
+    const at = p.id === self.id ? null : remote.status(p.id).lastFetchAt;
+    return at === null ? [] : [[p.id, Math.max(0, now() - at) / 1000] as [string, number]];
+  });
 
   const issuerDeps = { config, store, keystore, rules, pepper, now, metrics };
   const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds });

@@ -12,8 +12,14 @@ export const notFound: RequestHandler = (_req, _res, next) => next(new GatewayEr
  */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const known = error instanceof GatewayError ? error : new GatewayError('ERR_INTERNAL');
-    if (!known.expose) {
+    let known: GatewayError;
+    if (error instanceof GatewayError) {
+      known = error;
+    } else if (error instanceof URIError) {
+      // The router could not percent-decode a path parameter (RFC 3986 §2.1): the client's fault.
+      known = new GatewayError('ERR_VALIDATION', 'The URL path is not valid percent-encoded UTF-8.', { field: 'path' });
+    } else {
+      known = new GatewayError('ERR_INTERNAL');
       logger.error({ err: error, reqId: res.locals['reqId'], route: routeLabel(req) }, 'unhandled error');
     }
     setErrorCode(res, known.toJSON().code);

@@ -132,6 +132,37 @@ export class Metrics {
     for (const previous of new Set(from)) if (previous !== to) this.colorTransitions.inc({ from: previous, to });
   }
 
+  // --- Partner key health (issue 4): how old each partner's keys are, when stale keys are used,
+  // and what the fetch guard refused. Labels: registered partner ids and address classes only.
+
+  /** Set by the composition root: seconds since each partner's last successful key fetch. */
+  partnerKeyAges: () => Array<[partnerId: string, seconds: number]> = () => [];
+
+  readonly partnerKeysAge = new Gauge({
+    name: 'gateway_partner_keys_age_seconds',
+    help: "Seconds since each partner's keys were last fetched successfully (absent before the first success).",
+    labelNames: ['partner'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.partnerKeysAge.reset();
+      for (const [partner, seconds] of this.partnerKeyAges()) this.partnerKeysAge.set({ partner }, seconds);
+    },
+  });
+
+  readonly partnerKeysStaleServed = new Counter({
+    name: 'gateway_partner_keys_stale_served_total',
+    help: 'Verifications that used keys past their refresh time because the partner was unreachable.',
+    labelNames: ['partner'] as const,
+    registers: [this.registry],
+  });
+
+  readonly fetchAddressesRefused = new Counter({
+    name: 'gateway_fetch_addresses_refused_total',
+    help: 'Partner fetches refused at connect time by the address policy, by address class (never the address).',
+    labelNames: ['class'] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     // Standard names (process_*, nodejs_*), unprefixed, so stock dashboards and alerts on
     // nodejs_eventloop_lag_seconds work unchanged.

@@ -9,9 +9,12 @@ import { isIP } from 'node:net';
  *
  * Only loopback can ever be allowed, and only with allowInsecureLoopback (tests and demos).
  */
-export type AddressClass =
-  | 'public' | 'loopback' | 'private' | 'link-local' | 'multicast' | 'unspecified' | 'cgnat'
-  | 'benchmarking' | 'documentation' | 'broadcast' | 'this-network' | 'reserved' | 'invalid';
+export const ADDRESS_CLASSES = [
+  'public', 'loopback', 'private', 'link-local', 'multicast', 'unspecified', 'cgnat',
+  'benchmarking', 'documentation', 'broadcast', 'this-network', 'reserved', 'invalid',
+] as const;
+/** A bounded set: it is the label of gateway_fetch_addresses_refused_total, never the address. */
+export type AddressClass = (typeof ADDRESS_CLASSES)[number];
 
 type Range = { bytes: Uint8Array; bits: number; cls: AddressClass | 'embedded-v4' };
 

@@ -8,6 +8,8 @@ import { PartnerFetchCache, type PartnerEntry, type RemoteSourceOptions } from '
 /** Optional observers, e.g. Prometheus counters (partner ids are a bounded set: fine as labels). */
 export interface KeyFetchHooks {
   onFetch?(partnerId: string, outcome: 'ok' | 'error', seconds: number): void;
+  /** A key was used past its refresh time because the last attempt to refresh it failed. */
+  onStaleServed?(partnerId: string): void;
 }
 
 export type { PartnerLookup } from './partner-fetch-cache.js';
@@ -67,6 +69,7 @@ export class RemoteKeySource implements KeySource {
       dispatcher: options.dispatcher,
       timeoutMs: jwks.timeoutMs,
       allowInsecureLoopback,
+      onAddressRefused: options.onAddressRefused,
     });
   }
 
@@ -77,7 +80,7 @@ export class RemoteKeySource implements KeySource {
     const { entry, fetched } = await this.cache.get(partner, { joinRunningFetch: false });
     if (!entry) throw new GatewayError('ERR_KEYS_UNAVAILABLE');
     const first = findKey(entry.data, kid, alg);
-    if (first !== 'unknown') return first;
+    if (first !== 'unknown') return this.served(partner.id, entry, first);
     // An unknown kid usually means the partner rotated: refetch, but at most once per cooldown
     // so a stream of made-up kids cannot turn the gateway into a load generator (RFC 8725 §3.10).
     if (entry.inflight) {
@@ -88,7 +91,7 @@ export class RemoteKeySource implements KeySource {
     }
     if (!this.cache.fresh(entry)) throw new GatewayError('ERR_KEYS_UNAVAILABLE');
     const second = findKey(entry.data, kid, alg);
-    if (second !== 'unknown') return second;
+    if (second !== 'unknown') return this.served(partner.id, entry, second);
     // The last attempt to learn the partner's current keys failed: the kid may belong to a key
     // published since, which we cannot see. Say the keys are unavailable rather than that the
     // issuer has no such key (which would tell a checkpoint the code is forged).
@@ -119,6 +122,19 @@ export class RemoteKeySource implements KeySource {
 
   close(): Promise<void> {
     return this.cache.close();
+  }
+
+  /**
+   * Reports a key used past its refresh time while the partner is unreachable (the last attempt
+   * failed): the stale window of staleMaxSeconds is in use, which an operator should see.
+   */
+  private served(partnerId: string, e: Entry, key: VerificationKey): VerificationKey {
+    if (e.lastErrorCode !== null && e.lastFetchAt !== null && this.now() - e.lastFetchAt >= e.refreshMs) {
+      try {
+        this.options.hooks?.onStaleServed?.(partnerId);
+      } catch { /* an observer must never break verification */ }
+    }
+    return key;
   }
 
   private kidRefetchAllowed(e: Entry): boolean {

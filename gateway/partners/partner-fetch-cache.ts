@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { Dispatcher } from 'undici';
 import type { Partner } from '../types/schemas.js';
 import { createSafeDispatcher } from './safe-dispatcher.js';
+import type { AddressClass } from './address-policy.js';
 
 /** The partner registry as the remote sources see it (registry.ts). */
 export interface PartnerLookup {
@@ -23,6 +24,8 @@ export interface RemoteSourceOptions {
   background?: boolean;
   /** Exponential back-off after failures: first delay, and its bound (defaults: see each source). */
   backoff?: { initialMs: number; maxMs: number };
+  /** Observer of connections the address policy refused, by address class (own dispatcher only). */
+  onAddressRefused?: (cls: AddressClass) => void;
 }
 
 /** A failed fetch as recorded: the stable error code and the finer reason (for status and logs). */
@@ -69,6 +72,7 @@ export interface PartnerFetchCacheOptions<T> {
   dispatcher: Dispatcher | undefined;
   timeoutMs: number;
   allowInsecureLoopback: boolean;
+  onAddressRefused?: ((cls: AddressClass) => void) | undefined;
 }
 
 /**
@@ -85,8 +89,8 @@ export class PartnerFetchCache<T> {
   private closed = false;
 
   constructor(private readonly options: PartnerFetchCacheOptions<T>) {
-    const { timeoutMs, allowInsecureLoopback } = options;
-    this.ownDispatcher = options.dispatcher ? null : createSafeDispatcher({ timeoutMs, allowInsecureLoopback });
+    const { timeoutMs, allowInsecureLoopback, onAddressRefused } = options;
+    this.ownDispatcher = options.dispatcher ? null : createSafeDispatcher({ timeoutMs, allowInsecureLoopback, ...(onAddressRefused ? { onRefused: onAddressRefused } : {}) });
     this.dispatcher = options.dispatcher ?? this.ownDispatcher!;
   }
 

@@ -1,15 +1,23 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import { Agent, buildConnector } from 'undici';
-import { isAddressAllowed, type AddressPolicyOptions } from './address-policy.js';
+import { classifyAddress, isAddressAllowed, type AddressClass, type AddressPolicyOptions } from './address-policy.js';
 
 /** Raised at connect time when the peer address is one the policy refuses (SSRF defence). */
 export class AddressRefusedError extends Error {
   override name = 'AddressRefusedError';
   readonly code = 'ERR_JWKS_ADDRESS_REFUSED';
-  constructor(readonly hostname: string) {
+  /** The class of the refused address (a bounded set: fine as a metric label; the address is not). */
+  constructor(readonly hostname: string, readonly addressClass: AddressClass) {
     super(`refusing to connect to ${hostname}: the address is not a public one`);
   }
+}
+
+/** Tells an observer (metrics) about a refusal; a throwing observer must not stall the connect. */
+function observe(onRefused: ((cls: AddressClass) => void) | undefined, cls: AddressClass): void {
+  try {
+    onRefused?.(cls);
+  } catch { /* ignored: the refusal itself must still be reported to the caller */ }
 }
 
 /**
@@ -19,12 +27,15 @@ export class AddressRefusedError extends Error {
  * Refusing the whole answer (rather than filtering) fails closed on names that mix public and
  * internal addresses, a usual rebinding trick.
  */
-export function safeLookup(policy: AddressPolicyOptions): LookupFunction {
+export function safeLookup(policy: AddressPolicyOptions, onRefused?: (cls: AddressClass) => void): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, '', 0);
-      if (addresses.length === 0 || addresses.some((a) => !isAddressAllowed(a.address, policy))) {
-        return callback(new AddressRefusedError(hostname), '', 0);
+      const refused = addresses.find((a) => !isAddressAllowed(a.address, policy));
+      if (addresses.length === 0 || refused) {
+        const cls = refused ? classifyAddress(refused.address) : 'invalid';
+        observe(onRefused, cls);
+        return callback(new AddressRefusedError(hostname, cls), '', 0);
       }
       // net asks with `all: true` when Happy Eyeballs (autoSelectFamily) is on.
       if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
@@ -37,6 +48,8 @@ export function safeLookup(policy: AddressPolicyOptions): LookupFunction {
 export interface SafeDispatcherOptions extends AddressPolicyOptions {
   /** Connect, headers and body timeouts (config jwks.timeoutMs). */
   timeoutMs: number;
+  /** Observer of every refused connection, by address class (metrics). */
+  onRefused?: (cls: AddressClass) => void;
 }
 
 /**
@@ -48,10 +61,15 @@ export interface SafeDispatcherOptions extends AddressPolicyOptions {
  */
 export function createSafeDispatcher(options: SafeDispatcherOptions): Agent {
   const policy: AddressPolicyOptions = { allowInsecureLoopback: options.allowInsecureLoopback };
-  const base = buildConnector({ timeout: options.timeoutMs, lookup: safeLookup(policy) });
+  const refuse = (hostname: string, address: string | undefined): AddressRefusedError => {
+    const cls = address === undefined ? 'invalid' : classifyAddress(address);
+    observe(options.onRefused, cls);
+    return new AddressRefusedError(hostname, cls);
+  };
+  const base = buildConnector({ timeout: options.timeoutMs, lookup: safeLookup(policy, options.onRefused) });
   const connect: buildConnector.connector = (opts, callback) => {
     if (isIP(opts.hostname) !== 0 && !isAddressAllowed(opts.hostname, policy)) {
-      callback(new AddressRefusedError(opts.hostname), null);
+      callback(refuse(opts.hostname, opts.hostname), null);
       return;
     }
     base(opts, (err, socket) => {
@@ -59,7 +77,7 @@ export function createSafeDispatcher(options: SafeDispatcherOptions): Agent {
       const remote = socket!.remoteAddress;
       if (remote === undefined || !isAddressAllowed(remote, policy)) {
         socket!.destroy();
-        return callback(new AddressRefusedError(opts.hostname), null);
+        return callback(refuse(opts.hostname, remote), null);
       }
       callback(null, socket!);
     });

@@ -85,6 +85,7 @@ export class RemoteStatusSource {
       dispatcher: options.dispatcher,
       timeoutMs,
       allowInsecureLoopback,
+      onAddressRefused: options.onAddressRefused,
     });
   }
 

@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { ERROR_CATALOGUE } from '../../gateway/errors/catalogue.js';
 import { LABELLED_METHODS, UNMATCHED_ROUTE } from '../../gateway/http/request-log.js';
+import { ADDRESS_CLASSES } from '../../gateway/partners/address-policy.js';
 
 /**
  * The bounded set every label of every gateway_ metric must stay in (developers' guide: labels
@@ -40,6 +41,7 @@ const PER_METRIC: Record<string, Record<string, readonly string[]>> = {
   gateway_checkpoint_decisions_total: { decision: ['pass', 'deny'], reason: ['none', ...DENY_REASONS] },
   gateway_jwks_fetches_total: { outcome: FETCH_OUTCOMES },
   gateway_status_list_fetches_total: { outcome: FETCH_OUTCOMES },
+  gateway_fetch_addresses_refused_total: { class: ADDRESS_CLASSES },
 };
 
 export interface LabelContext {

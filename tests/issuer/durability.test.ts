@@ -59,6 +59,17 @@ async function subjectsInSchema(url: string): Promise<number> {
   }
 }
 
+/** Rows of `table` in the schema behind `url`. */
+async function countInSchema(url: string, table: 'subjects' | 'proxy_links'): Promise<number> {
+  const admin = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
+  try {
+    const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM ${schemaOfUrl.get(url)!}.${table}`);
+    return Number(rows[0]!.n);
+  } finally {
+    await admin.end();
+  }
+}
+
 /** A fresh schema; DATABASE_URL selects it through the connection's search_path. */
 async function freshSchemaUrl(): Promise<string> {
   const schema = `dur_${randomBytes(6).toString('hex')}`;
@@ -100,15 +111,70 @@ function durability(kind: 'sqlite' | 'postgres'): void {
   }, TIMEOUT);
 }
 
+const LOAD_WORKERS = 6;
+const KILL_AFTER_ACKS = 30;
+
+function durabilityUnderLoad(kind: 'sqlite' | 'postgres'): void {
+  test(`every declaration answered 201 survives kill -9 in the middle of a load of ${LOAD_WORKERS} concurrent streams`, async () => {
+    const dirs = await makeDirs(await tempRoot(), kind === 'postgres' ? await freshSchemaUrl() : undefined);
+    const first = await start(dirs);
+    const acked: Array<{ subjectId: string; holderToken: string }> = [];
+    const otherAnswers: string[] = [];
+    let killed = false;
+    let next = 0;
+    // Each stream posts declarations one after another; the process is killed the moment the
+    // KILL_AFTER_ACKS-th 201 is complete, with other declarations still in flight.
+    const stream = async (): Promise<void> => {
+      while (!killed) {
+        const n = next++;
+        try {
+          await http(first.port, 'POST', '/v1/declarations', personDeclaration(1000 + n), undefined, (a: HttpAnswer) => {
+            if (a.status !== 201) {
+              otherAnswers.push(`${a.status} ${JSON.stringify(a.body).slice(0, 100)}`);
+              return;
+            }
+            acked.push({ subjectId: String(a.body['subjectId']), holderToken: String(a.body['holderToken']) });
+            if (acked.length >= KILL_AFTER_ACKS && !killed) {
+              first.child.kill('SIGKILL');
+              killed = true;
+            }
+          });
+        } catch {
+          // in flight when the process died: never answered, so nothing was promised
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: LOAD_WORKERS }, stream));
+    await first.kill();
+    expect(first.child.signalCode).toBe('SIGKILL');
+    expect(otherAnswers).toEqual([]);
+    expect(acked.length).toBeGreaterThanOrEqual(KILL_AFTER_ACKS);
+
+    const second = await start(dirs);
+    const missing: string[] = [];
+    for (const { subjectId, holderToken } of acked) {
+      const code = await http(second.port, 'GET', `/v1/subjects/${subjectId}/code`, undefined, holderToken);
+      if (code.status !== 200 || code.body['subjectId'] !== subjectId) missing.push(`${subjectId}: ${code.status}`);
+    }
+    expect(missing).toEqual([]);
+    // Declarations in flight at the kill may or may not have committed; none answered 201 is lost.
+    if (dirs.databaseUrl) expect(await subjectsInSchema(dirs.databaseUrl)).toBeGreaterThanOrEqual(acked.length);
+  }, TIMEOUT);
+}
+
 describe('durability, SQLite', () => durability('sqlite'));
+describe('durability under load, SQLite', () => durabilityUnderLoad('sqlite'));
+(TEST_DATABASE_URL ? describe : describe.skip)('durability under load, PostgreSQL', () => durabilityUnderLoad('postgres'));
 warnPostgresSkipped('the kill -9 durability and cross-process tests');
 (TEST_DATABASE_URL ? describe : describe.skip)('durability, PostgreSQL', () => durability('postgres'));
 
 (TEST_DATABASE_URL ? describe : describe.skip)('two gateway processes sharing one PostgreSQL', () => {
   let a: GatewayProcess;
   let b: GatewayProcess;
+  let url: string;
   beforeEach(async () => {
-    const dirs = await makeDirs(await tempRoot(), await freshSchemaUrl());
+    url = await freshSchemaUrl();
+    const dirs = await makeDirs(await tempRoot(), url);
     // One after the other: the first start creates the signing key and the pepper both share.
     a = await start(dirs);
     b = await start(dirs);
@@ -125,6 +191,9 @@ warnPostgresSkipped('the kill -9 durability and cross-process tests');
     expect(results.filter((r) => r.status !== 201).map((r) => `${r.status} ${String((r.body['error'] as { code?: string })?.code)}`)).toEqual(
       Array(9).fill('409 ERR_PROXY_HOLDER_LIMIT'),
     );
+    // In the database: the holder and the 3 people, 3 links; the 9 refused left no subject behind.
+    expect(await countInSchema(url, 'subjects')).toBe(4);
+    expect(await countInSchema(url, 'proxy_links')).toBe(3);
   }, TIMEOUT);
 
   test('12 concurrent green holders naming one person over both processes: exactly 3 are linked', async () => {
@@ -141,5 +210,7 @@ warnPostgresSkipped('the kill -9 durability and cross-process tests');
     expect(results.filter((r) => r.status !== 200).map((r) => `${r.status} ${String((r.body['error'] as { code?: string })?.code)}`)).toEqual(
       Array(9).fill('409 ERR_PROXY_SUBJECT_LIMIT'),
     );
+    expect(await countInSchema(url, 'subjects')).toBe(13);
+    expect(await countInSchema(url, 'proxy_links')).toBe(3);
   }, TIMEOUT);
 });

@@ -8,6 +8,8 @@ import type { AddressInfo, Socket } from 'node:net';
  */
 export abstract class LoopbackServer {
   protected port = 0;
+  /** TCP connections accepted (a fetch refused before connecting never adds one). */
+  connections = 0;
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
 
@@ -16,6 +18,7 @@ export abstract class LoopbackServer {
   protected async listen(port = 0): Promise<void> {
     const server = createServer((req, res) => this.handle(req, res));
     server.on('connection', (socket) => {
+      this.connections += 1;
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });

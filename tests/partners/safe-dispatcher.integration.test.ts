@@ -54,4 +54,27 @@ describe('safe dispatcher', () => {
     const error = await new Promise<Error | null>((resolve) => lookup('localhost', { all: true }, (err) => resolve(err)));
     expect(error).toBeInstanceOf(AddressRefusedError);
   });
+
+  it('tells its observer the class of each refused address, never the address itself', async () => {
+    const seen: string[] = [];
+    const dispatcher = createSafeDispatcher({ timeoutMs: 1000, allowInsecureLoopback: false, onRefused: (cls) => seen.push(cls) });
+    try {
+      await expect(request('http://10.255.255.1:9/', { dispatcher })).rejects.toBeInstanceOf(AddressRefusedError);
+      await expect(request('http://[::ffff:169.254.169.254]/', { dispatcher })).rejects.toBeInstanceOf(AddressRefusedError);
+      await expect(request('http://localhost:9/', { dispatcher })).rejects.toBeInstanceOf(AddressRefusedError);
+    } finally {
+      await dispatcher.close();
+    }
+    expect(seen).toEqual(['private', 'link-local', 'loopback']);
+  });
+
+  it('still refuses when its observer throws', async () => {
+    const dispatcher = createSafeDispatcher({ timeoutMs: 1000, allowInsecureLoopback: false, onRefused: () => { throw new Error('observer broke'); } });
+    try {
+      await expect(request('http://localhost:9/', { dispatcher })).rejects.toBeInstanceOf(AddressRefusedError);
+      await expect(request('http://10.255.255.1:9/', { dispatcher })).rejects.toBeInstanceOf(AddressRefusedError);
+    } finally {
+      await dispatcher.close();
+    }
+  });
 });

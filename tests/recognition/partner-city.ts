@@ -13,7 +13,7 @@ import { LoopbackServer } from '../partners/loopback-server.js';
  * the city's own claim layout. It is NOT the gateway: any issuer that publishes keys is enough.
  */
 export type CityAlg = 'ES256' | 'EdDSA';
-export type ServerMode = 'ok' | 'unavailable' | 'hang' | 'stall' | 'reset';
+export type ServerMode = 'ok' | 'unavailable' | 'hang' | 'stall' | 'reset' | 'error500' | 'garbage' | 'not_jwks' | 'oversized' | 'redirect';
 
 export interface CityKey {
   kid: string;
@@ -65,6 +65,8 @@ export class PartnerCity extends LoopbackServer {
   /** Keys served in the JWKS; `signingKey` signs new codes. */
   published: CityKey[] = [];
   signingKey!: CityKey;
+  /** Where mode 'redirect' sends the key fetch (a 302 Location). */
+  redirectTo = 'http://127.0.0.1:9/';
 
   constructor(readonly profile: CityProfile) {
     super();
@@ -152,6 +154,27 @@ export class PartnerCity extends LoopbackServer {
         return;
       case 'unavailable':
         res.writeHead(503, { 'content-type': 'text/plain' }).end('down for maintenance');
+        return;
+      case 'error500':
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"internal"}');
+        return;
+      case 'garbage':
+        res.writeHead(200, { 'content-type': 'application/json' }).end('<html>{"keys":[ \u0000');
+        return;
+      case 'not_jwks':
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: 'all of them', ok: true }));
+        return;
+      case 'oversized': {
+        // A valid key set padded past the gateway's 64 KiB cap, without Content-Length (chunked).
+        const keys = this.published.map((k) => k.publicJwk);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write(`{"keys":${JSON.stringify(keys)},"padding":"`);
+        for (let i = 0; i < 10; i++) res.write('x'.repeat(16 * 1024));
+        res.end('"}');
+        return;
+      }
+      case 'redirect':
+        res.writeHead(302, { location: this.redirectTo }).end();
         return;
       case 'ok':
         if (url.split('?')[0] !== JWKS_PATH) {

@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { hostname } from 'node:os';
+import { classifyAddress } from '../../gateway/partners/address-policy.js';
 import request from 'supertest';
 import type { TestGateway } from '../helpers/test-gateway.js';
 import { PartnerCity } from './partner-city.js';
 import { BEIJING, HANGZHOU } from './profiles.js';
-import { JWKS, eventually, gatewayWith, partnerStatus, verdict } from './setup.js';
+import { JWKS, eventually, gatewayWith, metric, partnerStatus, verdict } from './setup.js';
 
 /**
  * The life of a partner's keys seen from outside the gateway: rotation, outages, a server that
@@ -31,7 +34,11 @@ async function city(profile = BEIJING): Promise<PartnerCity> {
 }
 
 async function gateway(...partners: PartnerCity[]): Promise<TestGateway> {
-  const gw = await gatewayWith(partners.map((c) => c.partner()));
+  return gatewayOf(partners.map((c) => c.partner()));
+}
+
+async function gatewayOf(partners: ReturnType<PartnerCity['partner']>[], options: Parameters<typeof gatewayWith>[1] = {}): Promise<TestGateway> {
+  const gw = await gatewayWith(partners, options);
   gateways.push(gw);
   return gw;
 }
@@ -55,6 +62,11 @@ describe('key rotation by a partner city', () => {
     expect(await verdict(gw, await bj.code({ color: '未见异常', now: gw.clock.now(), document, key: oldKey }))).toBe('valid');
     expect(await verdict(gw, await green(bj, gw))).toBe('valid');
     expect(bj.requests).toBe(2);
+    expect(await metric(gw, 'gateway_jwks_fetches_total', { partner: 'beijing', outcome: 'ok' })).toBe(2);
+    expect(await metric(gw, 'gateway_jwks_fetches_total', { partner: 'beijing', outcome: 'error' })).toBeUndefined();
+    expect(await metric(gw, 'gateway_partner_keys', { partner: 'beijing' })).toBe(2);
+    expect(await metric(gw, 'gateway_partner_keys_age_seconds', { partner: 'beijing' })).toBe(0);
+    expect(await metric(gw, 'gateway_partner_keys_stale_served_total', { partner: 'beijing' })).toBeUndefined();
   });
 
   it('stops accepting a retired key once the gateway has fetched the new set', async () => {
@@ -91,14 +103,25 @@ describe('a partner whose key server goes down', () => {
       keyCount: 1,
     });
 
-    // Still inside the bound, a second before it ends.
+    // The first code past the refresh time did not know yet that the partner was unreachable;
+    // none counted as stale so far.
+    expect(await metric(gw, 'gateway_partner_keys_stale_served_total', { partner: 'beijing' })).toBeUndefined();
+    expect(await metric(gw, 'gateway_jwks_fetches_total', { partner: 'beijing', outcome: 'error' })).toBe(1);
+
+    // Still inside the bound, a second before it ends: served stale, and /metrics says so.
     gw.clock.set(new Date(t0 + JWKS.staleMaxSeconds * 1000 - 1000).toISOString());
     expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    expect(await metric(gw, 'gateway_partner_keys_stale_served_total', { partner: 'beijing' })).toBe(1);
+    expect(await metric(gw, 'gateway_partner_keys_age_seconds', { partner: 'beijing' })).toBe(JWKS.staleMaxSeconds - 1);
+    expect(await metric(gw, 'gateway_partner_keys', { partner: 'beijing' })).toBe(1);
 
     // Past the bound: keys unavailable — not "invalid signature", and never valid.
     gw.clock.set(new Date(t0 + JWKS.staleMaxSeconds * 1000 + 1000).toISOString());
     expect(await verdict(gw, await green(bj, gw))).toBe('ERR_KEYS_UNAVAILABLE');
     expect(await partnerStatus(gw, 'beijing')).toMatchObject({ lastErrorCode: 'ERR_KEYS_UNAVAILABLE', lastFetchAt: new Date(t0).toISOString() });
+    expect(await metric(gw, 'gateway_partner_keys_stale_served_total', { partner: 'beijing' })).toBe(1);
+    expect(await metric(gw, 'gateway_partner_keys_age_seconds', { partner: 'beijing' })).toBe(JWKS.staleMaxSeconds + 1);
+    expect(await metric(gw, 'gateway_jwks_fetches_total', { partner: 'beijing', outcome: 'ok' })).toBe(1);
   });
 
   it('recovers when the key server comes back after the stale bound', async () => {
@@ -146,6 +169,11 @@ describe('a partner whose key server never answers', () => {
     expect(elapsed).toBeGreaterThanOrEqual(JWKS.timeoutMs - 50);
     expect(elapsed).toBeLessThan(JWKS.timeoutMs + 1500);
     expect((await partnerStatus(gw, 'beijing')).lastErrorCode).toBe('ERR_KEYS_UNAVAILABLE');
+    expect(await metric(gw, 'gateway_jwks_fetches_total', { partner: 'beijing', outcome: 'error' })).toBe(1);
+    expect(await metric(gw, 'gateway_jwks_fetch_duration_seconds_count', { partner: 'beijing' })).toBe(1);
+    expect(await metric(gw, 'gateway_jwks_fetch_duration_seconds_sum', { partner: 'beijing' })).toBeGreaterThanOrEqual((JWKS.timeoutMs - 50) / 1000);
+    expect(await metric(gw, 'gateway_partner_keys', { partner: 'beijing' })).toBe(0);
+    expect(await metric(gw, 'gateway_partner_keys_age_seconds', { partner: 'beijing' })).toBeUndefined();
   });
 
   it('answers within the timeout when the key server sends headers and then stalls in the body', async () => {
@@ -239,5 +267,78 @@ describe('a storm of unknown key ids', () => {
     const answers = await Promise.all(codes.map((code) => request(gw.app).post('/v1/verify').send({ code })));
     for (const res of answers) expect(res.body.valid).toBe(true);
     expect(bj.requests).toBe(1);
+  });
+});
+
+describe('a partner whose key server misbehaves', () => {
+  it.each([
+    ['answers 500', 'error500'],
+    ['answers garbage that is not JSON', 'garbage'],
+    ['answers JSON that is not a key set', 'not_jwks'],
+    ['sends a key set padded past the 64 KiB cap', 'oversized'],
+  ] as const)('says keys unavailable for a partner never fetched whose server %s, and /metrics counts the failed fetch', async (_how, mode) => {
+    const bj = await city();
+    const gw = await gateway(bj);
+    bj.mode = mode;
+    expect(await verdict(gw, await green(bj, gw))).toBe('ERR_KEYS_UNAVAILABLE');
+    expect(await partnerStatus(gw, 'beijing')).toMatchObject({ keyCount: 0, lastFetchAt: null, lastErrorCode: 'ERR_KEYS_UNAVAILABLE' });
+    expect(await metric(gw, 'gateway_jwks_fetches_total', { partner: 'beijing', outcome: 'error' })).toBe(1);
+    expect(await metric(gw, 'gateway_jwks_fetches_total', { partner: 'beijing', outcome: 'ok' })).toBeUndefined();
+    expect(await metric(gw, 'gateway_partner_keys', { partner: 'beijing' })).toBe(0);
+    expect(await metric(gw, 'gateway_partner_keys_age_seconds', { partner: 'beijing' })).toBeUndefined();
+  });
+
+  it.each([
+    ['answers 500', 'error500'],
+    ['answers garbage that is not JSON', 'garbage'],
+    ['sends a key set padded past the 64 KiB cap', 'oversized'],
+  ] as const)('keeps the last good keys when a refresh %s, and counts each code served with them as stale', async (_how, mode) => {
+    const bj = await city();
+    const gw = await gateway(bj);
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    bj.mode = mode;
+    gw.clock.advance((JWKS.refreshSeconds + 1) * 1000);
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid'); // starts the refresh behind
+    await eventually(async () => (await partnerStatus(gw, 'beijing')).lastErrorCode !== null);
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    expect(await verdict(gw, await green(bj, gw))).toBe('valid');
+    expect(await metric(gw, 'gateway_partner_keys_stale_served_total', { partner: 'beijing' })).toBe(2);
+    expect(await metric(gw, 'gateway_jwks_fetches_total', { partner: 'beijing', outcome: 'error' })).toBe(1);
+    expect(await metric(gw, 'gateway_partner_keys_age_seconds', { partner: 'beijing' })).toBe(JWKS.refreshSeconds + 1);
+    expect(await metric(gw, 'gateway_partner_keys', { partner: 'beijing' })).toBe(1);
+  });
+
+  it('does not follow a redirect of the key fetch to an internal address, which receives no request', async () => {
+    const bj = await city();
+    const internal = await city({ ...BEIJING, id: 'internal' }); // stands for an internal service on loopback
+    const gw = await gateway(bj);
+    bj.mode = 'redirect';
+    bj.redirectTo = internal.jwksUri; // http on loopback: an address the test gateway may even reach
+    expect(await verdict(gw, await green(bj, gw))).toBe('ERR_KEYS_UNAVAILABLE');
+    expect(bj.requests).toBe(1);
+    expect(internal.requests).toBe(0);
+    expect(internal.connections).toBe(0);
+    expect(await metric(gw, 'gateway_jwks_fetches_total', { partner: 'beijing', outcome: 'error' })).toBe(1);
+    expect(await metric(gw, 'gateway_fetch_addresses_refused_total')).toBeUndefined(); // never even tried
+  });
+
+  it('refuses to connect when the partner\'s key host resolves to an internal address, and counts it by address class', async () => {
+    // The machine's own host name is not "localhost", so the load-time URI check lets it through;
+    // it resolves (here) to a loopback or private address, which the connect-time guard refuses.
+    const host = hostname();
+    const resolved = await lookup(host, { all: true }).catch(() => []);
+    const cls = resolved.map((a) => classifyAddress(a.address)).find((c) => c !== 'public');
+    if (!cls) return; // a host name resolving only to public addresses cannot stand for an internal one
+    const internal = await city({ ...BEIJING, id: 'internal' });
+    const bj = await city();
+    const partner = bj.partner({ jwksUri: `https://${host}:${new URL(internal.base).port}/.well-known/jwks.json` });
+    const gw = await gatewayOf([partner], { overrides: { allowInsecureLoopbackJwks: false } });
+    expect(await verdict(gw, await green(bj, gw))).toBe('ERR_KEYS_UNAVAILABLE');
+    expect(internal.connections).toBe(0);
+    expect(await metric(gw, 'gateway_fetch_addresses_refused_total', { class: cls })).toBe(1);
+    expect(await metric(gw, 'gateway_jwks_fetches_total', { partner: 'beijing', outcome: 'error' })).toBe(1);
+    const text = (await request(gw.app).get('/metrics')).text as string;
+    expect(text).not.toContain(host + ':');
+    expect(text).not.toContain(partner.jwksUri);
   });
 });

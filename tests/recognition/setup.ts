@@ -67,6 +67,24 @@ export function reload(gw: TestGateway, token: string | null = ADMIN_TOKEN): req
   return req.send();
 }
 
+/**
+ * One sample of GET /metrics: the value of `name` with exactly these label values among its labels
+ * (other labels must not differ from what is given), summed over matching series; undefined when
+ * no series matches (a gauge the gateway does not report, a counter never incremented).
+ */
+export async function metric(gw: TestGateway, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
+  const res = await request(gw.app).get('/metrics');
+  expect(res.status).toBe(200);
+  let total: number | undefined;
+  for (const line of (res.text as string).split('\n')) {
+    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const series = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
+    if (Object.entries(labels).every(([k, v]) => series[k] === v)) total = (total ?? 0) + Number(m[3]);
+  }
+  return total;
+}
+
 /** Polls `check` (real time) until it holds: for background key fetches nobody awaits. */
 export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

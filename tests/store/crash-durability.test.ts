@@ -13,7 +13,9 @@ const ACKS_BEFORE_KILL = 40;
 /**
  * A gateway process answers 201 only after insertSubject resolved. This runs the real store code
  * in a child process (the TypeScript sources transpiled as they are), kills it with SIGKILL in the
- * middle of a stream of writes, and checks that every write it had acknowledged is there.
+ * middle of a stream of writes, and checks that every write it had acknowledged is there. The same
+ * through the real gateway process over HTTP (kill -9 in the middle of concurrent declaration
+ * streams, every 201 there after restart) is in tests/issuer/durability.test.ts.
  */
 const CHILD = `
 import { randomUUID } from 'node:crypto';

@@ -54,20 +54,6 @@ describe('createVerifier', () => {
     expect(outcome.valid && outcome.credential.color).toBe('yellow');
   });
 
-  it('refuses a code whose payload was changed after signing', async () => {
-    const { verify } = setup();
-    const token = await signToken({ key: es, payload: beijingClaims({ hc: { status: '集中观察' } }) });
-    const [h, , s] = token.split('.');
-    const forged = Buffer.from(JSON.stringify(beijingClaims())).toString('base64url');
-    expect(errorCode(await verify(`${h}.${forged}.${s}`))).toBe('ERR_JWS_SIGNATURE_INVALID');
-  });
-
-  it('refuses a code signed with a different key under a registered kid', async () => {
-    const { verify } = setup();
-    const impostor = { ...other, kid: es.kid };
-    expect(errorCode(await verify(await signToken({ key: impostor, payload: beijingClaims() })))).toBe('ERR_JWS_SIGNATURE_INVALID');
-  });
-
   it('refuses a code whose iss is one partner while its kid is another partner\'s key', async () => {
     const { verify, keySource } = setup();
     const token = await signToken({ key: es, payload: beijingClaims({ iss: shanghai.issuer }) });
@@ -87,12 +73,6 @@ describe('createVerifier', () => {
     const token = await signToken({ key: es, payload: beijingClaims({ iss: suspended.issuer }) });
     expect(errorCode(await verify(token))).toBe('ERR_ISSUER_SUSPENDED');
     expect(keySource.calls).toHaveLength(0);
-  });
-
-  it('refuses a code without iss or with a non-string iss', async () => {
-    const { verify } = setup();
-    expect(errorCode(await verify(await signToken({ key: es, payload: beijingClaims({ iss: undefined }) })))).toBe('ERR_CLAIMS_INVALID');
-    expect(errorCode(await verify(await signToken({ key: es, payload: beijingClaims({ iss: ['x'] }) })))).toBe('ERR_CLAIMS_INVALID');
   });
 
   it('refuses an algorithm outside the issuer allowlist before fetching a key', async () => {
@@ -137,20 +117,6 @@ describe('createVerifier', () => {
       expect((await at({ iat: T0S - 0.25, exp: T0S + 10.5, nbf: T0S - 1.75 }, T0)).valid).toBe(true);
     });
 
-    it('refuses a code without exp, without iat, or without jti', async () => {
-      expect(errorCode(await at({ exp: undefined }, T0))).toBe('ERR_CLAIMS_INVALID');
-      expect(errorCode(await at({ iat: undefined }, T0))).toBe('ERR_CLAIMS_INVALID');
-      expect(errorCode(await at({ jti: undefined }, T0))).toBe('ERR_CLAIMS_INVALID');
-    });
-
-    it('refuses wrongly typed or absurd time claims instead of crashing', async () => {
-      expect(errorCode(await at({ exp: String(T0S + 3600) }, T0))).toBe('ERR_CLAIMS_INVALID');
-      expect(errorCode(await at({ exp: 1e300 }, T0))).toBe('ERR_CLAIMS_INVALID');
-      expect(errorCode(await at({ iat: -5 }, T0))).toBe('ERR_CLAIMS_INVALID');
-      expect(errorCode(await at({ nbf: null }, T0))).toBe('ERR_CLAIMS_INVALID');
-      const { verify } = setup();
-      expect(errorCode(await verify(await signToken({ key: es, payload: JSON.stringify(beijingClaims()).replace(/"exp":\d+/, '"exp":1e400') })))).toBe('ERR_CLAIMS_INVALID');
-    });
   });
 
   it('answers every hostile input with a refusal, never an exception', async () => {
