@@ -17,6 +17,7 @@ import { getPartners } from './routes/get-partners.js';
 import { postAdminPartnersReload } from './routes/post-admin-partners-reload.js';
 import { getMetrics } from './routes/get-metrics.js';
 import { getHealth } from './routes/get-health.js';
+import { getOpenApi } from './routes/get-openapi.js';
 import type { IssuerDeps } from './declarations/code-issuer.js';
 import type { KeySource } from './partners/key-source.js';
 import type { VerifyOutcome } from './verify/verify-code.js';
@@ -29,6 +30,8 @@ export interface AppDeps extends IssuerDeps {
   keySource: KeySource;
   verify: (code: string) => Promise<VerifyOutcome>;
   reloadPartners: () => Promise<number>;
+  /** The text of openapi.yaml, served at GET /openapi.yaml. */
+  openapiYaml: string;
 }
 
 /**
@@ -67,6 +70,7 @@ export function buildApp(deps: AppDeps): Express {
 
   app.get('/metrics', getMetrics(deps.metrics));
   app.get('/healthz', getHealth);
+  app.get('/openapi.yaml', getOpenApi(deps.openapiYaml));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
@@ -17,6 +18,7 @@ import { RemoteStatusSource } from './partners/status-cache.js';
 import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.js';
 import { createVerifier } from './verify/verify-code.js';
 import { createVerifyService } from './recognition/verify-service.js';
+import { fromRoot } from './paths.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -112,7 +114,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return registry.list().length;
   }
 
-  const deps: AppDeps = { ...issuerDeps, logger, metadata, registry, keySource, verify, reloadPartners };
+  const openapiYaml = readFileSync(fromRoot('openapi.yaml'), 'utf8');
+  const deps: AppDeps = { ...issuerDeps, logger, metadata, registry, keySource, verify, reloadPartners, openapiYaml };
   const app = buildApp(deps);
   // Keys are warmed up at start; a status list is fetched on the first code of its partner (that
   // verification awaits it, single-flight) and then kept fresh by the timer: a list read before

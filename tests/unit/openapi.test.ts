@@ -2,7 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { fromRoot } from '../../gateway/paths.js';
+import request from 'supertest';
 import { createTestGateway, type TestGateway } from '../helpers/test-gateway.js';
+import { checkResponse, type RecordedResponse } from '../helpers/contract.js';
 
 /**
  * openapi.yaml is the contract: every route the app serves is in it with the same method, every
@@ -56,6 +58,21 @@ describe('openapi.yaml', () => {
     expect(documented()).toEqual(served(gw));
   });
 
+  test('is an OpenAPI 3.1 document', () => {
+    expect((spec as unknown as { openapi: string }).openapi).toMatch(/^3\.1\.\d+$/);
+  });
+
+  test('is served at GET /openapi.yaml as YAML, byte for byte the file of the repository', async () => {
+    const res = await request(gw.app).get('/openapi.yaml').buffer(true).parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/yaml; charset=utf-8');
+    expect((res.body as Buffer).toString('utf8')).toBe(readFileSync(fromRoot('openapi.yaml'), 'utf8'));
+  });
+
   test('references only schema files that exist in schemas/ and components it defines', () => {
     const all = refs(spec);
     expect(all.length).toBeGreaterThan(20);
@@ -69,5 +86,53 @@ describe('openapi.yaml', () => {
         expect(file.startsWith('schemas/')).toBe(true);
       }
     }
+  });
+});
+
+describe('the contract recorder every test gateway carries', () => {
+  const ok: RecordedResponse = {
+    method: 'GET',
+    route: '/healthz',
+    url: '/healthz',
+    status: 200,
+    contentType: 'application/json; charset=utf-8',
+    body: Buffer.from('{"status":"ok"}'),
+  };
+  const json = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+
+  test('accepts a response that keeps the contract', () => {
+    expect(checkResponse(ok)).toEqual([]);
+  });
+
+  test('flags a route the document does not list', () => {
+    expect(checkResponse({ ...ok, route: '/v1/secret' })).toEqual([expect.stringContaining('not documented')]);
+  });
+
+  test('flags a status the operation does not document', () => {
+    expect(checkResponse({ ...ok, status: 418 })).toEqual([expect.stringContaining('status not documented')]);
+  });
+
+  test('flags a content type the operation does not document', () => {
+    expect(checkResponse({ ...ok, contentType: 'text/html' })).toEqual([expect.stringContaining('content-type text/html')]);
+  });
+
+  test('flags a body that does not match the referenced schema', () => {
+    expect(checkResponse({ ...ok, body: json({ status: 'ok', extra: 1 }) })).toEqual([expect.stringContaining('does not match')]);
+    const verify = { ...ok, method: 'POST', route: '/v1/verify', url: '/v1/verify' };
+    expect(checkResponse({ ...verify, body: json({ valid: 'yes' }) })).toEqual([expect.stringContaining('does not match')]);
+  });
+
+  test('flags an error code outside the catalogue or with another status than its own', () => {
+    const declare = { ...ok, method: 'POST', route: '/v1/declarations', url: '/v1/declarations' };
+    const error = (code: string): Buffer => json({ error: { code, message: 'x' } });
+    expect(checkResponse({ ...declare, status: 400, body: error('ERR_VALIDATION') })).toEqual([]);
+    expect(checkResponse({ ...declare, status: 400, body: error('ERR_MADE_UP') })).toEqual([expect.stringContaining('not in the catalogue')]);
+    expect(checkResponse({ ...declare, status: 409, body: error('ERR_VALIDATION') })).toEqual([expect.stringContaining('belongs to status 400')]);
+  });
+
+  test('requires 404 ERR_NOT_FOUND for a request no route matched', () => {
+    const unmatched = { ...ok, route: undefined, url: '/nowhere', status: 404, body: json({ error: { code: 'ERR_NOT_FOUND', message: 'x' } }) };
+    expect(checkResponse(unmatched)).toEqual([]);
+    expect(checkResponse({ ...unmatched, status: 200 })).toEqual([expect.stringContaining('must answer 404')]);
   });
 });
