@@ -13,6 +13,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let known: GatewayError;
     if (error instanceof GatewayError) {
       known = error;
+    } else if (error instanceof URIError) {
+      // The router could not percent-decode a path parameter (`/v1/subjects/%ZZ/code`, RFC 3986
+      // §2.1): no resource has that name. Found by the fuzzer (tests/fuzz/regressions.test.ts).
+      known = new GatewayError('ERR_NOT_FOUND');
     } else {
       known = new GatewayError('ERR_INTERNAL');
       logger.error({ err: error, reqId: res.locals['reqId'], route: req.route?.path }, 'unhandled error');

@@ -144,7 +144,21 @@ export function checkResponse(r: RecordedResponse): string[] {
 
 const MAX_RECORDED_BYTES = 4 * 1024 * 1024;
 
-function capture(req: IncomingMessage & { route?: { path: unknown } }, res: ServerResponse): void {
+type RoutedRequest = IncomingMessage & { route?: { path: unknown; methods: Record<string, boolean> } };
+
+/**
+ * The route that answered, if any. Express's router lets a HEAD request into a route of any
+ * method and leaves `req.route` set when that route had no handler for it: that request was not
+ * routed.
+ */
+function handledRoute(req: RoutedRequest): string | undefined {
+  if (!req.route) return undefined;
+  const method = (req.method ?? '').toLowerCase();
+  const handles = req.route.methods[method] === true || (method === 'head' && req.route.methods['get'] === true);
+  return handles ? String(req.route.path) : undefined;
+}
+
+function capture(req: RoutedRequest, res: ServerResponse): void {
   const chunks: Buffer[] = [];
   let size = 0;
   const keep = (chunk: unknown, encoding: unknown): void => {
@@ -167,7 +181,7 @@ function capture(req: IncomingMessage & { route?: { path: unknown } }, res: Serv
     const contentType = res.getHeader('content-type');
     const recorded: RecordedResponse = {
       method: req.method ?? 'GET',
-      route: req.route ? String(req.route.path) : undefined,
+      route: handledRoute(req),
       url: (req.url ?? '').slice(0, 120),
       status: res.statusCode,
       contentType: contentType === undefined ? undefined : String(contentType),

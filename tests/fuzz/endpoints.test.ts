@@ -1,0 +1,87 @@
+import type { Server } from 'node:http';
+import fc from 'fast-check';
+import { createTestGateway, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
+import { declared, TEST_DATABASE_URL, warnPostgresSkipped } from '../issuer/issuer-helpers.js';
+import {
+  expectStillAnswering,
+  expectWellFormed,
+  FUZZ_RUNS,
+  FUZZ_SEED,
+  FUZZ_STATS,
+  stats,
+  listenOnLoopback,
+  mutatedRequest,
+  randomRequest,
+  seeds,
+  send,
+  type FuzzTarget,
+  type Mutated,
+  type Seed,
+} from './fuzz-harness.js';
+
+/**
+ * Every documented endpoint, fuzzed: valid requests mutated (fields dropped, duplicated, retyped,
+ * huge, unicode, NUL, deeply nested; wrong content types, odd methods and paths) and random
+ * requests. Never a 5xx, never a hang; every answer is a documented 2xx or a 4xx with a catalogue
+ * code, as openapi.yaml says (the contract recorder checks each one); /healthz answers after each
+ * property. A failure prints fast-check's seed and the shrunk request: FUZZ_SEED=<seed> reproduces it.
+ */
+const SCALE = { sqlite: { mutated: 300, random: 150 }, postgres: { mutated: 60, random: 30 } } as const;
+
+function fuzzSuite(kind: 'sqlite' | 'postgres'): void {
+  let target: FuzzTarget;
+  let server: Server;
+  let all: Seed[];
+
+  beforeAll(async () => {
+    const gw: TestGateway = await createTestGateway(kind === 'postgres' ? { postgres: true } : {});
+    const declaration = personDeclaration(4000);
+    const holder = await declared(gw, declaration);
+    const listening = await listenOnLoopback(gw);
+    server = listening.server;
+    target = { gw, server, port: listening.port, holder: { ...holder, declaration }, jws: holder.jws };
+    all = seeds(target);
+  });
+  afterAll(async () => {
+    if (FUZZ_STATS) console.log([...stats.entries()].sort().map(([k, n]) => `${k}: ${n}`).join('\n'));
+    await new Promise((resolve) => server?.close(resolve));
+    await target?.gw.close();
+  });
+
+  async function check(r: Mutated): Promise<void> {
+    const res = await send(target.port, r);
+    await expectWellFormed(r, res);
+  }
+
+  test('every seed is a request its endpoint accepts', async () => {
+    for (const seed of all) {
+      const body = seed.body === undefined ? undefined : Buffer.from(JSON.stringify(seed.body));
+      const r: Mutated = {
+        operation: seed.operation,
+        method: seed.method,
+        path: seed.path,
+        headers: { ...seed.headers, ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body } : {}),
+      };
+      const res = await send(target.port, r);
+      await expectWellFormed(r, res);
+      // A seed may meet a rule of state (already registered, modified today) but never a shape error.
+      expect({ operation: seed.operation, status: res.status < 400 || [409, 429].includes(res.status) }).toEqual({ operation: seed.operation, status: true });
+    }
+  });
+
+  test('mutated valid requests to every endpoint get a documented answer, never a 5xx or a hang', async () => {
+    await fc.assert(fc.asyncProperty(mutatedRequest(all), check), { seed: FUZZ_SEED, numRuns: Math.round(SCALE[kind].mutated * FUZZ_RUNS) });
+    await expectStillAnswering(target.port);
+  });
+
+  test('random methods, paths, headers and bodies get a documented answer, never a 5xx or a hang', async () => {
+    await fc.assert(fc.asyncProperty(randomRequest(all), check), { seed: FUZZ_SEED + 1, numRuns: Math.round(SCALE[kind].random * FUZZ_RUNS) });
+    await expectStillAnswering(target.port);
+  });
+}
+
+describe('fuzzing every endpoint (SQLite)', () => fuzzSuite('sqlite'));
+
+warnPostgresSkipped('fuzzing');
+(TEST_DATABASE_URL ? describe : describe.skip)('fuzzing every endpoint (PostgreSQL, fewer runs)', () => fuzzSuite('postgres'));
