@@ -5,6 +5,7 @@ import { fromRoot } from '../../gateway/paths.js';
 import request from 'supertest';
 import { createTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 import { checkResponse, type RecordedResponse } from '../helpers/contract.js';
+import { compileInline } from '../../gateway/schemas/registry.js';
 
 /**
  * openapi.yaml is the contract: every route the app serves is in it with the same method, every
@@ -71,6 +72,32 @@ describe('openapi.yaml', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('application/yaml; charset=utf-8');
     expect((res.body as Buffer).toString('utf8')).toBe(readFileSync(fromRoot('openapi.yaml'), 'utf8'));
+  });
+
+  // A description with a comma inside a YAML flow mapping once became a bogus schema keyword.
+  test('has only inline schemas the gateway\'s ajv compiles in strict mode', () => {
+    const inline: object[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (!node || typeof node !== 'object') return;
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'schema' && value && typeof value === 'object' && !('$ref' in value)) inline.push(value);
+        else walk(value);
+      }
+    };
+    walk(spec.paths);
+    expect(inline.length).toBeGreaterThan(3);
+    for (const schema of inline) expect(() => compileInline(schema)).not.toThrow();
+  });
+
+  test('documents 413 and 415 for every operation with a JSON request body', () => {
+    const missing = Object.entries(spec.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([, op]) => (op as { requestBody?: unknown }).requestBody !== undefined)
+        .filter(([, op]) => !['413', '415'].every((s) => s in (op as { responses: object }).responses))
+        .map(([method]) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(missing).toEqual([]);
   });
 
   test('references only schema files that exist in schemas/ and components it defines', () => {
