@@ -20,8 +20,8 @@ import { ERROR_CATALOGUE, isErrorCode } from '../../gateway/errors/catalogue.js'
 
 type Node = Record<string, unknown>;
 interface MediaType { schema?: Node }
-interface ResponseObject { description?: string; content?: Record<string, MediaType>; $ref?: string }
-interface Operation { responses: Record<string, ResponseObject> }
+interface ResponseObject { description?: string; content?: Record<string, MediaType>; headers?: Record<string, { schema?: Node }>; $ref?: string }
+interface Operation { responses: Record<string, ResponseObject>; requestBody?: { content?: Record<string, MediaType> } }
 
 export interface OpenApiDocument {
   paths: Record<string, Record<string, Operation>>;
@@ -94,6 +94,19 @@ export interface RecordedResponse {
   status: number;
   contentType: string | undefined;
   body: Buffer;
+  /** Response headers (lower-case names), checked against the documented ones. */
+  headers?: Record<string, string>;
+  /** The parsed request body (req.body), checked when the operation accepted it. */
+  requestBody?: unknown;
+}
+
+/**
+ * The error codes a response's description names: `ERR_X` exactly, `ERR_X_*` as a prefix. An
+ * error response documents which codes it carries; a code it does not name breaks the contract.
+ */
+function documentsCode(description: string, code: string): boolean {
+  const names = description.match(/ERR_[A-Z0-9_]*\*?/g) ?? [];
+  return names.some((name) => (name.endsWith('*') ? code.startsWith(name.slice(0, -1)) : code === name));
 }
 
 /** The problems of one response, empty when it keeps the contract. */
@@ -102,6 +115,7 @@ export function checkResponse(r: RecordedResponse): string[] {
   const problems: string[] = [];
   const media = r.contentType?.split(';')[0]?.trim().toLowerCase();
   let response: ResponseObject | undefined;
+  let operation: Operation | undefined;
   if (r.route === undefined) {
     // No route matched: the one documented answer is 404 ERR_NOT_FOUND (components/responses/NotFound).
     if (r.status !== 404) problems.push(`${where}: a request no route matched must answer 404`);
@@ -109,13 +123,23 @@ export function checkResponse(r: RecordedResponse): string[] {
   } else {
     const item = openApiDocument().paths[openApiPath(r.route)];
     const method = r.method === 'HEAD' ? 'get' : r.method.toLowerCase();
-    const operation = item?.[method];
+    operation = item?.[method];
     if (!operation) return [`${where}: route and method not documented in openapi.yaml`];
     const documented = operation.responses[String(r.status)];
     if (!documented) return [`${where}: status not documented (documented: ${Object.keys(operation.responses).join(', ')})`];
     response = resolveResponse(documented);
   }
   if (!response) return problems;
+  // The gateway accepted the request: the contract must say that request was valid.
+  const requestSchema = operation?.requestBody?.content?.['application/json']?.schema;
+  if (requestSchema && r.status < 300 && r.requestBody !== undefined) {
+    const validate = schemaValidator(requestSchema);
+    if (!validate(r.requestBody)) problems.push(`${where}: accepted a request body its schema refuses: ${JSON.stringify(validate.errors?.slice(0, 2))}`);
+  }
+  for (const [name, header] of Object.entries(response.headers ?? {})) {
+    const value = r.headers?.[name.toLowerCase()];
+    if (value !== undefined && header.schema && !schemaValidator(header.schema)(value)) problems.push(`${where}: header ${name}: ${value} is not as documented`);
+  }
   const content = response.content ?? {};
   if (r.method === 'HEAD' || (r.body.length === 0 && Object.keys(content).length === 0)) return problems;
   if (!media) return [...problems, `${where}: no content-type`];
@@ -137,6 +161,8 @@ export function checkResponse(r: RecordedResponse): string[] {
     if (!isErrorCode(code)) problems.push(`${where}: error code ${String(code)} is not in the catalogue`);
     else if (r.status >= 500 ? code !== 'ERR_INTERNAL' : ERROR_CATALOGUE[code].status !== r.status) {
       problems.push(`${where}: ${code} belongs to status ${ERROR_CATALOGUE[code].status}`);
+    } else if (!documentsCode(response.description ?? '', code)) {
+      problems.push(`${where}: ${code} is not among the codes this response documents (${response.description ?? 'no description'})`);
     }
   }
   return problems;
@@ -186,6 +212,8 @@ function capture(req: RoutedRequest, res: ServerResponse): void {
       status: res.statusCode,
       contentType: contentType === undefined ? undefined : String(contentType),
       body: Buffer.concat(chunks),
+      headers: Object.fromEntries(Object.entries(res.getHeaders()).map(([k, v]) => [k, String(v)])),
+      requestBody: (req as { body?: unknown }).body,
     };
     try {
       violations.push(...checkResponse(recorded));
