@@ -4,6 +4,7 @@ import { createTestGateway, personDeclaration, type TestGateway } from '../helpe
 import { declared, TEST_DATABASE_URL, warnPostgresSkipped } from '../issuer/issuer-helpers.js';
 import {
   expectStillAnswering,
+  edgeRequest,
   expectWellFormed,
   FUZZ_RUNS,
   FUZZ_SEED,
@@ -26,7 +27,7 @@ import {
  * code, as openapi.yaml says (the contract recorder checks each one); /healthz answers after each
  * property. A failure prints fast-check's seed and the shrunk request: FUZZ_SEED=<seed> reproduces it.
  */
-const SCALE = { sqlite: { mutated: 300, random: 150 }, postgres: { mutated: 60, random: 30 } } as const;
+const SCALE = { sqlite: { mutated: 300, edge: 500, random: 150 }, postgres: { mutated: 60, edge: 40, random: 30 } } as const;
 
 function fuzzSuite(kind: 'sqlite' | 'postgres'): void {
   let target: FuzzTarget;
@@ -72,6 +73,11 @@ function fuzzSuite(kind: 'sqlite' | 'postgres'): void {
 
   test('mutated valid requests to every endpoint get a documented answer, never a 5xx or a hang', async () => {
     await fc.assert(fc.asyncProperty(mutatedRequest(all), check), { seed: FUZZ_SEED, numRuns: Math.round(SCALE[kind].mutated * FUZZ_RUNS) });
+    await expectStillAnswering(target.port);
+  });
+
+  test('valid requests with edge values in their fields (leap seconds, check characters, full-width digits, bounds) get a documented answer', async () => {
+    await fc.assert(fc.asyncProperty(edgeRequest(all), check), { seed: FUZZ_SEED + 2, numRuns: Math.round(SCALE[kind].edge * FUZZ_RUNS) });
     await expectStillAnswering(target.port);
   });
 

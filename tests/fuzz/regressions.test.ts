@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { createTestGateway, personDeclaration, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
 import { declared } from '../issuer/issuer-helpers.js';
+import { dateTimeMs } from '../../gateway/schemas/date-time.js';
 
 /**
  * One named test per bug the fuzzer (tests/fuzz/endpoints.test.ts) or the contract recorder
@@ -9,9 +10,10 @@ import { declared } from '../issuer/issuer-helpers.js';
 describe('bugs found by fuzzing, kept fixed', () => {
   let gw: TestGateway;
   let holder: { subjectId: string; holderToken: string };
+  const person = personDeclaration(6001);
   beforeAll(async () => {
     gw = await createTestGateway();
-    holder = await declared(gw, personDeclaration(6001));
+    holder = await declared(gw, person);
   });
   afterAll(async () => {
     await gw.close();
@@ -41,6 +43,23 @@ describe('bugs found by fuzzing, kept fixed', () => {
     expect({ status: text.status, code: text.body.error?.code }).toEqual({ status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' });
     const huge = await request(gw.app)[method](path).set(auth).set('content-type', 'application/json').send(JSON.stringify({ code: 'x'.repeat(gw.config.bodyLimitBytes) }));
     expect({ status: huge.status, code: huge.body.error?.code }).toEqual({ status: 413, code: 'ERR_BODY_TOO_LARGE' });
+  });
+
+  // Was 500 ERR_INTERNAL: ajv's date-time allows the leap second of RFC 3339 §5.6, Date.parse does
+  // not, and NaN reached the store.
+  test('a risk event at a leap second (2026-12-31T23:59:60Z) is applied, not answered with a 500', async () => {
+    const document = (person['applicant'] as { document: unknown }).document;
+    const event = { id: 'leap-second-1', type: 'close_contact', document, occurredAt: '2026-12-31T23:59:60Z' };
+    const res = await request(gw.app).post('/v1/risk-events').set('authorization', `Bearer ${RISK_FEED_TOKEN}`).send({ events: [event] });
+    expect({ status: res.status, accepted: res.body.accepted }).toEqual({ status: 200, accepted: 1 });
+  });
+
+  test('a leap second is read as the second after :59, with a fraction or an offset too', () => {
+    expect(dateTimeMs('2026-12-31T23:59:60Z')).toBe(Date.parse('2027-01-01T00:00:00Z'));
+    expect(dateTimeMs('2026-12-31T23:59:60.5Z')).toBe(Date.parse('2027-01-01T00:00:00.5Z'));
+    expect(dateTimeMs('2027-01-01T07:59:60+08:00')).toBe(Date.parse('2027-01-01T00:00:00Z'));
+    expect(dateTimeMs('2026-11-27T08:00:00Z')).toBe(Date.parse('2026-11-27T08:00:00Z'));
+    expect(dateTimeMs('yesterday')).toBeNaN();
   });
 
   // The recorder counted HEAD requests to POST-only routes as routed (express leaves req.route set).
