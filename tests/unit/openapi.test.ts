@@ -6,6 +6,7 @@ import request from 'supertest';
 import { createTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 import { checkResponse, type RecordedResponse } from '../helpers/contract.js';
 import { compileInline } from '../../gateway/schemas/registry.js';
+import { ERROR_CATALOGUE } from '../../gateway/errors/catalogue.js';
 
 /**
  * openapi.yaml is the contract: every route the app serves is in it with the same method, every
@@ -24,9 +25,14 @@ function documented(): string[] {
     .sort();
 }
 
-/** Express 5 keeps routes on app.router.stack; `:param` becomes `{param}` as in OpenAPI. */
+/**
+ * Express 5 keeps routes on app.router.stack; `:param` becomes `{param}` as in OpenAPI. A mounted
+ * router (`app.use(path, router)`) would hide its routes from this list, so there must be none.
+ */
 function served(gw: TestGateway): string[] {
-  const stack = (gw.app as unknown as { router: { stack: Array<{ route?: { path: string; methods: Record<string, boolean> } }> } }).router.stack;
+  const stack = (gw.app as unknown as { router: { stack: Array<{ name?: string; handle?: { stack?: unknown }; route?: { path: string; methods: Record<string, boolean> } }> } }).router.stack;
+  const mounted = stack.filter((layer) => !layer.route && Array.isArray(layer.handle?.stack)).map((layer) => layer.name);
+  expect({ mountedRouters: mounted }).toEqual({ mountedRouters: [] });
   return stack
     .filter((layer) => layer.route)
     .flatMap((layer) =>
@@ -88,6 +94,28 @@ describe('openapi.yaml', () => {
     walk(spec.paths);
     expect(inline.length).toBeGreaterThan(3);
     for (const schema of inline) expect(() => compileInline(schema)).not.toThrow();
+  });
+
+  // The contract recorder accepts an error code only if its response's description names it.
+  test('names, in each 4xx response, the catalogue codes it carries, with their own status', () => {
+    const components = (spec as unknown as { components: { responses: Record<string, { description: string }> } }).components.responses;
+    const problems: string[] = [];
+    for (const [path, item] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const [status, response] of Object.entries((op as { responses: Record<string, { $ref?: string; description?: string }> }).responses)) {
+          if (!status.startsWith('4')) continue;
+          const description = response.$ref ? components[response.$ref.split('/').pop()!]!.description : (response.description ?? '');
+          const names = description.match(/ERR_[A-Z0-9_]*\*?/g) ?? [];
+          const codes = Object.entries(ERROR_CATALOGUE).filter(([code]) => names.some((n) => (n.endsWith('*') ? code.startsWith(n.slice(0, -1)) : code === n)));
+          if (codes.length === 0) problems.push(`${method.toUpperCase()} ${path} ${status}: names no catalogue code`);
+          for (const name of names) {
+            if (!codes.some(([code]) => (name.endsWith('*') ? code.startsWith(name.slice(0, -1)) : code === name))) problems.push(`${method.toUpperCase()} ${path} ${status}: ${name} is not in the catalogue`);
+          }
+          for (const [code, entry] of codes) if (String(entry.status) !== status) problems.push(`${method.toUpperCase()} ${path} ${status}: ${code} has status ${entry.status}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   test('documents 413 and 415 for every operation with a JSON request body', () => {
