@@ -185,6 +185,19 @@ describe('the contract recorder every test gateway carries', () => {
     expect(checkResponse({ ...declare, status: 409, body: error('ERR_VALIDATION') })).toEqual([expect.stringContaining('belongs to status 400')]);
   });
 
+  test('flags a documented response header with a value the document does not allow', () => {
+    const png = { ...ok, route: '/v1/subjects/:subjectId/code', url: '/v1/subjects/x/code', contentType: 'image/png', body: Buffer.from([0x89]) };
+    expect(checkResponse({ ...png, headers: { 'cache-control': 'no-store', 'x-health-code-color': 'green' } })).toEqual([]);
+    expect(checkResponse({ ...png, headers: { 'cache-control': 'public, max-age=60' } })).toEqual([expect.stringContaining('header cache-control')]);
+    expect(checkResponse({ ...png, headers: { 'x-health-code-color': 'blue' } })).toEqual([expect.stringContaining('header x-health-code-color')]);
+  });
+
+  test('flags a request body the gateway accepted although its schema refuses it', () => {
+    const verify = { ...ok, method: 'POST', route: '/v1/verify', url: '/v1/verify', body: json({ valid: false, error: { code: 'ERR_CODE_MALFORMED', message: 'x' } }) };
+    expect(checkResponse({ ...verify, requestBody: { code: 'x' } })).toEqual([]);
+    expect(checkResponse({ ...verify, requestBody: { code: 'x', extra: true } })).toEqual([expect.stringContaining('accepted a request body')]);
+  });
+
   test('requires 404 ERR_NOT_FOUND for a request no route matched', () => {
     const unmatched = { ...ok, route: undefined, url: '/nowhere', status: 404, body: json({ error: { code: 'ERR_NOT_FOUND', message: 'x' } }) };
     expect(checkResponse(unmatched)).toEqual([]);
