@@ -15,6 +15,8 @@ import {
   randomRequest,
   seeds,
   send,
+  signedCodeCase,
+  signedCodeRequest,
   type FuzzTarget,
   type Mutated,
   type Seed,
@@ -27,7 +29,7 @@ import {
  * code, as openapi.yaml says (the contract recorder checks each one); /healthz answers after each
  * property. A failure prints fast-check's seed and the shrunk request: FUZZ_SEED=<seed> reproduces it.
  */
-const SCALE = { sqlite: { mutated: 300, edge: 500, random: 150 }, postgres: { mutated: 60, edge: 40, random: 30 } } as const;
+const SCALE = { sqlite: { mutated: 300, edge: 500, signed: 200, random: 150 }, postgres: { mutated: 60, edge: 40, signed: 30, random: 30 } } as const;
 
 function fuzzSuite(kind: 'sqlite' | 'postgres'): void {
   let target: FuzzTarget;
@@ -78,6 +80,14 @@ function fuzzSuite(kind: 'sqlite' | 'postgres'): void {
 
   test('valid requests with edge values in their fields (leap seconds, check characters, full-width digits, bounds) get a documented answer', async () => {
     await fc.assert(fc.asyncProperty(edgeRequest(all), check), { seed: FUZZ_SEED + 2, numRuns: Math.round(SCALE[kind].edge * FUZZ_RUNS) });
+    await expectStillAnswering(target.port);
+  });
+
+  test('codes signed with the gateway\'s own key but with mutated header and claims get a documented answer', async () => {
+    await fc.assert(
+      fc.asyncProperty(signedCodeCase(target.jws), async (c) => check(await signedCodeRequest(target, c))),
+      { seed: FUZZ_SEED + 3, numRuns: Math.round(SCALE[kind].signed * FUZZ_RUNS) },
+    );
     await expectStillAnswering(target.port);
   });
 
