@@ -4,6 +4,7 @@ import { createTestGateway, personDeclaration, type TestGateway } from '../helpe
 import { declared, TEST_DATABASE_URL, warnPostgresSkipped } from '../issuer/issuer-helpers.js';
 import {
   expectStillAnswering,
+  concurrentRequests,
   edgeRequest,
   expectWellFormed,
   FUZZ_RUNS,
@@ -29,7 +30,7 @@ import {
  * code, as openapi.yaml says (the contract recorder checks each one); /healthz answers after each
  * property. A failure prints fast-check's seed and the shrunk request: FUZZ_SEED=<seed> reproduces it.
  */
-const SCALE = { sqlite: { mutated: 300, edge: 500, signed: 200, random: 150 }, postgres: { mutated: 60, edge: 40, signed: 30, random: 30 } } as const;
+const SCALE = { sqlite: { mutated: 300, edge: 500, signed: 200, concurrent: 40, random: 150 }, postgres: { mutated: 60, edge: 40, signed: 30, concurrent: 20, random: 30 } } as const;
 
 function fuzzSuite(kind: 'sqlite' | 'postgres'): void {
   let target: FuzzTarget;
@@ -87,6 +88,17 @@ function fuzzSuite(kind: 'sqlite' | 'postgres'): void {
     await fc.assert(
       fc.asyncProperty(signedCodeCase(target.jws), async (c) => check(await signedCodeRequest(target, c))),
       { seed: FUZZ_SEED + 3, numRuns: Math.round(SCALE[kind].signed * FUZZ_RUNS) },
+    );
+    await expectStillAnswering(target.port);
+  });
+
+  test('the same valid request sent several times at once, among mutated ones, gets documented answers', async () => {
+    await fc.assert(
+      fc.asyncProperty(concurrentRequests(all), async (batch) => {
+        const answers = await Promise.all(batch.map((r) => send(target.port, r)));
+        for (const [i, r] of batch.entries()) await expectWellFormed(r, answers[i]!);
+      }),
+      { seed: FUZZ_SEED + 4, numRuns: Math.round(SCALE[kind].concurrent * FUZZ_RUNS) },
     );
     await expectStillAnswering(target.port);
   });

@@ -588,3 +588,30 @@ export async function signedCodeRequest(t: FuzzTarget, c: SignedCodeCase): Promi
     body: Buffer.from(JSON.stringify(body)),
   });
 }
+
+/**
+ * Several requests at once: the same fresh valid request repeated (two people racing for one
+ * document, a batch of events delivered twice) mixed with mutated ones.
+ */
+export function concurrentRequests(all: Seed[]): fc.Arbitrary<Mutated[]> {
+  const withBody = all.filter((s) => s.fresh !== undefined || s.body !== undefined);
+  return fc
+    .record({
+      seed: fc.constantFrom(...withBody),
+      copies: fc.integer({ min: 2, max: 8 }),
+      edits: fc.array(edgeMutation, { maxLength: 1 }),
+      others: fc.array(mutatedRequest(all), { maxLength: 4 }),
+    })
+    .map(({ seed, copies, edits, others }) => {
+      let value = bodyOf(seed) as Json;
+      for (const edit of edits) value = edit(value, []) ?? value;
+      const same = printable({
+        operation: seed.operation,
+        method: seed.method,
+        path: seed.path,
+        headers: { ...seed.headers, 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify(value)),
+      });
+      return [...Array.from({ length: copies }, () => same), ...others];
+    });
+}
