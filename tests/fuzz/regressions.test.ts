@@ -32,16 +32,17 @@ describe('bugs found by fuzzing, kept fixed', () => {
 
   // Were undocumented in openapi.yaml: the JSON body parser answers 415 and 413 on every route that has one.
   test.each([
-    ['post', '/v1/verify', {}],
-    ['post', '/v1/checkpoint/scans', {}],
-    ['post', '/v1/risk-events', { authorization: `Bearer ${RISK_FEED_TOKEN}` }],
-    ['put', '/v1/subjects/SUBJECT/declaration', { authorization: 'Bearer HOLDER' }],
+    ['POST', '/v1/verify', {}],
+    ['POST', '/v1/checkpoint/scans', {}],
+    ['POST', '/v1/risk-events', { authorization: `Bearer ${RISK_FEED_TOKEN}` }],
+    ['PUT', '/v1/subjects/SUBJECT/declaration', { authorization: 'Bearer HOLDER' }],
   ] as const)('%s %s answers a text/plain body with 415 ERR_UNSUPPORTED_MEDIA_TYPE and an oversized one with 413 ERR_BODY_TOO_LARGE', async (method, template, headers) => {
     const path = template.replace('SUBJECT', holder.subjectId);
     const auth = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace('HOLDER', holder.holderToken)]));
-    const text = await request(gw.app)[method](path).set(auth).set('content-type', 'text/plain').send('{}');
+    const verb = method === 'POST' ? 'post' : 'put';
+    const text = await request(gw.app)[verb](path).set(auth).set('content-type', 'text/plain').send('{}');
     expect({ status: text.status, code: text.body.error?.code }).toEqual({ status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' });
-    const huge = await request(gw.app)[method](path).set(auth).set('content-type', 'application/json').send(JSON.stringify({ code: 'x'.repeat(gw.config.bodyLimitBytes) }));
+    const huge = await request(gw.app)[verb](path).set(auth).set('content-type', 'application/json').send(JSON.stringify({ code: 'x'.repeat(gw.config.bodyLimitBytes) }));
     expect({ status: huge.status, code: huge.body.error?.code }).toEqual({ status: 413, code: 'ERR_BODY_TOO_LARGE' });
   });
 
