@@ -69,6 +69,34 @@ describe('openapi.yaml', () => {
     expect((spec as unknown as { openapi: string }).openapi).toMatch(/^3\.1\.\d+$/);
   });
 
+  // What OpenAPI 3.1 requires of the parts this document uses (§4.8): a description on every
+  // response, unique operationIds, each path template parameter declared as a path parameter.
+  test('keeps the OpenAPI 3.1 rules for responses, operationIds and path parameters', () => {
+    const doc = spec as unknown as {
+      paths: Record<string, Record<string, { operationId?: string; parameters?: Array<{ $ref?: string; name?: string; in?: string }>; responses?: Record<string, { $ref?: string; description?: string }> }>>;
+      components: { parameters: Record<string, { name: string; in: string }> };
+    };
+    const problems: string[] = [];
+    const ids = new Set<string>();
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        const where = `${method.toUpperCase()} ${path}`;
+        if (!op.operationId || ids.has(op.operationId)) problems.push(`${where}: missing or repeated operationId`);
+        ids.add(op.operationId ?? '');
+        if (!op.responses || Object.keys(op.responses).length === 0) problems.push(`${where}: no responses`);
+        for (const [status, response] of Object.entries(op.responses ?? {})) {
+          if (!/^[1-5](\d\d|XX)$/.test(status)) problems.push(`${where}: status ${status}`);
+          if (!response.$ref && !response.description) problems.push(`${where} ${status}: no description`);
+        }
+        const params = (op.parameters ?? []).map((p) => (p.$ref ? doc.components.parameters[p.$ref.split('/').pop()!]! : p));
+        const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+        for (const name of templated) if (!params.some((p) => p.in === 'path' && p.name === name)) problems.push(`${where}: path parameter ${name} not declared`);
+        for (const p of params) if (p.in === 'path' && !templated.includes(p.name)) problems.push(`${where}: path parameter ${p.name} not in the path`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
   test('is served at GET /openapi.yaml as YAML, byte for byte the file of the repository', async () => {
     const res = await request(gw.app).get('/openapi.yaml').buffer(true).parse((r, cb) => {
       const chunks: Buffer[] = [];
