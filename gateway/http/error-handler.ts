@@ -21,7 +21,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       known = new GatewayError('ERR_INTERNAL');
       logger.error({ err: error, reqId: res.locals['reqId'], route: req.route?.path }, 'unhandled error');
     }
-    if (res.headersSent) return;
+    // Too late for an error body: the answer is cut off, so the client sees a failure instead of
+    // waiting forever for a response nobody will finish (express's own final handler does the same).
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
     res.status(known.status).json({ error: known.toJSON() });
   };
 }
