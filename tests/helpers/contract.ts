@@ -86,6 +86,17 @@ export function openApiPath(expressPath: string): string {
   return expressPath.replace(/:([A-Za-z_]+)/g, '{$1}');
 }
 
+/** The documented path template a raw URL and method fall under, as express would match them (case-insensitive, optional trailing slash). */
+function documentedTemplate(url: string, method: string): string | undefined {
+  const path = url.split('?')[0] ?? '';
+  const m = method === 'HEAD' ? 'get' : method.toLowerCase();
+  return Object.keys(openApiDocument().paths).find((template) => {
+    if (!openApiDocument().paths[template]?.[m]) return false;
+    const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
+    return new RegExp(`^${pattern}/?$`, 'i').test(path);
+  });
+}
+
 export interface RecordedResponse {
   method: string;
   /** The express route pattern, or undefined when no route matched. */
@@ -111,17 +122,20 @@ function documentsCode(description: string, code: string): boolean {
 
 /** The problems of one response, empty when it keeps the contract. */
 export function checkResponse(r: RecordedResponse): string[] {
-  const where = `${r.method} ${r.route ? openApiPath(r.route) : `${r.url} (no route)`} → ${r.status}`;
+  const where = `${r.method} ${r.route ? openApiPath(r.route) : `${r.url.slice(0, 120)} (no route)`} → ${r.status}`;
   const problems: string[] = [];
   const media = r.contentType?.split(';')[0]?.trim().toLowerCase();
   let response: ResponseObject | undefined;
   let operation: Operation | undefined;
-  if (r.route === undefined) {
-    // No route matched: the one documented answer is 404 ERR_NOT_FOUND (components/responses/NotFound).
+  // A request no route handler answered may still belong to a documented operation (a middleware
+  // in front of the routes answered, or the router could not decode a parameter): that
+  // operation's responses apply. Otherwise the one documented answer is 404 ERR_NOT_FOUND.
+  const template = r.route === undefined ? documentedTemplate(r.url, r.method) : openApiPath(r.route);
+  if (template === undefined) {
     if (r.status !== 404) problems.push(`${where}: a request no route matched must answer 404`);
     response = openApiDocument().components.responses['NotFound'];
   } else {
-    const item = openApiDocument().paths[openApiPath(r.route)];
+    const item = openApiDocument().paths[template];
     const method = r.method === 'HEAD' ? 'get' : r.method.toLowerCase();
     operation = item?.[method];
     if (!operation) return [`${where}: route and method not documented in openapi.yaml`];
@@ -208,7 +222,7 @@ function capture(req: RoutedRequest, res: ServerResponse): void {
     const recorded: RecordedResponse = {
       method: req.method ?? 'GET',
       route: handledRoute(req),
-      url: (req.url ?? '').slice(0, 120),
+      url: req.url ?? '',
       status: res.statusCode,
       contentType: contentType === undefined ? undefined : String(contentType),
       body: Buffer.concat(chunks),
@@ -219,7 +233,7 @@ function capture(req: RoutedRequest, res: ServerResponse): void {
       violations.push(...checkResponse(recorded));
     } catch (error) {
       // A broken openapi.yaml (e.g. a schema ajv refuses) is a violation too, not a crash of the socket.
-      violations.push(`${recorded.method} ${recorded.url}: cannot check: ${(error as Error).message}`);
+      violations.push(`${recorded.method} ${recorded.url.slice(0, 120)}: cannot check: ${(error as Error).message}`);
     }
   });
 }

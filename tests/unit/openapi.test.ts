@@ -230,5 +230,13 @@ describe('the contract recorder every test gateway carries', () => {
     const unmatched = { ...ok, route: undefined, url: '/nowhere', status: 404, body: json({ error: { code: 'ERR_NOT_FOUND', message: 'x' } }) };
     expect(checkResponse(unmatched)).toEqual([]);
     expect(checkResponse({ ...unmatched, status: 200 })).toEqual([expect.stringContaining('must answer 404')]);
+    expect(checkResponse({ ...unmatched, method: 'DELETE', url: '/v1/verify', status: 429 })).toEqual(expect.arrayContaining([expect.stringContaining('must answer 404')]));
+  });
+
+  test('holds an answer given before routing (a middleware, an undecodable parameter) to the operation its path and method name', () => {
+    const early = { ...ok, route: undefined, url: '/v1/subjects/%ZZ/code?format=png', body: json({ error: { code: 'ERR_NOT_FOUND', message: 'x' } }) };
+    expect(checkResponse({ ...early, status: 404 })).toEqual([]);
+    expect(checkResponse({ ...early, status: 409 })).toEqual([expect.stringContaining('status not documented')]);
+    expect(checkResponse({ ...early, method: 'HEAD', url: '/V1/DECLARATIONS/', status: 404 })).toEqual([]);
   });
 });
