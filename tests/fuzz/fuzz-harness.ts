@@ -112,6 +112,11 @@ export async function expectWellFormed(r: FuzzRequest, res: FuzzResponse): Promi
   const violations = takeViolations();
   if (violations.length > 0) throw new Error(`${what}: contract violated: ${violations.join('; ')}`);
   if (res.status >= 500 || res.status < 200) throw new Error(`${what}: server error ${res.body.toString('utf8').slice(0, 200)}`);
+  // No personal data in any answer: codes and results carry masked forms only, errors name fields, never values.
+  const text = res.body.toString('utf8');
+  for (const secret of (r as Partial<Mutated>).secrets ?? []) {
+    if (text.includes(secret) || text.includes(JSON.stringify(secret).slice(1, -1))) throw new Error(`${what}: the answer contains personal data of the request (${secret.length} chars)`);
+  }
   if (res.status >= 400 && r.method !== 'HEAD') {
     let code: unknown;
     try {
@@ -405,6 +410,18 @@ const pathMutation: fc.Arbitrary<(path: string) => string> = fc.oneof(
 
 export interface Mutated extends FuzzRequest {
   operation: string;
+  /** Personal data the request carried (full name, document number, phone): no answer may echo it. */
+  secrets?: string[];
+}
+
+const PERSONAL_FIELDS = new Set(['name', 'number', 'phone']);
+
+/** The full names, document numbers and phones in a body (the README's privacy rules). */
+export function secretsOf(value: unknown, key = ''): string[] {
+  if (typeof value === 'string') return PERSONAL_FIELDS.has(key) && value.length >= 3 ? [value] : [];
+  if (Array.isArray(value)) return value.flatMap((v) => secretsOf(v));
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => secretsOf(v, k));
+  return [];
 }
 
 /** How fast-check prints a counterexample: the body as text (bytes only when it is not UTF-8). */
@@ -434,13 +451,14 @@ export function mutatedRequest(all: Seed[]): fc.Arbitrary<Mutated> {
     })
     .map(({ seed, body, text, contentType, method, path, headers, dropAuth }) => {
       let value: Json | undefined = (bodyOf(seed) ?? null) as Json;
+      const secrets = secretsOf(value);
       const raws: string[] = [];
       for (const m of body) value = value === undefined ? undefined : m(value, raws);
       const raw = seed.body === undefined && body.length === 0 ? undefined : text(serialise(value, raws));
       const h: Record<string, string> = { ...seed.headers, ...headers };
       if (dropAuth) delete h['authorization'];
       if (raw !== undefined) h['content-type'] = contentType ?? 'application/json';
-      return printable({ operation: seed.operation, method: method ?? seed.method, path: path(seed.path), headers: h, ...(raw ? { body: raw } : {}) });
+      return printable({ operation: seed.operation, method: method ?? seed.method, path: path(seed.path), headers: h, secrets, ...(raw ? { body: raw } : {}) });
     });
 }
 
@@ -486,6 +504,7 @@ export function edgeRequest(all: Seed[]): fc.Arbitrary<Mutated> {
       path: seed.path,
       headers: { ...seed.headers, 'content-type': 'application/json' },
       body: Buffer.from(JSON.stringify(value)),
+      secrets: secretsOf(value),
     });
   });
 }
@@ -586,6 +605,7 @@ export async function signedCodeRequest(t: FuzzTarget, c: SignedCodeCase): Promi
     path: c.where === 'verify' ? '/v1/verify' : '/v1/checkpoint/scans',
     headers: { 'content-type': 'application/json' },
     body: Buffer.from(JSON.stringify(body)),
+    secrets: secretsOf(body),
   });
 }
 
@@ -611,6 +631,7 @@ export function concurrentRequests(all: Seed[]): fc.Arbitrary<Mutated[]> {
         path: seed.path,
         headers: { ...seed.headers, 'content-type': 'application/json' },
         body: Buffer.from(JSON.stringify(value)),
+        secrets: secretsOf(value),
       });
       return [...Array.from({ length: copies }, () => same), ...others];
     });
