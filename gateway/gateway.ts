@@ -19,6 +19,7 @@ import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.
 import { createVerifier } from './verify/verify-code.js';
 import { createVerifyService } from './recognition/verify-service.js';
 import { fromRoot } from './paths.js';
+import { answerClientError } from './http/client-error.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -145,6 +146,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         // Slow clients cannot hold a connection forever.
         s.requestTimeout = 10_000;
         s.headersTimeout = 5_000;
+        s.on('clientError', answerClientError);
         server = s;
       }),
     async close() {

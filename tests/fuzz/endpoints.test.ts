@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import fc from 'fast-check';
 import { createTestGateway, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
 import { declared, TEST_DATABASE_URL, warnPostgresSkipped } from '../issuer/issuer-helpers.js';
+import { freePort } from '../../demo/processes.js';
 import {
   expectStillAnswering,
   concurrentRequests,
@@ -12,7 +13,6 @@ import {
   FUZZ_SEED,
   FUZZ_STATS,
   stats,
-  listenOnLoopback,
   mutatedRequest,
   randomRequest,
   seeds,
@@ -40,17 +40,17 @@ function fuzzSuite(kind: 'sqlite' | 'postgres'): void {
   let all: Seed[];
 
   beforeAll(async () => {
-    const gw: TestGateway = await createTestGateway(kind === 'postgres' ? { postgres: true } : {});
+    // The gateway's own server (its timeouts, its answers to what Node's parser refuses), on loopback.
+    const port = await freePort();
+    const gw: TestGateway = await createTestGateway({ ...(kind === 'postgres' ? { postgres: true } : {}), overrides: { port, host: '127.0.0.1' } });
     const declaration = personDeclaration(4000);
     const holder = await declared(gw, declaration);
-    const listening = await listenOnLoopback(gw);
-    server = listening.server;
-    target = { gw, server, port: listening.port, holder: { ...holder, declaration }, jws: holder.jws };
+    server = await gw.listen();
+    target = { gw, server, port, holder: { ...holder, declaration }, jws: holder.jws };
     all = seeds(target);
   });
   afterAll(async () => {
     if (FUZZ_STATS) console.log([...stats.entries()].sort().map(([k, n]) => `${k}: ${n}`).join('\n'));
-    await new Promise((resolve) => server?.close(resolve));
     await target?.gw.close();
   });
 

@@ -1,5 +1,4 @@
 import http, { type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { ADMIN_TOKEN, personDeclaration, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
 import { openApiDocument, takeViolations } from '../helpers/contract.js';
@@ -60,12 +59,6 @@ export interface FuzzTarget {
   port: number;
   holder: { subjectId: string; holderToken: string; declaration: Record<string, unknown> };
   jws: string;
-}
-
-export async function listenOnLoopback(gw: TestGateway): Promise<{ server: Server; port: number }> {
-  const server = http.createServer(gw.app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port };
 }
 
 /** Sends one request; a request unanswered within 5 s is a hang and fails the property. */

@@ -1,4 +1,6 @@
+import { connect } from 'node:net';
 import request from 'supertest';
+import { freePort } from '../../demo/processes.js';
 import { createTestGateway, personDeclaration, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
 import { declared } from '../issuer/issuer-helpers.js';
 import { dateTimeMs } from '../../gateway/schemas/date-time.js';
@@ -9,10 +11,13 @@ import { dateTimeMs } from '../../gateway/schemas/date-time.js';
  */
 describe('bugs found by fuzzing, kept fixed', () => {
   let gw: TestGateway;
+  let port: number;
   let holder: { subjectId: string; holderToken: string };
   const person = personDeclaration(6001);
   beforeAll(async () => {
-    gw = await createTestGateway();
+    port = await freePort();
+    gw = await createTestGateway({ overrides: { port, host: '127.0.0.1' } });
+    await gw.listen();
     holder = await declared(gw, person);
   });
   afterAll(async () => {
@@ -61,6 +66,38 @@ describe('bugs found by fuzzing, kept fixed', () => {
     expect(dateTimeMs('2027-01-01T07:59:60+08:00')).toBe(Date.parse('2027-01-01T00:00:00Z'));
     expect(dateTimeMs('2026-11-27T08:00:00Z')).toBe(Date.parse('2026-11-27T08:00:00Z'));
     expect(dateTimeMs('yesterday')).toBeNaN();
+  });
+
+  /** Raw bytes to the gateway's socket, and the whole answer back (Node's parser refuses before express). */
+  function raw(bytes: string): Promise<{ status: number; code: unknown }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+      const chunks: Buffer[] = [];
+      socket.on('data', (c: Buffer) => chunks.push(c));
+      socket.on('error', reject);
+      socket.on('close', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
+        let code: unknown;
+        try {
+          code = (JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { error: { code: unknown } }).error.code;
+        } catch {
+          code = undefined;
+        }
+        resolve({ status, code });
+      });
+    });
+  }
+
+  // Was a bare 431 from Node without a body or code.
+  test('a request whose line and headers pass 16 KiB answers 431 ERR_HEADERS_TOO_LARGE', async () => {
+    const answer = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(answer).toEqual({ status: 431, code: 'ERR_HEADERS_TOO_LARGE' });
+  });
+
+  test('a request that is not HTTP answers 400 ERR_MALFORMED_REQUEST', async () => {
+    expect(await raw('HELLO\r\n\r\n')).toEqual({ status: 400, code: 'ERR_MALFORMED_REQUEST' });
+    expect(await raw('GET /healthz HTTP/1.1\r\nBad Header\r\n\r\n')).toEqual({ status: 400, code: 'ERR_MALFORMED_REQUEST' });
   });
 
   // The recorder counted HEAD requests to POST-only routes as routed (express leaves req.route set).
