@@ -1,8 +1,8 @@
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { createTestGateway, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
 import { declared, TEST_DATABASE_URL, warnPostgresSkipped } from '../issuer/issuer-helpers.js';
-import { freePort } from '../../demo/processes.js';
 import {
   expectStillAnswering,
   concurrentRequests,
@@ -40,12 +40,14 @@ function fuzzSuite(kind: 'sqlite' | 'postgres'): void {
   let all: Seed[];
 
   beforeAll(async () => {
-    // The gateway's own server (its timeouts, its answers to what Node's parser refuses), on loopback.
-    const port = await freePort();
-    const gw: TestGateway = await createTestGateway({ ...(kind === 'postgres' ? { postgres: true } : {}), overrides: { port, host: '127.0.0.1' } });
+    // The gateway's own server (its timeouts, its answers to what Node's parser refuses), on a
+    // loopback port the OS picks at bind time (a port picked earlier could be taken meanwhile by
+    // another test process).
+    const gw: TestGateway = await createTestGateway({ ...(kind === 'postgres' ? { postgres: true } : {}), overrides: { port: 0, host: '127.0.0.1' } });
     const declaration = personDeclaration(4000);
     const holder = await declared(gw, declaration);
     server = await gw.listen();
+    const port = (server.address() as AddressInfo).port;
     target = { gw, server, port, holder: { ...holder, declaration }, jws: holder.jws };
     all = seeds(target);
   });

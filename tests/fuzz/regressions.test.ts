@@ -1,6 +1,5 @@
-import { connect } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import request from 'supertest';
-import { freePort } from '../../demo/processes.js';
 import { createTestGateway, personDeclaration, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
 import { declared } from '../issuer/issuer-helpers.js';
 import { dateTimeMs } from '../../gateway/schemas/date-time.js';
@@ -15,9 +14,9 @@ describe('bugs found by fuzzing, kept fixed', () => {
   let holder: { subjectId: string; holderToken: string };
   const person = personDeclaration(6001);
   beforeAll(async () => {
-    port = await freePort();
-    gw = await createTestGateway({ overrides: { port, host: '127.0.0.1' } });
-    await gw.listen();
+    // Port 0: the OS picks a free port at bind time, so no other test process can take it first.
+    gw = await createTestGateway({ overrides: { port: 0, host: '127.0.0.1' } });
+    port = ((await gw.listen()).address() as AddressInfo).port;
     holder = await declared(gw, person);
   });
   afterAll(async () => {
