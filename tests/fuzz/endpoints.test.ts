@@ -5,24 +5,20 @@ import { createTestGateway, personDeclaration, type TestGateway } from '../helpe
 import { declared, TEST_DATABASE_URL, warnPostgresSkipped } from '../issuer/issuer-helpers.js';
 import {
   expectStillAnswering,
-  concurrentRequests,
   documentedOperations,
-  edgeRequest,
   expectWellFormed,
   FUZZ_RUNS,
   FUZZ_SEED,
   FUZZ_STATS,
   stats,
-  mutatedRequest,
-  randomRequest,
   seeds,
   send,
-  signedCodeCase,
-  signedCodeRequest,
   type FuzzTarget,
   type Mutated,
   type Seed,
 } from './fuzz-harness.js';
+import { concurrentRequests, edgeRequest, mutatedRequest, randomRequest } from './requests.js';
+import { signedCodeCase, signedCodeRequest } from './signed-codes.js';
 
 /**
  * Every documented endpoint, fuzzed: valid requests mutated (fields dropped, duplicated, retyped,
