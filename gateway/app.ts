@@ -21,6 +21,7 @@ import { getReady } from './routes/get-ready.js';
 import { securityHeaders } from './http/security-headers.js';
 import { rateLimit, TokenBuckets } from './http/rate-limit.js';
 import type { ReadinessState } from './lifecycle/readiness.js';
+import { getOpenApi } from './routes/get-openapi.js';
 import type { IssuerDeps } from './declarations/code-issuer.js';
 import type { KeySource } from './partners/key-source.js';
 import type { VerifyOutcome } from './verify/verify-code.js';
@@ -36,6 +37,8 @@ export interface AppDeps extends IssuerDeps {
   readiness: ReadinessState;
   /** The Prometheus text /metrics answers with; absent: this process's registry (cluster workers ask the primary). */
   scrapeMetrics?: () => Promise<string>;
+  /** The text of openapi.yaml, served at GET /openapi.yaml. */
+  openapiYaml: string;
 }
 
 /**
@@ -79,6 +82,7 @@ export function buildApp(deps: AppDeps): Express {
   app.get('/metrics', getMetrics(deps.metrics, deps.scrapeMetrics));
   app.get('/healthz', getHealth);
   app.get('/readyz', getReady(deps.readiness));
+  app.get('/openapi.yaml', getOpenApi(deps.openapiYaml));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

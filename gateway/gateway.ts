@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
@@ -19,6 +20,7 @@ import { createVerifier } from './verify/verify-code.js';
 import { createVerifyService } from './recognition/verify-service.js';
 import { ReadinessState } from './lifecycle/readiness.js';
 import { createGatewayServer, type GatewayServer } from './lifecycle/http-server.js';
+import { fromRoot } from './paths.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -144,6 +146,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     verify,
     reloadPartners,
     readiness,
+    openapiYaml: readFileSync(fromRoot('openapi.yaml'), 'utf8'),
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
   };
   const app = buildApp(deps);

@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { assertValid } from '../schemas/registry.js';
+import { dateTimeMs } from '../schemas/date-time.js';
 import { documentKey, safeEqual } from './secrets.js';
 import { recolor, type IssuerDeps } from './code-issuer.js';
 import type { RiskEventBatch, RiskEventResult } from '../types/schemas.js';
@@ -21,10 +22,16 @@ export async function applyRiskEvents(deps: IssuerDeps, body: unknown): Promise<
   const affected = new Set<string>();
   let accepted = 0;
   let duplicates = 0;
-  for (const event of batch.events) {
+  // Every instant is read before any event is stored: a refused batch leaves nothing behind.
+  const instants = batch.events.map((event, index) => {
+    const at = dateTimeMs(event.occurredAt);
+    if (Number.isNaN(at)) throw new GatewayError('ERR_VALIDATION', 'occurredAt is not a date-time.', { field: `events.${index}.occurredAt` });
+    return at;
+  });
+  for (const [index, event] of batch.events.entries()) {
     // An event cannot have occurred in the future; clamping keeps colours from worsening later
     // by time alone, which the status list relies on (own-code-status.ts).
-    const occurredAt = Math.min(Date.parse(event.occurredAt), now);
+    const occurredAt = Math.min(instants[index]!, now);
     let applied: boolean;
     if (event.type === 'high_risk_regions') {
       applied = await deps.store.setHighRiskRegions(event.id, event.regions, occurredAt);

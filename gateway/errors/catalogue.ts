@@ -13,6 +13,9 @@ export const ERROR_CATALOGUE = {
   ERR_NOT_FOUND: { status: 404, message: 'No such resource.' },
   ERR_INTERNAL: { status: 500, message: 'ERR_INTERNAL' },
   ERR_RATE_LIMITED: { status: 429, message: 'Too many requests from this client; retry after the number of seconds in Retry-After.' },
+  // Refused by Node's HTTP parser before any route (gateway/http/client-error.ts).
+  ERR_MALFORMED_REQUEST: { status: 400, message: 'The request is not well-formed HTTP.' },
+  ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request line and headers are larger than the gateway accepts.' },
 
   // --- declarations (Xinji notice rules)
   ERR_DOCUMENT_INVALID: { status: 400, message: 'The document number does not match the format of its document type.' },

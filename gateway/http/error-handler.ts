@@ -16,14 +16,20 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (error instanceof GatewayError) {
       known = error;
     } else if (error instanceof URIError) {
-      // The router could not percent-decode a path parameter (RFC 3986 §2.1): the client's fault.
-      known = new GatewayError('ERR_VALIDATION', 'The URL path is not valid percent-encoded UTF-8.', { field: 'path' });
+      // The router could not percent-decode a path parameter (`/v1/subjects/%ZZ/code`, RFC 3986
+      // §2.1): no resource has that name. Found by the fuzzer (tests/fuzz/regressions.test.ts).
+      known = new GatewayError('ERR_NOT_FOUND');
     } else {
       known = new GatewayError('ERR_INTERNAL');
       logger.error({ err: error, reqId: res.locals['reqId'], route: routeLabel(req) }, 'unhandled error');
     }
     setErrorCode(res, known.toJSON().code);
-    if (res.headersSent) return;
+    // Too late for an error body: the answer is cut off, so the client sees a failure instead of
+    // waiting forever for a response nobody will finish (express's own final handler does the same).
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
     res.status(known.status).json({ error: known.toJSON() });
   };
 }

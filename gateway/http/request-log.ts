@@ -24,7 +24,11 @@ export function requestId(header: string | string[] | undefined): string {
 
 /** The route pattern that answered the request, or UNMATCHED_ROUTE. */
 export function routeLabel(req: Request): string {
-  return req.route ? `${req.baseUrl}${String(req.route.path)}` : UNMATCHED_ROUTE;
+  // Express lets a HEAD request into a route of any method and leaves req.route set when that
+  // route does not handle it: only a route that handles the method names the request.
+  const route = req.route as { path: unknown; methods: Record<string, boolean> } | undefined;
+  const method = req.method === 'HEAD' ? 'get' : req.method.toLowerCase();
+  return route && (route.methods[method] || route.methods['_all']) ? `${req.baseUrl}${String(route.path)}` : UNMATCHED_ROUTE;
 }
 
 /** The catalogue code of an error answer, set by the error handler for the request line. */

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../types/schemas.js';
+import { answerClientError } from '../http/client-error.js';
 
 type Timeouts = GatewayConfig['http'];
 
@@ -46,6 +47,8 @@ export function createGatewayServer(app: Express, timeouts: Timeouts): GatewaySe
       app(req, res);
     },
   );
+  // Requests Node's parser refuses get the gateway's error body and code too (client-error.ts).
+  server.on('clientError', answerClientError);
 
   return {
     server,

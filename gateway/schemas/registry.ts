@@ -42,6 +42,14 @@ export function validator<T>(name: string): ValidateFunction<T> {
   return validate;
 }
 
+/**
+ * A validator for a schema that is not a file of schemas/ (inline schemas of openapi.yaml, for the
+ * contract test), compiled by the same instance so its `$ref`s reach the files' `$id`s.
+ */
+export function compileInline<T>(schema: object): ValidateFunction<T> {
+  return instance().compile<T>(schema);
+}
+
 /** Every loaded schema, by `$id` (for tests and docs). */
 export function loadedSchemaIds(): string[] {
   return Object.keys(instance().schemas).filter((id) => id.startsWith(SCHEMA_BASE));

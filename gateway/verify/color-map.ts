@@ -1,4 +1,5 @@
 import type { Color, ColorMap, Partner } from '../types/schemas.js';
+import { dateTimeMs } from '../schemas/date-time.js';
 
 /**
  * A partner's colour vocabulary applied to its colour claim. Vocabularies differ (未见异常,
@@ -22,7 +23,7 @@ const COLORS: ReadonlySet<string> = new Set(['green', 'yellow', 'red']);
 export function selectColorMap(partner: Pick<Partner, 'colorMap' | 'previousColorMaps'>, iatSeconds: number): ColorMap {
   let chosen: { until: number; map: ColorMap } | undefined;
   for (const previous of partner.previousColorMaps ?? []) {
-    const until = Date.parse(previous.until);
+    const until = dateTimeMs(previous.until);
     if (Number.isNaN(until) || iatSeconds * 1000 >= until) continue;
     if (!chosen || until < chosen.until) chosen = { until, map: previous.map };
   }

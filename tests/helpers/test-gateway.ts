@@ -7,6 +7,20 @@ import pg from 'pg';
 import { loadConfig } from '../../gateway/config/load-config.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../../gateway/gateway.js';
 import type { GatewayConfig } from '../../gateway/types/schemas.js';
+import { recordContract, takeViolations } from './contract.js';
+
+/**
+ * Every suite that uses a test gateway is a contract test: each response is checked against
+ * openapi.yaml (tests/helpers/contract.ts), and a test fails when one of its responses broke the
+ * contract (undocumented route or status, wrong content type, body not matching its schema).
+ */
+if (typeof afterEach === 'function') {
+  const expectNoViolations = (): void => {
+    expect({ contractViolations: takeViolations() }).toEqual({ contractViolations: [] });
+  };
+  afterEach(expectNoViolations);
+  afterAll(expectNoViolations);
+}
 
 /** A clock tests move by hand: every time-dependent rule is deterministic. */
 export class TestClock {
@@ -70,6 +84,7 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     now: clock.now,
     ...(pgSchema ? { pgSchema } : {}),
   });
+  recordContract(gateway.app);
   const close = async (): Promise<void> => {
     await gateway.close();
     // A schema this harness made is dropped with the gateway; one passed in belongs to the caller.

@@ -115,8 +115,8 @@ describe('hostile request bodies', () => {
     ['a body whose only member is __proto__', () => request(gw.app).post('/v1/verify').set('content-type', 'application/json').send('{"__proto__":{"code":"x"}}'), 400, 'ERR_VALIDATION'],
     ['a body with a constructor member beside the code', () => request(gw.app).post('/v1/verify').set('content-type', 'application/json').send('{"code":"x","constructor":{"prototype":{"a":1}}}'), 400, 'ERR_VALIDATION'],
     ['a code nested 5000 arrays deep', () => request(gw.app).post('/v1/verify').set('content-type', 'application/json').send(`{"code":${'['.repeat(5000)}${']'.repeat(5000)}}`), 400, 'ERR_VALIDATION'],
-    ['a path with broken percent-encoding', () => request(gw.app).get('/v1/subjects/%E0%A4%A/code'), 400, 'ERR_VALIDATION'],
-    ['a path with a non-hex percent escape', () => request(gw.app).get('/v1/subjects/%ZZ/code').set('authorization', 'Bearer x'), 400, 'ERR_VALIDATION'],
+    ['a path with broken percent-encoding', () => request(gw.app).get('/v1/subjects/%E0%A4%A/code'), 404, 'ERR_NOT_FOUND'],
+    ['a path with a non-hex percent escape', () => request(gw.app).get('/v1/subjects/%ZZ/code').set('authorization', 'Bearer x'), 404, 'ERR_NOT_FOUND'],
   ] as Array<[string, () => request.Test, number | number[], string | string[]]>)('answers %s with a 4xx code, never a 5xx', async (_what, send, status, code) => {
     const res = await send();
     expect([status].flat()).toContain(res.status);

@@ -42,6 +42,8 @@ export async function buildProgram(): Promise<ProgramDir> {
   await writeFile(join(dir, 'package.json'), '{"type":"module"}\n');
   await symlink(fromRoot('node_modules'), join(dir, 'node_modules'), 'dir');
   await symlink(fromRoot('schemas'), join(dir, 'schemas'), 'dir');
+  // The gateway serves its contract (GET /openapi.yaml) from the file beside schemas/.
+  await symlink(fromRoot('openapi.yaml'), join(dir, 'openapi.yaml'), 'file');
   await transpileTree(fromRoot('gateway'), join(dir, 'gateway'));
   return { dir, dispose: () => rm(dir, { recursive: true, force: true }) };
 }
