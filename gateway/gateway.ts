@@ -15,7 +15,8 @@ import { loadPartners, PartnerRegistry } from './partners/registry.js';
 import { RemoteKeySource } from './partners/key-cache.js';
 import { RemoteStatusSource } from './partners/status-cache.js';
 import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.js';
-import { createVerifier } from './verify/verify-code.js';
+import { createVerifier, type ValidOutcome } from './verify/verify-code.js';
+import { VerifiedCache } from './verify/verified-cache.js';
 import { createVerifyService } from './recognition/verify-service.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -38,6 +39,8 @@ export interface GatewayOptions {
 export interface Gateway {
   app: Express;
   deps: AppDeps;
+  /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
+  verifiedCache: VerifiedCache<ValidOutcome> | undefined;
   listen(): Promise<Server>;
   close(): Promise<void>;
 }
@@ -102,7 +105,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   metrics.partnerKeyCounts = () => registry.list().map((p) => [p.id, keySource.status(p.id).keyCount]);
 
   const issuerDeps = { config, store, keystore, rules, pepper, now, metrics };
-  const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds });
+  const cacheEntries = config.verifyCacheMaxEntries ?? 0;
+  const verifiedCache = cacheEntries > 0 ? new VerifiedCache<ValidOutcome>(cacheEntries) : undefined;
+  const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache });
   const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists });
 
   async function reloadPartners(): Promise<number> {
@@ -135,6 +140,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   return {
     app,
     deps,
+    verifiedCache,
     listen: () =>
       new Promise((resolve, reject) => {
         const s = app.listen(config.port, config.host, () => resolve(s));

@@ -39,6 +39,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'BODY_LIMIT_BYTES', path: 'bodyLimitBytes', kind: 'integer', default: 16384, description: 'Largest request body accepted.' },
   { name: 'LOG_LEVEL', path: 'logLevel', kind: 'string', default: 'info', description: 'pino level.' },
   { name: 'ALLOW_INSECURE_LOOPBACK_JWKS', path: 'allowInsecureLoopbackJwks', kind: 'boolean', default: false, description: 'Tests and demos only: accept http:// partner JWKS on loopback addresses.' },
+  { name: 'VERIFY_CACHE_MAX_ENTRIES', path: 'verifyCacheMaxEntries', kind: 'integer', default: 10000, description: 'Most verified results kept so a code scanned again skips the signature check (exp, key and status re-checked on every hit); 0: off.' },
 ];
 
 /** A copy of the variables the gateway knows, taken once. */

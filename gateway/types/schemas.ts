@@ -197,6 +197,10 @@ logLevel: ("fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent")
  * Test and demo only: allow http:// JWKS URIs and connections on loopback addresses.
  */
 allowInsecureLoopbackJwks: boolean
+/**
+ * Most verified results kept so a code scanned again moments later skips the signature check (re-checked on every hit); 0 turns the cache off.
+ */
+verifyCacheMaxEntries?: number
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).
