@@ -91,6 +91,11 @@ export class GatewayProcess {
     throw new Error(`${this.spec.label} gateway did not answer /healthz within ${timeoutMs} ms:\n${this.output}`);
   }
 
+  /** The process id of the gateway (its primary process when it runs workers). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** The child's recent stdout and stderr, for failure reports. */
   get recentOutput(): string {
     return this.output;

@@ -58,7 +58,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 
     const { alg, kid } = checkHeader(parsed.header, partner);
     const key = await deps.keySource.getKey(partner, kid, alg);
-    await verifySignature(jws, alg, key.key);
+    await verifySignature(parsed, alg, key.key);
 
     const claims = checkTimeClaims(payload, deps.now(), deps.clockToleranceSeconds);
     const { credential, binding } = normalizeCredential(partner, payload, claims);
