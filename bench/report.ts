@@ -56,3 +56,17 @@ export function writeJson(path: string, data: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`);
 }
+
+/** The table as Markdown, for the README's performance section. */
+export function markdownTable(rows: readonly Row[]): string {
+  const lines = ['| benchmark | figure | compared with, same run | ratio | p50 / p99 | target | result |', '|---|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    const figure = r.skipped ? 'not run' : r.unit === 'fetches' ? `${r.value} key fetch${r.value === 1 ? '' : 'es'}` : `${formatRate(r.value)} ${r.unit}`;
+    const base = r.baseline ? `${r.baseline.name}: ${formatRate(r.baseline.value)} ${r.unit}` : '—';
+    const ratio = r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '—';
+    const lat = r.p99Ms !== undefined ? `${ms(r.p50Ms)} / ${ms(r.p99Ms)}` : '—';
+    const result = r.skipped ? `n/a (${r.skipped})` : r.pass === null ? 'reported' : r.pass ? 'PASS' : '**MISS**';
+    lines.push(`| ${r.name} | ${figure} | ${base} | ${ratio} | ${lat} | ${r.target ?? '—'} | ${result} |`);
+  }
+  return lines.join('\n');
+}

@@ -8,7 +8,7 @@ import { countCandidates, guessingEstimate } from './guessing.js';
 import { launchDayRows, RESIDENTS } from './launch-day.js';
 import { measure } from './measure.js';
 import { BenchPartner } from './partner.js';
-import { printTable, writeJson, type Row } from './report.js';
+import { markdownTable, printTable, writeJson, type Row } from './report.js';
 import { coldCacheRow, inProcessRows } from './rows-inprocess.js';
 import { httpRows, workersRow } from './rows-http.js';
 import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
@@ -108,8 +108,9 @@ async function main(): Promise<void> {
 
   printTable(rows);
   if (guessed) console.log(`\n${guessed.lines.join('\n')}`);
+  if (flag('markdown') === 'true') console.log(`\n${markdownTable(rows)}`);
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  writeJson(RESULTS, { command, startedAt: started.toISOString(), machine, secondsPerRow: SECONDS, launchSeconds: LAUNCH_FULL ? null : LAUNCH_SECONDS, rows, guessing: guessed ?? null });
+  writeJson(RESULTS, { command, markdown: markdownTable(rows), startedAt: started.toISOString(), machine, secondsPerRow: SECONDS, launchSeconds: LAUNCH_FULL ? null : LAUNCH_SECONDS, rows, guessing: guessed ?? null });
   console.log(`\nFigures written to ${RESULTS}`);
   if (rows.some((r) => r.pass === false)) console.log(`Rows that miss their target: ${rows.filter((r) => r.pass === false).map((r) => r.id).join(', ')} (see the README's performance section).`);
 }

@@ -155,6 +155,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Writes already asked for are committed (or fail) before the connection goes.
+    while (this.pending.length > 0 && this.db.open) this.flush();
     if (this.db.open) this.db.close();
   }
 
