@@ -111,6 +111,14 @@ export class SqliteStore implements Store {
     });
   }
 
+  /**
+   * Reads first commit the writes already asked for: a caller that reads in a loop of resolved
+   * promises (never yielding to the event loop) must not starve the batch it is waiting for.
+   */
+  private settle(): void {
+    if (this.pending.length > 0) this.flush();
+  }
+
   private flush(): void {
     const batch = this.pending.splice(0, MAX_BATCH_WRITES);
     if (this.pending.length > 0) setImmediate(() => this.flush());
@@ -177,6 +185,7 @@ export class SqliteStore implements Store {
   }
 
   private getBy(column: 'id' | 'document_key' | 'holder_token_hash', value: string): SubjectRecord | undefined {
+    this.settle();
     const row = this.db.prepare(`SELECT ${SUBJECT_COLUMNS} FROM subjects WHERE ${column} = ?`).get(value) as SubjectRow | undefined;
     return row && subjectFromRow(row);
   }
@@ -227,10 +236,12 @@ export class SqliteStore implements Store {
   }
 
   async isProxyOf(proxyId: string, subjectId: string): Promise<boolean> {
+    this.settle();
     return this.db.prepare('SELECT 1 FROM proxy_links WHERE proxy_id = ? AND subject_id = ?').get(proxyId, subjectId) !== undefined;
   }
 
   async countProxyLinks(): Promise<{ byProxy: Record<string, number>; bySubject: Record<string, number> }> {
+    this.settle();
     type R = { key: string; n: number };
     const byProxy = this.db.prepare('SELECT proxy_id AS key, count(*) AS n FROM proxy_links GROUP BY proxy_id').all() as R[];
     const bySubject = this.db.prepare('SELECT subject_id AS key, count(*) AS n FROM proxy_links GROUP BY subject_id').all() as R[];
@@ -279,6 +290,7 @@ export class SqliteStore implements Store {
   }
 
   async getCredential(jti: string): Promise<CredentialRecord | undefined> {
+    this.settle();
     const row = this.db.prepare(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE jti = ?`).get(jti) as CredentialRow | undefined;
     return row && credentialFromRow(row);
   }
@@ -302,6 +314,7 @@ export class SqliteStore implements Store {
   }
 
   async listInvalidatedCredentials(now: number): Promise<CredentialRecord[]> {
+    this.settle();
     const rows = this.db
       .prepare(
         `SELECT ${CREDENTIAL_COLUMNS} FROM credentials
@@ -328,6 +341,7 @@ export class SqliteStore implements Store {
   }
 
   async personEvents(documentKey: string): Promise<PersonEventRecord[]> {
+    this.settle();
     const rows = this.db
       .prepare(
         `SELECT id, type, document_key, occurred_at, received_at FROM risk_events
@@ -353,6 +367,7 @@ export class SqliteStore implements Store {
   }
 
   async highRiskRegions(): Promise<HighRiskRegions> {
+    this.settle();
     const row = this.db.prepare('SELECT regions, effective_at FROM high_risk_regions WHERE singleton = 1').get() as
       | { regions: string; effective_at: number }
       | undefined;
@@ -361,6 +376,7 @@ export class SqliteStore implements Store {
   }
 
   async subjectIdsWithTravel(): Promise<string[]> {
+    this.settle();
     return this.db.prepare('SELECT id FROM subjects WHERE has_travel = 1 ORDER BY id').pluck().all() as string[];
   }
 }
