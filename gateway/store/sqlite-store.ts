@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { Color } from '../types/schemas.js';
 import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
@@ -31,6 +32,8 @@ import {
 const BUSY_TIMEOUT_MS = 5000;
 /** Most writes committed by one transaction (bounds how long one commit holds the event loop). */
 const MAX_BATCH_WRITES = 256;
+/** Longest a write waits for its batch before a read commits it (see settle()). */
+const MAX_BATCH_WAIT_MS = 5;
 
 interface PendingWrite<T> {
   fn: () => T;
@@ -103,25 +106,33 @@ export class SqliteStore implements Store {
    * benchmark) this is what lets the commit rate follow the request rate.
    */
   private pending: Array<PendingWrite<unknown>> = [];
+  private pendingSince = 0;
 
   private write<T>(fn: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.pending.length === 0) setImmediate(() => this.flush());
+      if (this.pending.length === 0) {
+        this.pendingSince = performance.now();
+        setImmediate(() => this.flush());
+      }
       this.pending.push({ fn, resolve, reject } as PendingWrite<unknown>);
     });
   }
 
   /**
-   * Reads first commit the writes already asked for: a caller that reads in a loop of resolved
-   * promises (never yielding to the event loop) must not starve the batch it is waiting for.
+   * Reads first commit writes that have waited longer than MAX_BATCH_WAIT_MS: a caller that reads
+   * in a loop of resolved promises (never yielding to the event loop) must not starve the batch it
+   * is waiting for. Sooner would split the batches that concurrent requests' reads interleave with.
    */
   private settle(): void {
-    if (this.pending.length > 0) this.flush();
+    if (this.pending.length > 0 && performance.now() - this.pendingSince > MAX_BATCH_WAIT_MS) this.flush();
   }
 
   private flush(): void {
     const batch = this.pending.splice(0, MAX_BATCH_WRITES);
-    if (this.pending.length > 0) setImmediate(() => this.flush());
+    if (this.pending.length > 0) {
+      this.pendingSince = performance.now();
+      setImmediate(() => this.flush());
+    }
     if (batch.length === 0) return;
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     try {
