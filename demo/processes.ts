@@ -93,7 +93,7 @@ export class GatewayProcess {
     throw new Error(`${this.spec.label} gateway did not answer /healthz within ${timeoutMs} ms:\n${this.output}`);
   }
 
-  /** The child's process id once started (the soak samples its memory). */
+  /** The process id of the gateway (its primary process when it runs workers). */
   get pid(): number | undefined {
     return this.child?.pid;
   }

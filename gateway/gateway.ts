@@ -16,7 +16,8 @@ import { loadPartners, PartnerRegistry } from './partners/registry.js';
 import { RemoteKeySource } from './partners/key-cache.js';
 import { RemoteStatusSource } from './partners/status-cache.js';
 import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.js';
-import { createVerifier } from './verify/verify-code.js';
+import { createVerifier, type ValidOutcome } from './verify/verify-code.js';
+import { VerifiedCache } from './verify/verified-cache.js';
 import { createVerifyService } from './recognition/verify-service.js';
 import { ReadinessState } from './lifecycle/readiness.js';
 import { createGatewayServer, type GatewayServer } from './lifecycle/http-server.js';
@@ -44,6 +45,8 @@ export interface GatewayOptions {
 export interface Gateway {
   app: Express;
   deps: AppDeps;
+  /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
+  verifiedCache: VerifiedCache<ValidOutcome> | undefined;
   listen(): Promise<Server>;
   /**
    * Graceful stop: /readyz turns 503, the server stops accepting, requests in flight finish
@@ -122,7 +125,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
 
   const issuerDeps = { config, store, keystore, rules, pepper, now, metrics };
-  const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds });
+  const cacheEntries = config.verifyCacheMaxEntries ?? 0;
+  const verifiedCache = cacheEntries > 0 ? new VerifiedCache<ValidOutcome>(cacheEntries) : undefined;
+  const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache });
   const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists });
 
   async function reloadPartners(): Promise<number> {
@@ -182,6 +187,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   return {
     app,
     deps,
+    verifiedCache,
     listen: () =>
       new Promise((resolve, reject) => {
         // Slow clients cannot hold a connection forever: the timeouts are configuration (http.*).

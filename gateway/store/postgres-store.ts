@@ -133,15 +133,22 @@ export class PostgresStore implements Store {
   }
 
   async insertSubject(s: SubjectRecord, proxyId?: string): Promise<void> {
+    const insert = (c: Queryable) => c.query(
+      `INSERT INTO subjects (${SUBJECT_COLUMNS}, has_travel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      [s.id, s.documentType, s.documentKey, s.identityKey, s.nameMasked, s.documentMasked, s.binding, s.holderTokenHash,
+        JSON.stringify(s.declaration), s.declaredAt, s.modifiedDay, s.createdAt, hasTravel(s.declaration)],
+    );
     try {
-      await this.tx(async (c) => {
-        await c.query(
-          `INSERT INTO subjects (${SUBJECT_COLUMNS}, has_travel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-          [s.id, s.documentType, s.documentKey, s.identityKey, s.nameMasked, s.documentMasked, s.binding, s.holderTokenHash,
-            JSON.stringify(s.declaration), s.declaredAt, s.modifiedDay, s.createdAt, hasTravel(s.declaration)],
-        );
-        if (proxyId !== undefined) await this.link(c, proxyId, s.id, s.createdAt);
-      });
+      // One statement commits atomically on its own (one round trip instead of BEGIN, INSERT,
+      // COMMIT); a proxy link must commit with the subject, in one transaction.
+      if (proxyId === undefined) {
+        await insert(this.pool);
+      } else {
+        await this.tx(async (c) => {
+          await insert(c);
+          await this.link(c, proxyId, s.id, s.createdAt);
+        });
+      }
     } catch (err) {
       rethrowDocument(err);
     }

@@ -244,6 +244,10 @@ burst: number
  */
 maxClients: number
 }
+/**
+ * Most verified results kept so a code scanned again moments later skips the signature check (re-checked on every hit); 0 turns the cache off.
+ */
+verifyCacheMaxEntries?: number
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).

@@ -12,16 +12,32 @@ function unescape(segment: string): string | undefined {
   return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
+/**
+ * Pointers come from partner files (a handful per partner) and are read for every code: each is
+ * split and unescaped once. null: a pointer that can never resolve. Bounded all the same.
+ */
+const PARSED = new Map<string, readonly string[] | null>();
+const MAX_PARSED = 1024;
+
+function parse(pointer: string): readonly string[] | null {
+  let segments = PARSED.get(pointer);
+  if (segments !== undefined) return segments;
+  const raw = pointer.slice(1).split('/');
+  const unescaped = raw.length > MAX_SEGMENTS ? [] : raw.map(unescape);
+  segments = raw.length > MAX_SEGMENTS || unescaped.some((s) => s === undefined || s === '__proto__') ? null : (unescaped as string[]);
+  if (PARSED.size >= MAX_PARSED) PARSED.clear();
+  PARSED.set(pointer, segments);
+  return segments;
+}
+
 /** The value at `pointer` in `document`, or undefined when the pointer is invalid or leads nowhere. */
 export function resolvePointer(document: unknown, pointer: string): unknown {
   if (pointer === '') return document;
   if (!pointer.startsWith('/')) return undefined;
-  const segments = pointer.slice(1).split('/');
-  if (segments.length > MAX_SEGMENTS) return undefined;
+  const segments = parse(pointer);
+  if (segments === null) return undefined;
   let current: unknown = document;
-  for (const raw of segments) {
-    const segment = unescape(raw);
-    if (segment === undefined || segment === '__proto__') return undefined;
+  for (const segment of segments) {
     if (Array.isArray(current)) {
       // §4: array indexes are decimal without leading zeros; '-' (past the end) never has a value.
       if (!/^(0|[1-9][0-9]{0,8})$/.test(segment)) return undefined;

@@ -1,23 +1,73 @@
-import { compactVerify, type CryptoKey } from 'jose';
+import { webcrypto } from 'node:crypto';
+import type { CryptoKey } from 'jose';
 import { GatewayError } from '../errors/gateway-error.js';
 import { checkHeader, type HeaderRules } from './jws-header.js';
 import { parseCompact, type ParsedCompact } from './parse-compact.js';
 
 /**
- * Signature verification with jose, for exactly one algorithm: the one the strict header check
- * accepted for this issuer (RFC 8725 §3.1), so a key can never be used with an algorithm chosen by
- * the token. jose enforces the JOSE signature formats: ECDSA must be the 64-byte r‖s of RFC 7518
- * §3.4 (a DER-encoded signature fails), RSA keys at least 2048 bits.
+ * Signature verification for exactly one algorithm: the one the strict header check accepted for
+ * this issuer (RFC 8725 §3.1), so a key can never be used with an algorithm chosen by the token.
  *
- * Every failure, whatever jose reports (bad signature, key of the wrong type for alg), is
- * ERR_JWS_SIGNATURE_INVALID: the input is not a signature we accept, and nothing more is said.
+ * The compact JWS has already been split, base64url-decoded (canonically) and its header parsed
+ * (parse-compact.ts), so the signature is checked here with WebCrypto directly over the JWS
+ * Signing Input (RFC 7515 §5.2 step 8: ASCII(BASE64URL(header) '.' BASE64URL(payload))) and the
+ * decoded signature, instead of handing the string to jose.compactVerify to split, decode and
+ * parse all over again. The primitives and parameters are the ones jose uses (RFC 7518 §3.3–3.5,
+ * RFC 8037 §3.1), and the checks jose makes are made here too:
+ * - ECDSA signatures must be the fixed-length r‖s of RFC 7518 §3.4 (64 bytes for ES256, 96 for
+ *   ES384): a DER-encoded signature is refused by length before any cryptography;
+ * - the key must be a public verification key of the algorithm's family (its CryptoKey was
+ *   imported by jose for this very algorithm, jwk-filter.ts; RSA keys are at least 2048 bits there);
+ * - RSA-PSS uses a salt of the hash length (32 bytes for PS256), as RFC 7518 §3.5 requires.
+ * The Wycheproof JWS vectors (tests/verify/wycheproof.test.ts) run through this function.
+ *
+ * Every failure is ERR_JWS_SIGNATURE_INVALID: the input is not a signature we accept, and nothing
+ * more is said.
  */
-export async function verifySignature(jws: string, alg: string, key: CryptoKey | Uint8Array): Promise<void> {
+interface AlgParams {
+  params: webcrypto.AlgorithmIdentifier | webcrypto.RsaPssParams | webcrypto.EcdsaParams;
+  keyAlgorithm: string;
+  /** Exact signature length in bytes, where the algorithm fixes it. */
+  signatureBytes?: number;
+  /** The curve an ECDSA key must be on (RFC 7518 §3.4: ES256 is P-256, ES384 is P-384). */
+  namedCurve?: string;
+}
+
+/** RSA keys below this modulus are refused (RFC 7518 §3.3, §3.5). */
+const MIN_RSA_BITS = 2048;
+
+const ALGORITHMS: Record<string, AlgParams> = {
+  ES256: { params: { name: 'ECDSA', hash: 'SHA-256' }, keyAlgorithm: 'ECDSA', signatureBytes: 64, namedCurve: 'P-256' },
+  ES384: { params: { name: 'ECDSA', hash: 'SHA-384' }, keyAlgorithm: 'ECDSA', signatureBytes: 96, namedCurve: 'P-384' },
+  EdDSA: { params: { name: 'Ed25519' }, keyAlgorithm: 'Ed25519', signatureBytes: 64 },
+  RS256: { params: { name: 'RSASSA-PKCS1-v1_5' }, keyAlgorithm: 'RSASSA-PKCS1-v1_5' },
+  PS256: { params: { name: 'RSA-PSS', saltLength: 32 }, keyAlgorithm: 'RSA-PSS' },
+};
+
+function invalid(cause?: unknown): GatewayError {
+  return new GatewayError('ERR_JWS_SIGNATURE_INVALID', undefined, cause === undefined ? undefined : { cause });
+}
+
+export async function verifySignature(parsed: ParsedCompact, alg: string, key: CryptoKey | Uint8Array): Promise<void> {
+  const spec = Object.hasOwn(ALGORITHMS, alg) ? ALGORITHMS[alg] : undefined;
+  // A shared secret (Uint8Array) is never a verification key here: HS* and none are refused upstream.
+  if (!spec || key instanceof Uint8Array) throw invalid();
+  const cryptoKey = key as unknown as webcrypto.CryptoKey;
+  if (cryptoKey.type !== 'public' || cryptoKey.algorithm.name !== spec.keyAlgorithm || !cryptoKey.usages.includes('verify')) throw invalid();
+  // Checked again here although the key filter (jwk-filter.ts) already refuses such keys: this
+  // function must not depend on every caller having filtered (jose's checkSigCryptoKey does the same).
+  const keyAlgorithm = cryptoKey.algorithm as { namedCurve?: string; modulusLength?: number };
+  if (spec.namedCurve !== undefined && keyAlgorithm.namedCurve !== spec.namedCurve) throw invalid();
+  if (spec.keyAlgorithm.startsWith('RSA') && (keyAlgorithm.modulusLength ?? 0) < MIN_RSA_BITS) throw invalid();
+  if (spec.signatureBytes !== undefined && parsed.signature.length !== spec.signatureBytes) throw invalid();
+  const signingInput = Buffer.from(parsed.jws.slice(0, parsed.jws.lastIndexOf('.')), 'latin1');
+  let ok: boolean;
   try {
-    await compactVerify(jws, key, { algorithms: [alg] });
+    ok = await webcrypto.subtle.verify(spec.params, cryptoKey, parsed.signature, signingInput);
   } catch (cause) {
-    throw new GatewayError('ERR_JWS_SIGNATURE_INVALID', undefined, { cause });
+    throw invalid(cause);
   }
+  if (!ok) throw invalid();
 }
 
 /**
@@ -28,6 +78,6 @@ export async function verifySignature(jws: string, alg: string, key: CryptoKey |
 export async function verifyCompactWithKey(jws: string, rules: HeaderRules, key: CryptoKey | Uint8Array): Promise<ParsedCompact & { alg: string; kid: string }> {
   const parsed = parseCompact(jws);
   const { alg, kid } = checkHeader(parsed.header, rules);
-  await verifySignature(jws, alg, key);
+  await verifySignature(parsed, alg, key);
   return { ...parsed, alg, kid };
 }

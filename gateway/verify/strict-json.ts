@@ -27,13 +27,21 @@ function checkMembers(text: string): void {
     const c = text[i];
     if (c === '"') {
       let end = i + 1;
-      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      let escaped = false;
+      while (end < text.length && text[end] !== '"') {
+        if (text[end] === '\\') {
+          escaped = true;
+          end += 2;
+        } else end += 1;
+      }
       if (end >= text.length) throw new StrictJsonError('not_json');
       const top = stack[stack.length - 1];
       if (top?.keys && top.expectKey) {
         let key: unknown;
+        // Without an escape the name is the text between the quotes (control characters are
+        // refused by JSON.parse below); only escaped names need decoding to compare them.
         try {
-          key = JSON.parse(text.slice(i, end + 1));
+          key = escaped ? JSON.parse(text.slice(i, end + 1)) : text.slice(i + 1, end);
         } catch {
           throw new StrictJsonError('not_json');
         }

@@ -7,6 +7,7 @@ import { checkHeader } from './jws-header.js';
 import { verifySignature } from './jws-signature.js';
 import { normalizeCredential } from './normalize.js';
 import { decodePayload, parseCompact } from './parse-compact.js';
+import type { VerifiedCache } from './verified-cache.js';
 
 /**
  * Verification of a code scanned at a checkpoint or posted by a partner, in the order RFC 8725
@@ -27,15 +28,20 @@ export interface VerifierDeps {
   keySource: KeySource;
   now: () => number;
   clockToleranceSeconds: number;
+  /** Results of codes verified moments ago, re-checked on every hit (verified-cache.ts). */
+  cache?: VerifiedCache<ValidOutcome> | undefined;
 }
+
+export type ValidOutcome = Extract<VerifyOutcome, { valid: true }>;
 
 export type Verifier = (code: string) => Promise<VerifyOutcome>;
 
 const MAX_ISS_CHARS = 512; // partner.schema.json: issuer maxLength
 
 export function createVerifier(deps: VerifierDeps): Verifier {
-  async function run(code: string, named: { partnerId?: string }): Promise<Extract<VerifyOutcome, { valid: true }>> {
-    const jws = decodeCode(code);
+  const { cache } = deps;
+
+  async function run(jws: string, named: { partnerId?: string }): Promise<ValidOutcome> {
     const parsed = parseCompact(jws);
     const payload = decodePayload(parsed);
 
@@ -52,18 +58,42 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 
     const { alg, kid } = checkHeader(parsed.header, partner);
     const key = await deps.keySource.getKey(partner, kid, alg);
-    await verifySignature(jws, alg, key.key);
+    await verifySignature(parsed, alg, key.key);
 
     const claims = checkTimeClaims(payload, deps.now(), deps.clockToleranceSeconds);
     const { credential, binding } = normalizeCredential(partner, payload, claims);
-    const outcome = { valid: true as const, credential, partner, jti: claims.jti, payload };
-    return binding === undefined ? outcome : { ...outcome, binding };
+    const base = { valid: true as const, credential, partner, jti: claims.jti, payload };
+    const outcome: ValidOutcome = binding === undefined ? base : { ...base, binding };
+    cache?.set(jws, { outcome, partner, key, kid, alg });
+    return outcome;
+  }
+
+  /**
+   * A cached result, if everything it rested on still holds now: same registry entry, active,
+   * the key source still trusting the very key that verified it, and the time claims valid at the
+   * current time. Anything else (including a key source that now throws) is a miss, and the full
+   * verification says what is true.
+   */
+  async function fromCache(jws: string): Promise<VerifyOutcome | undefined> {
+    const entry = cache?.get(jws);
+    if (!entry) return undefined;
+    const { outcome, partner } = entry;
+    try {
+      if (deps.registry.byIssuer(partner.issuer) !== partner || partner.status !== 'active') throw new Error('partner changed');
+      if ((await deps.keySource.getKey(partner, entry.kid, entry.alg)) !== entry.key) throw new Error('key changed');
+      checkTimeClaims(outcome.payload, deps.now(), deps.clockToleranceSeconds);
+    } catch {
+      cache!.delete(jws);
+      return undefined;
+    }
+    return { ...outcome };
   }
 
   return async function verify(code: string): Promise<VerifyOutcome> {
     const named: { partnerId?: string } = {};
     try {
-      return await run(code, named);
+      const jws = decodeCode(code);
+      return (cache && (await fromCache(jws))) || (await run(jws, named));
     } catch (error) {
       if (isGatewayError(error) && error.status < 500) return { valid: false, error, ...named };
       throw error;

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { compactVerify, importJWK, type JWK } from 'jose';
 import { isGatewayError } from '../../gateway/errors/gateway-error.js';
 import type { PublicJwk } from '../../gateway/types/schemas.js';
-import { verifyCompactWithKey, verifySignature } from '../../gateway/verify/jws-signature.js';
+import { verifyCompactWithKey } from '../../gateway/verify/jws-signature.js';
 import { parseCompact } from '../../gateway/verify/parse-compact.js';
 import { toVerificationKeys, type PartnerAlg } from '../../gateway/partners/jwk-filter.js';
 import { sharedPath } from '../helpers/environment.js';
@@ -69,12 +69,17 @@ async function policyRefuses(jws: unknown): Promise<boolean> {
   }
 }
 
-/** The signature layer alone (jose, exactly one algorithm) with the vector's key, honouring the key's own alg. */
+/**
+ * Whether a vector's signature verifies under an algorithm the gateway never accepts, with the
+ * vector's key (honouring the key's own alg). Such vectors never reach the gateway's signature layer
+ * (the policy refuses them first, and jws-signature.ts knows only the partner algorithms), so jose's
+ * compactVerify, restricted to exactly that algorithm, stands as the reference that the label is right.
+ */
 async function signatureVerifies(jws: string, jwk: PublicJwk & { alg?: string }, alg: string): Promise<boolean> {
   if (jwk.alg !== undefined && jwk.alg !== alg) return false;
   try {
     const key = await importJWK({ ...(jwk as JWK), alg: undefined, key_ops: undefined, use: undefined }, alg);
-    await verifySignature(jws, alg, key);
+    await compactVerify(jws, key, { algorithms: [alg] });
     return true;
   } catch {
     return false;

@@ -1,0 +1,120 @@
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { compactVerify, type CryptoKey } from 'jose';
+import { Pool } from 'undici';
+import { assertValid } from '../gateway/schemas/registry.js';
+import type { VerifyRequest, VerifyResult } from '../gateway/types/schemas.js';
+import { measure } from './measure.js';
+import { BenchPartner } from './partner.js';
+import { ratioRow, type Row } from './report.js';
+import { CACHE_ENTRIES, startInProcessGateway } from './setup.js';
+
+/**
+ * Rows without HTTP (64 verifications in flight, as a busy server has them) and the cold-cache
+ * crowd. Codes cycle through a pool of 2 × CACHE_ENTRIES + 1 distinct codes: in least-recently-used
+ * order every one was evicted long before it comes round again, so the "distinct codes" rows never
+ * hit the cache (and the row checks that it did not).
+ */
+export const IN_FLIGHT = 64;
+
+function cycle(codes: readonly string[]): () => string {
+  let i = 0;
+  return () => codes[i++ % codes.length]!;
+}
+
+export async function inProcessRows(dir: string, partner: BenchPartner, codes: readonly string[], seconds: number): Promise<Row[]> {
+  const { gateway } = await startInProcessGateway(join(dir, 'inprocess'), partner, { backgroundRefresh: true });
+  try {
+    const { deps, verifiedCache } = gateway;
+    const key: CryptoKey = await partner.publicKey();
+    // Everything POST /v1/verify does except HTTP: the request schema, the verify service (key,
+    // signature, claims, normalisation, status list, metrics) and the JSON of the answer.
+    const pipeline = async (code: string): Promise<void> => {
+      const request = assertValid<VerifyRequest>('verify-request', { code });
+      const outcome = await deps.verify(request.code);
+      if (!outcome.valid) throw new Error(`a bench code was refused: ${outcome.error.code}`);
+      const result: VerifyResult = { valid: true, credential: outcome.credential };
+      JSON.stringify(result);
+    };
+    // Sanity first, with the last code: it is evicted long before the cycle reaches it.
+    await pipeline(codes.at(-1)!);
+    await compactVerify(codes.at(-1)!, key);
+
+    const opts = { seconds, workers: IN_FLIGHT };
+    const rawNext = cycle(codes);
+    const raw = await measure('jose.compactVerify', () => compactVerify(rawNext(), key), opts);
+    const hitsBefore = verifiedCache?.hits ?? 0;
+    const next = cycle(codes);
+    const uncached = await measure('pipeline', () => pipeline(next()), opts);
+    const stray = (verifiedCache?.hits ?? 0) - hitsBefore;
+
+    const repeat = codes.slice(0, 1000);
+    for (const code of repeat) await pipeline(code);
+    const repeatHitsBefore = verifiedCache?.hits ?? 0;
+    const repeatNext = cycle(repeat);
+    const cached = await measure('pipeline, repeat scans', () => pipeline(repeatNext()), opts);
+    const repeatHits = (verifiedCache?.hits ?? 0) - repeatHitsBefore;
+    const warmup = cached.ops > 0 ? repeatHits - cached.ops : 0;
+
+    return [
+      ratioRow({
+        id: 'verify-pipeline',
+        name: `verification pipeline in process, distinct partner codes, ${IN_FLIGHT} in flight`,
+        value: uncached.opsPerSecond,
+        unit: 'ops/s',
+        baseline: { name: 'jose.compactVerify', value: raw.opsPerSecond },
+        failures: stray,
+        notes: [`${codes.length} distinct codes cycled; cache hits during the row: ${stray} (must be 0)`],
+        bound: 'the JavaScript around the one ECDSA verification (strict parsing, header rules, claims, normalisation with its schema check, status list, metrics) on the same two cores',
+      }, 0.8),
+      ratioRow({
+        id: 'verify-cache',
+        name: `repeat scans of codes verified moments ago (cache), ${IN_FLIGHT} in flight`,
+        value: cached.opsPerSecond,
+        unit: 'ops/s',
+        baseline: { name: 'uncached pipeline', value: uncached.opsPerSecond },
+        notes: [`1,000 codes scanned again and again; cache hits ${repeatHits} for ${cached.ops} measured + ${Math.max(0, warmup)} warm-up scans`],
+        bound: 'the re-checks every hit makes (registry, key source, time claims, status list)',
+      }, 2.0),
+    ];
+  } finally {
+    await gateway.close();
+  }
+}
+
+/**
+ * 1,000 first verifications at once over HTTP, all of one partner whose keys the gateway has not
+ * fetched yet (background refresh off, so nothing warmed them): the key server must see one fetch.
+ */
+export async function coldCacheRow(dir: string): Promise<Row> {
+  const partner = await new BenchPartner('cold').start();
+  const { gateway, url } = await startInProcessGateway(join(dir, 'cold'), partner, { backgroundRefresh: false });
+  const pool = new Pool(url, { connections: 1000, pipelining: 1 });
+  try {
+    const codes = partner.codes(1000);
+    const started = performance.now();
+    const answers = await Promise.all(codes.map(async (code) => {
+      const res = await pool.request({ path: '/v1/verify', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+      const text = await res.body.text();
+      return res.statusCode === 200 && text.startsWith('{"valid":true');
+    }));
+    const seconds = (performance.now() - started) / 1000;
+    const valid = answers.filter(Boolean).length;
+    const pass = partner.keyFetches === 1 && valid === codes.length;
+    return {
+      id: 'cold-cache',
+      name: '1,000 concurrent first codes of one partner, keys not cached',
+      value: partner.keyFetches,
+      unit: 'fetches',
+      target: 'exactly 1 key fetch',
+      pass,
+      failures: codes.length - valid,
+      notes: [`${partner.keyFetches} key fetch(es), ${partner.statusFetches} status-list fetch(es); ${valid}/1000 valid in ${seconds.toFixed(2)} s`],
+      bound: 'single-flight key fetch (partner-fetch-cache.ts)',
+    };
+  } finally {
+    await pool.close();
+    await gateway.close();
+    await partner.close();
+  }
+}

@@ -1,0 +1,36 @@
+import { webcrypto } from 'node:crypto';
+import { verifySignature } from '../../gateway/verify/jws-signature.js';
+import { parseCompact } from '../../gateway/verify/parse-compact.js';
+import type { CryptoKey } from 'jose';
+
+/**
+ * The signature layer refuses keys the key filter would already refuse (jwk-filter.ts), so that
+ * it stays safe for any caller: a key on the wrong curve, an RSA key under 2048 bits.
+ */
+const b64u = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString('base64url');
+
+async function signed(alg: string, params: webcrypto.AlgorithmIdentifier | webcrypto.EcdsaParams, privateKey: webcrypto.CryptoKey): Promise<string> {
+  const input = `${b64u(JSON.stringify({ alg, kid: 'k1', typ: 'health-code+jwt' }))}.${b64u(JSON.stringify({ iss: 'https://partner.example' }))}`;
+  const signature = new Uint8Array(await webcrypto.subtle.sign(params, privateKey, Buffer.from(input)));
+  return `${input}.${b64u(signature)}`;
+}
+
+describe('verifySignature', () => {
+  it('accepts an RS256 signature of a 2048-bit key, the control for the refusal below', async () => {
+    const keys = await webcrypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
+    const jws = await signed('RS256', { name: 'RSASSA-PKCS1-v1_5' }, keys.privateKey);
+    await expect(verifySignature(parseCompact(jws), 'RS256', keys.publicKey as unknown as CryptoKey)).resolves.toBeUndefined();
+  });
+
+  it('refuses a genuine RS256 signature made with a 1024-bit RSA key', async () => {
+    const keys = await webcrypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
+    const jws = await signed('RS256', { name: 'RSASSA-PKCS1-v1_5' }, keys.privateKey);
+    await expect(verifySignature(parseCompact(jws), 'RS256', keys.publicKey as unknown as CryptoKey)).rejects.toMatchObject({ code: 'ERR_JWS_SIGNATURE_INVALID' });
+  });
+
+  it('refuses ES256 with a P-384 key, even for a signature that verifies on that curve', async () => {
+    const keys = await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, true, ['sign', 'verify']);
+    const jws = await signed('ES256', { name: 'ECDSA', hash: 'SHA-256' }, keys.privateKey);
+    await expect(verifySignature(parseCompact(jws), 'ES256', keys.publicKey as unknown as CryptoKey)).rejects.toMatchObject({ code: 'ERR_JWS_SIGNATURE_INVALID' });
+  });
+});
