@@ -35,10 +35,19 @@ export function schemaId(name: string): string {
   return `${SCHEMA_BASE}${name}.schema.json`;
 }
 
+/**
+ * Compiled validators by schema name: ajv's getSchema normalises and resolves the `$id` on every
+ * call, which costs more than validating a small object (it is on every verification's path).
+ */
+const compiled = new Map<string, ValidateFunction>();
+
 /** The compiled validator of schemas/<name>.schema.json. */
 export function validator<T>(name: string): ValidateFunction<T> {
+  const known = compiled.get(name);
+  if (known) return known as ValidateFunction<T>;
   const validate = instance().getSchema<T>(schemaId(name));
   if (!validate) throw new Error(`no schema ${name}`);
+  compiled.set(name, validate);
   return validate;
 }
 

@@ -1,4 +1,4 @@
-import { webcrypto } from 'node:crypto';
+import { constants, KeyObject, verify as cryptoVerify, webcrypto } from 'node:crypto';
 import type { CryptoKey } from 'jose';
 import { GatewayError } from '../errors/gateway-error.js';
 import { checkHeader, type HeaderRules } from './jws-header.js';
@@ -9,11 +9,12 @@ import { parseCompact, type ParsedCompact } from './parse-compact.js';
  * this issuer (RFC 8725 §3.1), so a key can never be used with an algorithm chosen by the token.
  *
  * The compact JWS has already been split, base64url-decoded (canonically) and its header parsed
- * (parse-compact.ts), so the signature is checked here with WebCrypto directly over the JWS
+ * (parse-compact.ts), so the signature is checked here directly over the JWS
  * Signing Input (RFC 7515 §5.2 step 8: ASCII(BASE64URL(header) '.' BASE64URL(payload))) and the
  * decoded signature, instead of handing the string to jose.compactVerify to split, decode and
  * parse all over again. The primitives and parameters are the ones jose uses (RFC 7518 §3.3–3.5,
- * RFC 8037 §3.1), and the checks jose makes are made here too:
+ * RFC 8037 §3.1), run by node:crypto.verify on the thread pool (see verifyOnPool), and the checks
+ * jose makes are made here too:
  * - ECDSA signatures must be the fixed-length r‖s of RFC 7518 §3.4 (64 bytes for ES256, 96 for
  *   ES384): a DER-encoded signature is refused by length before any cryptography;
  * - the key must be a public verification key of the algorithm's family (its CryptoKey was
@@ -25,27 +26,66 @@ import { parseCompact, type ParsedCompact } from './parse-compact.js';
  * more is said.
  */
 interface AlgParams {
-  params: webcrypto.AlgorithmIdentifier | webcrypto.RsaPssParams | webcrypto.EcdsaParams;
+  /** The digest node:crypto.verify is given (null for Ed25519, which has its own). */
+  hash: string | null;
   keyAlgorithm: string;
+  /** The hash an RSA CryptoKey must have been imported with (WebCrypto would verify with it). */
+  keyHash?: string;
   /** Exact signature length in bytes, where the algorithm fixes it. */
   signatureBytes?: number;
   /** The curve an ECDSA key must be on (RFC 7518 §3.4: ES256 is P-256, ES384 is P-384). */
   namedCurve?: string;
+  /** ECDSA: the raw r‖s form of RFC 7518 §3.4, as WebCrypto reads it. */
+  dsaEncoding?: 'ieee-p1363';
+  padding?: number;
+  saltLength?: number;
 }
 
 /** RSA keys below this modulus are refused (RFC 7518 §3.3, §3.5). */
 const MIN_RSA_BITS = 2048;
 
 const ALGORITHMS: Record<string, AlgParams> = {
-  ES256: { params: { name: 'ECDSA', hash: 'SHA-256' }, keyAlgorithm: 'ECDSA', signatureBytes: 64, namedCurve: 'P-256' },
-  ES384: { params: { name: 'ECDSA', hash: 'SHA-384' }, keyAlgorithm: 'ECDSA', signatureBytes: 96, namedCurve: 'P-384' },
-  EdDSA: { params: { name: 'Ed25519' }, keyAlgorithm: 'Ed25519', signatureBytes: 64 },
-  RS256: { params: { name: 'RSASSA-PKCS1-v1_5' }, keyAlgorithm: 'RSASSA-PKCS1-v1_5' },
-  PS256: { params: { name: 'RSA-PSS', saltLength: 32 }, keyAlgorithm: 'RSA-PSS' },
+  ES256: { hash: 'sha256', keyAlgorithm: 'ECDSA', signatureBytes: 64, namedCurve: 'P-256', dsaEncoding: 'ieee-p1363' },
+  ES384: { hash: 'sha384', keyAlgorithm: 'ECDSA', signatureBytes: 96, namedCurve: 'P-384', dsaEncoding: 'ieee-p1363' },
+  EdDSA: { hash: null, keyAlgorithm: 'Ed25519', signatureBytes: 64 },
+  RS256: { hash: 'sha256', keyAlgorithm: 'RSASSA-PKCS1-v1_5', keyHash: 'SHA-256', padding: constants.RSA_PKCS1_PADDING },
+  PS256: { hash: 'sha256', keyAlgorithm: 'RSA-PSS', keyHash: 'SHA-256', padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
 };
 
 function invalid(cause?: unknown): GatewayError {
   return new GatewayError('ERR_JWS_SIGNATURE_INVALID', undefined, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * The KeyObject behind each CryptoKey, made once per key: node:crypto.verify takes KeyObjects.
+ * Weak, so a key rotated out of every cache is not kept alive here.
+ */
+const keyObjects = new WeakMap<webcrypto.CryptoKey, KeyObject>();
+
+function keyObjectOf(cryptoKey: webcrypto.CryptoKey): KeyObject {
+  let keyObject = keyObjects.get(cryptoKey);
+  if (!keyObject) {
+    keyObject = KeyObject.from(cryptoKey);
+    keyObjects.set(cryptoKey, keyObject);
+  }
+  return keyObject;
+}
+
+/**
+ * node:crypto.verify with a callback: the same native job WebCrypto's subtle.verify creates (it
+ * runs on the libuv thread pool, never on the main thread), without WebCrypto's per-call
+ * algorithm normalisation and WebIDL conversions, which cost the main thread more than the rest
+ * of the pipeline's parsing.
+ */
+function verifyOnPool(spec: AlgParams, keyObject: KeyObject, data: Buffer, signature: Buffer): Promise<boolean> {
+  const key = spec.dsaEncoding !== undefined
+    ? { key: keyObject, dsaEncoding: spec.dsaEncoding }
+    : spec.padding !== undefined
+      ? { key: keyObject, padding: spec.padding, ...(spec.saltLength === undefined ? {} : { saltLength: spec.saltLength }) }
+      : keyObject;
+  return new Promise((resolve, reject) => {
+    cryptoVerify(spec.hash, data, key, signature, (error, ok) => (error ? reject(error) : resolve(ok)));
+  });
 }
 
 export async function verifySignature(parsed: ParsedCompact, alg: string, key: CryptoKey | Uint8Array): Promise<void> {
@@ -56,14 +96,16 @@ export async function verifySignature(parsed: ParsedCompact, alg: string, key: C
   if (cryptoKey.type !== 'public' || cryptoKey.algorithm.name !== spec.keyAlgorithm || !cryptoKey.usages.includes('verify')) throw invalid();
   // Checked again here although the key filter (jwk-filter.ts) already refuses such keys: this
   // function must not depend on every caller having filtered (jose's checkSigCryptoKey does the same).
-  const keyAlgorithm = cryptoKey.algorithm as { namedCurve?: string; modulusLength?: number };
+  const keyAlgorithm = cryptoKey.algorithm as { namedCurve?: string; modulusLength?: number; hash?: { name?: string } };
   if (spec.namedCurve !== undefined && keyAlgorithm.namedCurve !== spec.namedCurve) throw invalid();
   if (spec.keyAlgorithm.startsWith('RSA') && (keyAlgorithm.modulusLength ?? 0) < MIN_RSA_BITS) throw invalid();
+  // WebCrypto verifies RSA with the hash the key was imported for; RS256/PS256 need SHA-256.
+  if (spec.keyHash !== undefined && keyAlgorithm.hash?.name !== spec.keyHash) throw invalid();
   if (spec.signatureBytes !== undefined && parsed.signature.length !== spec.signatureBytes) throw invalid();
   const signingInput = Buffer.from(parsed.jws.slice(0, parsed.jws.lastIndexOf('.')), 'latin1');
   let ok: boolean;
   try {
-    ok = await webcrypto.subtle.verify(spec.params, cryptoKey, parsed.signature, signingInput);
+    ok = await verifyOnPool(spec, keyObjectOf(cryptoKey), signingInput, parsed.signature);
   } catch (cause) {
     throw invalid(cause);
   }

@@ -1,10 +1,10 @@
 import { webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { compactVerify, importJWK, type JWK } from 'jose';
+import { compactVerify, importJWK, type CryptoKey, type JWK } from 'jose';
 import { isGatewayError } from '../../gateway/errors/gateway-error.js';
 import type { PublicJwk } from '../../gateway/types/schemas.js';
-import { verifyCompactWithKey } from '../../gateway/verify/jws-signature.js';
+import { verifyCompactWithKey, verifySignature } from '../../gateway/verify/jws-signature.js';
 import { parseCompact } from '../../gateway/verify/parse-compact.js';
 import { toVerificationKeys, type PartnerAlg } from '../../gateway/partners/jwk-filter.js';
 import { sharedPath } from '../helpers/environment.js';
@@ -187,7 +187,8 @@ function groupJwk(group: RawGroup): PublicJwk {
 
 /**
  * Each group's key goes through the partner key filter and import (jwk-filter.ts) as a partner's
- * published key would; each signature through the WebCrypto verify jose calls for that algorithm
+ * published key would; each signature through the gateway's verifySignature and through the
+ * WebCrypto verify jose calls for that algorithm
  * (the messages are raw bytes, not JWS signing inputs, so compactVerify cannot take them).
  */
 async function runRaw(file: string, alg: PartnerAlg, verifyAlg: webcrypto.EcdsaParams | webcrypto.Algorithm) {
@@ -207,14 +208,22 @@ async function runRaw(file: string, alg: PartnerAlg, verifyAlg: webcrypto.EcdsaP
           ok = false;
         }
       }
+      // And through the gateway's own signature check (verifySignature, node:crypto on the thread
+      // pool): it signs over everything before the last '.', so the message bytes as latin1 + '.'.
+      let core = false;
+      if (key) {
+        const parsed = { jws: `${Buffer.from(test.msg, 'hex').toString('latin1')}.`, header: {}, payloadBytes: Buffer.alloc(0), signature: Buffer.from(test.sig, 'hex') };
+        core = await verifySignature(parsed, alg, key as unknown as CryptoKey).then(() => true, () => false);
+      }
       counts[test.result]++;
       if (test.result !== 'acceptable' && ok !== (test.result === 'valid')) wrong.push(`${test.tcId} ${test.comment} (${test.result})`);
+      if (test.result !== 'acceptable' && core !== (test.result === 'valid')) wrong.push(`${test.tcId} ${test.comment} (${test.result}, verifySignature)`);
     }
   }
   return { counts, wrong };
 }
 
-describeVectors('Wycheproof raw signatures with keys through the partner key filter and the WebCrypto verify jose uses', () => {
+describeVectors('Wycheproof raw signatures with keys through the partner key filter, the gateway signature check and the WebCrypto verify jose uses', () => {
   it('rejects every invalid ECDSA P-256 SHA-256 r‖s signature and accepts every valid one', async () => {
     const { counts, wrong } = await runRaw('ecdsa_secp256r1_sha256_p1363_test.json', 'ES256', { name: 'ECDSA', hash: 'SHA-256' });
     console.log(`Wycheproof ecdsa_secp256r1_sha256_p1363: ${counts.valid} valid, ${counts.invalid} invalid, ${counts.acceptable} acceptable (not counted)`);
