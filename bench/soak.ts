@@ -34,8 +34,9 @@ const RPS = arg('rps', 100);
 const WORKERS = Math.round(arg('workers', 8));
 const RSS_TARGET = 0.1;
 const PARTNER_CODE_MAX_AGE_MS = 5 * 60_000;
+const FRESH_CODE_MAX_AGE_MS = 7 * 60_000;
 
-interface Holder { subjectId: string; token: string; document: IdentityDocument; jws: string }
+interface Holder { subjectId: string; token: string; document: IdentityDocument; jws: string; issuedAt: number }
 interface OpStats { count: number; failures: number; ms: number[]; statuses: Record<string, number> }
 
 let people = 0;
@@ -132,7 +133,7 @@ async function main(): Promise<void> {
     async function declare(): Promise<void> {
       const person = newPerson();
       const r = await call('declaration', 'POST', '/v1/declarations', 201, declarationBody(person), undefined, (j) => typeof j?.credential?.jws === 'string');
-      if (r) holders.push({ subjectId: r.subjectId, token: r.holderToken, document: person.document, jws: r.credential.jws });
+      if (r) holders.push({ subjectId: r.subjectId, token: r.holderToken, document: person.document, jws: r.credential.jws, issuedAt: Date.now() });
     }
     let partnerCodes: { at: number; codes: string[] } = { at: 0, codes: [] };
     async function partnerCode(): Promise<string> {
@@ -143,20 +144,28 @@ async function main(): Promise<void> {
       return partnerCodes.codes[Math.floor(Math.random() * partnerCodes.codes.length)]!;
     }
     const anyHolder = (): Holder => holders[Math.floor(Math.random() * holders.length)]!;
+    async function fetchCode(h: Holder): Promise<void> {
+      const r = await call('code fetch', 'GET', `/v1/subjects/${h.subjectId}/code`, 200, undefined, h.token, (j) => typeof j?.credential?.jws === 'string');
+      if (r) Object.assign(h, { jws: r.credential.jws, issuedAt: Date.now() });
+    }
+    // A code presented for verification is one a person would hold: fetched within half its
+    // lifetime (CREDENTIAL_TTL_SECONDS, 15 min by default), as the app refreshes it. Without this,
+    // a long soak presents codes that expired honestly and counts ERR_TOKEN_EXPIRED as failures.
+    async function holderWithFreshCode(): Promise<Holder> {
+      const h = anyHolder();
+      if (Date.now() - h.issuedAt > FRESH_CODE_MAX_AGE_MS) await fetchCode(h);
+      return h;
+    }
     for (let i = 0; i < 10; i++) await declare();
 
     // Weights: what a busy gateway sees — mostly verifications and code fetches, some declarations.
     const OPS: Array<[number, () => Promise<unknown>]> = [
       [6, declare],
-      [14, async () => {
-        const h = anyHolder();
-        const r = await call('code fetch', 'GET', `/v1/subjects/${h.subjectId}/code`, 200, undefined, h.token, (j) => typeof j?.credential?.jws === 'string');
-        if (r) h.jws = r.credential.jws;
-      }],
-      [20, () => call('verify own code', 'POST', '/v1/verify', 200, { code: anyHolder().jws }, undefined, (j) => j?.valid === true)],
+      [14, () => fetchCode(anyHolder())],
+      [20, async () => call('verify own code', 'POST', '/v1/verify', 200, { code: (await holderWithFreshCode()).jws }, undefined, (j) => j?.valid === true)],
       [20, async () => call('verify partner code', 'POST', '/v1/verify', 200, { code: await partnerCode() }, undefined, (j) => j?.valid === true && j?.credential?.color === 'green')],
-      [10, () => {
-        const h = anyHolder();
+      [10, async () => {
+        const h = await holderWithFreshCode();
         return call('checkpoint scan', 'POST', '/v1/checkpoint/scans', 200, { code: h.jws, temperatureC: 36.5, document: h.document }, undefined, (j) => j?.decision === 'pass');
       }],
       [4, () => call('JWKS', 'GET', '/.well-known/jwks.json', 200, undefined, undefined, (j) => Array.isArray(j?.keys))],
