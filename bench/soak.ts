@@ -33,6 +33,13 @@ const WARMUP_MS = arg('warmup-seconds', Math.min(60, (DURATION_MS / 1000) * 0.25
 const RPS = arg('rps', 100);
 const WORKERS = Math.round(arg('workers', 8));
 const RSS_TARGET = 0.1;
+/** `--gateway-env=NAME=value` (repeatable): a setting of the gateway under test, e.g. VERIFY_CACHE_MAX_ENTRIES=0. */
+const GATEWAY_ENV = Object.fromEntries(
+  process.argv.filter((a) => a.startsWith('--gateway-env=')).map((a) => {
+    const [name, ...value] = a.slice('--gateway-env='.length).split('=');
+    return [name!, value.join('=')];
+  }),
+);
 const PARTNER_CODE_MAX_AGE_MS = 5 * 60_000;
 const FRESH_CODE_MAX_AGE_MS = 7 * 60_000;
 
@@ -88,7 +95,7 @@ async function main(): Promise<void> {
   const port = await freePort();
   mkdirSync(join(root, 'partners'), { recursive: true });
   writeFileSync(join(root, 'partners', 'beijing.json'), JSON.stringify(partnerFromIssuerMetadata(city.metadata()), null, 2));
-  const child = new GatewayProcess({ label: 'soak', dir: root, port, env: { LOG_LEVEL: 'warn' } });
+  const child = new GatewayProcess({ label: 'soak', dir: root, port, env: { LOG_LEVEL: 'warn', ...GATEWAY_ENV } });
   const stats = new Map<string, OpStats>();
   const failureExamples: string[] = [];
   const samples: Array<[number, number]> = [];
@@ -212,7 +219,7 @@ async function main(): Promise<void> {
     };
     const cpu = cpus();
     console.log(`Soak — Node ${process.version}, ${cpu[0]?.model.trim() ?? 'unknown CPU'} × ${cpu.length}, load average ${loadavg()[0]!.toFixed(2)} at start`);
-    console.log(`gateway child pid ${pid}, ${MINUTES} min, warm-up ${WARMUP_MS / 1000} s, ~${RPS} requests/s from ${WORKERS} workers\n`);
+    console.log(`gateway child pid ${pid}, ${MINUTES} min, warm-up ${WARMUP_MS / 1000} s, ~${RPS} requests/s from ${WORKERS} workers${Object.keys(GATEWAY_ENV).length ? `, gateway settings ${JSON.stringify(GATEWAY_ENV)}` : ''}\n`);
     await Promise.all(Array.from({ length: WORKERS }, worker));
     clearInterval(sampler);
     sampler = undefined;
