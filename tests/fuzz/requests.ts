@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { bodyOf, printable, secretsOf, type Mutated, type Seed } from './fuzz-harness.js';
-import { bodyMutation, contentTypes, edgeMutation, extraHeaders, methods, pathMutation, serialise, textMutation, type Json } from './mutations.js';
+import { bodyMutation, contentTypes, edgeMutation, extraHeaders, methods, pathMutation, serialise, textMutation, type BodyMutation, type Json } from './mutations.js';
 
 /** The requests the fuzz properties send, built from the seeds of tests/fuzz/fuzz-harness.ts. */
 
@@ -64,17 +64,22 @@ export function randomRequest(all: Seed[]): fc.Arbitrary<Mutated> {
  */
 export function edgeRequest(all: Seed[]): fc.Arbitrary<Mutated> {
   const withBody = all.filter((s) => s.body !== undefined);
-  return fc.record({ seed: fc.constantFrom(...withBody), edits: fc.array(edgeMutation, { minLength: 1, maxLength: 4 }) }).map(({ seed, edits }) => {
-    let value = bodyOf(seed) as Json;
-    for (const edit of edits) value = edit(value, []) ?? value;
-    return printable({
-      operation: seed.operation,
-      method: seed.method,
-      path: seed.path,
-      headers: { ...seed.headers, 'content-type': 'application/json' },
-      body: Buffer.from(JSON.stringify(value)),
-      secrets: secretsOf(value),
-    });
+  return fc
+    .record({ seed: fc.constantFrom(...withBody), edits: fc.array(edgeMutation, { minLength: 1, maxLength: 4 }) })
+    .map(({ seed, edits }) => editedRequest(seed, edits));
+}
+
+/** A seed's valid body with edge-value edits applied, sent as JSON. */
+function editedRequest(seed: Seed, edits: readonly BodyMutation[]): Mutated {
+  let value = bodyOf(seed) as Json;
+  for (const edit of edits) value = edit(value, []) ?? value;
+  return printable({
+    operation: seed.operation,
+    method: seed.method,
+    path: seed.path,
+    headers: { ...seed.headers, 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify(value)),
+    secrets: secretsOf(value),
   });
 }
 
@@ -92,16 +97,7 @@ export function concurrentRequests(all: Seed[]): fc.Arbitrary<Mutated[]> {
       others: fc.array(mutatedRequest(all), { maxLength: 4 }),
     })
     .map(({ seed, copies, edits, others }) => {
-      let value = bodyOf(seed) as Json;
-      for (const edit of edits) value = edit(value, []) ?? value;
-      const same = printable({
-        operation: seed.operation,
-        method: seed.method,
-        path: seed.path,
-        headers: { ...seed.headers, 'content-type': 'application/json' },
-        body: Buffer.from(JSON.stringify(value)),
-        secrets: secretsOf(value),
-      });
+      const same = editedRequest(seed, edits);
       return [...Array.from({ length: copies }, () => same), ...others];
     });
 }
