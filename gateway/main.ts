@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { loadConfig, type Config } from './config/load-config.js';
 import { createGateway } from './gateway.js';
 import { createLogger } from './observability/logger.js';
-import { askPrimaryForMetrics, runPrimary, shareMetricsWithPrimary } from './lifecycle/cluster.js';
+import { askPrimaryForMetrics, runPrimary } from './lifecycle/cluster.js';
+import { answerMetricsCollection } from './lifecycle/cluster-metrics.js';
 
 /**
  * `npm start`: configuration from the environment, validated once; then serve — in this process
@@ -31,7 +32,8 @@ async function serve(config: Config, parentLogger: Logger): Promise<void> {
   // Workers' lines say which worker wrote them (cluster worker id: small, bounded).
   const logger = worker ? parentLogger.child({ worker: cluster.worker!.id }) : parentLogger;
   const gateway = await createGateway(config, { logger, defaultMetrics: true, ...(worker ? { scrapeMetrics: askPrimaryForMetrics() } : {}) });
-  if (worker) shareMetricsWithPrimary(gateway.deps.metrics.registry);
+  // Before listening: the primary asks only listening workers, so each one asked can answer.
+  if (worker) answerMetricsCollection(gateway.deps.metrics.registry);
   const server = await gateway.listen();
   const address = server.address();
   logger.info(

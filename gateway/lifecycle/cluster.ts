@@ -1,11 +1,11 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
-import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { Config } from '../config/load-config.js';
 import { loadRules } from '../color/rules-file.js';
 import { ensureSigningKey, loadOrCreatePepper } from '../issuer/bootstrap-secrets.js';
 import { loadPartners } from '../partners/registry.js';
 import { openStore } from '../store/open-store.js';
+import { collectClusterMetrics, primaryMetrics } from './cluster-metrics.js';
 
 /**
  * WORKERS > 1: one primary process, N workers (node:cluster) sharing one port. The primary serves
@@ -17,6 +17,11 @@ const METRICS_REQUEST = 'gateway:metrics-request';
 const METRICS_RESPONSE = 'gateway:metrics-response';
 /** Past the workers' own shutdown bound, the primary gives them this long before SIGKILL. */
 const PRIMARY_GRACE_MS = 5_000;
+/**
+ * How long the primary waits for each worker's registry; below the worker's wait for the primary
+ * (askPrimaryForMetrics), so a stuck worker gives a named error rather than a second timeout.
+ */
+const COLLECT_TIMEOUT_MS = 4_000;
 
 interface MetricsRequest {
   type: typeof METRICS_REQUEST;
@@ -45,18 +50,19 @@ async function prepare(config: Config, logger: Logger): Promise<void> {
 
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   await prepare(config, logger);
-  const aggregator = new AggregatorRegistry();
   const alive = new Set<Worker>();
   const listening = new WeakSet<Worker>();
   let stopping = false;
   let failed = false;
+  const serving = (): Worker[] => [...alive].filter((worker) => listening.has(worker));
+  const metrics = primaryMetrics(() => serving().length);
 
   cluster.on('message', (worker, message: MetricsRequest) => {
     if (message?.type !== METRICS_REQUEST) return;
     const reply = (answer: Omit<MetricsResponse, 'type' | 'id'>): void => {
       if (worker.isConnected()) worker.send({ type: METRICS_RESPONSE, id: message.id, ...answer });
     };
-    aggregator.clusterMetrics().then(
+    collectClusterMetrics(serving(), COLLECT_TIMEOUT_MS, metrics.registry).then(
       (text) => reply({ text }),
       (error: unknown) => reply({ error: (error as Error).message }),
     );
@@ -80,6 +86,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
       return;
     }
     logger.error({ code, signal }, 'a worker exited; starting another');
+    metrics.workerReplaced();
     alive.add(cluster.fork());
   });
 
@@ -106,13 +113,6 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   });
   for (let i = 0; i < config.workers; i++) alive.add(cluster.fork());
   logger.info({ workers: config.workers }, 'primary started workers');
-}
-
-/** In a worker: lets the primary collect this worker's registry (prom-client's cluster protocol). */
-export function shareMetricsWithPrimary(registry: Registry): void {
-  // The constructor installs prom-client's listener for the primary's collection requests.
-  new AggregatorRegistry();
-  AggregatorRegistry.setRegistries([registry]);
 }
 
 /**

@@ -57,13 +57,34 @@ function counterSum(text: string, name: string, labels: Record<string, string>):
   return sum;
 }
 
+/** The value of an unlabelled sample, or undefined when absent. */
+function sample(text: string, name: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+}
+
+/**
+ * Scrapes until `count` workers serve the port (the primary's gateway_cluster_workers_listening):
+ * /healthz answers as soon as the first worker listens, the second may still be starting.
+ */
+async function untilListening(port: number, count: number, agent: Agent): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const metrics = await send(agent, port, 'GET', '/metrics').answer;
+    if (metrics.status === 200 && sample(metrics.body, 'gateway_cluster_workers_listening') === count) return metrics.body;
+    if (Date.now() > deadline) throw new Error(`${count} workers were not listening within 30 s; last scrape: ${metrics.status}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 test('with WORKERS=2, /metrics counts the requests of both workers, whichever answers the scrape', async () => {
   gw = await startGateway(program, await makeDirs(join(root, 'metrics')), { WORKERS: '2' });
   expect(await childrenOf(gw.child.pid!)).toHaveLength(2);
+  const fresh = new Agent({ keepAlive: false });
+  await untilListening(gw.port, 2, fresh);
 
   // A fresh connection per request: the primary hands connections to the workers in turn.
   const SENT = 40;
-  const fresh = new Agent({ keepAlive: false });
   const answers = await Promise.all(Array.from({ length: SENT }, () => send(fresh, gw!.port, 'GET', '/v1/partners').answer));
   expect(answers.every((a) => a.status === 200)).toBe(true);
 
@@ -78,6 +99,7 @@ test('SIGTERM to the primary drains both workers: requests in flight are answere
   gw = await startGateway(program, await makeDirs(join(root, 'drain')), { WORKERS: '2', BINDING_SCRYPT_LOG_N: '14', SHUTDOWN_TIMEOUT_MS: '20000' });
   const workers = await childrenOf(gw.child.pid!);
   expect(workers).toHaveLength(2);
+  await untilListening(gw.port, 2, new Agent({ keepAlive: false }));
   const first = await http(gw.port, 'POST', '/v1/declarations', personDeclaration(0));
   expect(first.status).toBe(201);
 
@@ -99,4 +121,26 @@ test('SIGTERM to the primary drains both workers: requests in flight are answere
   expect(exit).toMatchObject({ code: 0, signal: null });
   expect(await childrenOf(gw.child.pid!)).toEqual([]);
   for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
+}, TIMEOUT);
+
+test('a scrape while a replacement worker starts still answers 200, and the restart is counted', async () => {
+  gw = await startGateway(program, await makeDirs(join(root, 'restart')), { WORKERS: '2' });
+  const fresh = new Agent({ keepAlive: false });
+  await untilListening(gw.port, 2, fresh);
+  const [victim] = await childrenOf(gw.child.pid!);
+  process.kill(victim!, 'SIGKILL');
+
+  // The primary forks a replacement at once; scrape while it is still starting (it has not listened).
+  const deadline = Date.now() + 10_000;
+  let children: number[] = [];
+  while (!((children = await childrenOf(gw.child.pid!)).length === 2 && !children.includes(victim!))) {
+    if (Date.now() > deadline) throw new Error(`no replacement worker within 10 s: ${children.join(',')}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const during = await send(fresh, gw.port, 'GET', '/metrics').answer;
+  expect(during.status).toBe(200);
+  expect(sample(during.body, 'gateway_cluster_worker_restarts_total')).toBe(1);
+
+  const after = await untilListening(gw.port, 2, fresh);
+  expect(sample(after, 'gateway_cluster_worker_restarts_total')).toBe(1);
 }, TIMEOUT);
