@@ -68,6 +68,25 @@ function rssKb(pid: number): number | null {
   }
 }
 
+/** Resident memory by kind (proc(5): RssAnon is the heap and native allocations, RssFile mapped files). */
+function rssBreakdownKb(pid: number): { anonKb: number; fileKb: number; shmemKb: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { anonKb: field('RssAnon'), fileKb: field('RssFile'), shmemKb: field('RssShmem') };
+  } catch {
+    return null;
+  }
+}
+
+/** One unlabelled sample of the Prometheus text, or NaN. */
+function metricValue(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+  return line === undefined ? NaN : Number(line.slice(name.length + 1));
+}
+
+interface MemoryPoint { t: number; rssKb: number; anonKb: number; fileKb: number; shmemKb: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number }
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.floor(s.length / 2)]!;
@@ -99,6 +118,8 @@ async function main(): Promise<void> {
   const stats = new Map<string, OpStats>();
   const failureExamples: string[] = [];
   const samples: Array<[number, number]> = [];
+  /** Every 10 s: where the resident memory is (proc status, and the gateway's own V8 heap metrics). */
+  const memory: MemoryPoint[] = [];
   let pool: Pool | undefined;
   let sampler: NodeJS.Timeout | undefined;
   try {
@@ -198,6 +219,16 @@ async function main(): Promise<void> {
     sampler = setInterval(() => {
       const kb = rssKb(pid);
       if (kb !== null) samples.push([(Date.now() - started) / 1000, kb]);
+      if (samples.length % 10 === 1 && kb !== null) {
+        const t = (Date.now() - started) / 1000;
+        const kinds = rssBreakdownKb(pid);
+        void p.request({ method: 'GET', path: '/metrics', headersTimeout: 10_000, bodyTimeout: 10_000 })
+          .then((res) => res.body.text())
+          .then((text) => {
+            if (kinds) memory.push({ t, rssKb: kb, ...kinds, heapUsedBytes: metricValue(text, 'nodejs_heap_size_used_bytes'), heapTotalBytes: metricValue(text, 'nodejs_heap_size_total_bytes'), externalBytes: metricValue(text, 'nodejs_external_memory_bytes') });
+          })
+          .catch(() => undefined);
+      }
     }, 1000);
     let lastReport = started;
     const intervalMs = (WORKERS * 1000) / RPS; // each worker paces itself: WORKERS × (1 / interval) ≈ RPS
@@ -243,6 +274,13 @@ async function main(): Promise<void> {
     const failuresOk = failures === 0;
     console.log(`\n${totalRequests} requests in ${MINUTES} min (${(totalRequests / (DURATION_MS / 1000)).toFixed(1)}/s), ${people} people declared or invented`);
     console.log(`RSS after the ${WARMUP_MS / 1000} s warm-up: ${mib(baselineKb)} → at the end ${mib(finalKb)} (max ${mib(maxKb)}): growth ${(growth * 100).toFixed(1)} % (target < ${RSS_TARGET * 100} %) ${rssOk ? 'OK' : 'MISSED'}; trend ${(slope / 1024).toFixed(2)} MiB/min`);
+    const memAfter = memory.filter((m) => m.t * 1000 >= WARMUP_MS);
+    const firstMem = memAfter[0];
+    const lastMem = memAfter.at(-1);
+    if (firstMem && lastMem) {
+      const d = (a: number, b: number, unit: number): string => `${(a / unit).toFixed(1)} → ${(b / unit).toFixed(1)} MiB (${b - a >= 0 ? '+' : ''}${((b - a) / unit).toFixed(1)})`;
+      console.log(`  where, from ${firstMem.t.toFixed(0)} s to ${lastMem.t.toFixed(0)} s: anonymous ${d(firstMem.anonKb, lastMem.anonKb, 1024)}, file-backed ${d(firstMem.fileKb, lastMem.fileKb, 1024)}; V8 heap used ${d(firstMem.heapUsedBytes, lastMem.heapUsedBytes, 2 ** 20)}, heap total ${d(firstMem.heapTotalBytes, lastMem.heapTotalBytes, 2 ** 20)}, external ${d(firstMem.externalBytes, lastMem.externalBytes, 2 ** 20)}`);
+    }
     console.log(`failed requests: ${failures} (target 0) ${failuresOk ? 'OK' : 'MISSED'}`);
     for (const f of failureExamples) console.log(`  ${f}`);
 
@@ -255,6 +293,7 @@ async function main(): Promise<void> {
       requests: totalRequests, failures, failureExamples,
       operations: Object.fromEntries([...stats.entries()].map(([op, s]) => [op, { requests: s.count, failures: s.failures, p50Ms: quantile(s.ms, 0.5), p99Ms: quantile(s.ms, 0.99), statuses: s.statuses }])),
       rss: { baselineKb, finalKb, maxKb, growthPercent: growth * 100, trendKbPerMinute: slope, samples },
+      memory,
       targets: { rssGrowthBelowPercent: RSS_TARGET * 100, failedRequests: 0, rssOk, failuresOk },
     }, null, 2));
     console.log(`\nwritten: ${file}`);
