@@ -66,6 +66,12 @@ function rethrowDocument(err: unknown): never {
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
+  /**
+   * Prepared statements, by SQL text (a fixed set: every text is a constant of this file). Preparing
+   * once is better-sqlite3's intended use: preparing per call costs a parse each time, and each
+   * discarded statement holds native memory V8 does not see until a GC finalises it.
+   */
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(file: string) {
     this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
@@ -81,6 +87,15 @@ export class SqliteStore implements Store {
       this.db.close();
       throw err;
     }
+  }
+
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
   }
 
   /** The connection settings the durability promise rests on (for tests and diagnostics). */
@@ -180,14 +195,14 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.sql('SELECT 1').get();
   }
 
   async insertSubject(subject: SubjectRecord, proxyId?: string): Promise<void> {
     try {
       await this.write(() => {
-        this.db
-          .prepare(
+        this
+          .sql(
             `INSERT INTO subjects (${SUBJECT_COLUMNS}, has_travel) VALUES (@id, @documentType, @documentKey, @identityKey,
              @nameMasked, @documentMasked, @binding, @holderTokenHash, @declaration, @declaredAt, @modifiedDay, @createdAt, @hasTravel)`,
           )
@@ -201,7 +216,7 @@ export class SqliteStore implements Store {
 
   private getBy(column: 'id' | 'document_key' | 'holder_token_hash', value: string): SubjectRecord | undefined {
     this.settle();
-    const row = this.db.prepare(`SELECT ${SUBJECT_COLUMNS} FROM subjects WHERE ${column} = ?`).get(value) as SubjectRow | undefined;
+    const row = this.sql(`SELECT ${SUBJECT_COLUMNS} FROM subjects WHERE ${column} = ?`).get(value) as SubjectRow | undefined;
     return row && subjectFromRow(row);
   }
 
@@ -219,12 +234,12 @@ export class SqliteStore implements Store {
 
   /** Inside a write transaction: the write lock is held, so the first proposal normally wins. */
   private link(proxyId: string, subjectId: string, at: number): void {
-    const view = this.db.prepare(
+    const view = this.sql(
       `SELECT EXISTS (SELECT 1 FROM proxy_links WHERE proxy_id = @p AND subject_id = @s) AS linked,
               (SELECT json_group_array(proxy_slot) FROM proxy_links WHERE proxy_id = @p) AS proxy_slots,
               (SELECT json_group_array(subject_slot) FROM proxy_links WHERE subject_id = @s) AS subject_slots`,
     );
-    const insert = this.db.prepare(
+    const insert = this.sql(
       'INSERT INTO proxy_links (proxy_id, subject_id, proxy_slot, subject_slot, created_at) VALUES (?, ?, ?, ?, ?)',
     );
     for (let attempt = 0; attempt < MAX_SLOT_ATTEMPTS; attempt++) {
@@ -252,14 +267,14 @@ export class SqliteStore implements Store {
 
   async isProxyOf(proxyId: string, subjectId: string): Promise<boolean> {
     this.settle();
-    return this.db.prepare('SELECT 1 FROM proxy_links WHERE proxy_id = ? AND subject_id = ?').get(proxyId, subjectId) !== undefined;
+    return this.sql('SELECT 1 FROM proxy_links WHERE proxy_id = ? AND subject_id = ?').get(proxyId, subjectId) !== undefined;
   }
 
   async countProxyLinks(): Promise<{ byProxy: Record<string, number>; bySubject: Record<string, number> }> {
     this.settle();
     type R = { key: string; n: number };
-    const byProxy = this.db.prepare('SELECT proxy_id AS key, count(*) AS n FROM proxy_links GROUP BY proxy_id').all() as R[];
-    const bySubject = this.db.prepare('SELECT subject_id AS key, count(*) AS n FROM proxy_links GROUP BY subject_id').all() as R[];
+    const byProxy = this.sql('SELECT proxy_id AS key, count(*) AS n FROM proxy_links GROUP BY proxy_id').all() as R[];
+    const bySubject = this.sql('SELECT subject_id AS key, count(*) AS n FROM proxy_links GROUP BY subject_id').all() as R[];
     return { byProxy: countsFromRows(byProxy), bySubject: countsFromRows(bySubject) };
   }
 
@@ -268,8 +283,8 @@ export class SqliteStore implements Store {
       return await this.write(() => {
         // The daily rule and the write are one statement: two modifications racing on the same
         // day cannot both see "not modified yet".
-        const changed = this.db
-          .prepare(
+        const changed = this
+          .sql(
             `UPDATE subjects SET document_type = @documentType, document_key = @documentKey, identity_key = @identityKey,
                name_masked = @nameMasked, document_masked = @documentMasked, binding = @binding,
                declaration = @declaration, has_travel = @hasTravel, declared_at = @declaredAt, modified_day = @day
@@ -289,7 +304,7 @@ export class SqliteStore implements Store {
             id,
           }).changes;
         if (changed === 1) return 'updated';
-        return this.db.prepare('SELECT 1 FROM subjects WHERE id = ?').get(id) === undefined ? 'not_found' : 'already_modified_today';
+        return this.sql('SELECT 1 FROM subjects WHERE id = ?').get(id) === undefined ? 'not_found' : 'already_modified_today';
       });
     } catch (err) {
       rethrowDocument(err);
@@ -298,15 +313,15 @@ export class SqliteStore implements Store {
 
   async insertCredential(c: CredentialRecord): Promise<void> {
     await this.write(() =>
-      this.db
-        .prepare(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+      this
+        .sql(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt),
     );
   }
 
   async getCredential(jti: string): Promise<CredentialRecord | undefined> {
     this.settle();
-    const row = this.db.prepare(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE jti = ?`).get(jti) as CredentialRow | undefined;
+    const row = this.sql(`SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE jti = ?`).get(jti) as CredentialRow | undefined;
     return row && credentialFromRow(row);
   }
 
@@ -318,8 +333,8 @@ export class SqliteStore implements Store {
   ): Promise<Color[]> {
     return this.write(() =>
       (
-        this.db
-          .prepare(
+        this
+          .sql(
             `UPDATE credentials SET status = @status, status_at = @at
              WHERE subject_id = @subjectId AND status = 'active' AND expires_at > @at
                AND (@keep IS NULL OR color <> @keep)
@@ -332,8 +347,8 @@ export class SqliteStore implements Store {
 
   async listInvalidatedCredentials(now: number): Promise<CredentialRecord[]> {
     this.settle();
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .sql(
         `SELECT ${CREDENTIAL_COLUMNS} FROM credentials
          WHERE status <> 'active' AND expires_at > ? ORDER BY status_at, jti`,
       )
@@ -342,14 +357,14 @@ export class SqliteStore implements Store {
   }
 
   async deleteExpiredCredentials(before: number): Promise<number> {
-    return this.write(() => this.db.prepare('DELETE FROM credentials WHERE expires_at < ?').run(before).changes);
+    return this.write(() => this.sql('DELETE FROM credentials WHERE expires_at < ?').run(before).changes);
   }
 
   async insertPersonEvent(e: PersonEventRecord): Promise<boolean> {
     return this.write(
       () =>
-        this.db
-          .prepare(
+        this
+          .sql(
             `INSERT INTO risk_events (id, kind, type, document_key, occurred_at, received_at)
              VALUES (?, 'person', ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
           )
@@ -359,8 +374,8 @@ export class SqliteStore implements Store {
 
   async personEvents(documentKey: string): Promise<PersonEventRecord[]> {
     this.settle();
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .sql(
         `SELECT id, type, document_key, occurred_at, received_at FROM risk_events
          WHERE kind = 'person' AND document_key = ? ORDER BY occurred_at, id`,
       )
@@ -370,14 +385,14 @@ export class SqliteStore implements Store {
 
   async setHighRiskRegions(eventId: string, regions: string[], effectiveAt: number): Promise<boolean> {
     return this.write(() => {
-      const fresh = this.db
-        .prepare(`INSERT INTO risk_events (id, kind, occurred_at) VALUES (?, 'regions', ?) ON CONFLICT (id) DO NOTHING`)
+      const fresh = this
+        .sql(`INSERT INTO risk_events (id, kind, occurred_at) VALUES (?, 'regions', ?) ON CONFLICT (id) DO NOTHING`)
         .run(eventId, effectiveAt).changes;
       if (fresh !== 1) return false;
       // Newer wins: a list delivered late must not overwrite the one in force.
       return (
-        this.db
-          .prepare('UPDATE high_risk_regions SET regions = ?, effective_at = ?, event_id = ? WHERE singleton = 1 AND effective_at < ?')
+        this
+          .sql('UPDATE high_risk_regions SET regions = ?, effective_at = ?, event_id = ? WHERE singleton = 1 AND effective_at < ?')
           .run(JSON.stringify(regions), effectiveAt, eventId, effectiveAt).changes === 1
       );
     });
@@ -385,7 +400,7 @@ export class SqliteStore implements Store {
 
   async highRiskRegions(): Promise<HighRiskRegions> {
     this.settle();
-    const row = this.db.prepare('SELECT regions, effective_at FROM high_risk_regions WHERE singleton = 1').get() as
+    const row = this.sql('SELECT regions, effective_at FROM high_risk_regions WHERE singleton = 1').get() as
       | { regions: string; effective_at: number }
       | undefined;
     if (!row) return { regions: [], effectiveAt: 0 };
@@ -394,6 +409,6 @@ export class SqliteStore implements Store {
 
   async subjectIdsWithTravel(): Promise<string[]> {
     this.settle();
-    return this.db.prepare('SELECT id FROM subjects WHERE has_travel = 1 ORDER BY id').pluck().all() as string[];
+    return this.sql('SELECT id FROM subjects WHERE has_travel = 1 ORDER BY id').pluck().all() as string[];
   }
 }
