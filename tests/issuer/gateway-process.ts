@@ -1,12 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { fromRoot } from '../../gateway/paths.js';
 import { RISK_FEED_TOKEN } from '../helpers/test-gateway.js';
 import { freePort } from '../../demo/processes.js';
+import { send } from '../ops/process-client.js';
 
 /**
  * The real gateway (gateway/main.ts) as a child process, for the tests that kill it or run two
@@ -55,44 +55,22 @@ export interface HttpAnswer {
   body: Record<string, unknown>;
 }
 
-/** One JSON request to a child gateway; `onAnswer` runs synchronously the moment the body is complete. */
-export function http(port: number, method: string, path: string, body?: unknown, token?: string, onAnswer?: (answer: HttpAnswer) => void): Promise<HttpAnswer> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        headers: {
-          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-        },
-        timeout: 15_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: Record<string, unknown> = {};
-          try {
-            parsed = JSON.parse(text) as Record<string, unknown>;
-          } catch {
-            parsed = { text };
-          }
-          const answer = { status: res.statusCode ?? 0, body: parsed };
-          onAnswer?.(answer);
-          resolve(answer);
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
-    req.on('error', reject);
-    req.end(payload);
-  });
+/**
+ * One JSON request to a child gateway; a body that is not JSON comes back as `{ text }`.
+ * `onAnswer` runs the moment the body is complete: in the microtasks of the socket's end event,
+ * before any other I/O callback (the kill -9 tests kill the gateway there).
+ */
+export async function http(port: number, method: string, path: string, body?: unknown, token?: string, onAnswer?: (answer: HttpAnswer) => void): Promise<HttpAnswer> {
+  const answer = await send(undefined, port, method, path, body, token).answer;
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(answer.body) as Record<string, unknown>;
+  } catch {
+    parsed = { text: answer.body };
+  }
+  const result = { status: answer.status, body: parsed };
+  onAnswer?.(result);
+  return result;
 }
 
 export interface GatewayProcess {

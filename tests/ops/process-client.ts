@@ -8,8 +8,12 @@ export interface Sent {
   answer: Promise<{ status: number; body: string; at: number }>;
 }
 
-/** One request over `agent` (keep-alive sockets opened beforehand, so it is on an accepted connection). */
-export function send(agent: Agent, port: number, method: string, path: string, body?: unknown): Sent {
+/**
+ * One request to a child gateway over `agent` (keep-alive sockets opened beforehand put it on an
+ * accepted connection; `undefined` is Node's global agent). A request without an answer in 15 s
+ * fails instead of hanging the test.
+ */
+export function send(agent: Agent | undefined, port: number, method: string, path: string, body?: unknown, token?: string): Sent {
   let written!: (at: number) => void;
   const writtenAt = new Promise<number>((resolve) => (written = resolve));
   const answer = new Promise<{ status: number; body: string; at: number }>((resolve, reject) => {
@@ -20,8 +24,12 @@ export function send(agent: Agent, port: number, method: string, path: string, b
         port,
         method,
         path,
-        agent,
-        headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
+        ...(agent ? { agent } : {}),
+        headers: {
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        timeout: 15_000,
       },
       (res) => {
         let text = '';
@@ -32,6 +40,7 @@ export function send(agent: Agent, port: number, method: string, path: string, b
       },
     );
     req.on('finish', () => written(Date.now()));
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
     req.on('error', reject);
     req.end(payload);
   });
