@@ -85,7 +85,7 @@ function metricValue(text: string, name: string): number {
   return line === undefined ? NaN : Number(line.slice(name.length + 1));
 }
 
-interface MemoryPoint { t: number; rssKb: number; anonKb: number; fileKb: number; shmemKb: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number }
+interface MemoryPoint { t: number; rssKb: number; anonKb: number; fileKb: number; shmemKb: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; cacheEntries: number }
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -225,7 +225,7 @@ async function main(): Promise<void> {
         void p.request({ method: 'GET', path: '/metrics', headersTimeout: 10_000, bodyTimeout: 10_000 })
           .then((res) => res.body.text())
           .then((text) => {
-            if (kinds) memory.push({ t, rssKb: kb, ...kinds, heapUsedBytes: metricValue(text, 'nodejs_heap_size_used_bytes'), heapTotalBytes: metricValue(text, 'nodejs_heap_size_total_bytes'), externalBytes: metricValue(text, 'nodejs_external_memory_bytes') });
+            if (kinds) memory.push({ t, rssKb: kb, ...kinds, heapUsedBytes: metricValue(text, 'nodejs_heap_size_used_bytes'), heapTotalBytes: metricValue(text, 'nodejs_heap_size_total_bytes'), externalBytes: metricValue(text, 'nodejs_external_memory_bytes'), cacheEntries: metricValue(text, 'gateway_verified_cache_entries') });
           })
           .catch(() => undefined);
       }
@@ -281,6 +281,18 @@ async function main(): Promise<void> {
       const d = (a: number, b: number, unit: number): string => `${(a / unit).toFixed(1)} → ${(b / unit).toFixed(1)} MiB (${b - a >= 0 ? '+' : ''}${((b - a) / unit).toFixed(1)})`;
       console.log(`  where, from ${firstMem.t.toFixed(0)} s to ${lastMem.t.toFixed(0)} s: anonymous ${d(firstMem.anonKb, lastMem.anonKb, 1024)}, file-backed ${d(firstMem.fileKb, lastMem.fileKb, 1024)}; V8 heap used ${d(firstMem.heapUsedBytes, lastMem.heapUsedBytes, 2 ** 20)}, heap total ${d(firstMem.heapTotalBytes, lastMem.heapTotalBytes, 2 ** 20)}, external ${d(firstMem.externalBytes, lastMem.externalBytes, 2 ** 20)}`);
     }
+    // The verified-result cache grows to its bound by design (every soak code is new): growth
+    // after it is full is what a leak would show. Reported, not a target.
+    const fullEntries = Math.max(...memory.map((m) => m.cacheEntries).filter(Number.isFinite));
+    const fullAt = memory.find((m, i) => m.cacheEntries === fullEntries && i < memory.length - 1)?.t;
+    let steady: { fromS: number; fromKb: number; growthPercent: number; trendKbPerMinute: number } | undefined;
+    if (fullAt !== undefined && fullEntries > 0) {
+      const since = samples.filter(([t]) => t >= fullAt);
+      const fromKb = median(since.slice(0, 5).map(([, kb]) => kb));
+      if (since.length >= 60) steady = { fromS: fullAt, fromKb, growthPercent: (finalKb / fromKb - 1) * 100, trendKbPerMinute: slopePerMinute(since) };
+    }
+    if (steady) console.log(`  once the verified-result cache was full (${fullEntries} entries at ${steady.fromS.toFixed(0)} s): RSS ${mib(steady.fromKb)} → ${mib(finalKb)}, ${steady.growthPercent >= 0 ? '+' : ''}${steady.growthPercent.toFixed(1)} %, trend ${(steady.trendKbPerMinute / 1024).toFixed(2)} MiB/min (reported, not a target)`);
+    else console.log(`  the verified-result cache did not reach a bound it then kept for a minute (${Number.isFinite(fullEntries) ? fullEntries : 'no'} entries at most)`);
     console.log(`failed requests: ${failures} (target 0) ${failuresOk ? 'OK' : 'MISSED'}`);
     for (const f of failureExamples) console.log(`  ${f}`);
 
@@ -294,6 +306,7 @@ async function main(): Promise<void> {
       operations: Object.fromEntries([...stats.entries()].map(([op, s]) => [op, { requests: s.count, failures: s.failures, p50Ms: quantile(s.ms, 0.5), p99Ms: quantile(s.ms, 0.99), statuses: s.statuses }])),
       rss: { baselineKb, finalKb, maxKb, growthPercent: growth * 100, trendKbPerMinute: slope, samples },
       memory,
+      afterCacheFull: steady ?? null,
       targets: { rssGrowthBelowPercent: RSS_TARGET * 100, failedRequests: 0, rssOk, failuresOk },
     }, null, 2));
     console.log(`\nwritten: ${file}`);

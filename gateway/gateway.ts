@@ -126,7 +126,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const issuerDeps = { config, store, keystore, rules, pepper, now, metrics };
   const cacheEntries = config.verifyCacheMaxEntries ?? 0;
-  const verifiedCache = cacheEntries > 0 ? new VerifiedCache<ValidOutcome>(cacheEntries) : undefined;
+  const verifiedCache =
+    cacheEntries > 0 ? new VerifiedCache<ValidOutcome>(cacheEntries, (hit) => metrics.verifiedCacheLookups.inc({ outcome: hit ? 'hit' : 'miss' })) : undefined;
+  metrics.verifiedCacheSize = () => verifiedCache?.size ?? 0;
   const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache });
   const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists });
 

@@ -127,6 +127,24 @@ export class Metrics {
     },
   });
 
+  /** Set by the composition root: results held by the verified-result cache, read at scrape time. */
+  verifiedCacheSize: () => number = () => 0;
+
+  /** Bounded by VERIFY_CACHE_MAX_ENTRIES; a cluster's value is the sum of the workers' caches. */
+  readonly verifiedCacheEntries: Gauge = new Gauge({
+    name: 'gateway_verified_cache_entries',
+    help: 'Verified results held by the cache of repeat scans (VERIFY_CACHE_MAX_ENTRIES bounds it).',
+    registers: [this.registry],
+    collect: (): void => this.verifiedCacheEntries.set(this.verifiedCacheSize()),
+  });
+
+  readonly verifiedCacheLookups = new Counter({
+    name: 'gateway_verified_cache_lookups_total',
+    help: 'Codes looked up in the cache of verified results, by outcome (hit, miss).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   /** Counts one transition per previous colour seen among the codes that a new colour replaced. */
   countColorTransitions(from: Iterable<Color>, to: Color): void {
     for (const previous of new Set(from)) if (previous !== to) this.colorTransitions.inc({ from: previous, to });

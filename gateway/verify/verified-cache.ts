@@ -37,7 +37,11 @@ export class VerifiedCache<T extends object> {
   hits = 0;
   misses = 0;
 
-  constructor(readonly maxEntries: number) {
+  /** `onLookup` is told of every lookup (the gateway counts them in gateway_verified_cache_lookups_total). */
+  constructor(
+    readonly maxEntries: number,
+    private readonly onLookup: (hit: boolean) => void = () => undefined,
+  ) {
     this.entries = new LRUCache<string, VerifiedEntry<T>>({ max: maxEntries });
   }
 
@@ -45,6 +49,7 @@ export class VerifiedCache<T extends object> {
     const entry = this.entries.get(jws);
     if (entry) this.hits += 1;
     else this.misses += 1;
+    this.onLookup(entry !== undefined);
     return entry;
   }
 

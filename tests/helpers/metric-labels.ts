@@ -42,6 +42,7 @@ const PER_METRIC: Record<string, Record<string, readonly string[]>> = {
   gateway_jwks_fetches_total: { outcome: FETCH_OUTCOMES },
   gateway_status_list_fetches_total: { outcome: FETCH_OUTCOMES },
   gateway_fetch_addresses_refused_total: { class: ADDRESS_CLASSES },
+  gateway_verified_cache_lookups_total: { outcome: ['hit', 'miss'] },
 };
 
 export interface LabelContext {

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
+import { metricLabelViolations, parseExposition } from '../helpers/metric-labels.js';
 import { RISK_FEED_TOKEN, TestClock, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
 import { entry, StatusListServer } from '../partners/status-list-server.js';
 import { PartnerCity } from './partner-city.js';
@@ -75,6 +76,21 @@ describe('repeat scans of a code verified moments ago', () => {
     expect(second.body.valid).toBe(true);
     expect(gw.verifiedCache!.hits).toBe(1);
     expect(bj.requests).toBe(requests);
+  });
+
+  it('tells operators in /metrics how full the cache is and how many lookups it answered', async () => {
+    const { bj, gw } = await beijingWithGateway();
+    await cached(gw, await green(bj, gw));
+    await cached(gw, await green(bj, gw));
+    const { samples } = parseExposition((await request(gw.app).get('/metrics')).text as string);
+    const value = (name: string, labels: Record<string, string> = {}): number | undefined => {
+      const found = samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+      return found && Number(found.value);
+    };
+    expect(value('gateway_verified_cache_entries')).toBe(2);
+    expect(value('gateway_verified_cache_lookups_total', { outcome: 'hit' })).toBe(2);
+    expect(value('gateway_verified_cache_lookups_total', { outcome: 'miss' })).toBe(2);
+    expect(await metricLabelViolations(gw)).toEqual([]);
   });
 
   it('refuses a cached code once its exp has passed on the gateway clock', async () => {
