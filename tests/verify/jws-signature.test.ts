@@ -5,7 +5,8 @@ import type { CryptoKey } from 'jose';
 
 /**
  * The signature layer refuses keys the key filter would already refuse (jwk-filter.ts), so that
- * it stays safe for any caller: a key on the wrong curve, an RSA key under 2048 bits.
+ * it stays safe for any caller: a key on the wrong curve, an RSA key under 2048 bits or imported
+ * for another hash.
  */
 const b64u = (bytes: Uint8Array | string): string => Buffer.from(bytes).toString('base64url');
 
@@ -26,6 +27,17 @@ describe('verifySignature', () => {
     const keys = await webcrypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
     const jws = await signed('RS256', { name: 'RSASSA-PKCS1-v1_5' }, keys.privateKey);
     await expect(verifySignature(parseCompact(jws), 'RS256', keys.publicKey as unknown as CryptoKey)).rejects.toMatchObject({ code: 'ERR_JWS_SIGNATURE_INVALID' });
+  });
+
+  it('refuses RS256 with an RSA key imported for SHA-384, though the signature is a genuine SHA-256 one', async () => {
+    // One RSA key pair: the private half signs RS256 (SHA-256); the public half is offered twice,
+    // imported for SHA-256 (the control: accepted) and for SHA-384 (refused, as jose refuses it).
+    const pair = await webcrypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
+    const jws = await signed('RS256', { name: 'RSASSA-PKCS1-v1_5' }, pair.privateKey);
+    const spki = await webcrypto.subtle.exportKey('spki', pair.publicKey);
+    const publicFor = (hash: string): Promise<webcrypto.CryptoKey> => webcrypto.subtle.importKey('spki', spki, { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['verify']);
+    await expect(verifySignature(parseCompact(jws), 'RS256', (await publicFor('SHA-256')) as unknown as CryptoKey)).resolves.toBeUndefined();
+    await expect(verifySignature(parseCompact(jws), 'RS256', (await publicFor('SHA-384')) as unknown as CryptoKey)).rejects.toMatchObject({ code: 'ERR_JWS_SIGNATURE_INVALID' });
   });
 
   // The curve check itself cannot be told apart from the fixed r‖s length here (a P-384 signature
