@@ -102,6 +102,18 @@ export function parseExposition(text: string): { samples: Sample[]; types: Map<s
   return { samples, types };
 }
 
+/**
+ * The value of sample `name` in a /metrics text, summed over the series whose labels include all
+ * of `labels`; undefined when no series matches (a gauge not reported, a counter never incremented).
+ */
+export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  let total: number | undefined;
+  for (const sample of parseExposition(text).samples) {
+    if (sample.name === name && Object.entries(labels).every(([k, v]) => sample.labels[k] === v)) total = (total ?? 0) + Number(sample.value);
+  }
+  return total;
+}
+
 /** The metric family of a sample name (histogram/summary series end in _bucket, _sum, _count). */
 export function familyOf(name: string, types: Map<string, string>): string {
   if (types.has(name)) return name;

@@ -1,7 +1,10 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { Agent } from 'node:http';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SQLITE_FILE_NAME } from '../../gateway/store/open-store.js';
+import { sampleValue } from '../helpers/metric-labels.js';
 import { personDeclaration } from '../helpers/test-gateway.js';
 import { buildProgram, http, makeDirs, startGateway, type GatewayProcess, type ProgramDir } from '../issuer/gateway-process.js';
 import { exitOf, openConnections, send } from './process-client.js';
@@ -46,23 +49,6 @@ async function childrenOf(pid: number): Promise<number[]> {
   return children;
 }
 
-/** Sum of a counter's samples whose labels include all of `labels`. */
-function counterSum(text: string, name: string, labels: Record<string, string>): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const labelText = line.slice(name.length + 1, line.lastIndexOf('}'));
-    if (Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
-
-/** The value of an unlabelled sample, or undefined when absent. */
-function sample(text: string, name: string): number | undefined {
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
-}
-
 /**
  * Scrapes until `count` workers serve the port (the primary's gateway_cluster_workers_listening):
  * /healthz answers as soon as the first worker listens, the second may still be starting.
@@ -71,7 +57,7 @@ async function untilListening(port: number, count: number, agent: Agent): Promis
   const deadline = Date.now() + 30_000;
   for (;;) {
     const metrics = await send(agent, port, 'GET', '/metrics').answer;
-    if (metrics.status === 200 && sample(metrics.body, 'gateway_cluster_workers_listening') === count) return metrics.body;
+    if (metrics.status === 200 && sampleValue(metrics.body, 'gateway_cluster_workers_listening') === count) return metrics.body;
     if (Date.now() > deadline) throw new Error(`${count} workers were not listening within 30 s; last scrape: ${metrics.status}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -91,7 +77,7 @@ test('with WORKERS=2, /metrics counts the requests of both workers, whichever an
   for (let scrape = 0; scrape < 4; scrape++) {
     const metrics = await send(fresh, gw.port, 'GET', '/metrics').answer;
     expect(metrics.status).toBe(200);
-    expect(counterSum(metrics.body, 'gateway_http_request_duration_seconds_count', { route: '/v1/partners', method: 'GET', status_class: '2xx' })).toBe(SENT);
+    expect(sampleValue(metrics.body, 'gateway_http_request_duration_seconds_count', { route: '/v1/partners', method: 'GET', status_class: '2xx' })).toBe(SENT);
   }
 }, TIMEOUT);
 
@@ -124,23 +110,34 @@ test('SIGTERM to the primary drains both workers: requests in flight are answere
 }, TIMEOUT);
 
 test('a scrape while a replacement worker starts still answers 200, and the restart is counted', async () => {
-  gw = await startGateway(program, await makeDirs(join(root, 'restart')), { WORKERS: '2' });
+  const dirs = await makeDirs(join(root, 'restart'));
+  gw = await startGateway(program, dirs, { WORKERS: '2' });
   const fresh = new Agent({ keepAlive: false });
   await untilListening(gw.port, 2, fresh);
-  const [victim] = await childrenOf(gw.child.pid!);
-  process.kill(victim!, 'SIGKILL');
 
-  // The primary forks a replacement at once; scrape while it is still starting (it has not listened).
-  const deadline = Date.now() + 10_000;
-  let children: number[] = [];
-  while (!((children = await childrenOf(gw.child.pid!)).length === 2 && !children.includes(victim!))) {
-    if (Date.now() > deadline) throw new Error(`no replacement worker within 10 s: ${children.join(',')}`);
-    await new Promise((r) => setTimeout(r, 10));
+  // Hold SQLite's write lock: a starting worker migrates (a write transaction) before it listens,
+  // so the replacement is held in its start for as long as the lock is held (its busy timeout is
+  // 5 s) and the scrape below lands while it is forked but not serving — not by luck of timing.
+  const lock = new Database(join(dirs.dataDir, SQLITE_FILE_NAME));
+  lock.exec('BEGIN IMMEDIATE');
+  try {
+    const [victim] = await childrenOf(gw.child.pid!);
+    process.kill(victim!, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    let children: number[] = [];
+    while (!((children = await childrenOf(gw.child.pid!)).length === 2 && !children.includes(victim!))) {
+      if (Date.now() > deadline) throw new Error(`no replacement worker within 10 s: ${children.join(',')}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const during = await send(fresh, gw.port, 'GET', '/metrics').answer;
+    expect(during.status).toBe(200);
+    expect(sampleValue(during.body, 'gateway_cluster_workers_listening')).toBe(1);
+    expect(sampleValue(during.body, 'gateway_cluster_worker_restarts_total')).toBe(1);
+  } finally {
+    lock.exec('ROLLBACK');
+    lock.close();
   }
-  const during = await send(fresh, gw.port, 'GET', '/metrics').answer;
-  expect(during.status).toBe(200);
-  expect(sample(during.body, 'gateway_cluster_worker_restarts_total')).toBe(1);
 
   const after = await untilListening(gw.port, 2, fresh);
-  expect(sample(after, 'gateway_cluster_worker_restarts_total')).toBe(1);
+  expect(sampleValue(after, 'gateway_cluster_worker_restarts_total')).toBe(1);
 }, TIMEOUT);

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { sampleValue } from '../helpers/metric-labels.js';
 import { createTestGateway, ADMIN_TOKEN, type TestGateway, type TestGatewayOptions } from '../helpers/test-gateway.js';
 import type { GatewayConfig, IssuerMetadata, Partner, PartnerStatus } from '../../gateway/types/schemas.js';
 import { partnerFromIssuerMetadata } from '../../gateway/issuer/issuer-metadata.js';
@@ -75,14 +76,7 @@ export function reload(gw: TestGateway, token: string | null = ADMIN_TOKEN): req
 export async function metric(gw: TestGateway, name: string, labels: Record<string, string> = {}): Promise<number | undefined> {
   const res = await request(gw.app).get('/metrics');
   expect(res.status).toBe(200);
-  let total: number | undefined;
-  for (const line of (res.text as string).split('\n')) {
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const series = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
-    if (Object.entries(labels).every(([k, v]) => series[k] === v)) total = (total ?? 0) + Number(m[3]);
-  }
-  return total;
+  return sampleValue(res.text as string, name, labels);
 }
 
 /** Polls `check` (real time) until it holds: for background key fetches nobody awaits. */

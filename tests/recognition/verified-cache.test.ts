@@ -1,12 +1,12 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { metricLabelViolations, parseExposition } from '../helpers/metric-labels.js';
+import { metricLabelViolations } from '../helpers/metric-labels.js';
 import { RISK_FEED_TOKEN, TestClock, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
 import { entry, StatusListServer } from '../partners/status-list-server.js';
 import { PartnerCity } from './partner-city.js';
 import { BEIJING } from './profiles.js';
-import { eventually, gatewayWith, payloadOf, reload, verdict, writePartner } from './setup.js';
+import { eventually, gatewayWith, metric, payloadOf, reload, verdict, writePartner } from './setup.js';
 
 /**
  * The cache of verified results (VERIFY_CACHE_MAX_ENTRIES) may only ever save work: a code scanned
@@ -82,14 +82,9 @@ describe('repeat scans of a code verified moments ago', () => {
     const { bj, gw } = await beijingWithGateway();
     await cached(gw, await green(bj, gw));
     await cached(gw, await green(bj, gw));
-    const { samples } = parseExposition((await request(gw.app).get('/metrics')).text as string);
-    const value = (name: string, labels: Record<string, string> = {}): number | undefined => {
-      const found = samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
-      return found && Number(found.value);
-    };
-    expect(value('gateway_verified_cache_entries')).toBe(2);
-    expect(value('gateway_verified_cache_lookups_total', { outcome: 'hit' })).toBe(2);
-    expect(value('gateway_verified_cache_lookups_total', { outcome: 'miss' })).toBe(2);
+    expect(await metric(gw, 'gateway_verified_cache_entries')).toBe(2);
+    expect(await metric(gw, 'gateway_verified_cache_lookups_total', { outcome: 'hit' })).toBe(2);
+    expect(await metric(gw, 'gateway_verified_cache_lookups_total', { outcome: 'miss' })).toBe(2);
     expect(await metricLabelViolations(gw)).toEqual([]);
   });
 
