@@ -126,8 +126,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const issuerDeps = { config, store, keystore, rules, pepper, now, metrics };
   const cacheEntries = config.verifyCacheMaxEntries ?? 0;
-  const verifiedCache =
-    cacheEntries > 0 ? new VerifiedCache<ValidOutcome>(cacheEntries, (hit) => metrics.verifiedCacheLookups.inc({ outcome: hit ? 'hit' : 'miss' })) : undefined;
+  // Children bound once: every verification looks up the cache, and a labelled inc hashes its labels.
+  const cacheHits = metrics.verifiedCacheLookups.labels({ outcome: 'hit' });
+  const cacheMisses = metrics.verifiedCacheLookups.labels({ outcome: 'miss' });
+  const verifiedCache = cacheEntries > 0 ? new VerifiedCache<ValidOutcome>(cacheEntries, (hit) => (hit ? cacheHits : cacheMisses).inc()) : undefined;
   metrics.verifiedCacheSize = () => verifiedCache?.size ?? 0;
   const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache });
   const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists });
