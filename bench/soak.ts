@@ -59,21 +59,15 @@ function declarationBody(p: ReturnType<typeof newPerson>): Record<string, unknow
   return { applicant: { name: p.name, document: p.document, phone: p.phone, residence: 'permanent' }, travel14d: ['130100'], symptoms: [], contactWithCase: false, attestTruthful: true };
 }
 
-function rssKb(pid: number): number | null {
-  try {
-    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : null;
-  } catch {
-    return null;
-  }
-}
+interface Resident { rssKb: number; anonKb: number; fileKb: number; shmemKb: number }
 
-/** Resident memory by kind (proc(5): RssAnon is the heap and native allocations, RssFile mapped files). */
-function rssBreakdownKb(pid: number): { anonKb: number; fileKb: number; shmemKb: number } | null {
+/** Resident memory, whole and by kind (proc(5): RssAnon is the heaps and native allocations, RssFile mapped files). */
+function residentKb(pid: number): Resident | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)\\s+kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { anonKb: field('RssAnon'), fileKb: field('RssFile'), shmemKb: field('RssShmem') };
+    const rssKb = field('VmRSS');
+    return Number.isFinite(rssKb) ? { rssKb, anonKb: field('RssAnon'), fileKb: field('RssFile'), shmemKb: field('RssShmem') } : null;
   } catch {
     return null;
   }
@@ -85,7 +79,7 @@ function metricValue(text: string, name: string): number {
   return line === undefined ? NaN : Number(line.slice(name.length + 1));
 }
 
-interface MemoryPoint { t: number; rssKb: number; anonKb: number; fileKb: number; shmemKb: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; cacheEntries: number }
+interface MemoryPoint extends Resident { t: number; heapUsedBytes: number; heapTotalBytes: number; externalBytes: number; cacheEntries: number }
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -216,19 +210,19 @@ async function main(): Promise<void> {
 
     const started = Date.now();
     const end = started + DURATION_MS;
+    let ticks = 0;
     sampler = setInterval(() => {
-      const kb = rssKb(pid);
-      if (kb !== null) samples.push([(Date.now() - started) / 1000, kb]);
-      if (samples.length % 10 === 1 && kb !== null) {
-        const t = (Date.now() - started) / 1000;
-        const kinds = rssBreakdownKb(pid);
-        void p.request({ method: 'GET', path: '/metrics', headersTimeout: 10_000, bodyTimeout: 10_000 })
-          .then((res) => res.body.text())
-          .then((text) => {
-            if (kinds) memory.push({ t, rssKb: kb, ...kinds, heapUsedBytes: metricValue(text, 'nodejs_heap_size_used_bytes'), heapTotalBytes: metricValue(text, 'nodejs_heap_size_total_bytes'), externalBytes: metricValue(text, 'nodejs_external_memory_bytes'), cacheEntries: metricValue(text, 'gateway_verified_cache_entries') });
-          })
-          .catch(() => undefined);
-      }
+      const resident = residentKb(pid);
+      if (resident === null) return;
+      const t = (Date.now() - started) / 1000;
+      samples.push([t, resident.rssKb]);
+      if (ticks++ % 10 !== 0) return;
+      void p.request({ method: 'GET', path: '/metrics', headersTimeout: 10_000, bodyTimeout: 10_000 })
+        .then((res) => res.body.text())
+        .then((text) => {
+          memory.push({ t, ...resident, heapUsedBytes: metricValue(text, 'nodejs_heap_size_used_bytes'), heapTotalBytes: metricValue(text, 'nodejs_heap_size_total_bytes'), externalBytes: metricValue(text, 'nodejs_external_memory_bytes'), cacheEntries: metricValue(text, 'gateway_verified_cache_entries') });
+        })
+        .catch(() => undefined);
     }, 1000);
     let lastReport = started;
     const intervalMs = (WORKERS * 1000) / RPS; // each worker paces itself: WORKERS × (1 / interval) ≈ RPS
@@ -292,7 +286,7 @@ async function main(): Promise<void> {
       if (since.length >= 60) steady = { fromS: fullAt, fromKb, growthPercent: (finalKb / fromKb - 1) * 100, trendKbPerMinute: slopePerMinute(since) };
     }
     if (steady) console.log(`  once the verified-result cache was full (${fullEntries} entries at ${steady.fromS.toFixed(0)} s): RSS ${mib(steady.fromKb)} → ${mib(finalKb)}, ${steady.growthPercent >= 0 ? '+' : ''}${steady.growthPercent.toFixed(1)} %, trend ${(steady.trendKbPerMinute / 1024).toFixed(2)} MiB/min (reported, not a target)`);
-    else console.log(`  the verified-result cache did not reach a bound it then kept for a minute (${Number.isFinite(fullEntries) ? fullEntries : 'no'} entries at most)`);
+    else console.log(`  the verified-result cache was still growing in the run's last minute (${Number.isFinite(fullEntries) ? fullEntries : 'no'} entries at most)`);
     console.log(`failed requests: ${failures} (target 0) ${failuresOk ? 'OK' : 'MISSED'}`);
     for (const f of failureExamples) console.log(`  ${f}`);
 
