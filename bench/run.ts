@@ -15,7 +15,7 @@ import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
 
 /**
  * `npm run bench [-- --seconds=N --launch-seconds=N --launch-full --only=a,b]`: every benchmark of
- * the README's performance table, each measured against its baseline in the same run on the same
+ * the performance table of docs/performance.md, each measured against its baseline in the same run on the same
  * machine, so the ratios hold where absolute figures do not. Prints the table (target, PASS/MISS)
  * and writes the figures to bench/results/latest.json (a run with --only writes partial.json).
  *
@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   writeJson(RESULTS, { command, markdown: markdownTable(rows), startedAt: started.toISOString(), machine, secondsPerRow: SECONDS, launchSeconds: LAUNCH_FULL ? null : LAUNCH_SECONDS, rows, guessing: guessed ?? null });
   console.log(`\nFigures written to ${RESULTS}`);
-  if (rows.some((r) => r.pass === false)) console.log(`Rows that miss their target: ${rows.filter((r) => r.pass === false).map((r) => r.id).join(', ')} (see the README's performance section).`);
+  if (rows.some((r) => r.pass === false)) console.log(`Rows that miss their target: ${rows.filter((r) => r.pass === false).map((r) => r.id).join(', ')} (see docs/performance.md).`);
 }
 
 main().catch((error: unknown) => {
