@@ -6,7 +6,7 @@ import type { SigningKeyFile } from '../types/schemas.js';
 import type { JWK } from 'jose';
 
 /**
- * Key management for the rotation recipe in the README:
+ * Key management for the rotation recipe in docs/partners-and-keys.md:
  *   npm run keys -- list
  *   npm run keys -- add [--alg ES256|EdDSA] [--status next|active]
  *   npm run keys -- activate <kid>     (the active key becomes retired, retiredAt = now)

@@ -1,6 +1,6 @@
 /**
  * The only module that reads process.env. Each variable maps onto one path of the configuration
- * (schemas/config.schema.json); the README's table is this list.
+ * (schemas/config.schema.json); docs/configuration.md's table is this list.
  */
 export interface EnvVar {
   name: string;

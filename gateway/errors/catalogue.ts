@@ -1,7 +1,7 @@
 /**
  * Every error code the gateway can answer with. Codes are API: once published they are never
- * renamed, never reused for another meaning, never removed (mark them deprecated in the README
- * instead). `tests/unit/error-catalogue.test.ts` checks this list against the README and
+ * renamed, never reused for another meaning, never removed (mark them deprecated in docs/errors.md
+ * instead). `tests/unit/error-catalogue.test.ts` checks this list against docs/errors.md and
  * openapi.yaml in both directions, and checks that every code here is thrown somewhere.
  */
 export const ERROR_CATALOGUE = {

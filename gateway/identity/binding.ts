@@ -15,7 +15,7 @@ import { normalizeDocumentNumber } from './documents.js';
  * region. A fast hash would fall in minutes. The salt is fresh per subject, so no table can be
  * precomputed and each code must be attacked on its own; scrypt is memory-hard, so each guess
  * costs 2^logN × 1 KiB of memory (32 MiB at the default logN = 15) and about a tenth of a second
- * of a CPU core. The README gives the measured figures (npm run bench).
+ * of a CPU core. docs/performance.md gives the measured figures (npm run bench).
  *
  * Verifiers accept only logN in [MIN_LOG_N, MAX_LOG_N]: a hostile code must not make a
  * checkpoint spend unbounded memory or time.

@@ -12,7 +12,7 @@ interface Warn {
 /**
  * First start on a fresh checkout: when CERTS_DIR holds no signing key, generate one and say so
  * loudly — a development key is fine for trying the gateway, never for production, where keys are
- * provisioned out of band (README, "Key rotation").
+ * provisioned out of band (docs/partners-and-keys.md, "Keys and key rotation").
  */
 export async function ensureSigningKey(dir: string, alg: SigningAlg, now: number, log: Warn): Promise<void> {
   if (readKeyFiles(dir).length > 0) return;

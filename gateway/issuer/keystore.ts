@@ -9,7 +9,7 @@ import type { PublicJwk, SigningKeyFile } from '../types/schemas.js';
  * Exactly one key is `active` and signs; `next` keys are published ahead of activation so partners
  * cache them before the first code they sign; `retired` keys stay published until every code they
  * signed has expired (retiredAt + credential TTL + clock tolerance), then drop out of the JWKS.
- * The README's "Key rotation" section is the procedure; tests/issuer/key-rotation.test.ts walks it.
+ * docs/partners-and-keys.md, "Keys and key rotation", is the procedure; tests/issuer/keys.test.ts walks it.
  */
 
 export type SigningAlg = 'ES256' | 'EdDSA';
