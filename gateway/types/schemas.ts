@@ -137,7 +137,7 @@ when: ("event:confirmed_case" | "event:close_contact" | "event:false_report" | "
 days?: number
 }
 /**
- * The whole configuration, validated once at start and frozen. gateway/config/env.ts maps environment variables onto it; the README lists them.
+ * The whole configuration, validated once at start and frozen. gateway/config/env.ts maps environment variables onto it; docs/configuration.md lists them.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "GatewayConfig".
