@@ -123,19 +123,20 @@ export function proxyLinkFromRow(row: ProxyLinkRow): ProxyLinkView {
 }
 
 /** Pending requests of a subject with the requester's masked name ($1 subject, $2 now). */
-export const PENDING_REQUESTS_SQL = `SELECT r.id, s.name_masked, r.created_at, r.expires_at
+export const PENDING_REQUESTS_SQL = `SELECT r.id, r.requester_id, s.name_masked, r.created_at, r.expires_at
   FROM proxy_requests r JOIN subjects s ON s.id = r.requester_id
   WHERE r.subject_id = $1 AND r.expires_at > $2 ORDER BY r.created_at, r.id`;
 
 export interface PendingRequestRow {
   id: string;
+  requester_id: string;
   name_masked: string;
   created_at: Int;
   expires_at: Int;
 }
 
 export function pendingRequestFromRow(row: PendingRequestRow): PendingProxyRequest {
-  return { id: row.id, requesterNameMasked: row.name_masked, createdAt: int(row.created_at), expiresAt: int(row.expires_at) };
+  return { id: row.id, requesterId: row.requester_id, requesterNameMasked: row.name_masked, createdAt: int(row.created_at), expiresAt: int(row.expires_at) };
 }
 
 export function countsFromRows(rows: readonly { key: string; n: Int }[]): Record<string, number> {

@@ -104,6 +104,8 @@ export interface ProxyRequestRecord {
 /** What the subject sees of a pending request: the requester's masked name, never more. */
 export interface PendingProxyRequest {
   id: string;
+  /** Internal: never shown to the subject. */
+  requesterId: string;
   requesterNameMasked: string;
   createdAt: number;
   expiresAt: number;
