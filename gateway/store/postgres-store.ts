@@ -6,6 +6,8 @@ import {
   CREDENTIAL_COLUMNS,
   SUBJECT_COLUMNS,
   PENDING_REQUESTS_SQL,
+  RELEASES_SQL,
+  releaseFromRow,
   countsFromRows,
   credentialFromRow,
   hasTravel,
@@ -300,6 +302,11 @@ export class PostgresStore implements Store {
       await c.query('DELETE FROM proxy_requests WHERE subject_id = $1 OR requester_id = $1', [subjectId]);
       return 'released' as const;
     });
+  }
+
+  async listReleases(subjectId: string): Promise<ReleaseAudit[]> {
+    const { rows } = await this.pool.query<Parameters<typeof releaseFromRow>[0]>(RELEASES_SQL, [subjectId]);
+    return rows.map(releaseFromRow);
   }
 
   async countProxyLinks(): Promise<{ byProxy: Record<string, number>; bySubject: Record<string, number> }> {

@@ -1,5 +1,6 @@
 import type { Color, DocumentType } from '../types/schemas.js';
 import type {
+  ReleaseAudit,
   PendingProxyRequest,
   ProxyLinkView,
   CredentialRecord,
@@ -137,6 +138,12 @@ export interface PendingRequestRow {
 
 export function pendingRequestFromRow(row: PendingRequestRow): PendingProxyRequest {
   return { id: row.id, requesterId: row.requester_id, requesterNameMasked: row.name_masked, createdAt: int(row.created_at), expiresAt: int(row.expires_at) };
+}
+
+export const RELEASES_SQL = 'SELECT id, operator, reason, released_at FROM subject_releases WHERE subject_id = $1 ORDER BY released_at, id';
+
+export function releaseFromRow(row: { id: string; operator: string; reason: string; released_at: Int }): ReleaseAudit {
+  return { id: row.id, operator: row.operator, reason: row.reason, at: int(row.released_at) };
 }
 
 export function countsFromRows(rows: readonly { key: string; n: Int }[]): Record<string, number> {

@@ -7,6 +7,8 @@ import {
   CREDENTIAL_COLUMNS,
   SUBJECT_COLUMNS,
   PENDING_REQUESTS_SQL,
+  RELEASES_SQL,
+  releaseFromRow,
   countsFromRows,
   credentialFromRow,
   hasTravel,
@@ -358,6 +360,11 @@ export class SqliteStore implements Store {
       this.sql('DELETE FROM proxy_requests WHERE subject_id = ? OR requester_id = ?').run(subjectId, subjectId);
       return 'released';
     });
+  }
+
+  async listReleases(subjectId: string): Promise<ReleaseAudit[]> {
+    this.settle();
+    return (this.sql(RELEASES_SQL.replace('$1', '?')).all(subjectId) as Parameters<typeof releaseFromRow>[0][]).map(releaseFromRow);
   }
 
   async countProxyLinks(): Promise<{ byProxy: Record<string, number>; bySubject: Record<string, number> }> {

@@ -188,6 +188,8 @@ export interface Store {
    * revoked by the caller afterwards (see code-issuer.ts on the order of writes and reads).
    */
   releaseSubject(subjectId: string, audit: ReleaseAudit): Promise<'released' | 'already_released' | 'not_found'>;
+  /** The audit records of a subject's releases, oldest first. */
+  listReleases(subjectId: string): Promise<ReleaseAudit[]>;
   countProxyLinks(): Promise<{ byProxy: Record<string, number>; bySubject: Record<string, number> }>;
 
   /**
