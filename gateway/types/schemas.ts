@@ -291,7 +291,7 @@ color: Color
 reasons: ColorReason[]
 holderToken?: string
 /**
- * True when a proxy was linked to a person who already had a code.
+ * No longer set: a proxy naming a person who already has a code gets 202 with a pending request (proxy-request-pending.schema.json). Kept so older clients still validate.
  */
 linked?: boolean
 credential: IssuedCredential
