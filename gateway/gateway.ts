@@ -170,6 +170,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     try {
       const pruned = await store.deleteExpiredCredentials(now() - PRUNE_MARGIN_MS);
       if (pruned > 0) logger.info({ pruned }, 'expired credential records pruned');
+      // Lapsed proxy requests are never listed nor approvable; only their rows are left to go.
+      const lapsed = await store.deleteExpiredProxyRequests(now());
+      if (lapsed > 0) logger.info({ lapsed }, 'expired proxy requests pruned');
     } catch (err) {
       logger.error({ err }, 'pruning expired credential records failed');
     }

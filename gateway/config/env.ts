@@ -45,10 +45,12 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'HEADERS_TIMEOUT_MS', path: 'http.headersTimeoutMs', kind: 'integer', default: 5000, description: 'Longest time a client may take to send the request headers (≤ REQUEST_TIMEOUT_MS).' },
   { name: 'KEEP_ALIVE_TIMEOUT_MS', path: 'http.keepAliveTimeoutMs', kind: 'integer', default: 5000, description: 'How long an idle keep-alive connection stays open.' },
   { name: 'TRUST_PROXY', path: 'http.trustProxy', kind: 'string', description: 'Whose X-Forwarded-For is believed: a hop count or addresses/CIDRs (express trust proxy). Unset: none; the socket address is the client.' },
-  { name: 'RATE_LIMIT_ENABLED', path: 'rateLimit.enabled', kind: 'boolean', default: true, description: 'Per-client rate limit on the public endpoints (verify, checkpoint scans, JWKS, metadata, status list).' },
+  { name: 'RATE_LIMIT_ENABLED', path: 'rateLimit.enabled', kind: 'boolean', default: true, description: 'Per-client rate limit on the public endpoints (verify, checkpoint scans, JWKS, metadata, status list) and, with its own bucket (ISSUE_RATE_LIMIT_*), on declarations and code requests.' },
   { name: 'RATE_LIMIT_PER_SECOND', path: 'rateLimit.perSecond', kind: 'number', default: 20, description: 'Sustained requests per second of one client address.' },
   { name: 'RATE_LIMIT_BURST', path: 'rateLimit.burst', kind: 'integer', default: 40, description: 'Requests one client address may send at once.' },
   { name: 'RATE_LIMIT_MAX_CLIENTS', path: 'rateLimit.maxClients', kind: 'integer', default: 10000, description: 'Client addresses tracked (least recently seen dropped first): bounds memory.' },
+  { name: 'ISSUE_RATE_LIMIT_PER_SECOND', path: 'issueRateLimit.perSecond', kind: 'number', default: 10, description: 'Sustained declarations and code requests per second of one client address (POST /v1/declarations, GET /v1/subjects/{id}/code; one bucket for both), when RATE_LIMIT_ENABLED. Sized for thousands of phones behind one carrier-grade NAT address.' },
+  { name: 'ISSUE_RATE_LIMIT_BURST', path: 'issueRateLimit.burst', kind: 'integer', default: 100, description: 'Declarations and code requests one client address may send at once.' },
   { name: 'VERIFY_CACHE_MAX_ENTRIES', path: 'verifyCacheMaxEntries', kind: 'integer', default: 10000, description: 'Most verified results kept so a code scanned again skips the signature check (exp, key and status re-checked on every hit); 0: off.' },
 ];
 

@@ -245,6 +245,19 @@ burst: number
 maxClients: number
 }
 /**
+ * Token bucket per client address on POST /v1/declarations and GET /v1/subjects/{id}/code (one bucket for both); on when rateLimit.enabled. Its own size because many phones share one carrier-grade NAT address, and a declaration costs one scrypt.
+ */
+issueRateLimit: {
+/**
+ * Tokens added per second.
+ */
+perSecond: number
+/**
+ * Bucket size: requests one client may send at once.
+ */
+burst: number
+}
+/**
  * Most verified results kept so a code scanned again moments later skips the signature check (re-checked on every hit); 0 turns the cache off.
  */
 verifyCacheMaxEntries?: number
@@ -278,7 +291,7 @@ color: Color
 reasons: ColorReason[]
 holderToken?: string
 /**
- * True when a proxy was linked to a person who already had a code.
+ * No longer set: a proxy naming a person who already has a code gets 202 with a pending request (proxy-request-pending.schema.json). Kept so older clients still validate.
  */
 linked?: boolean
 credential: IssuedCredential
@@ -513,6 +526,60 @@ until: string
 map: ColorMap
 }[]
 status: ("active" | "suspended")
+}
+/**
+ * One proxy of a subject: the proxy's id (for removal), its masked name and since when it acts for the subject.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ProxyLink".
+ */
+export interface ProxyLink {
+proxyId: string
+/**
+ * The proxy's masked name (张*猛).
+ */
+name: string
+since: string
+}
+/**
+ * A subject's proxies (at most 3).
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ProxyList".
+ */
+export interface ProxyList {
+/**
+ * @maxItems 3
+ */
+proxies: ProxyLink[]
+}
+/**
+ * Answer (202) to a holder declaring for a person who already has a code: a request the person must approve with its own holder token. Nothing about the person (no colour, code or subject id) is given.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ProxyRequestPending".
+ */
+export interface ProxyRequestPending {
+requestId: string
+status: "pending"
+}
+/**
+ * A subject's pending proxy requests (not expired, not yet approved or declined), oldest first. Only the requester's masked name is shown.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ProxyRequestList".
+ */
+export interface ProxyRequestList {
+requests: PendingProxyRequestView[]
+}
+export interface PendingProxyRequestView {
+requestId: string
+/**
+ * The requester's masked name (张*猛).
+ */
+requesterName: string
+requestedAt: string
+expiresAt: string
 }
 /**
  * Body of GET /readyz: 200 with status ready, or 503 with status not_ready and the parts that fail.
