@@ -3,7 +3,9 @@
  * `npm run build`: compiles gateway/ (and the demo and bench tools) into dist/ and copies the
  * runtime files beside the compiled code (runtime-files.json), so dist/ is self-contained:
  * `npm ci --omit=dev && npm start` serves from it without TypeScript or the sources.
- *   node scripts/build.mjs [--out <dir>]   (default dist/; the out directory is emptied first)
+ *   node scripts/build.mjs [--out <dir>] [--no-check]
+ * --out: default dist/, emptied first. --no-check: emit without type-checking (the same output;
+ * for tests that replay the build, the type check being `npm run typecheck`).
  */
 import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +20,7 @@ const out = i >= 0 && args[i + 1] ? resolve(args[i + 1]) : join(root, 'dist');
 
 rmSync(out, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit' });
+const check = args.includes('--no-check') ? ['--noCheck'] : [];
+execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', out, ...check], { stdio: 'inherit' });
 const { assets } = JSON.parse(readFileSync(join(root, 'runtime-files.json'), 'utf8'));
 for (const asset of assets) cpSync(join(root, asset), join(out, asset), { recursive: true });
