@@ -133,7 +133,13 @@ export class Keystore {
    * the keys in use stay: a half-written rotation never leaves the gateway without a signer.
    */
   async reload(): Promise<void> {
-    this.keys = await loadKeys(this.dir);
+    const keys = await loadKeys(this.dir);
+    // The issuer metadata and the gateway's own partner entry list the algorithms read at start;
+    // a key of another algorithm would sign codes the gateway itself refuses (fail closed).
+    const known = this.algorithms();
+    const added = keys.map((k) => k.alg).filter((alg) => !known.includes(alg));
+    if (added.length > 0) throw new Error(`${this.dir}: a ${added[0]} key is new to this gateway (it started with ${known.join(', ')}); restart to publish a new algorithm`);
+    this.keys = keys;
   }
 
   /** kid → status of every key held, for logs (kids are public: they are in the JWKS). */

@@ -126,6 +126,15 @@ describe('signing keys reloaded without a restart', () => {
     expect(sink.lines().some((l) => l['level'] === 50 && /signing keys reload refused/.test(String(l['msg'])))).toBe(true);
   });
 
+  test('a key of an algorithm the gateway did not start with is refused until a restart, so it never signs codes the gateway itself refuses', async () => {
+    const gw = await start({ watchCerts: false });
+    const before = await kids(gw);
+    const eddsa = await generateKeyFile('EdDSA', 'next', gw.clock.ms);
+    writeKeyFile(join(dir, 'certs'), eddsa.kid, eddsa.file);
+    expect(await gw.reloadKeys()).toBe('refused');
+    expect(await kids(gw)).toEqual(before);
+  });
+
   test('a rotated pepper is refused loudly: the gateway keeps its pepper until the file is put back', async () => {
     const sink = logSink();
     const gw = await start({ watchCerts: false, logger: sink.logger });
