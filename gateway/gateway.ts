@@ -6,8 +6,10 @@ import type { Dispatcher } from 'undici';
 import { buildApp, type AppDeps } from './app.js';
 import type { Config } from './config/load-config.js';
 import { loadRules } from './color/rules-file.js';
+import { mayGenerateSecrets } from './config/production.js';
 import { ensureSigningKey, loadOrCreatePepper } from './issuer/bootstrap-secrets.js';
 import { Keystore } from './issuer/keystore.js';
+import { CertsReloader, type CertsReloadOutcome } from './issuer/certs-reloader.js';
 import { buildIssuerMetadata, partnerFromIssuerMetadata } from './issuer/issuer-metadata.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -38,6 +40,8 @@ export interface GatewayOptions {
   dispatcher?: Dispatcher;
   /** Background work: partner key and status-list refresh and pruning of expired credential records (default on). */
   backgroundRefresh?: boolean;
+  /** Reload the signing keys when CERTS_DIR changes (default: as backgroundRefresh). */
+  watchCerts?: boolean;
   /** What /metrics answers (cluster workers: the aggregate of all workers, from the primary). */
   scrapeMetrics?: () => Promise<string>;
 }
@@ -48,6 +52,8 @@ export interface Gateway {
   /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
   listen(): Promise<Server>;
+  /** Reads CERTS_DIR's signing keys again (SIGHUP); a refused set or pepper keeps those in use. */
+  reloadKeys(): Promise<CertsReloadOutcome>;
   /**
    * Graceful stop: /readyz turns 503, the server stops accepting, requests in flight finish
    * (idle keep-alive connections are closed at once), then background work and the store close.
@@ -67,11 +73,22 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
 
-  await ensureSigningKey(config.certsDir, config.issuer.signingAlg, now(), logger);
-  const pepper = loadOrCreatePepper(config.certsDir, logger);
+  await ensureSigningKey(config.certsDir, config.issuer.signingAlg, now(), logger, mayGenerateSecrets(config));
+  const pepper = loadOrCreatePepper(config.certsDir, logger, mayGenerateSecrets(config));
   // A retired key stays published while a code it signed may still be presented.
   const keystore = await Keystore.load(config.certsDir, (config.credentialTtlSeconds + config.clockToleranceSeconds) * 1000);
   const rules = loadRules(config.rulesFile);
+  const certs = new CertsReloader({
+    dir: config.certsDir,
+    keystore,
+    pepper,
+    logger,
+    onKeysReload: (outcome) => metrics.signingKeysReloads.inc({ outcome }),
+    onPepperRefused: (refused) => metrics.pepperRotationRefused.set(refused ? 1 : 0),
+  });
+  for (const outcome of ['applied', 'refused'] as const) metrics.signingKeysReloads.inc({ outcome }, 0);
+  metrics.pepperRotationRefused.set(0);
+  if (options.watchCerts ?? options.backgroundRefresh ?? true) certs.watch();
 
   const metadata = buildIssuerMetadata(config, keystore.algorithms());
   const self = partnerFromIssuerMetadata(metadata);
@@ -185,6 +202,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     (stopping ??= (async () => {
       readiness.startDraining(now());
       clearInterval(pruneTimer);
+      certs.close();
       const outcome = served ? await served.drain(config.shutdownTimeoutMs, logger) : 'drained';
       await keySource.close();
       await statusLists.close();
@@ -203,6 +221,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         s.once('error', reject);
         s.listen(config.port, config.host, () => resolve(s));
       }),
+    reloadKeys: () => certs.reload(),
     shutdown,
     async close() {
       await shutdown();

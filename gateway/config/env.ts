@@ -11,6 +11,7 @@ export interface EnvVar {
 }
 
 export const ENV_VARS: readonly EnvVar[] = [
+  { name: 'GATEWAY_ENV', path: 'environment', kind: 'string', default: 'development', description: 'development or production. Production refuses to start rather than generate a signing key or pepper, without RISK_FEED_TOKEN, or with ALLOW_INSECURE_LOOPBACK_JWKS.' },
   { name: 'PORT', path: 'port', kind: 'integer', default: 8080, description: 'HTTP port.' },
   { name: 'HOST', path: 'host', kind: 'string', default: '0.0.0.0', description: 'Address to listen on.' },
   { name: 'DATABASE_URL', path: 'databaseUrl', kind: 'string', description: 'PostgreSQL URL (postgres://…). Unset: embedded SQLite in DATA_DIR.' },
@@ -19,7 +20,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'CERTS_DIR', path: 'certsDir', kind: 'string', default: 'certs/dev', description: 'Directory of the signing keys and the document pepper; a development key is generated here on first start.' },
   { name: 'PARTNERS_DIR', path: 'partnersDir', kind: 'string', default: 'partners', description: 'Directory of partner files (<id>.json).' },
   { name: 'RULES_FILE', path: 'rulesFile', kind: 'string', description: 'Colour rules file. Unset: gateway/color/default-rules.json.' },
-  { name: 'ISSUER_URL', path: 'issuer.url', kind: 'string', default: 'http://localhost:8080', description: 'Public base URL of this gateway: the iss of Xinji codes and the base of jwks_uri.' },
+  { name: 'ISSUER_URL', path: 'issuer.url', kind: 'string', description: 'Public base URL of this gateway: the iss of Xinji codes and the base of jwks_uri. Unset: http://localhost:<PORT>.' },
   { name: 'ISSUER_ID', path: 'issuer.id', kind: 'string', default: 'xinji', description: 'Partner id of this issuer in its own registry.' },
   { name: 'ISSUER_NAME', path: 'issuer.name', kind: 'string', default: '辛集市', description: 'Display name of the issuer.' },
   { name: 'ISSUER_REGION', path: 'issuer.region', kind: 'string', default: '130181', description: 'GB/T 2260 region code of the issuer.' },

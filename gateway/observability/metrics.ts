@@ -181,6 +181,19 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly signingKeysReloads = new Counter({
+    name: 'gateway_signing_keys_reloads_total',
+    help: 'Reloads of the signing keys in CERTS_DIR (SIGHUP or a change of the directory), by outcome (applied, refused: the keys in use stay).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pepperRotationRefused = new Gauge({
+    name: 'gateway_pepper_rotation_refused',
+    help: '1 while the document pepper file in CERTS_DIR differs from (or lacks) the pepper the gateway started with and keeps using; 0 otherwise.',
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     // Standard names (process_*, nodejs_*), unprefixed, so stock dashboards and alerts on
     // nodejs_eventloop_lag_seconds work unchanged.

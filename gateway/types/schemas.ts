@@ -143,6 +143,10 @@ days?: number
  * via the `definition` "GatewayConfig".
  */
 export interface GatewayConfig {
+/**
+ * production: keys and pepper must be provisioned (never generated), RISK_FEED_TOKEN set, ALLOW_INSECURE_LOOPBACK_JWKS off.
+ */
+environment: ("development" | "production")
 port: number
 host: string
 /**

@@ -43,6 +43,7 @@ const PER_METRIC: Record<string, Record<string, readonly string[]>> = {
   gateway_status_list_fetches_total: { outcome: FETCH_OUTCOMES },
   gateway_fetch_addresses_refused_total: { class: ADDRESS_CLASSES },
   gateway_verified_cache_lookups_total: { outcome: ['hit', 'miss'] },
+  gateway_signing_keys_reloads_total: { outcome: ['applied', 'refused'] },
 };
 
 export interface LabelContext {
