@@ -458,12 +458,34 @@ id: string
 name: string
 region: string
 status: ("active" | "suspended")
+/**
+ * Keys of the partner's set the gateway verifies with.
+ */
 keyCount: number
 /**
  * Last successful key fetch.
  */
 lastFetchAt: (string | null)
 lastErrorCode: (string | null)
+/**
+ * Why the last key fetch failed or its key set was refused (e.g. no_usable_key, invalid_jwks, timeout); null after a success.
+ */
+lastErrorReason: (string | null)
+/**
+ * Keys of the last key set read that the gateway does not use, each with a stable reason code (docs/partners.md). The partner's other keys keep working.
+ */
+skippedKeys: SkippedKey[]
+}
+export interface SkippedKey {
+/**
+ * Position of the key in the partner's keys array.
+ */
+index: number
+/**
+ * The key's kid as published (cut to 128 characters), null when it has none.
+ */
+kid: (string | null)
+reason: ("malformed" | "unsupported_kty" | "kid_invalid" | "not_for_signing" | "alg_not_pinned" | "type_mismatch" | "rsa_alg_ambiguous" | "rsa_too_short" | "rsa_weak_exponent" | "ed25519_small_order" | "duplicate_kid" | "not_importable")
 }
 /**
  * A partner issuer whose codes the gateway verifies: one file per partner in PARTNERS_DIR, named <id>.json.
@@ -501,6 +523,10 @@ typ?: string
  * When set, payloads must be raw-DEFLATE compressed (SMART Health Cards).
  */
 zip?: "DEF"
+/**
+ * Longest life a code of this partner may claim, in seconds (default 604800, 7 days): a code whose exp - iat, or exp - now (beyond the clock tolerance), exceeds it is refused with ERR_TOKEN_LIFETIME_TOO_LONG.
+ */
+maxLifetimeSeconds?: number
 claims: PartnerClaimPointers
 colorMap: ColorMap
 /**
