@@ -357,6 +357,11 @@ algorithms_supported: string[]
 claims: PartnerClaimPointers
 color_map: ColorMap
 binding_methods_supported: string[]
+/**
+ * Registered claims every code of this issuer carries and a verifier must require (RFC 7519 §4.1): a code without exp or jti cannot be bounded in time or withdrawn through the status list.
+ */
+required_claims?: string[]
+binding_input?: BindingInput
 }
 /**
  * JSON Pointers (RFC 6901) into the JWS payload.
@@ -413,6 +418,17 @@ color: Color
  * A pop-up or 'cannot confirm' state: never passes a checkpoint.
  */
 advisory?: boolean
+}
+/**
+ * Exactly how the document binding (binding_methods_supported) is computed, so a partner can check a presented document offline.
+ */
+export interface BindingInput {
+method: string
+format: string
+input: string
+number_normalization: string
+encoding: string
+kdf: string
 }
 /**
  * A partner's published JWK Set (RFC 7517 §5). Key objects allow unknown members because RFC 7517 §4 says they must be ignored; the gateway copies only an allowlist of public members and refuses any private member.
