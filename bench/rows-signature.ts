@@ -50,6 +50,8 @@ export async function signatureRow(dir: string, partner: BenchPartner, codes: re
   const jose = sides.jose.requests / sides.jose.seconds;
   const node = sides.node.requests / sides.node.seconds;
   const gain = node / jose;
+  // Each round's pair was measured back to back: the median of their ratios resists drift and noise.
+  const paired = median(sides.node.rounds.map((n, i) => n / Math.max(1, sides.jose.rounds[i] ?? 0)));
   return ratioRow({
     id: 'verify-signature',
     name: `POST /v1/verify, jose vs node:crypto (distinct codes, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds each)`,
@@ -58,7 +60,7 @@ export async function signatureRow(dir: string, partner: BenchPartner, codes: re
     p50Ms: median(sides.jose.p50), p99Ms: median(sides.jose.p99), failures: sides.jose.failures + sides.node.failures,
     notes: [
       `node:crypto / jose = ${gain.toFixed(3)}×: ${gain >= KEEP_OWN_PATH_AT ? 'at least' : 'under'} the ${KEEP_OWN_PATH_AT}× that would justify owning the signature code, so the gateway ${gain >= KEEP_OWN_PATH_AT ? 'should go back to' : 'rightly uses'} ${gain >= KEEP_OWN_PATH_AT ? 'node:crypto' : 'jose'}`,
-      `req/s per round — jose: ${sides.jose.rounds.join(', ')}; node:crypto: ${sides.node.rounds.join(', ')}`,
+      `req/s per round — jose: ${sides.jose.rounds.join(', ')}; node:crypto: ${sides.node.rounds.join(', ')}; median of the per-round node:crypto / jose ratios ${paired.toFixed(3)}×`,
       `node:crypto p50/p99 (median of rounds) ${median(sides.node.p50)}/${median(sides.node.p99)} ms`,
     ],
     bound: 'one signature check per request among the JSON body parse, strict JWS parsing, claims, normalisation and the answer',
