@@ -1,7 +1,6 @@
 import { compactVerify, type CryptoKey } from 'jose';
 import { GatewayError } from '../errors/gateway-error.js';
-import { checkHeader, type HeaderRules } from './jws-header.js';
-import { parseCompact, type ParsedCompact } from './parse-compact.js';
+import type { ParsedCompact } from './parse-compact.js';
 
 /**
  * Signature verification for exactly one algorithm: the one the strict header check accepted for
@@ -39,20 +38,3 @@ export const verifySignature: SignatureCheck = async (parsed, alg, key) => {
     throw invalid(cause);
   }
 };
-
-/**
- * The whole parse-and-verify core for one compact JWS and one known key: strict structure,
- * header rules, signature. Used by the verifier's pieces and by the Wycheproof vector tests.
- * Returns the parsed JWS (payload bytes still as signed).
- */
-export async function verifyCompactWithKey(
-  jws: string,
-  rules: HeaderRules,
-  key: CryptoKey | Uint8Array,
-  check: SignatureCheck = verifySignature,
-): Promise<ParsedCompact & { alg: string; kid: string | undefined }> {
-  const parsed = parseCompact(jws);
-  const { alg, kid } = checkHeader(parsed.header, rules);
-  await check(parsed, alg, key);
-  return { ...parsed, alg, kid };
-}
