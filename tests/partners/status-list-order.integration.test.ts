@@ -9,7 +9,7 @@ import { entry, StatusListServer } from './status-list-server.js';
  * a newer one (a replay or a stale cache would bring withdrawn codes back to life), and a list's
  * age — the stale bound — counts from generatedAt, not from when the gateway fetched it.
  */
-const JWKS = { timeoutMs: 300, staleMaxSeconds: 3600 };
+const JWKS = { timeoutMs: 2000, staleMaxSeconds: 3600 };
 const T0 = Date.UTC(2026, 10, 27, 0, 0, 0);
 const loop = loopbackPerTest(JWKS.timeoutMs);
 
