@@ -19,6 +19,7 @@ import { RemoteKeySource } from './partners/key-cache.js';
 import { RemoteStatusSource } from './partners/status-cache.js';
 import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.js';
 import { createVerifier, type ValidOutcome } from './verify/verify-code.js';
+import type { SignatureCheck } from './verify/jws-signature.js';
 import { VerifiedCache } from './verify/verified-cache.js';
 import { createVerifyService } from './recognition/verify-service.js';
 import { ReadinessState } from './lifecycle/readiness.js';
@@ -44,6 +45,8 @@ export interface GatewayOptions {
   watchCerts?: boolean;
   /** What /metrics answers (cluster workers: the aggregate of all workers, from the primary). */
   scrapeMetrics?: () => Promise<string>;
+  /** The signature check of verification (default jose; the benchmark compares an alternative). */
+  signatureCheck?: SignatureCheck;
 }
 
 export interface Gateway {
@@ -120,14 +123,23 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         metrics.jwksFetchDuration.observe({ partner: partnerId }, seconds);
       },
       onStaleServed: (partnerId) => metrics.partnerKeysStaleServed.inc({ partner: partnerId }),
+      onKeySet(partnerId, skipped, refused) {
+        if (refused) metrics.partnerKeySetsRefused.inc({ partner: partnerId, reason: refused });
+        if (!refused && skipped.length === 0) return;
+        // Positions and reason codes only: a kid is the partner's free text (GET /v1/partners shows it).
+        const keys = skipped.map(({ index, reason }) => ({ index, reason }));
+        logger.warn({ partner: partnerId, refused, skipped: keys }, refused ? 'partner key set refused' : 'partner key set: keys skipped');
+      },
     },
     onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
   });
   const statusLists = new RemoteStatusSource({
     ...fetching,
+    clockToleranceSeconds: config.clockToleranceSeconds,
     hooks: {
       onFetch(partnerId, outcome, _seconds, reason) {
         metrics.statusListFetches.inc({ partner: partnerId, outcome });
+        if (reason === 'older_list') metrics.statusListRollbacks.inc({ partner: partnerId });
         if (outcome === 'error') logger.warn({ partner: partnerId, reason }, 'partner status list fetch failed');
       },
     },
@@ -135,6 +147,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   const keySource = new CompositeKeySource(self.id, new LocalKeySource(() => keystore.publishedKeys(now()), now), remote);
   metrics.partnerKeyCounts = () => registry.list().map((p) => [p.id, keySource.status(p.id).keyCount]);
+  metrics.partnerSkippedKeys = () => registry.list().map((p) => [p.id, (keySource.status(p.id).skippedKeys ?? []).map((k) => k.reason)]);
   // Only fetched keys age: the gateway's own keys are read locally, never fetched.
   metrics.partnerKeyAges = () => registry.list().flatMap((p) => {
     const at = p.id === self.id ? null : remote.status(p.id).lastFetchAt;
@@ -148,7 +161,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const cacheMisses = metrics.verifiedCacheLookups.labels({ outcome: 'miss' });
   const verifiedCache = cacheEntries > 0 ? new VerifiedCache<ValidOutcome>(cacheEntries, (hit) => (hit ? cacheHits : cacheMisses).inc()) : undefined;
   metrics.verifiedCacheSize = () => verifiedCache?.size ?? 0;
-  const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache });
+  const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache, verifySignature: options.signatureCheck });
   const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists });
 
   async function reloadPartners(): Promise<number> {

@@ -59,6 +59,7 @@ export const ERROR_CATALOGUE = {
   ERR_KEYS_UNAVAILABLE: { status: 400, message: 'The issuer\'s keys cannot be obtained right now.' },
   ERR_CLAIMS_INVALID: { status: 400, message: 'The code lacks a required claim or a claim has the wrong type.' },
   ERR_TOKEN_EXPIRED: { status: 400, message: 'The code has expired.' },
+  ERR_TOKEN_LIFETIME_TOO_LONG: { status: 400, message: "The code is valid for longer than its issuer's codes may be (partner maxLifetimeSeconds)." },
   ERR_TOKEN_NOT_YET_VALID: { status: 400, message: 'The code is not valid yet.' },
   ERR_TOKEN_ISSUED_IN_FUTURE: { status: 400, message: 'The code claims to be issued in the future.' },
   ERR_COLOR_UNMAPPED: { status: 400, message: 'The issuer\'s colour value is not in its registered vocabulary.' },

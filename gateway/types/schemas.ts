@@ -374,6 +374,11 @@ algorithms_supported: string[]
 claims: PartnerClaimPointers
 color_map: ColorMap
 binding_methods_supported: string[]
+/**
+ * Registered claims every code of this issuer carries and a verifier must require (RFC 7519 §4.1): a code without exp or jti cannot be bounded in time or withdrawn through the status list.
+ */
+required_claims?: string[]
+binding_input?: BindingInput
 }
 /**
  * JSON Pointers (RFC 6901) into the JWS payload.
@@ -432,6 +437,17 @@ color: Color
 advisory?: boolean
 }
 /**
+ * Exactly how the document binding (binding_methods_supported) is computed, so a partner can check a presented document offline.
+ */
+export interface BindingInput {
+method: string
+format: string
+input: string
+number_normalization: string
+encoding: string
+kdf: string
+}
+/**
  * A partner's published JWK Set (RFC 7517 §5). Key objects allow unknown members because RFC 7517 §4 says they must be ignored; the gateway copies only an allowlist of public members and refuses any private member.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
@@ -475,12 +491,34 @@ id: string
 name: string
 region: string
 status: ("active" | "suspended")
+/**
+ * Keys of the partner's set the gateway verifies with.
+ */
 keyCount: number
 /**
  * Last successful key fetch.
  */
 lastFetchAt: (string | null)
 lastErrorCode: (string | null)
+/**
+ * Why the last key fetch failed or its key set was refused (e.g. no_usable_key, invalid_jwks, timeout); null after a success.
+ */
+lastErrorReason: (string | null)
+/**
+ * Keys of the last key set read that the gateway does not use, each with a stable reason code (docs/partners.md). The partner's other keys keep working.
+ */
+skippedKeys: SkippedKey[]
+}
+export interface SkippedKey {
+/**
+ * Position of the key in the partner's keys array.
+ */
+index: number
+/**
+ * The key's kid as published (cut to 128 characters), null when it has none.
+ */
+kid: (string | null)
+reason: ("malformed" | "unsupported_kty" | "kid_invalid" | "not_for_signing" | "alg_not_pinned" | "type_mismatch" | "rsa_alg_ambiguous" | "rsa_too_short" | "rsa_weak_exponent" | "ed25519_small_order" | "duplicate_kid" | "not_importable")
 }
 /**
  * A partner issuer whose codes the gateway verifies: one file per partner in PARTNERS_DIR, named <id>.json.
@@ -518,6 +556,10 @@ typ?: string
  * When set, payloads must be raw-DEFLATE compressed (SMART Health Cards).
  */
 zip?: "DEF"
+/**
+ * Longest life a code of this partner may claim, in seconds (default 604800, 7 days): a code whose exp - iat, or exp - now (beyond the clock tolerance), exceeds it is refused with ERR_TOKEN_LIFETIME_TOO_LONG.
+ */
+maxLifetimeSeconds?: number
 claims: PartnerClaimPointers
 colorMap: ColorMap
 /**
