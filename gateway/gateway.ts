@@ -22,6 +22,9 @@ import { createVerifyService } from './recognition/verify-service.js';
 import { ReadinessState } from './lifecycle/readiness.js';
 import { createGatewayServer, type GatewayServer } from './lifecycle/http-server.js';
 import { fromRoot } from './paths.js';
+import { availableParallelism } from 'node:os';
+import { WorkPool } from './admission/work-pool.js';
+import { createBindingCheck } from './checkpoint/binding-check.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -124,7 +127,15 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return at === null ? [] : [[p.id, Math.max(0, now() - at) / 1000] as [string, number]];
   });
 
-  const issuerDeps = { config, store, keystore, rules, pepper, now, metrics };
+  // Slow work (scrypt) is admitted through bounded pools, one per kind (admission/work-pool.ts).
+  const cores = availableParallelism();
+  const { admission } = config;
+  const pool = (name: 'binding' | 'issue', concurrency: number, queue: number): WorkPool =>
+    new WorkPool({ concurrency: concurrency || cores, queue, onRejected: () => metrics.overloaded.inc({ pool: name }) });
+  const bindingPool = pool('binding', admission.bindingConcurrency, admission.bindingQueue);
+  const issuePool = pool('issue', admission.issueConcurrency, admission.issueQueue);
+  metrics.workPoolJobs = () => [['binding', bindingPool.running, bindingPool.queued], ['issue', issuePool.running, issuePool.queued]];
+  const issuerDeps = { config, store, keystore, rules, pepper, now, metrics, issuePool };
   const cacheEntries = config.verifyCacheMaxEntries ?? 0;
   // Children bound once: every verification looks up the cache, and a labelled inc hashes its labels.
   const cacheHits = metrics.verifiedCacheLookups.labels({ outcome: 'hit' });
@@ -133,6 +144,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   metrics.verifiedCacheSize = () => verifiedCache?.size ?? 0;
   const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache });
   const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists });
+
+  const checkBinding = createBindingCheck({
+    pepper,
+    pool: bindingPool,
+    now,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    matchCacheMaxEntries: config.checkpoint.matchCacheMaxEntries ?? 0,
+    onCheck: (method, outcome) => metrics.bindingChecks.inc({ method, outcome }),
+    onLocked: () => metrics.bindingLocks.inc(),
+  });
 
   async function reloadPartners(): Promise<number> {
     registry.reload(loadPartners(config.partnersDir, partnerOptions));
@@ -154,6 +175,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     keySource,
     verify,
     reloadPartners,
+    checkBinding,
     readiness,
     openapiYaml: readFileSync(fromRoot('openapi.yaml'), 'utf8'),
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),

@@ -3,6 +3,7 @@ import { signCredential } from '../issuer/sign-credential.js';
 import type { Keystore } from '../issuer/keystore.js';
 import type { Config } from '../config/load-config.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { WorkPool } from '../admission/work-pool.js';
 import type { Store, SubjectRecord } from '../store/store.js';
 import type { Color, ColorRules, IssuedCredential } from '../types/schemas.js';
 
@@ -14,6 +15,8 @@ export interface IssuerDeps {
   pepper: Buffer;
   now: () => number;
   metrics: Metrics;
+  /** Admission for slow work of declarations and modifications (the binding's scrypt); absent: unbounded. */
+  issuePool?: WorkPool;
 }
 
 export interface IssueResult extends DerivedColor {

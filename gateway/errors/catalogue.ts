@@ -16,6 +16,8 @@ export const ERROR_CATALOGUE = {
   // Refused by Node's HTTP parser before any route (gateway/http/client-error.ts).
   ERR_MALFORMED_REQUEST: { status: 400, message: 'The request is not well-formed HTTP.' },
   ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request line and headers are larger than the gateway accepts.' },
+  // Admission control (gateway/admission/work-pool.ts): slow work is refused at once, never queued without bound.
+  ERR_OVERLOADED: { status: 503, message: 'The gateway is busy with this kind of work; nothing was done, retry after the number of seconds in Retry-After.' },
 
   // --- declarations (Xinji notice rules)
   ERR_DOCUMENT_INVALID: { status: 400, message: 'The document number does not match the format of its document type.' },
@@ -32,6 +34,9 @@ export const ERROR_CATALOGUE = {
   ERR_PROXY_SELF: { status: 400, message: 'A holder cannot declare for itself as a proxy.' },
   ERR_MODIFICATION_LIMIT: { status: 429, message: 'The declaration was already modified today (Asia/Shanghai); try again tomorrow.' },
   ERR_SUBJECT_NOT_FOUND: { status: 404, message: 'No such subject.' },
+
+  // --- checkpoint devices
+  ERR_DEVICE_UNAUTHORIZED: { status: 401, message: 'A checkpoint device token is missing, unknown or revoked.' },
 
   // --- risk feed
   ERR_RISK_FEED_UNAUTHORIZED: { status: 401, message: 'The risk-feed token is missing or wrong.' },

@@ -5,15 +5,18 @@ import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
 import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
 import {
   CREDENTIAL_COLUMNS,
+  DEVICE_COLUMNS,
   SUBJECT_COLUMNS,
   countsFromRows,
   credentialFromRow,
+  deviceFromRow,
   hasTravel,
   intFromRow,
   jsonFromRow,
   personEventFromRow,
   subjectFromRow,
   type CredentialRow,
+  type DeviceRow,
   type PersonEventRow,
   type SubjectRow,
 } from './rows.js';
@@ -22,6 +25,7 @@ import {
   type CredentialRecord,
   type CredentialStatus,
   type DeclarationUpdate,
+  type DeviceRecord,
   type HighRiskRegions,
   type PersonEventRecord,
   type Store,
@@ -410,5 +414,29 @@ export class SqliteStore implements Store {
   async subjectIdsWithTravel(): Promise<string[]> {
     this.settle();
     return this.sql('SELECT id FROM subjects WHERE has_travel = 1 ORDER BY id').pluck().all() as string[];
+  }
+
+  async insertDevice(d: DeviceRecord): Promise<boolean> {
+    return this.write(
+      () =>
+        this
+          .sql(`INSERT INTO devices (${DEVICE_COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+          .run(d.id, d.tokenHash, d.createdAt, d.revokedAt).changes === 1,
+    );
+  }
+
+  async getDeviceByTokenHash(tokenHash: string): Promise<DeviceRecord | undefined> {
+    this.settle();
+    const row = this.sql(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE token_hash = ?`).get(tokenHash) as DeviceRow | undefined;
+    return row && deviceFromRow(row);
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    this.settle();
+    return (this.sql(`SELECT ${DEVICE_COLUMNS} FROM devices ORDER BY id`).all() as DeviceRow[]).map(deviceFromRow);
+  }
+
+  async revokeDevice(id: string, at: number): Promise<boolean> {
+    return this.write(() => this.sql('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes === 1);
   }
 }

@@ -43,6 +43,9 @@ const PER_METRIC: Record<string, Record<string, readonly string[]>> = {
   gateway_status_list_fetches_total: { outcome: FETCH_OUTCOMES },
   gateway_fetch_addresses_refused_total: { class: ADDRESS_CLASSES },
   gateway_verified_cache_lookups_total: { outcome: ['hit', 'miss'] },
+  gateway_binding_checks_total: { method: ['lookup', 'cache', 'scrypt', 'locked'], outcome: ['match', 'document_mismatch', 'document_mismatch_locked', 'binding_missing'] },
+  gateway_overloaded_total: { pool: ['binding', 'issue'] },
+  gateway_work_pool_jobs: { pool: ['binding', 'issue'], state: ['running', 'queued'] },
 };
 
 export interface LabelContext {
