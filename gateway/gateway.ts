@@ -50,6 +50,8 @@ export interface Gateway {
   deps: AppDeps;
   /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
+  /** The admission pools of slow work: partner bindings at checkpoints, and declarations. */
+  pools: { binding: WorkPool; issue: WorkPool };
   listen(): Promise<Server>;
   /**
    * Graceful stop: /readyz turns 503, the server stops accepting, requests in flight finish
@@ -214,6 +216,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     app,
     deps,
     verifiedCache,
+    pools: { binding: bindingPool, issue: issuePool },
     listen: () =>
       new Promise((resolve, reject) => {
         // Slow clients cannot hold a connection forever: the timeouts are configuration (http.*).
