@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from 'jose';
 import { createBinding } from '../gateway/identity/binding.js';
+import { gb11643CheckChar } from '../gateway/identity/documents.js';
 import type { Partner } from '../gateway/types/schemas.js';
 import { setPointer } from '../gateway/verify/json-pointer.js';
 import { BEIJING } from '../demo/cities.js';
@@ -94,7 +95,7 @@ export class BenchPartner {
   }
 
   /** The document the codes' binding was made for. */
-  static readonly DOCUMENT = { type: 'resident_id', number: '110101199001010028' } as const;
+  static readonly DOCUMENT = { type: 'resident_id', number: `11010119900101002${gb11643CheckChar('11010119900101002')}` } as const;
 
   /** `count` distinct valid green codes, valid for `ttlSeconds` from now (with another binding of DOCUMENT if given). */
   codes(count: number, ttlSeconds = 7200, binding = this.binding): string[] {

@@ -71,14 +71,15 @@ export async function checkpointRows(dir: string, partner: BenchPartner, seconds
   const bound = cores / (scryptMs / 1000);
   const home = join(dir, 'checkpoint');
   // Set-up with a cheap binding (own scans compute none), then the production cost for the rows.
-  const setup = await startGatewayProcess(home, 'checkpoint-setup', partner, benchEnv({ BINDING_SCRYPT_LOG_N: '10' }));
+  const setup = await startGatewayProcess(home, 'checkpoint-setup', partner, benchEnv({ BINDING_SCRYPT_LOG_N: '10', ISSUE_POOL_QUEUE: '64' }));
+  const port = Number(new URL(setup.url).port);
   let own: Own[];
   try {
     own = await declareMany(setup.url, 0, OWN_CODES);
   } finally {
     await setup.stop();
   }
-  const gw = await startGatewayProcess(home, 'checkpoint', partner, benchEnv());
+  const gw = await startGatewayProcess(home, 'checkpoint', partner, benchEnv(), port);
   const rows: Row[] = [];
   const acknowledged: string[] = [];
   try {
@@ -95,7 +96,7 @@ export async function checkpointRows(dir: string, partner: BenchPartner, seconds
       id: 'scans-own', name: `POST /v1/checkpoint/scans of Xinji codes over HTTP, ${OWN_CODES} distinct codes, ${CONNECTIONS} connections`,
       value: idle.perSecond, unit: 'req/s', baseline: { name: 'POST /v1/verify of the same codes', value: verify.perSecond },
       p50Ms: idle.p50Ms, p99Ms: idle.p99Ms, failures: idle.failures + verify.failures,
-      notes: [`${idle.requests} scans, ${idle.failures} not pass; verify p50/p99 ${verify.p50Ms}/${verify.p99Ms} ms`],
+      notes: [`${idle.requests} scans, ${idle.failures} not pass ${JSON.stringify(idle.statusCounts)}; ${verify.failures} verifications not valid; verify p50/p99 ${verify.p50Ms}/${verify.p99Ms} ms`],
       bound: 'the device lookup, the body parse and the document\'s keyed hash per scan on top of what verify does (own codes: 4 store reads)',
     }, 0.5));
 
@@ -205,7 +206,8 @@ export async function pinnedProcessesRow(dir: string, seconds: number, databaseU
     const gws: GatewayProcess[] = [];
     try {
       for (let i = 0; i < processes; i++) {
-        const gw = await startGatewayProcess(join(dir, `pinned-${processes}-${i}`), `pinned-${i}`, undefined, env);
+        // One directory: the first start creates the signing key and the pepper both processes share.
+        const gw = await startGatewayProcess(join(dir, `pinned-${processes}`), `pinned-${i}`, undefined, env);
         gws.push(gw);
         pin(gw.pid!, i);
       }
