@@ -30,7 +30,7 @@ export interface LaunchOptions {
   scryptBoundPerSecond: number;
 }
 
-async function dropSchema(url: string, schema: string): Promise<void> {
+export async function dropSchema(url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { request } from 'undici';
 import { openStore } from '../gateway/store/open-store.js';
 import { createBinding } from '../gateway/identity/binding.js';
@@ -13,6 +12,7 @@ import { BenchPartner } from './partner.js';
 import { ratioRow, type Row } from './report.js';
 import { benchEnv, startGatewayProcess, warmLoad } from './rows-http.js';
 import { residentDeclaration } from './setup.js';
+import { dropSchema } from './launch-day.js';
 
 /**
  * The checkpoint at city scale (issue 10), each row against its baseline in the same run:
@@ -179,16 +179,6 @@ function countStatuses(answers: ReadonlyArray<{ status: number }>): Record<strin
 /** Pins every thread of `pid` to `core` (threads made later inherit it). */
 function pin(pid: number, core: number): void {
   execFileSync('taskset', ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
-}
-
-async function dropSchema(url: string, schema: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
 }
 
 /** Declarations on PostgreSQL: 2 processes, each pinned to its own core, against 1 pinned process. */
