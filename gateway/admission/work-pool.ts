@@ -9,8 +9,9 @@ import { GatewayError } from '../errors/gateway-error.js';
  * cannot starve another, nor the paths that need no slow work at all (verification).
  */
 /**
- * Retry-After of a refusal. A full queue of scrypt jobs drains in well under a second at the
- * configured sizes (queue ÷ concurrency × ~0.1 s), so one second is an honest, whole-second hint.
+ * Retry-After of a refusal: the shortest whole-second hint (RFC 9110 §10.2.3). A full queue drains
+ * in about queue ÷ concurrency × 0.1 s (a second or so at the defaults), and what relieves the
+ * gateway is that refused clients come back spread out, not all at a later instant.
  */
 const RETRY_AFTER_SECONDS = 1;
 

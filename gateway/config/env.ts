@@ -33,7 +33,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'BINDING_POOL_CONCURRENCY', path: 'admission.bindingConcurrency', kind: 'integer', default: 0, description: 'Partner-code binding checks (scrypt) at checkpoints running at once; 0: the number of cores.' },
   { name: 'BINDING_POOL_QUEUE', path: 'admission.bindingQueue', kind: 'integer', default: 64, description: 'Partner-code binding checks waiting; beyond, the scan answers 503 ERR_OVERLOADED at once.' },
   { name: 'ISSUE_POOL_CONCURRENCY', path: 'admission.issueConcurrency', kind: 'integer', default: 0, description: 'Declarations and modifications computing their binding (scrypt) at once; 0: the number of cores.' },
-  { name: 'ISSUE_POOL_QUEUE', path: 'admission.issueQueue', kind: 'integer', default: 8, description: 'Declarations and modifications waiting; beyond, 503 ERR_OVERLOADED at once.' },
+  { name: 'ISSUE_POOL_QUEUE', path: 'admission.issueQueue', kind: 'integer', default: 32, description: 'Declarations and modifications waiting; beyond, 503 ERR_OVERLOADED at once.' },
   { name: 'JWKS_TIMEOUT_MS', path: 'jwks.timeoutMs', kind: 'integer', default: 5000, description: 'Connect, header and body timeouts of partner key fetches.' },
   { name: 'JWKS_MAX_BYTES', path: 'jwks.maxBytes', kind: 'integer', default: 65536, description: 'Largest JWKS body accepted.' },
   { name: 'JWKS_MAX_KEYS', path: 'jwks.maxKeys', kind: 'integer', default: 20, description: 'Most keys accepted in one JWKS.' },
