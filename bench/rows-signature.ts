@@ -32,7 +32,7 @@ function add(side: Side, r: LoadResult): void {
 
 export async function signatureRow(dir: string, partner: BenchPartner, codes: readonly string[], seconds: number): Promise<Row> {
   const joseGw = await startGatewayProcess(join(dir, 'sig-jose'), 'jose', partner, benchEnv());
-  const nodeGw = await startGatewayProcess(join(dir, 'sig-node-crypto'), 'node-crypto', partner, benchEnv(), NODE_CRYPTO_MAIN);
+  const nodeGw = await startGatewayProcess(join(dir, 'sig-node-crypto'), 'node-crypto', partner, benchEnv(), { main: NODE_CRYPTO_MAIN });
   const sides = { jose: empty(), node: empty() };
   try {
     const perRound = Math.max(1, Math.round((seconds * 2) / ROUNDS));

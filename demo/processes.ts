@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { ENV_VARS } from '../gateway/config/env.js';
+import { addDevice } from '../gateway/checkpoint/devices.js';
+import { openStore } from '../gateway/store/open-store.js';
 
 /** dist/demo/processes.js → dist/gateway/main.js (the compiled gateway, as `npm start` runs it). */
 export const GATEWAY_MAIN = fileURLToPath(new URL('../gateway/main.js', import.meta.url));
@@ -93,6 +95,28 @@ export class GatewayProcess {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`${this.spec.label} gateway did not answer /healthz within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  /**
+   * Registers a checkpoint device in this gateway's store, as `npm run devices -- add <id>` does
+   * (SQLite in its data directory, or the DATABASE_URL/DATABASE_SCHEMA of its environment), and
+   * returns the token. The running gateway sees it at once: scans look tokens up in the store.
+   */
+  async addDevice(id: string): Promise<string> {
+    const { env } = this.spec;
+    const store = await openStore({
+      dataDir: join(this.spec.dir, 'data'),
+      ...(env['DATABASE_URL'] ? { databaseUrl: env['DATABASE_URL'] } : {}),
+      ...(env['DATABASE_SCHEMA'] ? { pgSchema: env['DATABASE_SCHEMA'] } : {}),
+      pgMaxConnections: 1,
+    });
+    try {
+      const token = await addDevice(store, id, Date.now());
+      if (token === undefined) throw new Error(`${this.spec.label}: a device ${id} exists already`);
+      return token;
+    } finally {
+      await store.close();
+    }
   }
 
   /** The process id of the gateway (its primary process when it runs workers). */

@@ -25,6 +25,8 @@ import { getHealth } from './routes/get-health.js';
 import { getReady } from './routes/get-ready.js';
 import { securityHeaders } from './http/security-headers.js';
 import { rateLimit, TokenBuckets } from './http/rate-limit.js';
+import { deviceAuth } from './http/device-auth.js';
+import type { BindingCheck } from './checkpoint/binding-check.js';
 import type { ReadinessState } from './lifecycle/readiness.js';
 import { getOpenApi } from './routes/get-openapi.js';
 import type { IssuerDeps } from './declarations/code-issuer.js';
@@ -39,6 +41,8 @@ export interface AppDeps extends IssuerDeps {
   keySource: KeySource;
   verify: (code: string) => Promise<VerifyOutcome>;
   reloadPartners: () => Promise<number>;
+  /** The document check of checkpoint scans (checkpoint/binding-check.ts). */
+  checkBinding: BindingCheck;
   readiness: ReadinessState;
   /** The Prometheus text /metrics answers with; absent: this process's registry (cluster workers ask the primary). */
   scrapeMetrics?: () => Promise<string>;
@@ -84,11 +88,19 @@ export function buildApp(deps: AppDeps): Express {
   app.post('/v1/risk-events', json, postRiskEvents(deps));
 
   app.post('/v1/verify', limited, json, postVerify(deps.verify));
+  // Scans come from registered devices only, limited per device (the same bucket sizes).
+  const deviceBuckets = deps.config.rateLimit.enabled ? new TokenBuckets(deps.config.rateLimit, deps.now) : undefined;
   app.post(
     '/v1/checkpoint/scans',
-    limited,
+    deviceAuth(deps.store, deviceBuckets),
     json,
-    postCheckpointScans({ verify: deps.verify, feverThresholdC: deps.config.checkpoint.feverThresholdC, metrics: deps.metrics, now: deps.now }),
+    postCheckpointScans({
+      verify: deps.verify,
+      feverThresholdC: deps.config.checkpoint.feverThresholdC,
+      checkBinding: deps.checkBinding,
+      metrics: deps.metrics,
+      now: deps.now,
+    }),
   );
   app.get('/v1/partners', getPartners(deps));
   app.post('/v1/admin/partners/reload', postAdminPartnersReload({ adminToken: deps.config.adminToken, reload: deps.reloadPartners }));

@@ -25,6 +25,9 @@ import { createVerifyService } from './recognition/verify-service.js';
 import { ReadinessState } from './lifecycle/readiness.js';
 import { createGatewayServer, type GatewayServer } from './lifecycle/http-server.js';
 import { fromRoot } from './paths.js';
+import { availableParallelism } from 'node:os';
+import { WorkPool } from './admission/work-pool.js';
+import { createBindingCheck } from './checkpoint/binding-check.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -54,6 +57,8 @@ export interface Gateway {
   deps: AppDeps;
   /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
+  /** The admission pools of slow work: partner bindings at checkpoints, and declarations. */
+  pools: { binding: WorkPool; issue: WorkPool };
   listen(): Promise<Server>;
   /** Reads CERTS_DIR's signing keys again (SIGHUP); a refused set or pepper keeps those in use. */
   reloadKeys(): Promise<CertsReloadOutcome>;
@@ -154,7 +159,15 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return at === null ? [] : [[p.id, Math.max(0, now() - at) / 1000] as [string, number]];
   });
 
-  const issuerDeps = { config, store, keystore, rules, pepper, now, metrics };
+  // Slow work (scrypt) is admitted through bounded pools, one per kind (admission/work-pool.ts).
+  const cores = availableParallelism();
+  const { admission } = config;
+  const pool = (name: 'binding' | 'issue', concurrency: number, queue: number): WorkPool =>
+    new WorkPool({ concurrency: concurrency || cores, queue, onRejected: () => metrics.overloaded.inc({ pool: name }) });
+  const bindingPool = pool('binding', admission.bindingConcurrency, admission.bindingQueue);
+  const issuePool = pool('issue', admission.issueConcurrency, admission.issueQueue);
+  metrics.workPoolJobs = () => [['binding', bindingPool.running, bindingPool.queued], ['issue', issuePool.running, issuePool.queued]];
+  const issuerDeps = { config, store, keystore, rules, pepper, now, metrics, issuePool };
   const cacheEntries = config.verifyCacheMaxEntries ?? 0;
   // Children bound once: every verification looks up the cache, and a labelled inc hashes its labels.
   const cacheHits = metrics.verifiedCacheLookups.labels({ outcome: 'hit' });
@@ -163,6 +176,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   metrics.verifiedCacheSize = () => verifiedCache?.size ?? 0;
   const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache, verifySignature: options.signatureCheck });
   const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists });
+
+  const checkBinding = createBindingCheck({
+    pepper,
+    pool: bindingPool,
+    now,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    matchCacheMaxEntries: config.checkpoint.matchCacheMaxEntries ?? 0,
+    onCheck: (method, outcome) => metrics.bindingChecks.inc({ method, outcome }),
+    onLocked: () => metrics.bindingLocks.inc(),
+  });
 
   async function reloadPartners(): Promise<number> {
     registry.reload(loadPartners(config.partnersDir, partnerOptions));
@@ -184,6 +207,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     keySource,
     verify,
     reloadPartners,
+    checkBinding,
     readiness,
     openapiYaml: readFileSync(fromRoot('openapi.yaml'), 'utf8'),
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
@@ -226,6 +250,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     app,
     deps,
     verifiedCache,
+    pools: { binding: bindingPool, issue: issuePool },
     listen: () =>
       new Promise((resolve, reject) => {
         // Slow clients cannot hold a connection forever: the timeouts are configuration (http.*).

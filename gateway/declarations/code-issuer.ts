@@ -3,6 +3,7 @@ import { signCredential } from '../issuer/sign-credential.js';
 import type { Keystore } from '../issuer/keystore.js';
 import type { Config } from '../config/load-config.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { WorkPool } from '../admission/work-pool.js';
 import { isReleased, type Store, type SubjectRecord } from '../store/store.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Color, ColorRules, IssuedCredential } from '../types/schemas.js';
@@ -15,6 +16,8 @@ export interface IssuerDeps {
   pepper: Buffer;
   now: () => number;
   metrics: Metrics;
+  /** Admission for slow work of declarations and modifications (the binding's scrypt); absent: unbounded. */
+  issuePool?: WorkPool;
 }
 
 export interface IssueResult extends DerivedColor {
@@ -107,6 +110,8 @@ export async function issueCode(deps: IssuerDeps, subject: SubjectRecord): Promi
     if (await deps.store.invalidateCredential(code.jti, status, deps.now())) deps.metrics.credentialsInvalidated.inc({ status });
     current = fresh;
   }
-  // Only a feed changing this person's colour faster than a code can be signed gets here.
-  throw new Error('issueCode: the colour kept changing while the code was issued');
+  // Only a feed changing this person's colour faster than a code can be signed gets here: every
+  // code signed meanwhile is listed, so the honest answer is "not now" (a 503 the client retries),
+  // never a 500 and never a code whose facts no longer hold.
+  throw new GatewayError('ERR_OVERLOADED', 'The colour of this code changed while it was issued; retry in a moment.', { retryAfterSeconds: 1 });
 }

@@ -15,6 +15,16 @@ const CONFLICTS = {
   proxy_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED', // not reached: a new subject has no links yet
 } as const;
 
+/**
+ * The binding of a new or changed document: one scrypt, admitted through the issue pool. It runs
+ * before anything is written, so a 503 ERR_OVERLOADED leaves nothing half done: no declaration
+ * that was refused is stored, and none that was acknowledged (201/200) is lost.
+ */
+function bindingOf(deps: IssuerDeps, document: Declaration['applicant']['document']): Promise<string> {
+  const compute = (): Promise<string> => createBinding(document, deps.config.binding.scryptLogN);
+  return deps.issuePool ? deps.issuePool.run(compute) : compute();
+}
+
 function conflictError(error: unknown): unknown {
   return error instanceof StoreConflict ? new GatewayError(CONFLICTS[error.kind]) : error;
 }
@@ -81,7 +91,7 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
     identityKey: idKey,
     nameMasked: maskName(applicant.name),
     documentMasked: maskDocumentNumber(applicant.document.number),
-    binding: await createBinding(applicant.document, deps.config.binding.scryptLogN),
+    binding: await bindingOf(deps, applicant.document),
     holderTokenHash: hashToken(holderToken),
     declaration: storedFacts(declaration),
     declaredAt: now,
@@ -120,7 +130,7 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
     identityKey: idKey,
     nameMasked: maskName(applicant.name),
     documentMasked: maskDocumentNumber(applicant.document.number),
-    binding: documentChanged ? await createBinding(applicant.document, deps.config.binding.scryptLogN) : subject.binding,
+    binding: documentChanged ? await bindingOf(deps, applicant.document) : subject.binding,
     declaration: storedFacts(declaration),
     declaredAt: now,
   };

@@ -16,6 +16,8 @@ export const ERROR_CATALOGUE = {
   // Refused by Node's HTTP parser before any route (gateway/http/client-error.ts).
   ERR_MALFORMED_REQUEST: { status: 400, message: 'The request is not well-formed HTTP.' },
   ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request line and headers are larger than the gateway accepts.' },
+  // Admission control (gateway/admission/work-pool.ts): slow work is refused at once, never queued without bound.
+  ERR_OVERLOADED: { status: 503, message: 'The gateway is busy with this kind of work; nothing was done, retry after the number of seconds in Retry-After.' },
 
   // --- declarations (Xinji notice rules)
   ERR_DOCUMENT_INVALID: { status: 400, message: 'The document number does not match the format of its document type.' },
@@ -38,6 +40,9 @@ export const ERROR_CATALOGUE = {
     status: 403,
     message: 'A proxy may change only the health facts (travel, symptoms, contact); the name, phone and document stay as the person declared them.',
   },
+
+  // --- checkpoint devices
+  ERR_DEVICE_UNAUTHORIZED: { status: 401, message: 'A checkpoint device token is missing, unknown or revoked.' },
 
   // --- risk feed
   ERR_RISK_FEED_UNAUTHORIZED: { status: 401, message: 'The risk-feed token is missing or wrong.' },

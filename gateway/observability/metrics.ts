@@ -210,9 +210,9 @@ export class Metrics {
       this.partnerKeysSkipped.reset();
       for (const [partner, reasons] of this.partnerSkippedKeys()) {
         for (const reason of reasons) this.partnerKeysSkipped.inc({ partner, reason });
-      }
-    },
-  });
+        }
+      },
+    });
 
   readonly partnerKeySetsRefused = new Counter({
     name: 'gateway_partner_key_sets_refused_total',
@@ -226,6 +226,46 @@ export class Metrics {
     help: 'Partner status lists refused because their generatedAt is earlier than that of the last list accepted.',
     labelNames: ['partner'] as const,
     registers: [this.registry],
+  });
+
+  // --- Checkpoint at city scale (issue 10): how document checks are answered, codes locked against
+  // guessing, and slow work refused by admission control. Labels: fixed enumerations only.
+
+  readonly bindingChecks = new Counter({
+    name: 'gateway_binding_checks_total',
+    help: 'Document checks at checkpoints, by method (lookup: own code, cache: remembered partner match, scrypt, locked: refused without computing) and outcome.',
+    labelNames: ['method', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly bindingLocks = new Counter({
+    name: 'gateway_binding_locks_total',
+    help: 'Codes locked after 3 document mismatches: further scans are denied with document_mismatch_locked until they expire.',
+    registers: [this.registry],
+  });
+
+  readonly overloaded = new Counter({
+    name: 'gateway_overloaded_total',
+    help: 'Requests refused with 503 ERR_OVERLOADED because a slow-work pool was full, by pool (binding, issue).',
+    labelNames: ['pool'] as const,
+    registers: [this.registry],
+  });
+
+  /** Set by the composition root: jobs running and waiting in each slow-work pool, read at scrape time. */
+  workPoolJobs: () => Array<[pool: string, running: number, queued: number]> = () => [];
+
+  readonly workPoolJobsGauge = new Gauge({
+    name: 'gateway_work_pool_jobs',
+    help: 'Slow-work jobs (scrypt) in each admission pool, by pool (binding, issue) and state (running, queued).',
+    labelNames: ['pool', 'state'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.workPoolJobsGauge.reset();
+      for (const [pool, running, queued] of this.workPoolJobs()) {
+        this.workPoolJobsGauge.set({ pool, state: 'running' }, running);
+        this.workPoolJobsGauge.set({ pool, state: 'queued' }, queued);
+      }
+    },
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

@@ -186,11 +186,34 @@ CREATE TABLE subject_releases (
 CREATE INDEX subject_releases_subject_idx ON subject_releases (subject_id);
 `;
 
+/**
+ * Checkpoint devices (gateway/checkpoint/devices.ts): a device token is 256 random bits, so only
+ * its SHA-256 is kept. A revoked device keeps its row (revoked_at set) so its id is never reused
+ * and `devices list` shows when it was revoked.
+ */
+const V5_SQLITE = `
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL CONSTRAINT devices_token_hash_key UNIQUE,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+) STRICT;
+`;
+const V5_POSTGRES = `
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL CONSTRAINT devices_token_hash_key UNIQUE,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },
   { version: 2, name: 'index credentials by expiry', sqlite: V2_BOTH, postgres: V2_BOTH },
   { version: 3, name: 'pending proxy requests', sqlite: V3('INTEGER'), postgres: V3('BIGINT') },
   { version: 4, name: 'audit of released subjects', sqlite: V4('INTEGER'), postgres: V4('BIGINT') },
+  { version: 5, name: 'checkpoint devices', sqlite: V5_SQLITE, postgres: V5_POSTGRES },
 ]);
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -4,12 +4,14 @@ import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
 import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
 import {
   CREDENTIAL_COLUMNS,
+  DEVICE_COLUMNS,
   SUBJECT_COLUMNS,
   PENDING_REQUESTS_SQL,
   RELEASES_SQL,
   releaseFromRow,
   countsFromRows,
   credentialFromRow,
+  deviceFromRow,
   hasTravel,
   intFromRow,
   pendingRequestFromRow,
@@ -18,6 +20,7 @@ import {
   subjectFromRow,
   type CredentialRow,
   type PendingRequestRow,
+  type DeviceRow,
   type PersonEventRow,
   type ProxyLinkRow,
   type SubjectRow,
@@ -28,6 +31,7 @@ import {
   type CredentialRecord,
   type CredentialStatus,
   type DeclarationUpdate,
+  type DeviceRecord,
   type HighRiskRegions,
   type PendingProxyRequest,
   type PersonEventRecord,
@@ -436,5 +440,28 @@ export class PostgresStore implements Store {
   async subjectIdsWithTravel(): Promise<string[]> {
     const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM subjects WHERE has_travel ORDER BY id');
     return rows.map((r) => r.id);
+  }
+
+  async insertDevice(d: DeviceRecord): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO devices (${DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+      [d.id, d.tokenHash, d.createdAt, d.revokedAt],
+    );
+    return rowCount === 1;
+  }
+
+  async getDeviceByTokenHash(tokenHash: string): Promise<DeviceRecord | undefined> {
+    const { rows } = await this.pool.query<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE token_hash = $1`, [tokenHash]);
+    return rows[0] && deviceFromRow(rows[0]);
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    const { rows } = await this.pool.query<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices ORDER BY id`);
+    return rows.map(deviceFromRow);
+  }
+
+  async revokeDevice(id: string, at: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query('UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [at, id]);
+    return rowCount === 1;
   }
 }

@@ -4,6 +4,7 @@ import type {
   PendingProxyRequest,
   ProxyLinkView,
   CredentialRecord,
+  DeviceRecord,
   CredentialStatus,
   PersonEventRecord,
   PersonEventType,
@@ -150,6 +151,19 @@ export function countsFromRows(rows: readonly { key: string; n: Int }[]): Record
   const out: Record<string, number> = Object.create(null);
   for (const row of rows) out[row.key] = int(row.n);
   return out;
+}
+
+export const DEVICE_COLUMNS = 'id, token_hash, created_at, revoked_at';
+
+export interface DeviceRow {
+  id: string;
+  token_hash: string;
+  created_at: Int;
+  revoked_at: Int | null;
+}
+
+export function deviceFromRow(r: DeviceRow): DeviceRecord {
+  return { id: r.id, tokenHash: r.token_hash, createdAt: int(r.created_at), revokedAt: r.revoked_at === null ? null : int(r.revoked_at) };
 }
 
 export { int as intFromRow, json as jsonFromRow };

@@ -5,12 +5,14 @@ import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
 import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
 import {
   CREDENTIAL_COLUMNS,
+  DEVICE_COLUMNS,
   SUBJECT_COLUMNS,
   PENDING_REQUESTS_SQL,
   RELEASES_SQL,
   releaseFromRow,
   countsFromRows,
   credentialFromRow,
+  deviceFromRow,
   hasTravel,
   intFromRow,
   jsonFromRow,
@@ -20,6 +22,7 @@ import {
   subjectFromRow,
   type CredentialRow,
   type PendingRequestRow,
+  type DeviceRow,
   type PersonEventRow,
   type ProxyLinkRow,
   type SubjectRow,
@@ -30,6 +33,7 @@ import {
   type CredentialRecord,
   type CredentialStatus,
   type DeclarationUpdate,
+  type DeviceRecord,
   type HighRiskRegions,
   type PendingProxyRequest,
   type PersonEventRecord,
@@ -513,5 +517,29 @@ export class SqliteStore implements Store {
   async subjectIdsWithTravel(): Promise<string[]> {
     this.settle();
     return this.sql('SELECT id FROM subjects WHERE has_travel = 1 ORDER BY id').pluck().all() as string[];
+  }
+
+  async insertDevice(d: DeviceRecord): Promise<boolean> {
+    return this.write(
+      () =>
+        this
+          .sql(`INSERT INTO devices (${DEVICE_COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+          .run(d.id, d.tokenHash, d.createdAt, d.revokedAt).changes === 1,
+    );
+  }
+
+  async getDeviceByTokenHash(tokenHash: string): Promise<DeviceRecord | undefined> {
+    this.settle();
+    const row = this.sql(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE token_hash = ?`).get(tokenHash) as DeviceRow | undefined;
+    return row && deviceFromRow(row);
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    this.settle();
+    return (this.sql(`SELECT ${DEVICE_COLUMNS} FROM devices ORDER BY id`).all() as DeviceRow[]).map(deviceFromRow);
+  }
+
+  async revokeDevice(id: string, at: number): Promise<boolean> {
+    return this.write(() => this.sql('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes === 1);
   }
 }

@@ -73,6 +73,16 @@ export type DeclarationUpdate = Pick<
   'documentType' | 'documentKey' | 'identityKey' | 'nameMasked' | 'documentMasked' | 'binding' | 'declaration' | 'declaredAt'
 >;
 
+/** A checkpoint device allowed to POST /v1/checkpoint/scans (gateway/checkpoint/devices.ts). */
+export interface DeviceRecord {
+  id: string;
+  /** SHA-256 of the device token, hex. The token itself is shown once and never stored. */
+  tokenHash: string;
+  createdAt: number;
+  /** When the device was revoked; null while it may scan. */
+  revokedAt: number | null;
+}
+
 /** Thrown by a store for a conflict a client can act upon; the service maps it to a GatewayError. */
 export class StoreConflict extends Error {
   override name = 'StoreConflict';
@@ -231,4 +241,12 @@ export interface Store {
   highRiskRegions(): Promise<HighRiskRegions>;
   /** Ids of subjects whose declaration lists any travel (recoloured when the region list changes). */
   subjectIdsWithTravel(): Promise<string[]>;
+
+  /** Registers a device; false (nothing written) when its id exists already, revoked or not. */
+  insertDevice(device: DeviceRecord): Promise<boolean>;
+  /** The device with this token hash, revoked or not (read from the database on every call). */
+  getDeviceByTokenHash(tokenHash: string): Promise<DeviceRecord | undefined>;
+  listDevices(): Promise<DeviceRecord[]>;
+  /** Revokes a device; false when no unrevoked device has this id. */
+  revokeDevice(id: string, at: number): Promise<boolean>;
 }

@@ -7,7 +7,7 @@
  * via the `definition` "Color".
  */
 export type Color = ("green" | "yellow" | "red")
-export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advisory" | "fever" | "document_mismatch" | "binding_missing")
+export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advisory" | "fever" | "document_mismatch" | "document_mismatch_locked" | "binding_missing")
 /**
  * This interface was referenced by `IdentityDocument`'s JSON-Schema
  * via the `definition` "DocumentType".
@@ -183,6 +183,10 @@ credentialTtlSeconds: number
 clockToleranceSeconds: number
 checkpoint: {
 feverThresholdC: number
+/**
+ * Partner-code binding matches remembered (keyed hash of jti and document) until the code expires, so a person scanned again costs no scrypt; 0 turns it off.
+ */
+matchCacheMaxEntries?: number
 }
 jwks: {
 timeoutMs: number
@@ -265,6 +269,27 @@ burst: number
  * Most verified results kept so a code scanned again moments later skips the signature check (re-checked on every hit); 0 turns the cache off.
  */
 verifyCacheMaxEntries?: number
+/**
+ * Bounded pools for slow work (one scrypt each): at most `concurrency` at once (0: the number of cores), at most `queue` waiting; beyond, 503 ERR_OVERLOADED with Retry-After at once.
+ */
+admission: {
+/**
+ * Partner-code binding checks (scrypt) at checkpoints running at once; 0: the number of cores.
+ */
+bindingConcurrency: number
+/**
+ * Partner-code binding checks waiting for a slot.
+ */
+bindingQueue: number
+/**
+ * Bindings computed for declarations and modifications (scrypt) at once; 0: the number of cores.
+ */
+issueConcurrency: number
+/**
+ * Declarations and modifications waiting for a slot.
+ */
+issueQueue: number
+}
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).

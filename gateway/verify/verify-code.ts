@@ -8,6 +8,7 @@ import { verifySignature, type SignatureCheck } from './jws-signature.js';
 import { normalizeCredential } from './normalize.js';
 import { decodePayload, parseCompact } from './parse-compact.js';
 import type { VerifiedCache } from './verified-cache.js';
+import type { OwnSubjectBinding } from '../checkpoint/binding-check.js';
 
 /**
  * Verification of a code scanned at a checkpoint or posted by a partner, in the order RFC 8725
@@ -20,7 +21,11 @@ import type { VerifiedCache } from './verified-cache.js';
  * a bug) is thrown, for the route to answer 500.
  */
 export type VerifyOutcome =
-  | { valid: true; credential: NormalizedCredential; partner: Partner; binding?: string; jti: string; payload: Record<string, unknown> }
+  | {
+      valid: true; credential: NormalizedCredential; partner: Partner; binding?: string; jti: string; payload: Record<string, unknown>;
+      /** Xinji's own codes: what the gateway holds about the subject (added by verify-service.ts, never cached). */
+      own?: OwnSubjectBinding;
+    }
   | { valid: false; error: GatewayError; /** The registered partner the code named, once known. */ partnerId?: string };
 
 export interface VerifierDeps {

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { createTestGateway, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
+import { registerDevice } from '../helpers/devices.js';
 import { declare, declared, TEST_DATABASE_URL, warnPostgresSkipped } from '../issuer/issuer-helpers.js';
 import {
   expectStillAnswering,
@@ -48,7 +49,7 @@ function fuzzSuite(kind: 'sqlite' | 'postgres'): void {
     const proxyRequests = asked.map((res) => String(res.body.requestId)) as [string, string];
     server = await gw.listen();
     const port = (server.address() as AddressInfo).port;
-    target = { gw, server, port, holder: { ...holder, declaration, proxyRequests, proxyId: requesters[0]!.subjectId }, jws: holder.jws };
+    target = { gw, server, port, holder: { ...holder, declaration, proxyRequests, proxyId: requesters[0]!.subjectId }, jws: holder.jws, deviceToken: await registerDevice(gw) };
     all = seeds(target);
   });
   afterAll(async () => {

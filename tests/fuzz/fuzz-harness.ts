@@ -59,6 +59,8 @@ export interface FuzzTarget {
   /** The holder, two pending requests to act for it (to approve, to decline) and the first requester's id. */
   holder: { subjectId: string; holderToken: string; declaration: Record<string, unknown>; proxyRequests: [string, string]; proxyId: string };
   jws: string;
+  /** Token of a registered checkpoint device (scans need one). */
+  deviceToken: string;
 }
 
 /** Sends one request; a request unanswered within 5 s is a hang and fails the property. */
@@ -169,7 +171,7 @@ export function seeds(t: FuzzTarget): Seed[] {
       fresh: (n) => ({ events: [{ id: `fuzz-${n}`, type: 'clearance', document, occurredAt: new Date(t.gw.clock.ms).toISOString() }] }),
     },
     'POST /v1/verify': { path: '/v1/verify', headers: {}, body: { code: t.jws } },
-    'POST /v1/checkpoint/scans': { path: '/v1/checkpoint/scans', headers: {}, body: { code: t.jws, temperatureC: 36.5, document } },
+    'POST /v1/checkpoint/scans': { path: '/v1/checkpoint/scans', headers: { authorization: `Bearer ${t.deviceToken}` }, body: { code: t.jws, temperatureC: 36.5, document } },
     'POST /v1/admin/partners/reload': { path: '/v1/admin/partners/reload', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
   };
   // A second way into an operation: a green holder declaring for someone else (代人申请).

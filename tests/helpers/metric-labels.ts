@@ -48,6 +48,9 @@ const PER_METRIC: Record<string, Record<string, readonly string[]>> = {
   gateway_signing_keys_reloads_total: { outcome: ['applied', 'refused'] },
   gateway_partner_keys_skipped: { reason: KEY_SKIP_REASON_CODES },
   gateway_partner_key_sets_refused_total: { reason: JWKS_FAILURE_REASONS },
+  gateway_binding_checks_total: { method: ['lookup', 'cache', 'scrypt', 'locked'], outcome: ['match', 'document_mismatch', 'document_mismatch_locked', 'binding_missing'] },
+  gateway_overloaded_total: { pool: ['binding', 'issue'] },
+  gateway_work_pool_jobs: { pool: ['binding', 'issue'], state: ['running', 'queued'] },
 };
 
 export interface LabelContext {
