@@ -117,6 +117,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
   });
   const keySource = new CompositeKeySource(self.id, new LocalKeySource(() => keystore.publishedKeys(now()), now), remote);
+  // Every bounded label set starts at 0, so increase() sees the first event (label-sets.ts).
+  metrics.partnerIds = () => registry.list().map((p) => p.id);
+  metrics.zeroBoundedLabels();
   metrics.partnerKeyCounts = () => registry.list().map((p) => [p.id, keySource.status(p.id).keyCount]);
   // Only fetched keys age: the gateway's own keys are read locally, never fetched.
   metrics.partnerKeyAges = () => registry.list().flatMap((p) => {
@@ -136,6 +139,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   async function reloadPartners(): Promise<number> {
     registry.reload(loadPartners(config.partnersDir, partnerOptions));
+    metrics.zeroBoundedLabels();
     void remote.refreshAll();
     logger.info({ partners: registry.list().length }, 'partners reloaded');
     return registry.list().length;
