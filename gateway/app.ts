@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { jsonBody } from './http/json-body.js';
 import { errorHandler, notFound } from './http/error-handler.js';
@@ -22,6 +22,8 @@ import { securityHeaders } from './http/security-headers.js';
 import { rateLimit, TokenBuckets } from './http/rate-limit.js';
 import type { ReadinessState } from './lifecycle/readiness.js';
 import { getOpenApi } from './routes/get-openapi.js';
+import { getSchema } from './routes/get-schema.js';
+import { SCHEMAS_PATH } from './schemas/published.js';
 import type { IssuerDeps } from './declarations/code-issuer.js';
 import type { KeySource } from './partners/key-source.js';
 import type { VerifyOutcome } from './verify/verify-code.js';
@@ -37,15 +39,24 @@ export interface AppDeps extends IssuerDeps {
   readiness: ReadinessState;
   /** The Prometheus text /metrics answers with; absent: this process's registry (cluster workers ask the primary). */
   scrapeMetrics?: () => Promise<string>;
-  /** The text of openapi.yaml, served at GET /openapi.yaml. */
+  /** The text of openapi.yaml as served at GET /openapi.yaml (servers: ISSUER_URL). */
   openapiYaml: string;
+  /** The schema files openapi.yaml references, served at GET /schemas/{file} (schemas/published.ts). */
+  schemas: ReadonlyMap<string, Buffer>;
 }
+
+/**
+ * Which routes an app serves. Without ADMIN_PORT one app serves everything ('all'). With it, the
+ * operators' routes (metrics, partners, admin) leave the public port for the admin listener, so
+ * HOST=0.0.0.0 no longer exposes them; probes answer on both.
+ */
+export type Surface = 'all' | 'public' | 'admin';
 
 /**
  * The HTTP surface, one route file per endpoint. Pure wiring: no I/O happens here or at import,
  * so tests build an app from their own dependencies and drive it with supertest.
  */
-export function buildApp(deps: AppDeps): Express {
+export function buildApp(deps: AppDeps, surface: Surface = 'all'): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -60,6 +71,21 @@ export function buildApp(deps: AppDeps): Express {
   // Public endpoints (no token) are limited per client address; the others carry tokens.
   const limited = deps.config.rateLimit.enabled ? [rateLimit(new TokenBuckets(deps.config.rateLimit, deps.now))] : [];
 
+  if (surface !== 'admin') publicRoutes(app, deps, json, limited);
+  if (surface !== 'public') {
+    app.get('/v1/partners', getPartners(deps));
+    app.post('/v1/admin/partners/reload', postAdminPartnersReload({ adminToken: deps.config.adminToken, reload: deps.reloadPartners }));
+    app.get('/metrics', getMetrics(deps.metrics, deps.scrapeMetrics));
+  }
+  app.get('/healthz', getHealth);
+  app.get('/readyz', getReady(deps.readiness));
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonBody>, limited: RequestHandler[]): void {
   app.get(JWKS_PATH, limited, getJwks(deps));
   app.get(METADATA_PATH, limited, getIssuerMetadata(deps.metadata));
   app.get(STATUS_PATH, limited, getCredentialStatus(deps));
@@ -76,15 +102,6 @@ export function buildApp(deps: AppDeps): Express {
     json,
     postCheckpointScans({ verify: deps.verify, feverThresholdC: deps.config.checkpoint.feverThresholdC, metrics: deps.metrics, now: deps.now }),
   );
-  app.get('/v1/partners', getPartners(deps));
-  app.post('/v1/admin/partners/reload', postAdminPartnersReload({ adminToken: deps.config.adminToken, reload: deps.reloadPartners }));
-
-  app.get('/metrics', getMetrics(deps.metrics, deps.scrapeMetrics));
-  app.get('/healthz', getHealth);
-  app.get('/readyz', getReady(deps.readiness));
   app.get('/openapi.yaml', getOpenApi(deps.openapiYaml));
-
-  app.use(notFound);
-  app.use(errorHandler(deps.logger));
-  return app;
+  app.get(`${SCHEMAS_PATH}:file`, getSchema(deps.schemas));
 }

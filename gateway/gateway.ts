@@ -22,6 +22,7 @@ import { createVerifyService } from './recognition/verify-service.js';
 import { ReadinessState } from './lifecycle/readiness.js';
 import { createGatewayServer, type GatewayServer } from './lifecycle/http-server.js';
 import { fromRoot } from './paths.js';
+import { publishedSchemas, servedOpenApi } from './schemas/published.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -43,10 +44,16 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
+  /** Every route, or without the operators' routes when ADMIN_PORT is set. */
   app: Express;
+  /** The operators' routes (metrics, partners, admin, probes) when ADMIN_PORT is set. */
+  adminApp: Express | undefined;
+  /** The admin listener, once listen() resolved (ADMIN_PORT set). */
+  adminServer(): Server | undefined;
   deps: AppDeps;
   /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
+  /** Listens on PORT (and ADMIN_PORT when set); resolves with the public server. */
   listen(): Promise<Server>;
   /**
    * Graceful stop: /readyz turns 503, the server stops accepting, requests in flight finish
@@ -150,6 +157,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     hasSigningKey: () => keystore.activeKey() !== undefined,
     partnersLoaded: () => registry.list().length > 0,
   });
+  const openapi = readFileSync(fromRoot('openapi.yaml'), 'utf8');
   const deps: AppDeps = {
     ...issuerDeps,
     logger,
@@ -159,10 +167,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     verify,
     reloadPartners,
     readiness,
-    openapiYaml: readFileSync(fromRoot('openapi.yaml'), 'utf8'),
+    openapiYaml: servedOpenApi(openapi, config.issuer.url),
+    schemas: publishedSchemas(openapi, config.issuer.url),
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
   };
-  const app = buildApp(deps);
+  const separateAdmin = config.adminPort !== undefined;
+  const app = buildApp(deps, separateAdmin ? 'public' : 'all');
+  const adminApp = separateAdmin ? buildApp(deps, 'admin') : undefined;
   // Keys are warmed up at start; a status list is fetched on the first code of its partner (that
   // verification awaits it, single-flight) and then kept fresh by the timer: a list read before
   // that first code would only be older by then.
@@ -181,29 +192,42 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const pruneTimer = options.backgroundRefresh ?? true ? setInterval(() => void pruneCredentials(), PRUNE_EVERY_MS).unref() : undefined;
 
   let served: GatewayServer | undefined;
+  let adminServed: GatewayServer | undefined;
   let stopping: Promise<'drained' | 'forced'> | undefined;
   const shutdown = (): Promise<'drained' | 'forced'> =>
     (stopping ??= (async () => {
       readiness.startDraining(now());
       clearInterval(pruneTimer);
-      const outcome = served ? await served.drain(config.shutdownTimeoutMs, logger) : 'drained';
+      const outcomes = await Promise.all([served, adminServed].map((s) => (s ? s.drain(config.shutdownTimeoutMs, logger) : 'drained')));
+      const outcome = outcomes.includes('forced') ? 'forced' : 'drained';
       await keySource.close();
       await statusLists.close();
       await store.close();
       return outcome;
     })());
+  // Slow clients cannot hold a connection forever: the timeouts are configuration (http.*).
+  const listenOn = (server: GatewayServer, port: number, host: string): Promise<Server> =>
+    new Promise((resolve, reject) => {
+      server.server.once('error', reject);
+      server.server.listen(port, host, () => {
+        server.server.off('error', reject);
+        resolve(server.server);
+      });
+    });
   return {
     app,
+    adminApp,
+    adminServer: () => adminServed?.server,
     deps,
     verifiedCache,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        // Slow clients cannot hold a connection forever: the timeouts are configuration (http.*).
-        served = createGatewayServer(app, config.http);
-        const s = served.server;
-        s.once('error', reject);
-        s.listen(config.port, config.host, () => resolve(s));
-      }),
+    async listen() {
+      if (adminApp) {
+        adminServed = createGatewayServer(adminApp, config.http);
+        await listenOn(adminServed, config.adminPort!, config.adminHost ?? config.host);
+      }
+      served = createGatewayServer(app, config.http);
+      return listenOn(served, config.port, config.host);
+    },
     shutdown,
     async close() {
       await shutdown();

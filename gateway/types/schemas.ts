@@ -146,6 +146,14 @@ export interface GatewayConfig {
 port: number
 host: string
 /**
+ * Port of the admin listener (/metrics, /v1/partners, /v1/admin/*, probes); those routes then leave the public port. Absent: one listener serves everything.
+ */
+adminPort?: number
+/**
+ * Address the admin listener binds; absent: the same as host.
+ */
+adminHost?: string
+/**
  * PostgreSQL connection string; SQLite under dataDir when absent.
  */
 databaseUrl?: string
