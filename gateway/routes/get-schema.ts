@@ -14,6 +14,6 @@ export function getSchema(files: ReadonlyMap<string, Buffer>): RequestHandler {
       return;
     }
     res.setHeader('cache-control', 'public, max-age=3600');
-    res.type('application/schema+json').send(body);
+    res.type('application/schema+json; charset=utf-8').send(body);
   };
 }
