@@ -357,7 +357,7 @@ region: string
 jwks_uri: string
 status_uri: string
 /**
- * $id of the normalised credential schema the claims map onto.
+ * URL of the normalised credential schema the claims map onto, served by the issuer (GET /schemas/normalized-credential.schema.json); also its $id.
  */
 credential_schema: string
 typ: string
