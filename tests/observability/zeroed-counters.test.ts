@@ -1,6 +1,9 @@
 import request from 'supertest';
 import { createTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 import { metricLabelViolations, parseExposition, sampleValue } from '../helpers/metric-labels.js';
+import { PartnerCity } from '../recognition/partner-city.js';
+import { BEIJING } from '../recognition/profiles.js';
+import { gatewayWith, reload, writePartner } from '../recognition/setup.js';
 
 /**
  * Counters with bounded labels are exported at 0 from the start: Prometheus' increase() and rate()
@@ -54,5 +57,24 @@ describe('counters before their first event', () => {
     const res = await request(gw.app).post('/v1/verify').send({ code: 'not a code' });
     expect(res.body).toMatchObject({ valid: false, error: { code: 'ERR_CODE_MALFORMED' } });
     expect(sampleValue(await scrape(), 'gateway_verifications_total', labels)).toBe(1);
+  });
+});
+
+describe('a partner added by a reload', () => {
+  it('has its series at 0 right after the reload, before its first code', async () => {
+    const beijing = await PartnerCity.start(BEIJING);
+    const added = await gatewayWith([]);
+    try {
+      const before = (await request(added.app).get('/metrics')).text;
+      expect(sampleValue(before, 'gateway_verifications_total', { partner: 'beijing' })).toBeUndefined();
+      writePartner(added.dir, beijing.partner());
+      expect((await reload(added)).status).toBe(200);
+      const after = (await request(added.app).get('/metrics')).text;
+      expect(sampleValue(after, 'gateway_verifications_total', { partner: 'beijing', result: 'ERR_KEYS_UNAVAILABLE' })).toBe(0);
+      expect(sampleValue(after, 'gateway_partner_keys_stale_served_total', { partner: 'beijing' })).toBe(0);
+    } finally {
+      await added.close();
+      await beijing.close();
+    }
   });
 });
