@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../errors/catalogue.js';
+import type { JwksFailureReason } from '../partners/fetch-jwks.js';
 import type { Color, DenyReason, PersonEvent, RegionListEvent } from '../types/schemas.js';
 
 /**
@@ -21,6 +22,9 @@ export const RISK_EVENT_OUTCOMES = ['applied', 'duplicate'] as const;
 export const DENY_REASONS = ['code_invalid', 'color_yellow', 'color_red', 'advisory', 'fever', 'document_mismatch', 'binding_missing'] as const satisfies readonly DenyReason[];
 export const FETCH_OUTCOMES = ['ok', 'error'] as const;
 export const CACHE_OUTCOMES = ['hit', 'miss'] as const;
+export const RELOAD_OUTCOMES = ['applied', 'refused'] as const;
+/** Why a partner key set is refused whole (the help of gateway_partner_key_sets_refused_total). */
+export const KEY_SET_REFUSALS = ['no_usable_key', 'invalid_jwks', 'too_many_keys', 'too_large', 'not_json'] as const satisfies readonly JwksFailureReason[];
 export { ADDRESS_CLASSES } from '../partners/address-policy.js';
 /** The partner label of a code whose issuer is not registered. */
 export const UNKNOWN_PARTNER = 'unknown';
