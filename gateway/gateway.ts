@@ -28,6 +28,7 @@ import { fromRoot } from './paths.js';
 import { availableParallelism } from 'node:os';
 import { WorkPool } from './admission/work-pool.js';
 import { createBindingCheck } from './checkpoint/binding-check.js';
+import { publishedSchemas, servedOpenApi } from './schemas/published.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -53,12 +54,18 @@ export interface GatewayOptions {
 }
 
 export interface Gateway {
+  /** Every route, or without the operators' routes when ADMIN_PORT is set. */
   app: Express;
+  /** The operators' routes (metrics, partners, admin, probes) when ADMIN_PORT is set. */
+  adminApp: Express | undefined;
+  /** The admin listener, once listen() resolved (ADMIN_PORT set). */
+  adminServer(): Server | undefined;
   deps: AppDeps;
   /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
   /** The admission pools of slow work: partner bindings at checkpoints, and declarations. */
   pools: { binding: WorkPool; issue: WorkPool };
+  /** Listens on PORT (and ADMIN_PORT when set); resolves with the public server. */
   listen(): Promise<Server>;
   /** Reads CERTS_DIR's signing keys again (SIGHUP); a refused set or pepper keeps those in use. */
   reloadKeys(): Promise<CertsReloadOutcome>;
@@ -94,7 +101,6 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     onKeysReload: (outcome) => metrics.signingKeysReloads.inc({ outcome }),
     onPepperRefused: (refused) => metrics.pepperRotationRefused.set(refused ? 1 : 0),
   });
-  for (const outcome of ['applied', 'refused'] as const) metrics.signingKeysReloads.inc({ outcome }, 0);
   metrics.pepperRotationRefused.set(0);
   if (options.watchCerts ?? options.backgroundRefresh ?? true) certs.watch();
 
@@ -151,6 +157,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
   });
   const keySource = new CompositeKeySource(self.id, new LocalKeySource(() => keystore.publishedKeys(now()), now), remote);
+  // Every bounded label set starts at 0, so increase() sees the first event (label-sets.ts).
+  metrics.partnerIds = () => registry.list().map((p) => p.id);
+  metrics.zeroBoundedLabels();
   metrics.partnerKeyCounts = () => registry.list().map((p) => [p.id, keySource.status(p.id).keyCount]);
   metrics.partnerSkippedKeys = () => registry.list().map((p) => [p.id, (keySource.status(p.id).skippedKeys ?? []).map((k) => k.reason)]);
   // Only fetched keys age: the gateway's own keys are read locally, never fetched.
@@ -189,6 +198,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   async function reloadPartners(): Promise<number> {
     registry.reload(loadPartners(config.partnersDir, partnerOptions));
+    metrics.zeroBoundedLabels();
     void remote.refreshAll();
     logger.info({ partners: registry.list().length }, 'partners reloaded');
     return registry.list().length;
@@ -199,6 +209,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     hasSigningKey: () => keystore.activeKey() !== undefined,
     partnersLoaded: () => registry.list().length > 0,
   });
+  const openapi = readFileSync(fromRoot('openapi.yaml'), 'utf8');
   const deps: AppDeps = {
     ...issuerDeps,
     logger,
@@ -209,10 +220,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     reloadPartners,
     checkBinding,
     readiness,
-    openapiYaml: readFileSync(fromRoot('openapi.yaml'), 'utf8'),
+    openapiYaml: servedOpenApi(openapi, config.issuer.url),
+    schemas: publishedSchemas(openapi, config.issuer.url),
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
   };
-  const app = buildApp(deps);
+  const separateAdmin = config.adminPort !== undefined;
+  const app = buildApp(deps, separateAdmin ? 'public' : 'all');
+  const adminApp = separateAdmin ? buildApp(deps, 'admin') : undefined;
   // Keys are warmed up at start; a status list is fetched on the first code of its partner (that
   // verification awaits it, single-flight) and then kept fresh by the timer: a list read before
   // that first code would only be older by then.
@@ -234,31 +248,44 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const pruneTimer = options.backgroundRefresh ?? true ? setInterval(() => void pruneCredentials(), PRUNE_EVERY_MS).unref() : undefined;
 
   let served: GatewayServer | undefined;
+  let adminServed: GatewayServer | undefined;
   let stopping: Promise<'drained' | 'forced'> | undefined;
   const shutdown = (): Promise<'drained' | 'forced'> =>
     (stopping ??= (async () => {
       readiness.startDraining(now());
       clearInterval(pruneTimer);
       certs.close();
-      const outcome = served ? await served.drain(config.shutdownTimeoutMs, logger) : 'drained';
+      const outcomes = await Promise.all([served, adminServed].map((s) => (s ? s.drain(config.shutdownTimeoutMs, logger) : 'drained')));
+      const outcome = outcomes.includes('forced') ? 'forced' : 'drained';
       await keySource.close();
       await statusLists.close();
       await store.close();
       return outcome;
     })());
+  // Slow clients cannot hold a connection forever: the timeouts are configuration (http.*).
+  const listenOn = (server: GatewayServer, port: number, host: string): Promise<Server> =>
+    new Promise((resolve, reject) => {
+      server.server.once('error', reject);
+      server.server.listen(port, host, () => {
+        server.server.off('error', reject);
+        resolve(server.server);
+      });
+    });
   return {
     app,
+    adminApp,
+    adminServer: () => adminServed?.server,
     deps,
     verifiedCache,
     pools: { binding: bindingPool, issue: issuePool },
-    listen: () =>
-      new Promise((resolve, reject) => {
-        // Slow clients cannot hold a connection forever: the timeouts are configuration (http.*).
-        served = createGatewayServer(app, config.http);
-        const s = served.server;
-        s.once('error', reject);
-        s.listen(config.port, config.host, () => resolve(s));
-      }),
+    async listen() {
+      if (adminApp) {
+        adminServed = createGatewayServer(adminApp, config.http);
+        await listenOn(adminServed, config.adminPort!, config.adminHost ?? config.host);
+      }
+      served = createGatewayServer(app, config.http);
+      return listenOn(served, config.port, config.host);
+    },
     reloadKeys: () => certs.reload(),
     shutdown,
     async close() {

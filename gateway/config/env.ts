@@ -14,6 +14,8 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'GATEWAY_ENV', path: 'environment', kind: 'string', default: 'development', description: 'development or production. Production refuses to start rather than generate a signing key or pepper, without RISK_FEED_TOKEN, or with ALLOW_INSECURE_LOOPBACK_JWKS.' },
   { name: 'PORT', path: 'port', kind: 'integer', default: 8080, description: 'HTTP port.' },
   { name: 'HOST', path: 'host', kind: 'string', default: '0.0.0.0', description: 'Address to listen on.' },
+  { name: 'ADMIN_PORT', path: 'adminPort', kind: 'integer', description: 'Port of a separate admin listener for /metrics, /v1/partners and /v1/admin/* (which then answer 404 on PORT); /healthz and /readyz answer on both. Unset: PORT serves everything.' },
+  { name: 'ADMIN_HOST', path: 'adminHost', kind: 'string', description: 'Address the admin listener binds (e.g. 127.0.0.1 or a cluster-internal interface). Unset: HOST.' },
   { name: 'DATABASE_URL', path: 'databaseUrl', kind: 'string', description: 'PostgreSQL URL (postgres://…). Unset: embedded SQLite in DATA_DIR.' },
   { name: 'DATABASE_SCHEMA', path: 'databaseSchema', kind: 'string', description: 'PostgreSQL schema of the tables, created if missing. Unset: the connection\'s search_path (public).' },
   { name: 'DATA_DIR', path: 'dataDir', kind: 'string', default: 'data', description: 'Directory of the SQLite database.' },

@@ -150,6 +150,14 @@ environment: ("development" | "production")
 port: number
 host: string
 /**
+ * Port of the admin listener (/metrics, /v1/partners, /v1/admin/*, probes); those routes then leave the public port. Absent: one listener serves everything.
+ */
+adminPort?: number
+/**
+ * Address the admin listener binds; absent: the same as host.
+ */
+adminHost?: string
+/**
  * PostgreSQL connection string; SQLite under dataDir when absent.
  */
 databaseUrl?: string
@@ -391,7 +399,7 @@ region: string
 jwks_uri: string
 status_uri: string
 /**
- * $id of the normalised credential schema the claims map onto.
+ * URL of the normalised credential schema the claims map onto, served by the issuer (GET /schemas/normalized-credential.schema.json); also its $id.
  */
 credential_schema: string
 typ: string
