@@ -22,6 +22,9 @@ import { securityHeaders } from './http/security-headers.js';
 import { rateLimit, TokenBuckets } from './http/rate-limit.js';
 import type { ReadinessState } from './lifecycle/readiness.js';
 import { getOpenApi } from './routes/get-openapi.js';
+import { getPage } from './routes/get-page.js';
+import { getAsset } from './routes/get-asset.js';
+import type { PageAssets } from './web/page-assets.js';
 import type { IssuerDeps } from './declarations/code-issuer.js';
 import type { KeySource } from './partners/key-source.js';
 import type { VerifyOutcome } from './verify/verify-code.js';
@@ -39,6 +42,8 @@ export interface AppDeps extends IssuerDeps {
   scrapeMetrics?: () => Promise<string>;
   /** The text of openapi.yaml, served at GET /openapi.yaml. */
   openapiYaml: string;
+  /** The built pages (GET /, GET /checkpoint, GET /assets/:name); empty when not built. */
+  pages: PageAssets;
 }
 
 /**
@@ -83,6 +88,10 @@ export function buildApp(deps: AppDeps): Express {
   app.get('/healthz', getHealth);
   app.get('/readyz', getReady(deps.readiness));
   app.get('/openapi.yaml', getOpenApi(deps.openapiYaml));
+
+  app.get('/', getPage(deps.pages, 'resident.html'));
+  app.get('/checkpoint', getPage(deps.pages, 'checkpoint.html'));
+  app.get('/assets/:name', getAsset(deps.pages));
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

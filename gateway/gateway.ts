@@ -22,6 +22,7 @@ import { createVerifyService } from './recognition/verify-service.js';
 import { ReadinessState } from './lifecycle/readiness.js';
 import { createGatewayServer, type GatewayServer } from './lifecycle/http-server.js';
 import { fromRoot } from './paths.js';
+import { loadPageAssets } from './web/page-assets.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -40,6 +41,8 @@ export interface GatewayOptions {
   backgroundRefresh?: boolean;
   /** What /metrics answers (cluster workers: the aggregate of all workers, from the primary). */
   scrapeMetrics?: () => Promise<string>;
+  /** Directory of the built pages (default dist/web, written by `npm run build`). */
+  webDir?: string;
 }
 
 export interface Gateway {
@@ -156,6 +159,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     reloadPartners,
     readiness,
     openapiYaml: readFileSync(fromRoot('openapi.yaml'), 'utf8'),
+    pages: loadPageAssets(options.webDir ?? fromRoot('dist', 'web')),
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
   };
   const app = buildApp(deps);
