@@ -15,7 +15,7 @@ addStrings({
   heldHeading: { zh: '我代办的人', en: 'People I act for' },
   heldEmpty: { zh: '还没有代办的人。', en: 'Nobody yet.' },
   show: { zh: '出示健康码', en: 'Show code' },
-  showFor: { zh: '出示{name}的健康码', en: 'Show the code of {name}' },
+  showFor: { zh: '出示健康码：{name}', en: 'Show code: {name}' },
   proxyNew: { zh: '为家人申报', en: 'Declare for a family member' },
   back: { zh: '返回', en: 'Back' },
   formDeclare: { zh: '健康申报', en: 'Health declaration' },

@@ -1,0 +1,129 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import QRCode from 'qrcode';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildWeb } from '../../gateway/web/build-web.js';
+import { fromRoot } from '../../gateway/paths.js';
+import { createTestGateway, type TestGateway, type TestGatewayOptions } from '../helpers/test-gateway.js';
+
+/**
+ * The browser tests drive Debian's Chromium (never a downloaded browser) through playwright-core.
+ * Without /usr/bin/chromium they skip and say so, unless REQUIRE_BROWSER=1 (.ci/run sets it):
+ * then they fail.
+ */
+export const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+
+export function describeInBrowser(name: string, body: () => void): void {
+  if (existsSync(CHROMIUM)) return describe(name, body);
+  if (process.env['REQUIRE_BROWSER'] === '1') {
+    return describe(name, () => {
+      test(`needs Chromium at ${CHROMIUM} (REQUIRE_BROWSER=1)`, () => {
+        throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install chromium fonts-noto-cjk`);
+      });
+    });
+  }
+  console.warn(`SKIPPED "${name}": no Chromium at ${CHROMIUM} (apt-get install chromium; REQUIRE_BROWSER=1 makes this a failure)`);
+  return describe.skip(name, body);
+}
+
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...FLAGS, ...extraArgs] });
+}
+
+/**
+ * The device token a checkpoint page signs in with. Today POST /v1/checkpoint/scans ignores it;
+ * once device authentication lands this is the one place that makes a real token.
+ */
+export async function deviceToken(_gateway: TestGateway): Promise<string> {
+  return 'device-token-for-browser-tests';
+}
+
+/** A test gateway on a loopback port serving pages built for this test file (no prior build needed). */
+export interface PagesGateway {
+  gw: TestGateway;
+  base: string;
+  close(): Promise<void>;
+}
+
+export async function startPagesGateway(options: TestGatewayOptions = {}): Promise<PagesGateway> {
+  const webDir = mkdtempSync(join(tmpdir(), 'hcg-web-'));
+  await buildWeb(webDir);
+  const gw = await createTestGateway({ ...options, webDir, overrides: { port: 0, host: '127.0.0.1', ...options.overrides } });
+  const server = await gw.listen();
+  return {
+    gw,
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      await gw.close();
+      rmSync(webDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Watches a page for what must never happen: a CSP violation, an uncaught error. */
+export function watchPage(page: Page): { problems: string[] } {
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) problems.push(`csp: ${msg.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  return { problems };
+}
+
+const AXE_SOURCE = readFileSync(fromRoot('node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/**
+ * axe-core's serious and critical violations on the page as it is now. axe is evaluated through
+ * the DevTools protocol, which the page's CSP does not govern (the page itself still may not run
+ * inline script).
+ */
+export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(
+    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`,
+  );
+}
+
+/** True when the page is no wider than the window (no horizontal scrolling). */
+export async function fitsWidth(page: Page): Promise<boolean> {
+  return page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
+}
+
+/** A screenshot for docs/ (made by the tests, committed with them). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(fromRoot('docs', 'screenshots'), { recursive: true });
+  await page.screenshot({ path: fromRoot('docs', 'screenshots', `${name}.png`), fullPage: true });
+}
+
+/** The phone the pages are made for: 360 px wide. */
+export const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
+
+/**
+ * A video of `text` as a QR code for Chromium's fake camera (--use-file-for-fake-video-capture):
+ * YUV4MPEG2, 4:2:0, the code black on white in the luma plane, a few identical frames (looped).
+ */
+export function qrVideo(text: string, file: string): string {
+  const qr = QRCode.create(text, { errorCorrectionLevel: 'L' });
+  const width = 640;
+  const height = 480;
+  const quiet = 4;
+  const scale = Math.floor(height / (qr.modules.size + 2 * quiet));
+  const left = Math.floor((width - qr.modules.size * scale) / 2);
+  const top = Math.floor((height - qr.modules.size * scale) / 2);
+  const luma = Buffer.alloc(width * height, 235);
+  for (let row = 0; row < qr.modules.size; row++) {
+    for (let col = 0; col < qr.modules.size; col++) {
+      if (!qr.modules.data[row * qr.modules.size + col]) continue;
+      for (let y = 0; y < scale; y++) luma.fill(16, (top + row * scale + y) * width + left + col * scale, (top + row * scale + y) * width + left + (col + 1) * scale);
+    }
+  }
+  const chroma = Buffer.alloc((width / 2) * (height / 2) * 2, 128);
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma]);
+  writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]));
+  return file;
+}
