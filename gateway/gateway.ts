@@ -144,6 +144,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return registry.list().length;
   }
 
+  const webDir = options.webDir ?? fromRoot('dist', 'web');
+  const pages = loadPageAssets(webDir);
+  if (pages.size === 0) logger.warn({ webDir }, 'the pages are not built (npm run build): GET / and GET /checkpoint answer 404');
+
   const readiness = new ReadinessState({
     pingStore: () => store.ping(),
     hasSigningKey: () => keystore.activeKey() !== undefined,
@@ -159,7 +163,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     reloadPartners,
     readiness,
     openapiYaml: readFileSync(fromRoot('openapi.yaml'), 'utf8'),
-    pages: loadPageAssets(options.webDir ?? fromRoot('dist', 'web')),
+    pages,
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
   };
   const app = buildApp(deps);
