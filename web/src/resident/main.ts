@@ -4,6 +4,7 @@ import { el, say, showView, store } from '../shared/dom.js';
 import { errorText } from '../shared/errors.js';
 import { setupLanguage, t } from '../shared/i18n.js';
 import { claimsOf, fetchCode, renderCode, stopRefreshing, type CodeResult } from './code-view.js';
+import { pendingRequests, renderConsent } from './consent.js';
 import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration } from './form.js';
 
 /**
@@ -11,7 +12,7 @@ import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type De
  * stays in this device's storage (never in a URL); nothing else personal is kept: the people one
  * acts for are remembered by id and masked name only.
  */
-const VIEWS = ['code-view', 'family-view', 'form-view', 'confirm-view'] as const;
+const VIEWS = ['code-view', 'family-view', 'consent-view', 'form-view', 'confirm-view'] as const;
 const HOLDER = 'hc.holder';
 const HELD = 'hc.held';
 
@@ -56,6 +57,14 @@ async function openCode(subjectId: string): Promise<void> {
   el('code-heading').textContent = t(isOwn ? 'codeHeading' : 'heldCodeHeading');
   el('btn-own').hidden = isOwn;
   el('btn-family').hidden = !isOwn;
+  el('btn-consent').hidden = true;
+  if (isOwn) {
+    void pendingRequests(subjectId, own.holderToken).then((count) => {
+      const button = el('btn-consent');
+      button.hidden = count === undefined;
+      button.textContent = t('consent') + (count ? ` (${count})` : '');
+    });
+  }
   if (await fetchCode(subjectId, own.holderToken, onCodeError)) show('code-view');
 }
 
@@ -130,8 +139,8 @@ async function submitConfirmed(): Promise<void> {
   resetForm();
   if (mode === 'declare') {
     store.set(HOLDER, { subjectId: result.subjectId, holderToken: result.holderToken });
-    say(message, t('declared'), 'info');
-    return openCode(result.subjectId);
+    await openCode(result.subjectId);
+    return say(message, t('declared'), 'info');
   }
   if (mode === 'proxy') {
     const name = claimsOf(result.credential.jws).name;
@@ -139,8 +148,9 @@ async function submitConfirmed(): Promise<void> {
     say(message, t(result.linked ? 'proxyLinked' : 'proxyCreated', { name }), 'info');
     return openFamily();
   }
+  // The message comes with the new code, never beside the old one.
+  await openCode(result.subjectId);
   say(message, t('modified'), 'info');
-  return openCode(result.subjectId);
 }
 
 el<HTMLFormElement>('declaration').addEventListener('submit', (event) => {
@@ -177,6 +187,13 @@ el('btn-proxy-new').addEventListener('click', () => {
   say(message, undefined);
   openForm('proxy');
 });
+el('btn-consent').addEventListener('click', () => {
+  const own = holder();
+  if (!own) return;
+  say(message, undefined);
+  void renderConsent(own.subjectId, own.holderToken).then(() => show('consent-view'));
+});
+el('btn-consent-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 el('btn-family-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 
 setupLanguage(() => {
@@ -184,6 +201,8 @@ setupLanguage(() => {
   renderHeld();
   el('form-heading').textContent = t(mode === 'declare' ? 'formDeclare' : mode === 'modify' ? 'formModify' : 'formProxy');
   if (pending) fillSummary(pending);
+  const own = holder();
+  if (own && !el('consent-view').hidden) void renderConsent(own.subjectId, own.holderToken);
 });
 
 const own = holder();
