@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -126,4 +127,51 @@ export function qrVideo(text: string, file: string): string {
   const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma]);
   writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]));
   return file;
+}
+
+/** The little of the DOM the tests' predicates use (the tests are compiled without the DOM library). */
+export interface Dom {
+  document: { getElementById(id: string): { value: string; getAttribute(name: string): string | null } | null };
+}
+
+/** A JSON POST to the test gateway over its socket (recorded for the contract like the page's). */
+export async function postJson(base: string, path: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+export interface BrowserSession {
+  pages: PagesGateway;
+  browser: Browser;
+  /** One phone-sized page the file's tests share, in order. */
+  page: Page;
+}
+
+/**
+ * The hooks of a browser test file: a gateway with freshly built pages and Chromium for the file,
+ * one phone page (after `setup`), and after each test: no CSP violation, no uncaught error.
+ */
+export function browserSession(setup: (page: Page) => Promise<void> = async () => undefined): BrowserSession {
+  const session = {} as BrowserSession;
+  let watched: { problems: string[] } = { problems: [] };
+  // A real browser on a shared machine: steps take seconds, not milliseconds.
+  jest.setTimeout(45_000);
+  beforeAll(async () => {
+    [session.pages, session.browser] = await Promise.all([startPagesGateway(), launchBrowser()]);
+    session.page = await (await session.browser.newContext(PHONE)).newPage();
+    await setup(session.page);
+    watched = watchPage(session.page);
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.pages?.close();
+  });
+  afterEach(() => {
+    expect(watched.problems).toEqual([]);
+  });
+  return session;
 }

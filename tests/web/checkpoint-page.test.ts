@@ -1,11 +1,10 @@
-import { jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { isErrorCode } from '../../gateway/errors/catalogue.js';
 import { personDeclaration, residentId, RISK_FEED_TOKEN } from '../helpers/test-gateway.js';
-import { deviceToken, describeInBrowser, fitsWidth, launchBrowser, PHONE, qrVideo, screenshot, seriousA11yViolations, startPagesGateway, watchPage, type PagesGateway } from './browser.js';
+import { browserSession, deviceToken, describeInBrowser, fitsWidth, launchBrowser, PHONE, postJson, qrVideo, screenshot, seriousA11yViolations, watchPage, type Dom, type PagesGateway } from './browser.js';
 
 /**
  * The checkpoint officer's page in Debian's Chromium at phone width: sign in with the device
@@ -13,22 +12,13 @@ import { deviceToken, describeInBrowser, fitsWidth, launchBrowser, PHONE, qrVide
  * screen with every reason, and nothing personal stays. The camera path reads a real code from
  * Chromium's fake camera.
  */
-async function post(base: string, path: string, body: unknown, token?: string): Promise<Record<string, unknown>> {
-  const res = await fetch(base + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  return (await res.json()) as Record<string, unknown>;
-}
-
 function numberOf(declaration: Record<string, unknown>): string {
   return (declaration['applicant'] as { document: { number: string } }).document.number;
 }
 
 async function issue(base: string, declaration: Record<string, unknown>): Promise<string> {
-  const result = await post(base, '/v1/declarations', declaration);
-  return (result['credential'] as { jws: string }).jws;
+  const result = await postJson(base, '/v1/declarations', declaration);
+  return (result.body['credential'] as { jws: string }).jws;
 }
 
 async function signIn(page: Page, base: string, token: string): Promise<void> {
@@ -52,35 +42,16 @@ async function presentAndVerify(page: Page, number: string, temperature: string)
   await page.locator('#result-view').waitFor();
 }
 
-/** The little of the DOM the predicates below use (the tests are compiled without the DOM library). */
-interface Dom {
-  document: { getElementById(id: string): { value: string; getAttribute(name: string): string | null } | null };
-}
-
 const ID_OF = (page: Page): Promise<unknown> => page.evaluate('document.activeElement && document.activeElement.id');
 
 describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
+  const session = browserSession();
   let pages: PagesGateway;
-  let browser: Browser;
   let page: Page;
-  let watched: { problems: string[] };
   let token: string;
-
-  // A real browser on a shared machine: steps take seconds, not milliseconds.
-  jest.setTimeout(45_000);
-
   beforeAll(async () => {
-    [pages, browser] = await Promise.all([startPagesGateway(), launchBrowser()]);
+    ({ pages, page } = session);
     token = await deviceToken(pages.gw);
-    page = await (await browser.newContext(PHONE)).newPage();
-    watched = watchPage(page);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-  });
-  afterEach(() => {
-    expect(watched.problems).toEqual([]);
   });
 
   test('an officer signs in once, a scanner types a green code with Enter, and 通行 fills the screen; the next person starts from an empty form', async () => {
@@ -131,9 +102,9 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
 
     // A confirmed case: the person's fresh code is red, and the code issued before is superseded.
     const red = personDeclaration(12);
-    const before = await post(pages.base, '/v1/declarations', red);
+    const before = (await postJson(pages.base, '/v1/declarations', red)).body;
     const at = new Date(pages.gw.clock.now()).toISOString();
-    await post(pages.base, '/v1/risk-events', { events: [{ id: 'evt-browser-1', type: 'confirmed_case', document: (red['applicant'] as { document: unknown }).document, occurredAt: at }] }, RISK_FEED_TOKEN);
+    await postJson(pages.base, '/v1/risk-events', { events: [{ id: 'evt-browser-1', type: 'confirmed_case', document: (red['applicant'] as { document: unknown }).document, occurredAt: at }] }, RISK_FEED_TOKEN);
     const fresh = await fetch(`${pages.base}/v1/subjects/${String(before['subjectId'])}/code`, { headers: { authorization: `Bearer ${String(before['holderToken'])}` } });
     const redCode = ((await fresh.json()) as { credential: { jws: string } }).credential.jws;
     const verdicts: string[][] = [];

@@ -1,9 +1,8 @@
-import { jest } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { fromRoot } from '../../gateway/paths.js';
 import { personDeclaration } from '../helpers/test-gateway.js';
-import { describeInBrowser, launchBrowser, PHONE, seriousA11yViolations, startPagesGateway, watchPage, type PagesGateway } from './browser.js';
+import { browserSession, describeInBrowser, PHONE, postJson, seriousA11yViolations, watchPage, type PagesGateway } from './browser.js';
 
 /**
  * 谁可以代我申报 on the resident's page: a person approves or declines a proxy's request and removes
@@ -16,34 +15,20 @@ const describeConsent = CONSENT_ROUTES ? describeInBrowser : (name: string, body
   describe.skip(name, body);
 };
 
-async function post(base: string, path: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(base + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
 describeConsent('proxy consent on the resident page (GET /) in Chromium', () => {
-  jest.setTimeout(45_000);
+  const session = browserSession();
   let pages: PagesGateway;
   let browser: Browser;
-
-  beforeAll(async () => {
-    [pages, browser] = await Promise.all([startPagesGateway(), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
+  beforeAll(() => {
+    ({ pages, browser } = session);
   });
 
   test('a person sees a proxy\'s pending request by masked name, approves it, declines another, and removes the proxy', async () => {
-    const grandma = await post(pages.base, '/v1/declarations', personDeclaration(40));
-    const son = await post(pages.base, '/v1/declarations', personDeclaration(41));
-    const niece = await post(pages.base, '/v1/declarations', personDeclaration(42));
+    const grandma = await postJson(pages.base, '/v1/declarations', personDeclaration(40));
+    const son = await postJson(pages.base, '/v1/declarations', personDeclaration(41));
+    const niece = await postJson(pages.base, '/v1/declarations', personDeclaration(42));
     for (const proxy of [son, niece]) {
-      const asked = await post(pages.base, '/v1/declarations', personDeclaration(40), String(proxy.body['holderToken']));
+      const asked = await postJson(pages.base, '/v1/declarations', personDeclaration(40), String(proxy.body['holderToken']));
       expect(asked.status).toBe(202);
     }
 

@@ -1,7 +1,6 @@
-import { jest } from '@jest/globals';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { personDeclaration } from '../helpers/test-gateway.js';
-import { describeInBrowser, fitsWidth, launchBrowser, PHONE, screenshot, seriousA11yViolations, startPagesGateway, watchPage, type PagesGateway } from './browser.js';
+import { browserSession, describeInBrowser, fitsWidth, PHONE, screenshot, seriousA11yViolations, watchPage, type Dom, type PagesGateway } from './browser.js';
 
 /**
  * The resident's page in Debian's Chromium at phone width: 申报 with the page's own checks and
@@ -14,11 +13,6 @@ interface Person {
   number: string;
   phone: string;
   symptoms?: string[];
-}
-
-/** The little of the DOM the predicates below use (the tests are compiled without the DOM library). */
-interface Dom {
-  document: { getElementById(id: string): { getAttribute(name: string): string | null } | null };
 }
 
 const ZHANG: Person = { name: '张永猛', number: '130181199003071239', phone: '13012340604' };
@@ -45,29 +39,15 @@ function applicantOf(declaration: Record<string, unknown>): Person {
 }
 
 describeInBrowser('the resident page (GET /) in Chromium', () => {
+  const session = browserSession((page) =>
+    // The page's timers run on a clock the test can move (the code renewal is minutes away).
+    page.clock.install({ time: new Date('2026-11-27T08:00:00+08:00') }),
+  );
   let pages: PagesGateway;
   let browser: Browser;
-  let context: BrowserContext;
   let page: Page;
-  let watched: { problems: string[] };
-
-  // A real browser on a shared machine: steps take seconds, not milliseconds.
-  jest.setTimeout(45_000);
-
-  beforeAll(async () => {
-    [pages, browser] = await Promise.all([startPagesGateway(), launchBrowser()]);
-    context = await browser.newContext(PHONE);
-    page = await context.newPage();
-    // The page's timers run on a clock the test can move (the code renewal is minutes away).
-    await page.clock.install({ time: new Date('2026-11-27T08:00:00+08:00') });
-    watched = watchPage(page);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-  });
-  afterEach(() => {
-    expect(watched.problems).toEqual([]);
+  beforeAll(() => {
+    ({ pages, browser, page } = session);
   });
 
   test('a resident declares: the page checks the ID before sending, asks for confirmation, then shows a green code with a live clock', async () => {

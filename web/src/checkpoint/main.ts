@@ -2,6 +2,7 @@ import './strings.js';
 import { api } from '../shared/api.js';
 import { el, say, showView, store } from '../shared/dom.js';
 import { errorText } from '../shared/errors.js';
+import { fillDocumentTypes } from '../shared/documents.js';
 import { currentLang, setupLanguage, t } from '../shared/i18n.js';
 import { documentProblem } from '../shared/validate.js';
 import { startScan, type Scan } from './camera.js';
@@ -151,6 +152,7 @@ el('btn-camera-cancel').addEventListener('click', () => {
   el('s-code').focus();
 });
 
+fillDocumentTypes(el<HTMLSelectElement>('s-doc-type'));
 setupLanguage(renderResult);
 if (store.get<string>(TOKEN)) ready();
 else signIn();

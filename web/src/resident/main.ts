@@ -2,6 +2,7 @@ import './strings.js';
 import { api, type ApiAnswer, type ApiError } from '../shared/api.js';
 import { el, say, showView, store } from '../shared/dom.js';
 import { errorText } from '../shared/errors.js';
+import { fillDocumentTypes } from '../shared/documents.js';
 import { setupLanguage, t } from '../shared/i18n.js';
 import { claimsOf, fetchCode, renderCode, stopRefreshing, type CodeResult } from './code-view.js';
 import { pendingRequests, renderConsent } from './consent.js';
@@ -196,6 +197,7 @@ el('btn-consent').addEventListener('click', () => {
 el('btn-consent-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 el('btn-family-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 
+fillDocumentTypes(el<HTMLSelectElement>('f-doc-type'));
 setupLanguage(() => {
   renderCode();
   renderHeld();
