@@ -1,11 +1,9 @@
 import { jest } from '@jest/globals';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildWeb } from '../../gateway/web/build-web.js';
+import { buildPagesForTest } from '../helpers/built-pages.js';
 import { fromRoot } from '../../gateway/paths.js';
 import { createTestGateway, type TestGateway, type TestGatewayOptions } from '../helpers/test-gateway.js';
 
@@ -50,16 +48,15 @@ export interface PagesGateway {
 }
 
 export async function startPagesGateway(options: TestGatewayOptions = {}): Promise<PagesGateway> {
-  const webDir = mkdtempSync(join(tmpdir(), 'hcg-web-'));
-  await buildWeb(webDir);
-  const gw = await createTestGateway({ ...options, webDir, overrides: { port: 0, host: '127.0.0.1', ...options.overrides } });
+  const web = await buildPagesForTest();
+  const gw = await createTestGateway({ ...options, webDir: web.dir, overrides: { port: 0, host: '127.0.0.1', ...options.overrides } });
   const server = await gw.listen();
   return {
     gw,
     base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     async close() {
       await gw.close();
-      rmSync(webDir, { recursive: true, force: true });
+      web.remove();
     },
   };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
-import { buildWeb } from '../../gateway/web/build-web.js';
+import { buildPagesForTest } from '../helpers/built-pages.js';
 import { createTestGateway, type TestGateway } from '../helpers/test-gateway.js';
 
 /**
@@ -10,15 +10,15 @@ import { createTestGateway, type TestGateway } from '../helpers/test-gateway.js'
  * policy that lets no inline or foreign script run, with the camera for the checkpoint page only.
  */
 describe('the pages over HTTP', () => {
-  let webDir: string;
+  let web: { dir: string; remove(): void };
   let gw: TestGateway;
   beforeAll(async () => {
-    webDir = await buildWeb(mkdtempSync(join(tmpdir(), 'hcg-web-')));
-    gw = await createTestGateway({ webDir });
+    web = await buildPagesForTest();
+    gw = await createTestGateway({ webDir: web.dir });
   });
   afterAll(async () => {
     await gw.close();
-    rmSync(webDir, { recursive: true, force: true });
+    web.remove();
   });
 
   test.each([

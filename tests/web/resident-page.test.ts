@@ -115,7 +115,6 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
     await page.getByRole('heading', { name: 'My health code' }).waitFor();
     await expect(page.locator('#code-color').innerText()).resolves.toBe('Green code');
     expect(await page.getAttribute('html', 'lang')).toBe('en');
-    expect(await seriousA11yViolations(page)).toEqual([]);
     await page.getByRole('button', { name: '中文' }).click();
     await page.getByRole('heading', { name: '我的健康码' }).waitFor();
   });
