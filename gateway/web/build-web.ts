@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { build, stop } from 'esbuild';
 import { fromRoot } from '../paths.js';
 
 /** The pages: each an HTML file of web/ and one script bundled from its TypeScript entry. */
@@ -29,5 +29,8 @@ export async function buildWeb(outDir: string = fromRoot('dist', 'web')): Promis
     legalComments: 'none',
     logLevel: 'warning',
   });
+  // esbuild's service is a child process; ended here so a test worker (or the CLI) can exit
+  // cleanly. The next build starts a new one.
+  await stop();
   return outDir;
 }

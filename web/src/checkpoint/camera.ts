@@ -13,10 +13,7 @@ export interface Scan {
   stop(): void;
 }
 
-function decodeFrame(video: HTMLVideoElement, canvas: HTMLCanvasElement, reader: QRCodeReader): string | undefined {
-  const width = video.videoWidth;
-  const height = video.videoHeight;
-  if (!width || !height) return undefined;
+function decodeAt(video: HTMLVideoElement, canvas: HTMLCanvasElement, reader: QRCodeReader, width: number, height: number): string | undefined {
   canvas.width = width;
   canvas.height = height;
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
@@ -32,6 +29,18 @@ function decodeFrame(video: HTMLVideoElement, canvas: HTMLCanvasElement, reader:
   } catch {
     return undefined; // No code in this frame (ZXing throws NotFound/Checksum/Format): try the next.
   }
+}
+
+/**
+ * One frame, at half size and then at full size. ZXing's finder-pattern search misses some dense
+ * codes (version 18, the size of a health code) at one scale and finds them at the other — on a
+ * perfectly sharp image too, where the next frame is no different — so both are tried.
+ */
+function decodeFrame(video: HTMLVideoElement, canvas: HTMLCanvasElement, reader: QRCodeReader): string | undefined {
+  const width = video.videoWidth;
+  const height = video.videoHeight;
+  if (!width || !height) return undefined;
+  return decodeAt(video, canvas, reader, Math.round(width / 2), Math.round(height / 2)) ?? decodeAt(video, canvas, reader, width, height);
 }
 
 /** Opens the camera into `video` and calls `onText` once with the first code decoded. */
