@@ -31,6 +31,9 @@ import type { ReadinessState } from './lifecycle/readiness.js';
 import { getOpenApi } from './routes/get-openapi.js';
 import { getSchema } from './routes/get-schema.js';
 import { SCHEMAS_PATH } from './schemas/published.js';
+import { getPage } from './routes/get-page.js';
+import { getAsset } from './routes/get-asset.js';
+import type { PageAssets } from './web/page-assets.js';
 import type { IssuerDeps } from './declarations/code-issuer.js';
 import type { KeySource } from './partners/key-source.js';
 import type { VerifyOutcome } from './verify/verify-code.js';
@@ -52,6 +55,8 @@ export interface AppDeps extends IssuerDeps {
   openapiYaml: string;
   /** The schema files openapi.yaml references, served at GET /schemas/{file} (schemas/published.ts). */
   schemas: ReadonlyMap<string, Buffer>;
+  /** The built pages (GET /, GET /checkpoint, GET /assets/:name); empty when not built. */
+  pages: PageAssets;
 }
 
 /**
@@ -85,6 +90,13 @@ export function buildApp(deps: AppDeps, surface: Surface = 'all'): Express {
   }
   app.get('/healthz', getHealth);
   app.get('/readyz', getReady(deps.readiness));
+
+  if (surface !== 'admin') {
+    // The resident's and the officer's pages (docs/pages.md), on the public port only.
+    app.get('/', getPage(deps.pages, 'resident.html'));
+    app.get('/checkpoint', getPage(deps.pages, 'checkpoint.html'));
+    app.get('/assets/:name', getAsset(deps.pages));
+  }
 
   app.use(notFound);
   app.use(errorHandler(deps.logger));

@@ -29,6 +29,7 @@ import { availableParallelism } from 'node:os';
 import { WorkPool } from './admission/work-pool.js';
 import { createBindingCheck } from './checkpoint/binding-check.js';
 import { publishedSchemas, servedOpenApi } from './schemas/published.js';
+import { loadPageAssets } from './web/page-assets.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -51,6 +52,8 @@ export interface GatewayOptions {
   scrapeMetrics?: () => Promise<string>;
   /** The signature check of verification (default jose; the benchmark compares an alternative). */
   signatureCheck?: SignatureCheck;
+  /** Directory of the built pages (default `pages/` of the build, dist/pages, written by `npm run build`). */
+  webDir?: string;
 }
 
 export interface Gateway {
@@ -204,6 +207,10 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return registry.list().length;
   }
 
+  const webDir = options.webDir ?? fromRoot('pages');
+  const pages = loadPageAssets(webDir);
+  if (pages.size === 0) logger.warn({ webDir }, 'the pages are not built (npm run build): GET / and GET /checkpoint answer 404');
+
   const readiness = new ReadinessState({
     pingStore: () => store.ping(),
     hasSigningKey: () => keystore.activeKey() !== undefined,
@@ -222,6 +229,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     readiness,
     openapiYaml: servedOpenApi(openapi, config.issuer.url),
     schemas: publishedSchemas(openapi, config.issuer.url),
+    pages,
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
   };
   const separateAdmin = config.adminPort !== undefined;
