@@ -24,6 +24,7 @@ import type { ReadinessState } from './lifecycle/readiness.js';
 import { getOpenApi } from './routes/get-openapi.js';
 import type { IssuerDeps } from './declarations/code-issuer.js';
 import type { KeySource } from './partners/key-source.js';
+import type { SourceOf } from './federation/partner-sources.js';
 import type { VerifyOutcome } from './verify/verify-code.js';
 import type { IssuerMetadata, Partner } from './types/schemas.js';
 
@@ -32,6 +33,8 @@ export interface AppDeps extends IssuerDeps {
   metadata: IssuerMetadata;
   registry: { list(): readonly Partner[] };
   keySource: KeySource;
+  /** Where each partner came from (the gateway itself, a local file, the trust list). */
+  sourceOf: (partnerId: string) => SourceOf;
   verify: (code: string) => Promise<VerifyOutcome>;
   reloadPartners: () => Promise<number>;
   readiness: ReadinessState;

@@ -22,6 +22,11 @@ import { createVerifyService } from './recognition/verify-service.js';
 import { ReadinessState } from './lifecycle/readiness.js';
 import { createGatewayServer, type GatewayServer } from './lifecycle/http-server.js';
 import { fromRoot } from './paths.js';
+import { mergePartners, type SourceOf } from './federation/partner-sources.js';
+import { TrustListHolder } from './federation/trust-list-holder.js';
+import { readPinnedKeys } from './federation/trust-list-jws.js';
+import { TrustListMetrics } from './federation/trust-list-metrics.js';
+import type { Partner } from './types/schemas.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -45,6 +50,8 @@ export interface GatewayOptions {
 export interface Gateway {
   app: Express;
   deps: AppDeps;
+  /** The federation's trust list (absent without TRUST_LIST_URI). */
+  trustList: TrustListHolder | undefined;
   /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
   listen(): Promise<Server>;
@@ -76,7 +83,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const metadata = buildIssuerMetadata(config, keystore.algorithms());
   const self = partnerFromIssuerMetadata(metadata);
   const partnerOptions = { allowInsecureLoopback: config.allowInsecureLoopbackJwks };
-  const registry = new PartnerRegistry(loadPartners(config.partnersDir, partnerOptions), self);
+  // Partners are the local files merged with the trust list's members (partner-sources.ts).
+  let localPartners: readonly Partner[] = loadPartners(config.partnersDir, partnerOptions);
+  let listedPartners: readonly Partner[] = [];
+  let merged = mergePartners(listedPartners, localPartners, self);
+  const registry = new PartnerRegistry(merged.partners, self);
+  const pinnedKeys = config.trustList.uri ? await readPinnedKeys(config.trustList.keysFile!) : undefined;
 
   const store = await openStore({
     dataDir: config.dataDir,
@@ -116,6 +128,44 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
     onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
   });
+  const trustListMetrics = new TrustListMetrics(metrics.registry, now);
+  /** Re-merges local files and listed members into the registry; a conflicting set leaves the current one. */
+  const applyPartners = (): void => {
+    const next = mergePartners(listedPartners, localPartners, self);
+    registry.reload(next.partners);
+    merged = next;
+    for (const note of next.ignored) logger.warn({ note }, 'local partner file set aside');
+  };
+  const trustList = pinnedKeys && config.trustList.uri
+    ? new TrustListHolder({
+      uri: config.trustList.uri,
+      pinned: pinnedKeys,
+      partnerOptions,
+      timeoutMs: config.jwks.timeoutMs,
+      maxBytes: config.trustList.maxBytes,
+      staleMaxSeconds: config.trustList.staleMaxSeconds,
+      now,
+      background: options.backgroundRefresh ?? true,
+      dispatcher: options.dispatcher,
+      onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
+      onMembers(members) {
+        listedPartners = members;
+        try {
+          applyPartners();
+        } catch (err) {
+          logger.error({ err }, 'trust list members conflict with the local partners; the current partners stay');
+          return;
+        }
+        logger.info({ members: members.length, sequence: trustList?.status().sequence }, members.length > 0 ? 'trust list applied' : 'trust list no longer in force: its members are refused');
+        if (options.backgroundRefresh ?? true) void remote.refreshAll();
+      },
+      onFetch(outcome, _seconds, detail) {
+        trustListMetrics.fetched(outcome);
+        if (outcome !== 'ok' && outcome !== 'unchanged') logger.warn({ outcome, detail }, 'trust list refused or unreachable');
+      },
+    })
+    : undefined;
+  if (trustList) trustListMetrics.status = () => trustList.status();
   const keySource = new CompositeKeySource(self.id, new LocalKeySource(() => keystore.publishedKeys(now()), now), remote);
   metrics.partnerKeyCounts = () => registry.list().map((p) => [p.id, keySource.status(p.id).keyCount]);
   // Only fetched keys age: the gateway's own keys are read locally, never fetched.
@@ -135,7 +185,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists });
 
   async function reloadPartners(): Promise<number> {
-    registry.reload(loadPartners(config.partnersDir, partnerOptions));
+    localPartners = loadPartners(config.partnersDir, partnerOptions);
+    applyPartners();
+    await trustList?.refresh();
     void remote.refreshAll();
     logger.info({ partners: registry.list().length }, 'partners reloaded');
     return registry.list().length;
@@ -152,6 +204,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     metadata,
     registry,
     keySource,
+    sourceOf: (id: string): SourceOf => merged.sources.get(id) ?? { source: 'local' },
     verify,
     reloadPartners,
     readiness,
@@ -162,6 +215,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // Keys are warmed up at start; a status list is fetched on the first code of its partner (that
   // verification awaits it, single-flight) and then kept fresh by the timer: a list read before
   // that first code would only be older by then.
+  // The list is fetched once before serving (a start without it recognises the local partners
+  // only, and keeps trying), so members are known from the first request when the list answers.
+  await trustList?.refresh();
   if (options.backgroundRefresh ?? true) void remote.refreshAll();
 
   // Every fresh code adds a record; once a code is past exp + tolerance it is refused on its exp
@@ -183,6 +239,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       readiness.startDraining(now());
       clearInterval(pruneTimer);
       const outcome = served ? await served.drain(config.shutdownTimeoutMs, logger) : 'drained';
+      await trustList?.close();
       await keySource.close();
       await statusLists.close();
       await store.close();
@@ -192,6 +249,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     app,
     deps,
     verifiedCache,
+    trustList,
     listen: () =>
       new Promise((resolve, reject) => {
         // Slow clients cannot hold a connection forever: the timeouts are configuration (http.*).

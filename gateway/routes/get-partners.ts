@@ -1,9 +1,10 @@
 import type { RequestHandler } from 'express';
+import type { SourceOf } from '../federation/partner-sources.js';
 import type { KeySource } from '../partners/key-source.js';
 import type { Partner, PartnerStatusList } from '../types/schemas.js';
 
-/** GET /v1/partners — each partner's status and the health of its keys. */
-export function getPartners(deps: { registry: { list(): readonly Partner[] }; keySource: KeySource }): RequestHandler {
+/** GET /v1/partners — each partner's status, where it came from, and the health of its keys. */
+export function getPartners(deps: { registry: { list(): readonly Partner[] }; keySource: KeySource; sourceOf: (id: string) => SourceOf }): RequestHandler {
   return (_req, res) => {
     const body: PartnerStatusList = {
       partners: deps.registry.list().map((p) => {
@@ -16,6 +17,7 @@ export function getPartners(deps: { registry: { list(): readonly Partner[] }; ke
           keyCount: status.keyCount,
           lastFetchAt: status.lastFetchAt === null ? null : new Date(status.lastFetchAt).toISOString(),
           lastErrorCode: status.lastErrorCode,
+          ...deps.sourceOf(p.id),
         };
       }),
     };
