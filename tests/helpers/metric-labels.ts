@@ -4,6 +4,7 @@ import request from 'supertest';
 import { ERROR_CATALOGUE } from '../../gateway/errors/catalogue.js';
 import { LABELLED_METHODS, UNMATCHED_ROUTE } from '../../gateway/http/request-log.js';
 import { ADDRESS_CLASSES } from '../../gateway/partners/address-policy.js';
+import { TRUST_LIST_OUTCOMES } from '../../gateway/federation/trust-list-holder.js';
 
 /**
  * The bounded set every label of every gateway_ metric must stay in (developers' guide: labels
@@ -43,6 +44,7 @@ const PER_METRIC: Record<string, Record<string, readonly string[]>> = {
   gateway_status_list_fetches_total: { outcome: FETCH_OUTCOMES },
   gateway_fetch_addresses_refused_total: { class: ADDRESS_CLASSES },
   gateway_verified_cache_lookups_total: { outcome: ['hit', 'miss'] },
+  gateway_trust_list_fetches_total: { outcome: TRUST_LIST_OUTCOMES },
 };
 
 export interface LabelContext {
