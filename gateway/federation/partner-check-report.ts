@@ -33,6 +33,7 @@ export const FIXES: Record<string, string> = {
   sample_expired: 'Issue new sample codes and run the check within their lifetime.',
   claim_missing: 'Point each claim in the partner file at a member your codes really carry (JSON Pointer, RFC 6901), or remove the pointer.',
   color_unmapped: 'Add this colour value to colorMap.values (with its colour), or stop issuing it. Unmapped values are refused, never guessed.',
+  signature_unchecked: '',
   sample_refused: 'Fix what the verifier names, then run the check again.',
 };
 

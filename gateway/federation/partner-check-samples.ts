@@ -42,7 +42,7 @@ function headerFinding(error: unknown): [string, string] {
 }
 
 /** Why the gateway would refuse one sample, every reason at once; nothing means it would accept it. */
-async function diagnose(partner: Partner, keys: readonly VerificationKey[], code: string, options: SampleCheckOptions, fail: Fail): Promise<void> {
+async function diagnose(partner: Partner, keys: readonly VerificationKey[], code: string, options: SampleCheckOptions, fail: Fail, warn: Fail): Promise<void> {
   let parsed;
   let payload: Record<string, unknown>;
   try {
@@ -54,8 +54,9 @@ async function diagnose(partner: Partner, keys: readonly VerificationKey[], code
   if (payload['iss'] !== partner.issuer) fail('issuer_mismatch', `Its iss is not "${partner.issuer}", the issuer the partner file names.`);
   try {
     const { alg, kid } = checkHeader(parsed.header, partner);
-    const key = keys.length === 0 ? 'unknown' : findKey(keys, kid, alg);
-    if (key === 'unknown') fail('kid_unknown', `It is signed with kid "${kid.slice(0, 64)}", which is not among the usable published keys.`);
+    const key = findKey(keys, kid, alg);
+    if (keys.length === 0) warn('signature_unchecked', 'Its signature was not checked: no usable key could be had (see the keys above).');
+    else if (key === 'unknown') fail('kid_unknown', `It is signed with kid "${kid.slice(0, 64)}", which is not among the usable published keys.`);
     else await verifySignature(parsed, alg, key.key).catch(() => fail('signature_invalid', `Its signature does not verify with published key "${kid.slice(0, 64)}".`));
   } catch (error) {
     fail(...headerFinding(error));
@@ -97,7 +98,9 @@ export async function checkSamples(partner: Partner, keys: readonly Verification
   for (const [i, code] of codes.entries()) {
     const subject = `sample ${i + 1}`;
     const before = findings.length;
-    await diagnose(partner, keys, code, options, (check, message) => findings.push({ check, severity: 'fail', subject, message }));
+    const report = (severity: 'fail' | 'warn'): Fail => (check, message) => findings.push({ check, severity, subject, message });
+    await diagnose(partner, keys, code, options, report('fail'), report('warn'));
+    // The verifier's verdict needs keys, and would only repeat a problem named above.
     if (findings.length > before) continue;
     const outcome = await verify(code);
     if (outcome.valid) {
