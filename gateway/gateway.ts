@@ -159,6 +159,15 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         logger.info({ members: members.length, sequence: trustList?.status().sequence }, members.length > 0 ? 'trust list applied' : 'trust list no longer in force: its members are refused');
         if (options.backgroundRefresh ?? true) void remote.refreshAll();
       },
+      persisted: {
+        read: () => store.trustListHeld(config.trustList.uri!).catch((err: unknown) => {
+          logger.error({ err }, 'reading the trust-list sequence held failed; the one in memory applies');
+          return undefined;
+        }),
+        record: async (held) => {
+          await store.recordTrustList(config.trustList.uri!, held, now()).catch((err: unknown) => logger.error({ err }, 'recording the trust-list sequence failed'));
+        },
+      },
       onFetch(outcome, _seconds, detail) {
         trustListMetrics.fetched(outcome);
         if (outcome !== 'ok' && outcome !== 'unchanged') logger.warn({ outcome, detail }, 'trust list refused or unreachable');

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { Partner } from '../types/schemas.js';
@@ -6,6 +7,7 @@ import { fetchPartnerBytes, PartnerFetchFailure, type TransportFailureReason } f
 import { maxAgeOf } from '../partners/fetch-status-list.js';
 import type { VerificationKey } from '../partners/key-source.js';
 import type { LoadPartnersOptions } from '../partners/registry.js';
+import type { TrustListHeld } from '../store/store.js';
 import { createSafeDispatcher } from '../partners/safe-dispatcher.js';
 import { refreshSeconds } from '../partners/status-cache.js';
 import { checkMembers } from './partner-sources.js';
@@ -33,12 +35,15 @@ export interface TrustListHolderOptions {
   /** The members in force changed: a newer list, or none at all once the held one lapsed. */
   onMembers(members: readonly Partner[]): void;
   onFetch?(outcome: TrustListOutcome, seconds: number, detail: string | null): void;
+  /**
+   * Where the sequence taken survives a restart (the store): read before the first list is taken,
+   * written after each newer one. Both must not throw (the composition root logs and carries on).
+   */
+  persisted?: { read(): Promise<TrustListHeld | undefined>; record(held: TrustListHeld): Promise<void> } | undefined;
 }
 
-interface Held {
-  sequence: number;
-  /** The signed payload segment: the same sequence must always mean the same list. */
-  payload: string;
+interface Held extends TrustListHeld {
+  /** payloadHash: SHA-256 of the signed payload segment: the same sequence must always mean the same list. */
   members: readonly Partner[];
   generatedAt: string;
   expiresAtMs: number;
@@ -156,10 +161,12 @@ export class TrustListHolder {
     }
     const now = this.options.now();
     const list = await verifyTrustList(text, this.options.pinned, now);
-    const payload = text.split('.')[1]!;
+    const payloadHash = createHash('sha256').update(text.split('.')[1]!).digest('base64url');
     const held = this.held;
-    if (held && list.sequence < held.sequence) throw new TrustListError('replayed', `sequence ${list.sequence} is lower than the ${held.sequence} held`);
-    if (held && list.sequence === held.sequence && payload !== held.payload) throw new TrustListError('replayed', `sequence ${list.sequence} was already used for another list`);
+    // Before the first list of this process, the floor is what the store remembers.
+    const floor = held ?? (await this.options.persisted?.read());
+    if (floor && list.sequence < floor.sequence) throw new TrustListError('replayed', `sequence ${list.sequence} is lower than the ${floor.sequence} held`);
+    if (floor && list.sequence === floor.sequence && payloadHash !== floor.payloadHash) throw new TrustListError('replayed', `sequence ${list.sequence} was already used for another list`);
     let members: Partner[];
     try {
       members = checkMembers(list.members, this.options.partnerOptions);
@@ -168,8 +175,9 @@ export class TrustListHolder {
     }
     this.refreshMs = refreshSeconds(maxAgeOf(headers['cache-control'])) * 1000;
     this.lastGoodAt = now;
-    const unchanged = held !== null && held.payload === payload;
-    this.held = { sequence: list.sequence, payload, members, generatedAt: list.generatedAt, expiresAtMs: Date.parse(list.expiresAt) };
+    const unchanged = held !== null && held.payloadHash === payloadHash;
+    this.held = { sequence: list.sequence, payloadHash, members, generatedAt: list.generatedAt, expiresAtMs: Date.parse(list.expiresAt) };
+    if (!floor || list.sequence > floor.sequence) await this.options.persisted?.record({ sequence: list.sequence, payloadHash });
     if (unchanged && !this.lapsed) return 'unchanged';
     this.lapsed = false;
     this.options.onMembers(members);

@@ -156,9 +156,27 @@ INSERT INTO high_risk_regions (singleton, regions, effective_at, event_id) VALUE
 /** Expired credential rows are pruned by expiry (Store.deleteExpiredCredentials). */
 const V2_BOTH = 'CREATE INDEX credentials_expires_at_idx ON credentials (expires_at);';
 
+/**
+ * The highest trust-list sequence a gateway took, per list URI, so a restart does not reopen the
+ * door to a replayed older list (docs/federation.md). Shared by every process on the database.
+ */
+const V7_SQLITE = `CREATE TABLE trust_list_state (
+  uri TEXT PRIMARY KEY,
+  sequence INTEGER NOT NULL,
+  payload_hash TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;`;
+const V7_POSTGRES = `CREATE TABLE trust_list_state (
+  uri TEXT PRIMARY KEY,
+  sequence BIGINT NOT NULL,
+  payload_hash TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },
   { version: 2, name: 'index credentials by expiry', sqlite: V2_BOTH, postgres: V2_BOTH },
+  { version: 7, name: 'trust-list sequence held', sqlite: V7_SQLITE, postgres: V7_POSTGRES },
 ]);
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -26,6 +26,7 @@ import {
   type PersonEventRecord,
   type Store,
   type SubjectRecord,
+  type TrustListHeld,
 } from './store.js';
 
 /** How long a writer waits for another connection's write lock before failing (ms). */
@@ -410,5 +411,18 @@ export class SqliteStore implements Store {
   async subjectIdsWithTravel(): Promise<string[]> {
     this.settle();
     return this.sql('SELECT id FROM subjects WHERE has_travel = 1 ORDER BY id').pluck().all() as string[];
+  }
+
+  async trustListHeld(uri: string): Promise<TrustListHeld | undefined> {
+    this.settle();
+    const row = this.sql('SELECT sequence, payload_hash FROM trust_list_state WHERE uri = ?').get(uri) as { sequence: number; payload_hash: string } | undefined;
+    return row ? { sequence: intFromRow(row.sequence), payloadHash: row.payload_hash } : undefined;
+  }
+
+  async recordTrustList(uri: string, held: TrustListHeld, at: number): Promise<boolean> {
+    return this.write(() =>
+      this.sql(`INSERT INTO trust_list_state (uri, sequence, payload_hash, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (uri) DO UPDATE SET sequence = excluded.sequence, payload_hash = excluded.payload_hash, updated_at = excluded.updated_at
+        WHERE trust_list_state.sequence < excluded.sequence`).run(uri, held.sequence, held.payloadHash, at).changes === 1);
   }
 }

@@ -153,4 +153,14 @@ export interface Store {
   highRiskRegions(): Promise<HighRiskRegions>;
   /** Ids of subjects whose declaration lists any travel (recoloured when the region list changes). */
   subjectIdsWithTravel(): Promise<string[]>;
+
+  /** The trust list last taken from `uri`: its sequence and the SHA-256 of its payload. */
+  trustListHeld(uri: string): Promise<TrustListHeld | undefined>;
+  /** Records a list taken from `uri` when its sequence is higher than the one recorded; false otherwise. */
+  recordTrustList(uri: string, held: TrustListHeld, at: number): Promise<boolean>;
+}
+
+export interface TrustListHeld {
+  sequence: number;
+  payloadHash: string;
 }

@@ -157,6 +157,31 @@ describe('a gateway configured with TRUST_LIST_URI and TRUST_LIST_KEYS', () => {
   });
 });
 
+describe('a restarted gateway', () => {
+  it('still refuses an older list than the one it took before the restart (the sequence is kept in its database)', async () => {
+    const keep = mkdtempSync(join(tmpdir(), 'hcg-trust-restart-'));
+    const overrides = { trustList: { uri: server.uri, keysFile: join(dir, 'federation.jwks.json'), staleMaxSeconds: 3600, maxBytes: 1_048_576 } };
+    try {
+      const older = await server.publish([beijing.partner()], fedKey, 1000, { now: clock.now() });
+      await server.publish([beijing.partner(), shanghai.partner()], fedKey, 1001, { now: clock.now() });
+      const first = await gatewayWith([], { clock, dir: keep, overrides });
+      expect(first.trustList!.status()).toMatchObject({ sequence: 1001, inForce: true });
+      await first.close();
+      server.body = older;
+      const second = await gatewayWith([], { clock, dir: keep, overrides });
+      try {
+        expect(second.trustList!.status()).toMatchObject({ sequence: null, inForce: false, lastError: { reason: 'replayed' } });
+        expect(await verdict(second, await code(beijing, '未见异常'))).toBe('ERR_ISSUER_UNKNOWN');
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(keep, { recursive: true, force: true });
+      sequence = 1001;
+    }
+  });
+});
+
 describe('trust-list configuration', () => {
   it('TRUST_LIST_URI without TRUST_LIST_KEYS stops the start with a message naming both', () => {
     expect(() => loadConfig({ TRUST_LIST_URI: 'https://hebei.example/trust-list.jws' })).toThrow(ConfigError);
