@@ -12,7 +12,6 @@ import { buildIssuerMetadata, partnerFromIssuerMetadata } from './issuer/issuer-
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { openStore } from './store/open-store.js';
-import { loadPartners, PartnerRegistry } from './partners/registry.js';
 import { RemoteKeySource } from './partners/key-cache.js';
 import { RemoteStatusSource } from './partners/status-cache.js';
 import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.js';
@@ -22,11 +21,8 @@ import { createVerifyService } from './recognition/verify-service.js';
 import { ReadinessState } from './lifecycle/readiness.js';
 import { createGatewayServer, type GatewayServer } from './lifecycle/http-server.js';
 import { fromRoot } from './paths.js';
-import { mergePartners, type SourceOf } from './federation/partner-sources.js';
-import { TrustListHolder } from './federation/trust-list-holder.js';
-import { readPinnedKeys } from './federation/trust-list-jws.js';
-import { TrustListMetrics } from './federation/trust-list-metrics.js';
-import type { Partner } from './types/schemas.js';
+import { FederatedPartners } from './federation/federated-partners.js';
+import type { TrustListHolder } from './federation/trust-list-holder.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -82,13 +78,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const metadata = buildIssuerMetadata(config, keystore.algorithms());
   const self = partnerFromIssuerMetadata(metadata);
-  const partnerOptions = { allowInsecureLoopback: config.allowInsecureLoopbackJwks };
-  // Partners are the local files merged with the trust list's members (partner-sources.ts).
-  let localPartners: readonly Partner[] = loadPartners(config.partnersDir, partnerOptions);
-  let listedPartners: readonly Partner[] = [];
-  let merged = mergePartners(listedPartners, localPartners, self);
-  const registry = new PartnerRegistry(merged.partners, self);
-  const pinnedKeys = config.trustList.uri ? await readPinnedKeys(config.trustList.keysFile!) : undefined;
+  // The partner files, merged with the federation's trust list when TRUST_LIST_URI is set.
+  const partners = await FederatedPartners.load(config, self, logger);
+  const registry = partners.registry;
 
   const store = await openStore({
     dataDir: config.dataDir,
@@ -128,53 +120,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
     onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
   });
-  const trustListMetrics = new TrustListMetrics(metrics.registry, now);
-  /** Re-merges local files and listed members into the registry; a conflicting set leaves the current one. */
-  const applyPartners = (): void => {
-    const next = mergePartners(listedPartners, localPartners, self);
-    registry.reload(next.partners);
-    merged = next;
-    for (const note of next.ignored) logger.warn({ note }, 'local partner file set aside');
-  };
-  const trustList = pinnedKeys && config.trustList.uri
-    ? new TrustListHolder({
-      uri: config.trustList.uri,
-      pinned: pinnedKeys,
-      partnerOptions,
-      timeoutMs: config.jwks.timeoutMs,
-      maxBytes: config.trustList.maxBytes,
-      staleMaxSeconds: config.trustList.staleMaxSeconds,
-      now,
-      background: options.backgroundRefresh ?? true,
-      dispatcher: options.dispatcher,
-      onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
-      onMembers(members) {
-        listedPartners = members;
-        try {
-          applyPartners();
-        } catch (err) {
-          logger.error({ err }, 'trust list members conflict with the local partners; the current partners stay');
-          return;
-        }
-        logger.info({ members: members.length, sequence: trustList?.status().sequence }, members.length > 0 ? 'trust list applied' : 'trust list no longer in force: its members are refused');
-        if (options.backgroundRefresh ?? true) void remote.refreshAll();
-      },
-      persisted: {
-        read: () => store.trustListHeld(config.trustList.uri!).catch((err: unknown) => {
-          logger.error({ err }, 'reading the trust-list sequence held failed; the one in memory applies');
-          return undefined;
-        }),
-        record: async (held) => {
-          await store.recordTrustList(config.trustList.uri!, held, now()).catch((err: unknown) => logger.error({ err }, 'recording the trust-list sequence failed'));
-        },
-      },
-      onFetch(outcome, _seconds, detail) {
-        trustListMetrics.fetched(outcome);
-        if (outcome !== 'ok' && outcome !== 'unchanged') logger.warn({ outcome, detail }, 'trust list refused or unreachable');
-      },
-    })
-    : undefined;
-  if (trustList) trustListMetrics.status = () => trustList.status();
+  partners.connect({
+    store, metrics, now,
+    background: options.backgroundRefresh ?? true,
+    dispatcher: options.dispatcher,
+    onListChanged: () => { if (options.backgroundRefresh ?? true) void remote.refreshAll(); },
+  });
+  const trustList = partners.trustList;
   const keySource = new CompositeKeySource(self.id, new LocalKeySource(() => keystore.publishedKeys(now()), now), remote);
   metrics.partnerKeyCounts = () => registry.list().map((p) => [p.id, keySource.status(p.id).keyCount]);
   // Only fetched keys age: the gateway's own keys are read locally, never fetched.
@@ -194,9 +146,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists });
 
   async function reloadPartners(): Promise<number> {
-    localPartners = loadPartners(config.partnersDir, partnerOptions);
-    applyPartners();
-    await trustList?.refresh();
+    await partners.reload();
     void remote.refreshAll();
     logger.info({ partners: registry.list().length }, 'partners reloaded');
     return registry.list().length;
@@ -213,7 +163,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     metadata,
     registry,
     keySource,
-    sourceOf: (id: string): SourceOf => merged.sources.get(id) ?? { source: 'local' },
+    sourceOf: (id: string) => partners.sourceOf(id),
     verify,
     reloadPartners,
     readiness,
@@ -248,7 +198,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       readiness.startDraining(now());
       clearInterval(pruneTimer);
       const outcome = served ? await served.drain(config.shutdownTimeoutMs, logger) : 'drained';
-      await trustList?.close();
+      await partners.close();
       await keySource.close();
       await statusLists.close();
       await store.close();

@@ -7,7 +7,7 @@ import type { PartnerStatus } from '../../gateway/types/schemas.js';
 import { TestClock, type TestGateway } from '../helpers/test-gateway.js';
 import { PartnerCity } from '../recognition/partner-city.js';
 import { BEIJING, SHANGHAI } from '../recognition/profiles.js';
-import { gatewayWith, metric, reload, verdict, writePartner } from '../recognition/setup.js';
+import { gatewayWith, JWKS, metric, reload, verdict, writePartner } from '../recognition/setup.js';
 import { federationKey, TrustListServer, writePinnedKeys, type FederationKey } from './trust-list-server.js';
 
 /**
@@ -16,6 +16,8 @@ import { federationKey, TrustListServer, writePinnedKeys, type FederationKey } f
  * timing, expiry, local files beside the list, /v1/partners and the metrics.
  */
 const clock = new TestClock();
+/** The first fetches of a cold process can take longer than setup.ts's 300 ms on a loaded machine. */
+const SLOW_MACHINE_JWKS = { ...JWKS, timeoutMs: 3000 };
 let server: TrustListServer;
 let fedKey: FederationKey;
 let beijing: PartnerCity;
@@ -45,7 +47,7 @@ beforeAll(async () => {
   gw = await gatewayWith([], {
     clock,
     dir,
-    overrides: { trustList: { uri: server.uri, keysFile: writePinnedKeys(dir, [fedKey]), staleMaxSeconds: 86_400, maxBytes: 1_048_576 } },
+    overrides: { jwks: SLOW_MACHINE_JWKS, trustList: { uri: server.uri, keysFile: writePinnedKeys(dir, [fedKey]), staleMaxSeconds: 86_400, maxBytes: 1_048_576 } },
   });
 });
 
@@ -160,7 +162,7 @@ describe('a gateway configured with TRUST_LIST_URI and TRUST_LIST_KEYS', () => {
 describe('a restarted gateway', () => {
   it('still refuses an older list than the one it took before the restart (the sequence is kept in its database)', async () => {
     const keep = mkdtempSync(join(tmpdir(), 'hcg-trust-restart-'));
-    const overrides = { trustList: { uri: server.uri, keysFile: join(dir, 'federation.jwks.json'), staleMaxSeconds: 3600, maxBytes: 1_048_576 } };
+    const overrides = { jwks: SLOW_MACHINE_JWKS, trustList: { uri: server.uri, keysFile: join(dir, 'federation.jwks.json'), staleMaxSeconds: 3600, maxBytes: 1_048_576 } };
     try {
       const older = await server.publish([beijing.partner()], fedKey, 1000, { now: clock.now() });
       await server.publish([beijing.partner(), shanghai.partner()], fedKey, 1001, { now: clock.now() });
