@@ -13,6 +13,8 @@ import { BEIJING } from '../recognition/profiles.js';
  * partner-check -- …` run these same files once built): real processes, real files, exit codes.
  */
 const exec = promisify(execFile);
+/** Each test starts one to three Node processes; a loaded CI machine needs more than the default. */
+const PROCESS_TIMEOUT_MS = 90_000;
 let program: ProgramDir;
 let dir: string;
 
@@ -52,7 +54,7 @@ describe('npm run trust-list', () => {
     expect(set.keys[0]).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256', use: 'sig' });
     expect(set.keys[0]).not.toHaveProperty('d');
     writeFileSync(join(dir, 'hebei.jwks.json'), ran.stdout);
-  });
+  }, PROCESS_TIMEOUT_MS);
 
   it('sign writes the signed list of a folder of partner files to stdout, and verify accepts it (exit 0)', async () => {
     const signed = await cli('trust-list', ['sign', fromRoot('partners'), '--key', join(dir, 'hebei.key.json'), '--sequence', '7', '--ttl-seconds', '3600']);
@@ -63,14 +65,14 @@ describe('npm run trust-list', () => {
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/^valid: sequence 7, generated .*, expires /);
     expect(verified.stdout).toContain('4 members: beijing (active), fuzhou (suspended), hangzhou (active), shenzhen (active)');
-  });
+  }, PROCESS_TIMEOUT_MS);
 
   it('verify refuses a list signed by a key not in the set (exit 1) and says why', async () => {
     await cli('trust-list', ['keygen', '--out', join(dir, 'other.key.json')]).then((r) => writeFileSync(join(dir, 'other.jwks.json'), r.stdout));
     const ran = await cli('trust-list', ['verify', join(dir, 'list.jws'), '--keys', join(dir, 'other.jwks.json')]);
     expect(ran.code).toBe(1);
     expect(ran.stderr).toMatch(/^refused \(unpinned_key\)/);
-  });
+  }, PROCESS_TIMEOUT_MS);
 
   it('sign refuses a folder with a broken partner file, naming the file (exit 2), and prints nothing to stdout', async () => {
     const folder = join(dir, 'broken');
@@ -80,13 +82,13 @@ describe('npm run trust-list', () => {
     expect(ran.code).toBe(2);
     expect(ran.stdout).toBe('');
     expect(ran.stderr).toContain('beijing.json');
-  });
+  }, PROCESS_TIMEOUT_MS);
 
   it('without a command it prints its usage (exit 2)', async () => {
     const ran = await cli('trust-list', []);
     expect(ran.code).toBe(2);
     expect(ran.stderr).toMatch(/^usage: trust-list/);
-  });
+  }, PROCESS_TIMEOUT_MS);
 });
 
 describe('npm run partner-check', () => {
@@ -96,17 +98,17 @@ describe('npm run partner-check', () => {
     writeFileSync(join(dir, 'beijing.json'), JSON.stringify(city.partner()));
     const codes = [await city.code({ color: '未见异常', now: Date.now(), document: { type: 'resident_id', number: '11010519491231002X' } })];
     writeFileSync(join(dir, 'codes.txt'), `# sample codes from the production issuer, one per line\n${codes.join('\n')}\n`);
-  });
+  }, PROCESS_TIMEOUT_MS);
   afterAll(async () => {
     await city?.close();
-  });
+  }, PROCESS_TIMEOUT_MS);
   const loopback = { ALLOW_INSECURE_LOOPBACK_JWKS: 'true' };
 
   it('exits 0 with a READY report for a city that is ready', async () => {
     const ran = await cli('partner-check', [join(dir, 'beijing.json'), '--codes', join(dir, 'codes.txt')], loopback);
     expect(ran.stdout).toContain('READY: the gateway will accept this city\'s codes');
     expect(ran.code).toBe(0);
-  });
+  }, PROCESS_TIMEOUT_MS);
 
   it('exits 1 and says what to fix when the city\'s key server is down; --json gives the same findings for machines', async () => {
     city.mode = 'unavailable';
@@ -123,17 +125,17 @@ describe('npm run partner-check', () => {
     } finally {
       city.mode = 'ok';
     }
-  });
+  }, PROCESS_TIMEOUT_MS);
 
   it('refuses plain http on loopback unless ALLOW_INSECURE_LOOPBACK_JWKS is set, as the gateway does', async () => {
     const ran = await cli('partner-check', [join(dir, 'beijing.json'), '--codes', join(dir, 'codes.txt')]);
     expect(ran.code).toBe(1);
     expect(JSON.stringify(ran.stdout)).toContain('must be https');
-  });
+  }, PROCESS_TIMEOUT_MS);
 
   it('without a partner file it prints its usage (exit 2)', async () => {
     const ran = await cli('partner-check', ['--json']);
     expect(ran.code).toBe(2);
     expect(ran.stderr).toMatch(/^usage: partner-check/);
-  });
+  }, PROCESS_TIMEOUT_MS);
 });
