@@ -47,8 +47,8 @@ export interface PartnerCheckResult {
   findings: Finding[];
 }
 
-/** A code lifetime (exp − iat) above this is refused as a problem unless the partner file sets its own bound. */
-export const DEFAULT_MAX_LIFETIME_SECONDS = 86_400;
+/** The gateway's default bound on a code's lifetime (exp − iat) when the partner file sets no maxLifetimeSeconds: 7 days. */
+export const DEFAULT_MAX_LIFETIME_SECONDS = 604_800;
 
 function readPartner(path: string, options: PartnerCheckOptions, findings: Finding[]): Partner | null {
   const subject = 'partner file';

@@ -105,7 +105,7 @@ describe('partner-check: one broken city per problem', () => {
       return { partner: c.partner({ statusUri: s.url }), codes: [await c.sign(payload)] };
     }],
     ['its issuing servers\' clock runs ten minutes ahead', 'iat_skew', async (c, s) => ({ partner: c.partner({ statusUri: s.url }), codes: [await c.code({ color: '未见异常', now: clock.now() + 600_000, document })] })],
-    ['its codes live three days', 'lifetime_too_long', async (c, s) => ({ partner: c.partner({ statusUri: s.url }), codes: await samples(c, { ttlSeconds: 3 * 86_400 }) })],
+    ['its codes live eight days', 'lifetime_too_long', async (c, s) => ({ partner: c.partner({ statusUri: s.url }), codes: await samples(c, { ttlSeconds: 8 * 86_400 }) })],
     ['its status list is down', 'status_list_unreachable', async (c, s) => { s.mode = 'unavailable'; return { partner: c.partner({ statusUri: s.url }), codes: await samples(c) }; }],
     ['its status list is not a status list', 'status_list_invalid', async (c, s) => { s.mode = 'invalid'; return { partner: c.partner({ statusUri: s.url }), codes: await samples(c) }; }],
     ['it signs with a key it does not publish', 'kid_unknown', async (c, s) => ({ partner: c.partner({ statusUri: s.url }), codes: await samples(c, { key: await newKey('ES256') }) })],
