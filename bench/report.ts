@@ -57,7 +57,7 @@ export function writeJson(path: string, data: unknown): void {
   writeFileSync(path, `${JSON.stringify(data, null, 2)}\n`);
 }
 
-/** The table as Markdown, for the README's performance section. */
+/** The table as Markdown, for docs/performance.md. */
 export function markdownTable(rows: readonly Row[]): string {
   const lines = ['| benchmark | figure | compared with, same run | ratio | p50 / p99 | target | result |', '|---|---|---|---|---|---|---|'];
   for (const r of rows) {

@@ -21,8 +21,8 @@ export function benchEnv(extra: Record<string, string> = {}): Record<string, str
   return { RATE_LIMIT_ENABLED: 'false', VERIFY_CACHE_MAX_ENTRIES: String(CACHE_ENTRIES), LOG_LEVEL: 'warn', ...extra };
 }
 
-export async function startGatewayProcess(dir: string, label: string, partner: BenchPartner | undefined, env: Record<string, string>): Promise<GatewayProcess> {
-  const gw = new GatewayProcess({ label, dir, port: await freePort(), env });
+export async function startGatewayProcess(dir: string, label: string, partner: BenchPartner | undefined, env: Record<string, string>, main?: string): Promise<GatewayProcess> {
+  const gw = new GatewayProcess({ label, dir, port: await freePort(), env, ...(main ? { main } : {}) });
   if (partner) {
     mkdirSync(join(dir, 'partners'), { recursive: true });
     partner.writePartnerFile(join(dir, 'partners'));

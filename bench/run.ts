@@ -11,18 +11,20 @@ import { BenchPartner } from './partner.js';
 import { markdownTable, printTable, writeJson, type Row } from './report.js';
 import { coldCacheRow, inProcessRows } from './rows-inprocess.js';
 import { httpRows, workersRow } from './rows-http.js';
+import { signatureRow } from './rows-signature.js';
 import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
 
 /**
  * `npm run bench [-- --seconds=N --launch-seconds=N --launch-full --only=a,b]`: every benchmark of
- * the README's performance table, each measured against its baseline in the same run on the same
+ * the performance table of docs/performance.md, each measured against its baseline in the same run on the same
  * machine, so the ratios hold where absolute figures do not. Prints the table (target, PASS/MISS)
  * and writes the figures to bench/results/latest.json (a run with --only writes partial.json).
  *
  * Groups for --only: pipeline (in-process pipeline + cache), http (verify over HTTP, cheapest
- * route), cold (cold key cache), launch (declarations, SQLite then PostgreSQL), workers, guessing.
+ * route), signature (POST /v1/verify with jose vs the node:crypto path, interleaved), cold (cold
+ * key cache), launch (declarations, SQLite then PostgreSQL), workers, guessing.
  */
-const GROUPS = ['pipeline', 'http', 'cold', 'launch', 'workers', 'guessing'] as const;
+const GROUPS = ['pipeline', 'http', 'signature', 'cold', 'launch', 'workers', 'guessing'] as const;
 type Group = (typeof GROUPS)[number];
 
 function flag(name: string): string | undefined {
@@ -91,10 +93,11 @@ async function main(): Promise<void> {
   const partner = await new BenchPartner().start();
   try {
     // 2 × cache size + 1 distinct codes: cycled in order they never hit the LRU cache.
-    const needsCodes = selected.has('pipeline') || selected.has('http') || selected.has('workers');
+    const needsCodes = selected.has('pipeline') || selected.has('http') || selected.has('signature') || selected.has('workers');
     const codes = needsCodes ? partner.codes(2 * CACHE_ENTRIES + 1) : [];
     if (selected.has('pipeline')) rows.push(...(await inProcessRows(dir, partner, codes, SECONDS)));
     if (selected.has('http')) rows.push(...(await httpRows(dir, partner, codes, SECONDS)));
+    if (selected.has('signature')) rows.push(await signatureRow(dir, partner, codes, SECONDS));
     if (selected.has('cold')) rows.push(await coldCacheRow(dir));
     if (selected.has('launch')) {
       rows.push(...(await launchDayRows(dir, { seconds: LAUNCH_SECONDS, full: LAUNCH_FULL, databaseUrl: process.env['TEST_DATABASE_URL'], diagnostic: true })));
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   writeJson(RESULTS, { command, markdown: markdownTable(rows), startedAt: started.toISOString(), machine, secondsPerRow: SECONDS, launchSeconds: LAUNCH_FULL ? null : LAUNCH_SECONDS, rows, guessing: guessed ?? null });
   console.log(`\nFigures written to ${RESULTS}`);
-  if (rows.some((r) => r.pass === false)) console.log(`Rows that miss their target: ${rows.filter((r) => r.pass === false).map((r) => r.id).join(', ')} (see the README's performance section).`);
+  if (rows.some((r) => r.pass === false)) console.log(`Rows that miss their target: ${rows.filter((r) => r.pass === false).map((r) => r.id).join(', ')} (see docs/performance.md).`);
 }
 
 main().catch((error: unknown) => {

@@ -26,6 +26,8 @@ export interface GatewaySpec {
   dir: string;
   port: number;
   env: Record<string, string>;
+  /** Script to run instead of the gateway's main.js (the benchmark's variant entry points). */
+  main?: string;
 }
 
 const KEEP_OUTPUT_CHARS = 8_000;
@@ -65,7 +67,7 @@ export class GatewayProcess {
       RATE_LIMIT_ENABLED: 'false',
       ...this.spec.env,
     });
-    const child = spawn(process.execPath, [GATEWAY_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [this.spec.main ?? GATEWAY_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString('utf8')).slice(-KEEP_OUTPUT_CHARS);

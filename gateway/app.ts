@@ -10,6 +10,11 @@ import { getCredentialStatus } from './routes/get-credential-status.js';
 import { postDeclarations } from './routes/post-declarations.js';
 import { putSubjectDeclaration } from './routes/put-subject-declaration.js';
 import { getSubjectCode } from './routes/get-subject-code.js';
+import { getSubjectProxyRequests } from './routes/get-subject-proxy-requests.js';
+import { postSubjectProxyRequestApprove } from './routes/post-subject-proxy-request-approve.js';
+import { postSubjectProxyRequestDecline } from './routes/post-subject-proxy-request-decline.js';
+import { getSubjectProxies } from './routes/get-subject-proxies.js';
+import { deleteSubjectProxy } from './routes/delete-subject-proxy.js';
 import { postRiskEvents } from './routes/post-risk-events.js';
 import { postVerify } from './routes/post-verify.js';
 import { postCheckpointScans } from './routes/post-checkpoint-scans.js';
@@ -62,14 +67,23 @@ export function buildApp(deps: AppDeps): Express {
   const json = jsonBody(deps.config.bodyLimitBytes);
   // Public endpoints (no token) are limited per client address; the others carry tokens.
   const limited = deps.config.rateLimit.enabled ? [rateLimit(new TokenBuckets(deps.config.rateLimit, deps.now))] : [];
+  // Declaring and fetching codes carry tokens but are open to anyone with a document number or a
+  // token: a bucket of their own per client address (issue 9, item 5), sized for carrier-grade NAT.
+  const issueLimits = { ...deps.config.issueRateLimit, maxClients: deps.config.rateLimit.maxClients };
+  const issuing = deps.config.rateLimit.enabled ? [rateLimit(new TokenBuckets(issueLimits, deps.now))] : [];
 
   app.get(JWKS_PATH, limited, getJwks(deps));
   app.get(METADATA_PATH, limited, getIssuerMetadata(deps.metadata));
   app.get(STATUS_PATH, limited, getCredentialStatus(deps));
 
-  app.post('/v1/declarations', json, postDeclarations(deps));
+  app.post('/v1/declarations', issuing, json, postDeclarations(deps));
   app.put('/v1/subjects/:subjectId/declaration', json, putSubjectDeclaration(deps));
-  app.get('/v1/subjects/:subjectId/code', getSubjectCode(deps));
+  app.get('/v1/subjects/:subjectId/code', issuing, getSubjectCode(deps));
+  app.get('/v1/subjects/:subjectId/proxy-requests', getSubjectProxyRequests(deps));
+  app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/approve', postSubjectProxyRequestApprove(deps));
+  app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/decline', postSubjectProxyRequestDecline(deps));
+  app.get('/v1/subjects/:subjectId/proxies', getSubjectProxies(deps));
+  app.delete('/v1/subjects/:subjectId/proxies/:proxyId', deleteSubjectProxy(deps));
   app.post('/v1/risk-events', json, postRiskEvents(deps));
 
   app.post('/v1/verify', limited, json, postVerify(deps.verify));

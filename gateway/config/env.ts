@@ -1,6 +1,6 @@
 /**
  * The only module that reads process.env. Each variable maps onto one path of the configuration
- * (schemas/config.schema.json); the README's table is this list.
+ * (schemas/config.schema.json); docs/configuration.md's table is this list.
  */
 export interface EnvVar {
   name: string;
@@ -11,6 +11,7 @@ export interface EnvVar {
 }
 
 export const ENV_VARS: readonly EnvVar[] = [
+  { name: 'GATEWAY_ENV', path: 'environment', kind: 'string', default: 'development', description: 'development or production. Production refuses to start rather than generate a signing key or pepper, without RISK_FEED_TOKEN, or with ALLOW_INSECURE_LOOPBACK_JWKS.' },
   { name: 'PORT', path: 'port', kind: 'integer', default: 8080, description: 'HTTP port.' },
   { name: 'HOST', path: 'host', kind: 'string', default: '0.0.0.0', description: 'Address to listen on.' },
   { name: 'DATABASE_URL', path: 'databaseUrl', kind: 'string', description: 'PostgreSQL URL (postgres://…). Unset: embedded SQLite in DATA_DIR.' },
@@ -19,7 +20,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'CERTS_DIR', path: 'certsDir', kind: 'string', default: 'certs/dev', description: 'Directory of the signing keys and the document pepper; a development key is generated here on first start.' },
   { name: 'PARTNERS_DIR', path: 'partnersDir', kind: 'string', default: 'partners', description: 'Directory of partner files (<id>.json).' },
   { name: 'RULES_FILE', path: 'rulesFile', kind: 'string', description: 'Colour rules file. Unset: gateway/color/default-rules.json.' },
-  { name: 'ISSUER_URL', path: 'issuer.url', kind: 'string', default: 'http://localhost:8080', description: 'Public base URL of this gateway: the iss of Xinji codes and the base of jwks_uri.' },
+  { name: 'ISSUER_URL', path: 'issuer.url', kind: 'string', description: 'Public base URL of this gateway: the iss of Xinji codes and the base of jwks_uri. Unset: http://localhost:<PORT>.' },
   { name: 'ISSUER_ID', path: 'issuer.id', kind: 'string', default: 'xinji', description: 'Partner id of this issuer in its own registry.' },
   { name: 'ISSUER_NAME', path: 'issuer.name', kind: 'string', default: '辛集市', description: 'Display name of the issuer.' },
   { name: 'ISSUER_REGION', path: 'issuer.region', kind: 'string', default: '130181', description: 'GB/T 2260 region code of the issuer.' },
@@ -45,10 +46,12 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'HEADERS_TIMEOUT_MS', path: 'http.headersTimeoutMs', kind: 'integer', default: 5000, description: 'Longest time a client may take to send the request headers (≤ REQUEST_TIMEOUT_MS).' },
   { name: 'KEEP_ALIVE_TIMEOUT_MS', path: 'http.keepAliveTimeoutMs', kind: 'integer', default: 5000, description: 'How long an idle keep-alive connection stays open.' },
   { name: 'TRUST_PROXY', path: 'http.trustProxy', kind: 'string', description: 'Whose X-Forwarded-For is believed: a hop count or addresses/CIDRs (express trust proxy). Unset: none; the socket address is the client.' },
-  { name: 'RATE_LIMIT_ENABLED', path: 'rateLimit.enabled', kind: 'boolean', default: true, description: 'Per-client rate limit on the public endpoints (verify, checkpoint scans, JWKS, metadata, status list).' },
+  { name: 'RATE_LIMIT_ENABLED', path: 'rateLimit.enabled', kind: 'boolean', default: true, description: 'Per-client rate limit on the public endpoints (verify, checkpoint scans, JWKS, metadata, status list) and, with its own bucket (ISSUE_RATE_LIMIT_*), on declarations and code requests.' },
   { name: 'RATE_LIMIT_PER_SECOND', path: 'rateLimit.perSecond', kind: 'number', default: 20, description: 'Sustained requests per second of one client address.' },
   { name: 'RATE_LIMIT_BURST', path: 'rateLimit.burst', kind: 'integer', default: 40, description: 'Requests one client address may send at once.' },
   { name: 'RATE_LIMIT_MAX_CLIENTS', path: 'rateLimit.maxClients', kind: 'integer', default: 10000, description: 'Client addresses tracked (least recently seen dropped first): bounds memory.' },
+  { name: 'ISSUE_RATE_LIMIT_PER_SECOND', path: 'issueRateLimit.perSecond', kind: 'number', default: 10, description: 'Sustained declarations and code requests per second of one client address (POST /v1/declarations, GET /v1/subjects/{id}/code; one bucket for both), when RATE_LIMIT_ENABLED. Sized for thousands of phones behind one carrier-grade NAT address.' },
+  { name: 'ISSUE_RATE_LIMIT_BURST', path: 'issueRateLimit.burst', kind: 'integer', default: 100, description: 'Declarations and code requests one client address may send at once.' },
   { name: 'VERIFY_CACHE_MAX_ENTRIES', path: 'verifyCacheMaxEntries', kind: 'integer', default: 10000, description: 'Most verified results kept so a code scanned again skips the signature check (exp, key and status re-checked on every hit); 0: off.' },
   { name: 'TRUST_LIST_URI', path: 'trustList.uri', kind: 'string', description: "URL of the federation's signed trust list of member cities (docs/federation.md); needs TRUST_LIST_KEYS. Unset: partners come from PARTNERS_DIR only." },
   { name: 'TRUST_LIST_KEYS', path: 'trustList.keysFile', kind: 'string', description: "JWK Set file of the federation's pinned public keys; a list signed by any other key is refused." },

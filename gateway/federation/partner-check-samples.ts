@@ -56,8 +56,8 @@ async function diagnose(partner: Partner, keys: readonly VerificationKey[], code
     const { alg, kid } = checkHeader(parsed.header, partner);
     const key = findKey(keys, kid, alg);
     if (keys.length === 0) warn('signature_unchecked', 'Its signature was not checked: no usable key could be had (see the keys above).');
-    else if (key === 'unknown') fail('kid_unknown', `It is signed with kid "${kid.slice(0, 64)}", which is not among the usable published keys.`);
-    else await verifySignature(parsed, alg, key.key).catch(() => fail('signature_invalid', `Its signature does not verify with published key "${kid.slice(0, 64)}".`));
+    else if (key === 'unknown') fail('kid_unknown', kid === undefined ? 'Its header has no kid, and no single usable published key fits its algorithm.' : `It is signed with kid "${kid.slice(0, 64)}", which is not among the usable published keys.`);
+    else await verifySignature(parsed, alg, key.key).catch(() => fail('signature_invalid', `Its signature does not verify with published key "${(kid ?? key.kid ?? '(no kid)').slice(0, 64)}".`));
   } catch (error) {
     fail(...headerFinding(error));
   }

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Dispatcher } from 'undici';
-import type { Jwks, Partner } from '../types/schemas.js';
+import type { Partner } from '../types/schemas.js';
 import { fetchPartnerJson, PartnerFetchFailure } from '../partners/fetch-partner-json.js';
 import { fetchStatusList, StatusListFetchError } from '../partners/fetch-status-list.js';
 import { toVerificationKeys } from '../partners/jwk-filter.js';
 import { STATUS_LIST_MAX_BYTES } from '../partners/status-cache.js';
-import { jwksProblem } from '../partners/jwks-shape.js';
+import { jwksEntries } from '../partners/jwks-shape.js';
+import { KEY_SKIP_REASONS } from '../partners/key-skip-reasons.js';
 import type { VerificationKey } from '../partners/key-source.js';
 import { describeSchemaErrors, partnerUriProblem } from '../partners/registry.js';
 import { validator } from '../schemas/registry.js';
@@ -93,21 +94,24 @@ async function checkKeys(partner: Partner, options: PartnerCheckOptions, finding
     findings.push({ check: 'jwks_invalid', severity: 'fail', subject, message: `The key set has ${count.length} keys; the gateway accepts at most ${options.maxKeys}.` });
     return [];
   }
-  const problem = jwksProblem(value);
-  if (problem) {
-    findings.push({ check: 'jwks_invalid', severity: 'fail', subject, message: `The key set is not a public JWK Set: ${problem}.` });
+  const entries = jwksEntries(value);
+  if (typeof entries === 'string') {
+    findings.push({ check: 'jwks_invalid', severity: 'fail', subject, message: `The key set is not a public JWK Set: ${entries}.` });
     return [];
   }
-  const { keys, skipped } = await toVerificationKeys((value as Jwks).keys, partner.algorithms);
-  for (const s of skipped) findings.push({ check: 'key_unusable', severity: 'fail', subject, message: `Key ${s.kid === null ? '(no kid)' : `"${s.kid}"`} is skipped by the gateway: ${s.reason}.` });
+  const { keys, skipped } = await toVerificationKeys(entries, partner.algorithms);
+  for (const s of skipped) {
+    const which = s.kid === null ? `#${s.index} (no kid)` : `"${s.kid}"`;
+    findings.push({ check: 'key_unusable', severity: 'fail', subject, message: `Key ${which} is skipped by the gateway (${s.reason}): ${KEY_SKIP_REASONS[s.reason]}` });
+  }
   const usable = [...new Set(keys.map((k) => k.kid))];
   if (usable.length === 0) {
-    findings.push({ check: 'no_usable_key', severity: 'fail', subject, message: `None of the ${(value as Jwks).keys.length} published keys can verify ${partner.algorithms.join(', ')}.` });
+    findings.push({ check: 'no_usable_key', severity: 'fail', subject, message: `None of the ${entries.length} published keys can verify ${partner.algorithms.join(', ')}.` });
     return keys;
   }
-  findings.push({ check: 'keys', severity: 'ok', subject, message: `${usable.length} usable key(s): ${usable.join(', ')}.` });
-  for (const k of (value as Jwks).keys) {
-    if (k.kid !== undefined && usable.includes(k.kid) && k.alg === undefined) {
+  findings.push({ check: 'keys', severity: 'ok', subject, message: `${usable.length} usable key(s): ${usable.map((k) => k ?? '(no kid)').join(', ')}.` });
+  for (const k of keys) {
+    if (k.kid !== null && usable.includes(k.kid) && k.jwk.alg === undefined) {
       findings.push({ check: 'key_alg_unbound', severity: 'warn', subject, message: `Key "${k.kid}" has no alg member: name the one algorithm it signs with (RFC 8725 §3.1).` });
     }
   }

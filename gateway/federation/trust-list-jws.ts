@@ -4,10 +4,10 @@ import { isGatewayError } from '../errors/gateway-error.js';
 import { toVerificationKeys, type PartnerAlg } from '../partners/jwk-filter.js';
 import type { VerificationKey } from '../partners/key-source.js';
 import { findKey } from '../partners/key-lookup.js';
-import { jwksProblem } from '../partners/jwks-shape.js';
+import { jwksEntries } from '../partners/jwks-shape.js';
 import { describeSchemaErrors } from '../partners/registry.js';
 import { validator } from '../schemas/registry.js';
-import type { Jwks, Partner, TrustList } from '../types/schemas.js';
+import type { Partner, TrustList } from '../types/schemas.js';
 import { decodeCanonicalBase64url } from '../verify/base64url.js';
 import { checkHeader } from '../verify/jws-header.js';
 import { parseStrictJsonBytes } from '../verify/strict-json.js';
@@ -42,9 +42,9 @@ export async function readPinnedKeys(path: string): Promise<VerificationKey[]> {
   } catch (error) {
     throw new Error(`${path}: not a readable JSON file (${(error as Error).message})`);
   }
-  const problem = jwksProblem(value);
-  if (problem) throw new Error(`${path}: not a public JWK Set (${problem})`);
-  const { keys, skipped } = await toVerificationKeys((value as Jwks).keys, FEDERATION_ALGS);
+  const entries = jwksEntries(value);
+  if (typeof entries === 'string') throw new Error(`${path}: not a public JWK Set (${entries})`);
+  const { keys, skipped } = await toVerificationKeys(entries, FEDERATION_ALGS);
   if (keys.length === 0) throw new Error(`${path}: no usable key (${skipped.map((s) => `${s.kid ?? '-'}: ${s.reason}`).join('; ') || 'the set is empty'})`);
   return keys;
 }
@@ -106,12 +106,14 @@ function parse(jws: string): { header: Record<string, unknown>; payloadBytes: Bu
 export async function verifyTrustList(jws: string, pinned: readonly VerificationKey[], nowMs: number): Promise<TrustList> {
   const { header, payloadBytes } = parse(jws.trim());
   let alg: string;
-  let kid: string;
+  let kid: string | undefined;
   try {
     ({ alg, kid } = checkHeader(header, { algorithms: FEDERATION_ALGS, typ: TRUST_LIST_TYP }));
   } catch (error) {
     throw new TrustListError('bad_header', isGatewayError(error) ? error.message : 'the JWS header is not acceptable');
   }
+  // A list names its key: several pinned keys (a rotation) must never be tried in turn.
+  if (kid === undefined) throw new TrustListError('bad_header', 'the JWS header needs the kid of a pinned key');
   let key: VerificationKey | 'unknown';
   try {
     key = findKey(pinned, kid, alg);

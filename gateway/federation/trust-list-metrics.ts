@@ -20,10 +20,9 @@ export class TrustListMetrics {
       labelNames: ['outcome'] as const,
       registers: [registry],
     });
-    const gauge = (name: string, help: string, read: (s: TrustListStatus) => number | null): void => {
+    const gauge = (config: { name: string; help: string }, read: (s: TrustListStatus) => number | null): void => {
       const g: Gauge = new Gauge({
-        name,
-        help,
+        ...config,
         registers: [registry],
         // Every cluster worker holds the same list: one worker's value, not the sum.
         aggregator: 'max',
@@ -35,11 +34,11 @@ export class TrustListMetrics {
         },
       });
     };
-    gauge('gateway_trust_list_in_force', '1 while a trust list is held within its bounds and its members are recognised; 0 before the first good list and after it lapsed.', (s) => (s.inForce ? 1 : 0));
-    gauge('gateway_trust_list_sequence', 'Sequence of the trust list held.', (s) => s.sequence);
-    gauge('gateway_trust_list_members', 'Member cities recognised from the trust list (0 when none is in force).', (s) => s.members);
-    gauge('gateway_trust_list_age_seconds', 'Seconds since the trust list was last fetched and verified successfully.', (s) => (s.lastGoodAt === null ? null : Math.max(0, now() - s.lastGoodAt) / 1000));
-    gauge('gateway_trust_list_expires_in_seconds', "Seconds until the held trust list's expiresAt (negative once past).", (s) => (s.expiresAt === null ? null : (Date.parse(s.expiresAt) - now()) / 1000));
+    gauge({ name: 'gateway_trust_list_in_force', help: '1 while a trust list is held within its bounds and its members are recognised; 0 before the first good list and after it lapsed.' }, (s) => (s.inForce ? 1 : 0));
+    gauge({ name: 'gateway_trust_list_sequence', help: 'Sequence of the trust list held.' }, (s) => s.sequence);
+    gauge({ name: 'gateway_trust_list_members', help: 'Member cities recognised from the trust list (0 when none is in force).' }, (s) => s.members);
+    gauge({ name: 'gateway_trust_list_age_seconds', help: 'Seconds since the trust list was last fetched and verified successfully.' }, (s) => (s.lastGoodAt === null ? null : Math.max(0, now() - s.lastGoodAt) / 1000));
+    gauge({ name: 'gateway_trust_list_expires_in_seconds', help: "Seconds until the held trust list's expiresAt (negative once past)." }, (s) => (s.expiresAt === null ? null : (Date.parse(s.expiresAt) - now()) / 1000));
   }
 
   fetched(outcome: TrustListOutcome): void {

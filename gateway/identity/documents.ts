@@ -96,7 +96,7 @@ export function validateDocument(document: IdentityDocument, field: string, now:
  * Stricter than the display convention (first and last 4, 1301**********1239) on purpose: the
  * last 4 characters of a resident ID are the whole sequence number and the check character, and
  * shown next to the binding they would leave an offline guesser only the birth date and two region
- * digits to try — about 4·10^5 candidates, hours of scrypt (README, "The document binding").
+ * digits to try — about 4·10^5 candidates, hours of scrypt (docs/credential.md, "The document binding").
  */
 export function maskDocumentNumber(number: string): string {
   const n = normalizeDocumentNumber(number);

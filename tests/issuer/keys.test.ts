@@ -64,7 +64,7 @@ describe('published keys and issuer metadata', () => {
   });
 });
 
-describe('key rotation, walked through as the README describes it', () => {
+describe('key rotation, walked through as docs/partners-and-keys.md describes it', () => {
   let dir: string;
   const clock = new TestClock();
   const gateways: TestGateway[] = [];
