@@ -36,6 +36,7 @@ import { getAsset } from './routes/get-asset.js';
 import type { PageAssets } from './web/page-assets.js';
 import type { IssuerDeps } from './declarations/code-issuer.js';
 import type { KeySource } from './partners/key-source.js';
+import type { SourceOf } from './federation/partner-sources.js';
 import type { VerifyOutcome } from './verify/verify-code.js';
 import type { IssuerMetadata, Partner } from './types/schemas.js';
 
@@ -44,6 +45,8 @@ export interface AppDeps extends IssuerDeps {
   metadata: IssuerMetadata;
   registry: { list(): readonly Partner[] };
   keySource: KeySource;
+  /** Where each partner came from (the gateway itself, a local file, the trust list). */
+  sourceOf: (partnerId: string) => SourceOf;
   verify: (code: string) => Promise<VerifyOutcome>;
   reloadPartners: () => Promise<number>;
   /** The document check of checkpoint scans (checkpoint/binding-check.ts). */

@@ -14,7 +14,6 @@ import { buildIssuerMetadata, partnerFromIssuerMetadata } from './issuer/issuer-
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { openStore } from './store/open-store.js';
-import { loadPartners, PartnerRegistry } from './partners/registry.js';
 import { RemoteKeySource } from './partners/key-cache.js';
 import { RemoteStatusSource } from './partners/status-cache.js';
 import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.js';
@@ -30,6 +29,8 @@ import { WorkPool } from './admission/work-pool.js';
 import { createBindingCheck } from './checkpoint/binding-check.js';
 import { publishedSchemas, servedOpenApi } from './schemas/published.js';
 import { loadPageAssets } from './web/page-assets.js';
+import { FederatedPartners } from './federation/federated-partners.js';
+import type { TrustListHolder } from './federation/trust-list-holder.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -64,6 +65,8 @@ export interface Gateway {
   /** The admin listener, once listen() resolved (ADMIN_PORT set). */
   adminServer(): Server | undefined;
   deps: AppDeps;
+  /** The federation's trust list (absent without TRUST_LIST_URI). */
+  trustList: TrustListHolder | undefined;
   /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
   /** The admission pools of slow work: partner bindings at checkpoints, and declarations. */
@@ -109,8 +112,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const metadata = buildIssuerMetadata(config, keystore.algorithms());
   const self = partnerFromIssuerMetadata(metadata);
-  const partnerOptions = { allowInsecureLoopback: config.allowInsecureLoopbackJwks };
-  const registry = new PartnerRegistry(loadPartners(config.partnersDir, partnerOptions), self);
+  // The partner files, merged with the federation's trust list when TRUST_LIST_URI is set.
+  const partners = await FederatedPartners.load(config, self, logger);
+  const registry = partners.registry;
 
   const store = await openStore({
     dataDir: config.dataDir,
@@ -159,6 +163,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
     onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
   });
+  partners.connect({
+    store, metrics, now,
+    background: options.backgroundRefresh ?? true,
+    dispatcher: options.dispatcher,
+    onListChanged: () => { if (options.backgroundRefresh ?? true) void remote.refreshAll(); },
+  });
+  const trustList = partners.trustList;
   const keySource = new CompositeKeySource(self.id, new LocalKeySource(() => keystore.publishedKeys(now()), now), remote);
   // Every bounded label set starts at 0, so increase() sees the first event (label-sets.ts).
   metrics.partnerIds = () => registry.list().map((p) => p.id);
@@ -200,7 +211,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
 
   async function reloadPartners(): Promise<number> {
-    registry.reload(loadPartners(config.partnersDir, partnerOptions));
+    await partners.reload();
     metrics.zeroBoundedLabels();
     void remote.refreshAll();
     logger.info({ partners: registry.list().length }, 'partners reloaded');
@@ -223,6 +234,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     metadata,
     registry,
     keySource,
+    sourceOf: (id: string) => partners.sourceOf(id),
     verify,
     reloadPartners,
     checkBinding,
@@ -238,6 +250,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // Keys are warmed up at start; a status list is fetched on the first code of its partner (that
   // verification awaits it, single-flight) and then kept fresh by the timer: a list read before
   // that first code would only be older by then.
+  // The list is fetched once before serving (a start without it recognises the local partners
+  // only, and keeps trying), so members are known from the first request when the list answers.
+  await trustList?.refresh();
   if (options.backgroundRefresh ?? true) void remote.refreshAll();
 
   // Every fresh code adds a record; once a code is past exp + tolerance it is refused on its exp
@@ -265,6 +280,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       certs.close();
       const outcomes = await Promise.all([served, adminServed].map((s) => (s ? s.drain(config.shutdownTimeoutMs, logger) : 'drained')));
       const outcome = outcomes.includes('forced') ? 'forced' : 'drained';
+      await partners.close();
       await keySource.close();
       await statusLists.close();
       await store.close();
@@ -285,6 +301,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     adminServer: () => adminServed?.server,
     deps,
     verifiedCache,
+    trustList,
     pools: { binding: bindingPool, issue: issuePool },
     async listen() {
       if (adminApp) {

@@ -298,6 +298,27 @@ issueConcurrency: number
  */
 issueQueue: number
 }
+/**
+ * A federation's signed trust list of member cities (docs/federation.md). Without uri, partners come from partnersDir only.
+ */
+trustList: {
+/**
+ * Where the signed list is fetched: https (plain http only on loopback with allowInsecureLoopbackJwks).
+ */
+uri?: string
+/**
+ * JWK Set file of the federation's pinned public keys.
+ */
+keysFile?: string
+/**
+ * How long the last good list keeps working after its last successful fetch (never past its expiresAt).
+ */
+staleMaxSeconds: number
+/**
+ * Largest trust-list body accepted.
+ */
+maxBytes: number
+}
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).
@@ -541,6 +562,14 @@ lastErrorReason: (string | null)
  * Keys of the last key set read that the gateway does not use, each with a stable reason code (docs/partners.md). The partner's other keys keep working.
  */
 skippedKeys: SkippedKey[]
+/**
+ * Where the partner came from: the gateway's own issuer, a file of PARTNERS_DIR, or the federation's signed trust list.
+ */
+source: ("self" | "local" | "trust-list")
+/**
+ * Present and true for a listed partner that a file of PARTNERS_DIR suspends (a local file may suspend a listed partner, never add keys to it).
+ */
+suspendedLocally?: boolean
 }
 export interface SkippedKey {
 /**
@@ -744,6 +773,27 @@ d: string
 x?: string
 y?: string
 }
+}
+/**
+ * The payload of a federation's signed trust list: a compact JWS (typ health-code-trust-list+jwt) signed with the federation's key. Its members are partner descriptors, exactly what partners/<id>.json holds.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "TrustList".
+ */
+export interface TrustList {
+/**
+ * Increases with every list published: a gateway refuses a list with a lower sequence than the one it holds (a replay).
+ */
+sequence: number
+generatedAt: string
+/**
+ * After this instant the list is refused; a gateway that cannot get a newer one stops recognising its members (fail closed).
+ */
+expiresAt: string
+/**
+ * @maxItems 500
+ */
+members: Partner[]
 }
 /**
  * This interface was referenced by `AllSchemas`'s JSON-Schema
