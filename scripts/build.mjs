@@ -24,6 +24,6 @@ const check = args.includes('--no-check') ? ['--noCheck'] : [];
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', out, ...check], { stdio: 'inherit' });
 const { assets } = JSON.parse(readFileSync(join(root, 'runtime-files.json'), 'utf8'));
 for (const asset of assets) cpSync(join(root, asset), join(out, asset), { recursive: true });
-// The pages (web/): bundled by the compiled builder into dist/pages, where the gateway reads them.
-const { buildWeb } = await import(pathToFileURL(join(out, 'gateway', 'web', 'build-web.js')).href);
-await buildWeb(join(out, 'pages'), join(root, 'web'));
+// The pages (web/): bundled into dist/pages, where the gateway reads them.
+const { buildWeb } = await import(pathToFileURL(join(root, 'web', 'build.mjs')).href);
+await buildWeb(join(out, 'pages'));

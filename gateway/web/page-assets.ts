@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 
 /**
- * The built pages (dist/pages by default: `npm run build` writes them, gateway/web/build-web.ts
+ * The built pages (dist/pages by default: `npm run build` writes them, web/build.mjs
  * says how). They are few and small, so they are read once at start and served from memory: no
  * file-system access per request, and no path from a request ever reaches the file system.
  */

@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix, relative } from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 import { fromRoot } from '../../gateway/paths.js';
 import { freePort } from '../../demo/processes.js';
 import { RISK_FEED_TOKEN } from '../helpers/test-gateway.js';
@@ -173,7 +174,11 @@ describe('the runtime stage of the Dockerfile, replayed without Docker', () => {
     const gw = start();
     try {
       await until(async () => (await get('/readyz')).status === 200, 20_000, `no 200 from /readyz:\n${gw.output()}`);
-      expect((await get('/openapi.yaml')).text).toBe(readFileSync(fromRoot('openapi.yaml'), 'utf8'));
+      // The contract the build carries: the checkout's openapi.yaml, its servers naming this gateway.
+      const served = parse((await get('/openapi.yaml')).text) as { servers: unknown; paths: unknown };
+      const file = parse(readFileSync(fromRoot('openapi.yaml'), 'utf8')) as { paths: unknown };
+      expect(served.paths).toEqual(file.paths);
+      expect(served.servers).toEqual([{ url: expect.stringMatching(/^http:\/\/localhost:\d+$/) }]);
       const health = execForm(one(runtime, 'HEALTHCHECK'));
       await expect(node(health.slice(1))).resolves.toBeDefined();
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildWeb } from '../../gateway/web/build-web.js';
+import { buildWeb } from '../../web/build.mjs';
 
 /**
  * The pages built for one test file into a directory of its own (`webDir` of a test gateway):

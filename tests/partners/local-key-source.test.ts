@@ -6,7 +6,7 @@ import { PartnerRegistry } from '../../gateway/partners/registry.js';
 import type { PublicJwk } from '../../gateway/types/schemas.js';
 import { partner, testKey } from './fixtures.js';
 
-const JWKS = { timeoutMs: 300, maxBytes: 65536, maxKeys: 20, refreshSeconds: 3600, kidCooldownSeconds: 30, staleMaxSeconds: 86400 };
+const JWKS = { timeoutMs: 1000, maxBytes: 65536, maxKeys: 20, refreshSeconds: 3600, kidCooldownSeconds: 30, staleMaxSeconds: 86400 };
 const self = partner({ id: 'xinji', issuer: 'https://gateway.xinji.example', region: '130181', jwksUri: 'https://gateway.xinji.example/.well-known/jwks.json' });
 
 async function code(p: Promise<unknown>): Promise<string> {

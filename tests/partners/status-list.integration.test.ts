@@ -10,7 +10,7 @@ import { entry, StatusListServer } from './status-list-server.js';
  * RemoteStatusSource against real status-list servers on loopback, through the same safe
  * dispatcher as key fetches; the clock is a variable the tests move.
  */
-const JWKS = { timeoutMs: 300, staleMaxSeconds: 3600 };
+const JWKS = { timeoutMs: 1000, staleMaxSeconds: 3600 };
 const T0 = Date.UTC(2026, 10, 27, 0, 0, 0);
 const ISSUER = 'https://healthkit.beijing.example';
 
