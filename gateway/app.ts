@@ -7,6 +7,8 @@ import { JWKS_PATH, METADATA_PATH, STATUS_PATH } from './issuer/issuer-metadata.
 import { getJwks } from './routes/get-jwks.js';
 import { getIssuerMetadata } from './routes/get-issuer-metadata.js';
 import { getCredentialStatus } from './routes/get-credential-status.js';
+import { getTrustBundle } from './routes/get-trust-bundle.js';
+import { TRUST_BUNDLE_PATH } from './trust/trust-bundle-typ.js';
 import { postDeclarations } from './routes/post-declarations.js';
 import { putSubjectDeclaration } from './routes/put-subject-declaration.js';
 import { getSubjectCode } from './routes/get-subject-code.js';
@@ -39,6 +41,8 @@ export interface AppDeps extends IssuerDeps {
   scrapeMetrics?: () => Promise<string>;
   /** The text of openapi.yaml, served at GET /openapi.yaml. */
   openapiYaml: string;
+  /** The signed trust bundle for offline verifiers (gateway/trust/trust-bundle.ts). */
+  trustBundle: () => Promise<string>;
 }
 
 /**
@@ -63,6 +67,7 @@ export function buildApp(deps: AppDeps): Express {
   app.get(JWKS_PATH, limited, getJwks(deps));
   app.get(METADATA_PATH, limited, getIssuerMetadata(deps.metadata));
   app.get(STATUS_PATH, limited, getCredentialStatus(deps));
+  app.get(TRUST_BUNDLE_PATH, limited, getTrustBundle(deps.trustBundle));
 
   app.post('/v1/declarations', json, postDeclarations(deps));
   app.put('/v1/subjects/:subjectId/declaration', json, putSubjectDeclaration(deps));

@@ -8,6 +8,8 @@ import type { Config } from './config/load-config.js';
 import { loadRules } from './color/rules-file.js';
 import { ensureSigningKey, loadOrCreatePepper } from './issuer/bootstrap-secrets.js';
 import { Keystore } from './issuer/keystore.js';
+import { buildTrustBundle, signTrustBundle, type TrustBundleDeps } from './trust/trust-bundle.js';
+import { statusList } from './declarations/own-code-status.js';
 import { buildIssuerMetadata, partnerFromIssuerMetadata } from './issuer/issuer-metadata.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -146,6 +148,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     hasSigningKey: () => keystore.activeKey() !== undefined,
     partnersLoaded: () => registry.list().length > 0,
   });
+  const trustDeps: TrustBundleDeps = {
+    issuer: config.issuer.url,
+    registry,
+    keySource,
+    statusLists,
+    ownStatusList: () => statusList(issuerDeps),
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    lifetimeSeconds: config.jwks.staleMaxSeconds,
+    now,
+  };
   const deps: AppDeps = {
     ...issuerDeps,
     logger,
@@ -156,6 +168,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     reloadPartners,
     readiness,
     openapiYaml: readFileSync(fromRoot('openapi.yaml'), 'utf8'),
+    trustBundle: async () => signTrustBundle(await buildTrustBundle(trustDeps), keystore.activeKey()),
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
   };
   const app = buildApp(deps);

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { assertValid } from '../schemas/registry.js';
 import { validateDocument } from '../identity/documents.js';
 import { decideAtCheckpoint } from '../verify/checkpoint.js';
+import { matchesBinding } from '../identity/binding.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { VerifyOutcome } from '../verify/verify-code.js';
 import type { CheckpointScan } from '../types/schemas.js';
@@ -26,7 +27,7 @@ export function postCheckpointScans(deps: {
       temperatureC: scan.temperatureC,
       document: scan.document,
       feverThresholdC: deps.feverThresholdC,
-    });
+    }, matchesBinding);
     // Counted once, under the first reason (metrics.ts explains the precedence).
     deps.metrics.checkpointDecisions.inc({ decision: decision.decision, reason: decision.reasons[0] ?? 'none' });
     res.setHeader('cache-control', 'no-store');

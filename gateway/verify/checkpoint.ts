@@ -1,4 +1,4 @@
-import { matchesBinding, isCheckableBinding } from '../identity/binding.js';
+import { isCheckableBinding } from '../identity/binding-check.js';
 import type { CheckpointDecision, DenyReason, IdentityDocument } from '../types/schemas.js';
 import type { VerifyOutcome } from './verify-code.js';
 
@@ -19,7 +19,14 @@ export interface CheckpointInput {
   feverThresholdC: number;
 }
 
-export async function decideAtCheckpoint(input: CheckpointInput): Promise<CheckpointDecision> {
+/**
+ * How the document is checked against the binding: the gateway's is identity/binding.ts
+ * (node:crypto scrypt); the verifier library brings its own (verifier/binding.ts), so this rule
+ * runs unchanged in a browser.
+ */
+export type BindingMatcher = (binding: string, document: IdentityDocument) => Promise<boolean>;
+
+export async function decideAtCheckpoint(input: CheckpointInput, matchesBinding: BindingMatcher): Promise<CheckpointDecision> {
   const { outcome, temperatureC, document, feverThresholdC } = input;
   // A reading that is not a finite number is no proof of "no fever": fail closed.
   const fever = !Number.isFinite(temperatureC) || !(temperatureC < feverThresholdC);

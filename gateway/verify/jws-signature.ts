@@ -52,6 +52,8 @@ const ALGORITHMS: Record<string, AlgParams> = {
   PS256: { hash: 'sha256', keyAlgorithm: 'RSA-PSS', keyHash: 'SHA-256', padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 },
 };
 
+export type SignatureCheck = (parsed: ParsedCompact, alg: string, key: CryptoKey | Uint8Array) => Promise<void>;
+
 function invalid(cause?: unknown): GatewayError {
   return new GatewayError('ERR_JWS_SIGNATURE_INVALID', undefined, cause === undefined ? undefined : { cause });
 }

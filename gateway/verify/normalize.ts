@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { GatewayError } from '../errors/gateway-error.js';
 import { errorField } from '../schemas/error-field.js';
-import { validateNormalizedCredential } from '../schemas/normalized-credential-validator.js';
+import { validateNormalizedCredential } from '../schemas/standalone-validators.js';
 import type { NormalizedCredential, NormalizedSubject, Partner } from '../types/schemas.js';
 import type { TimeClaims } from './claims.js';
 import { mapColor, selectColorMap } from './color-map.js';

@@ -1,0 +1,127 @@
+import { GatewayError, isGatewayError } from '../gateway/errors/gateway-error.js';
+import { acceptTrustBundle, importPinnedKeys, type PinnedKey } from '../gateway/trust/accept-bundle.js';
+import type { CheckpointDecision, IdentityDocument, Partner, PublicJwk, TrustBundle, TrustedPartner, VerifyResult } from '../gateway/types/schemas.js';
+import { decideAtCheckpoint } from '../gateway/verify/checkpoint.js';
+import { createVerifier, type VerifyOutcome } from '../gateway/verify/verify-code.js';
+import { matchesBinding } from './binding.js';
+import { BundleKeySource } from './bundle-key-source.js';
+import { joseSignatureCheck } from './signature.js';
+
+/** What take() answers: the bundle now held, or why the offered one was refused (the held one stays). */
+export type TakeResult =
+  | { accepted: true; generatedAt: string; expiresAt: string }
+  | { accepted: false; error: { code: string; message: string } };
+
+export interface HeldBundle {
+  /** The compact JWS as taken: what a page stores (localStorage) and offers again to take() after a reload. */
+  jws: string;
+  generatedAt: string;
+  expiresAt: string;
+  /** Seconds since the gateway made the snapshot, at `now`: what a checkpoint shows beside 离线核验. */
+  ageSeconds: number;
+}
+
+/** The checkpoint rule of the Xinji notice: a reading equal to 37.3 °C is a fever (CHECKPOINT_FEVER_C). */
+export const DEFAULT_FEVER_THRESHOLD_C = 37.3;
+
+interface Loaded {
+  jws: string;
+  bundle: TrustBundle;
+  byIssuer: Map<string, Partner>;
+  byId: Map<string, TrustedPartner>;
+  keySource: BundleKeySource;
+}
+
+/**
+ * Verify health codes as POST /v1/verify does, without the gateway: the verify pipeline of the
+ * gateway itself (gateway/verify/), fed with a signed trust bundle instead of live registries,
+ * key caches and status lists. Runs unchanged in Node and in browsers.
+ *
+ *   const store = await TrustStore.create({ pinnedKeys: jwks.keys });
+ *   await store.take(bundleJws);                  // signed by a pinned key, newer, not expired
+ *   const result = await store.verify(code);      // { valid: true, credential } | { valid: false, error }
+ *
+ * Every `now` is an injected clock (epoch ms, default Date.now()).
+ */
+export class TrustStore {
+  private loaded: Loaded | undefined;
+
+  private constructor(private readonly pinned: readonly PinnedKey[]) {}
+
+  /** `pinnedKeys`: the gateway's public signing keys (its /.well-known/jwks.json `keys`), obtained when it was trusted. */
+  static async create(options: { pinnedKeys: readonly PublicJwk[] }): Promise<TrustStore> {
+    const pinned = await importPinnedKeys(options.pinnedKeys);
+    if (pinned.length === 0) throw new TypeError('TrustStore needs at least one pinned ES256 or EdDSA key with kid and alg');
+    return new TrustStore(pinned);
+  }
+
+  /** Takes `jws` if it is signed by a pinned key, newer than the bundle held and not expired at `now`. */
+  async take(jws: string, now: number = Date.now()): Promise<TakeResult> {
+    try {
+      const bundle = await acceptTrustBundle(jws, this.pinned, this.loaded?.bundle, now);
+      this.loaded = {
+        jws: jws.trim(),
+        bundle,
+        byIssuer: new Map(bundle.partners.map((p) => [p.descriptor.issuer, p.descriptor])),
+        byId: new Map(bundle.partners.map((p) => [p.descriptor.id, p])),
+        keySource: new BundleKeySource(bundle),
+      };
+      return { accepted: true, generatedAt: bundle.generatedAt, expiresAt: bundle.expiresAt };
+    } catch (error) {
+      if (!isGatewayError(error)) throw error;
+      return { accepted: false, error: { code: error.code, message: error.message } };
+    }
+  }
+
+  /** The bundle held, if any. */
+  held(now: number = Date.now()): HeldBundle | undefined {
+    if (!this.loaded) return undefined;
+    const { jws, bundle } = this.loaded;
+    const ageSeconds = Math.max(0, Math.floor((now - Date.parse(bundle.generatedAt)) / 1000));
+    return { jws, generatedAt: bundle.generatedAt, expiresAt: bundle.expiresAt, ageSeconds };
+  }
+
+  /** The outcome of the gateway's pipeline, then the bundle's status snapshot, as the verify service does. */
+  async outcome(code: string, now: number = Date.now()): Promise<VerifyOutcome> {
+    const loaded = this.loaded;
+    if (!loaded) return { valid: false, error: new GatewayError('ERR_TRUST_BUNDLE_MISSING') };
+    // Fail closed: an expired bundle's keys may be withdrawn and its status list is too old to trust.
+    if (Date.parse(loaded.bundle.expiresAt) <= now) return { valid: false, error: new GatewayError('ERR_TRUST_BUNDLE_EXPIRED') };
+    const verifier = createVerifier({
+      registry: { byIssuer: (iss) => loaded.byIssuer.get(iss) },
+      keySource: loaded.keySource,
+      now: () => now,
+      clockToleranceSeconds: loaded.bundle.clockToleranceSeconds,
+      verifySignature: joseSignatureCheck,
+    });
+    const outcome = await verifier(code);
+    if (!outcome.valid) return outcome;
+    const listed = statusError(loaded.byId.get(outcome.partner.id), outcome.jti);
+    return listed ? { valid: false, error: listed, partnerId: outcome.partner.id } : outcome;
+  }
+
+  /** Exactly the body POST /v1/verify answers with. */
+  async verify(code: string, now: number = Date.now()): Promise<VerifyResult> {
+    const outcome = await this.outcome(code, now);
+    return outcome.valid ? { valid: true, credential: outcome.credential } : { valid: false, error: outcome.error.toJSON() };
+  }
+
+  /** The checkpoint decision (亮码 + 身份证 + 测温) of POST /v1/checkpoint/scans, offline. */
+  async decide(scan: { code: string; document: IdentityDocument; temperatureC: number }, now: number = Date.now(), feverThresholdC = DEFAULT_FEVER_THRESHOLD_C): Promise<CheckpointDecision> {
+    const outcome = await this.outcome(scan.code, now);
+    return decideAtCheckpoint({ outcome, temperatureC: scan.temperatureC, document: scan.document, feverThresholdC }, matchesBinding);
+  }
+}
+
+/** The answer of the gateway's status check (status-cache.ts check) from the bundle's snapshot. */
+function statusError(trusted: TrustedPartner | undefined, jti: string): GatewayError | undefined {
+  if (!trusted || trusted.statusList === undefined) return undefined;
+  if (trusted.statusList === null) return new GatewayError('ERR_STATUS_UNAVAILABLE');
+  let found: 'superseded' | 'revoked' | undefined;
+  for (const entry of trusted.statusList.entries) {
+    if (entry.jti !== jti) continue;
+    if (entry.status === 'revoked') return new GatewayError('ERR_CREDENTIAL_REVOKED');
+    found = entry.status;
+  }
+  return found === 'superseded' ? new GatewayError('ERR_CREDENTIAL_SUPERSEDED') : undefined;
+}
