@@ -1,5 +1,5 @@
 import { GatewayError, isGatewayError } from '../gateway/errors/gateway-error.js';
-import { acceptTrustBundle, importPinnedKeys, type PinnedKey } from '../gateway/trust/accept-bundle.js';
+import { acceptTrustBundle, importPinnedKeys, usableBundle, type PinnedKey } from '../gateway/trust/accept-bundle.js';
 import type { CheckpointDecision, IdentityDocument, Partner, PublicJwk, TrustBundle, TrustedPartner, VerifyResult } from '../gateway/types/schemas.js';
 import { decideAtCheckpoint } from '../gateway/verify/checkpoint.js';
 import { createVerifier, type VerifyOutcome } from '../gateway/verify/verify-code.js';
@@ -83,10 +83,12 @@ export class TrustStore {
 
   /** The outcome of the gateway's pipeline, then the bundle's status snapshot, as the verify service does. */
   async outcome(code: string, now: number = Date.now()): Promise<VerifyOutcome> {
-    const loaded = this.loaded;
-    if (!loaded) return { valid: false, error: new GatewayError('ERR_TRUST_BUNDLE_MISSING') };
-    // Fail closed: an expired bundle's keys may be withdrawn and its status list is too old to trust.
-    if (Date.parse(loaded.bundle.expiresAt) <= now) return { valid: false, error: new GatewayError('ERR_TRUST_BUNDLE_EXPIRED') };
+    let loaded: Loaded;
+    try {
+      loaded = usableBundle(this.loaded, now);
+    } catch (error) {
+      return { valid: false, error: error as GatewayError };
+    }
     const verifier = createVerifier({
       registry: { byIssuer: (iss) => loaded.byIssuer.get(iss) },
       keySource: loaded.keySource,

@@ -55,3 +55,13 @@ export async function acceptTrustBundle(jws: string, pinned: readonly PinnedKey[
   if (held && !(Date.parse(bundle.generatedAt) > Date.parse(held.generatedAt))) throw new GatewayError('ERR_TRUST_BUNDLE_NOT_NEWER');
   return bundle;
 }
+
+/**
+ * The bundle a verifier may decide with at `now`. Fail closed without one, and past its expiresAt:
+ * its keys may have been withdrawn since and its status list no longer says which codes were.
+ */
+export function usableBundle<T extends { bundle: TrustBundle }>(held: T | undefined, now: number): T {
+  if (!held) throw new GatewayError('ERR_TRUST_BUNDLE_MISSING');
+  if (Date.parse(held.bundle.expiresAt) <= now) throw new GatewayError('ERR_TRUST_BUNDLE_EXPIRED');
+  return held;
+}

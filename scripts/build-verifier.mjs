@@ -1,0 +1,55 @@
+// Bundles the verifier library (verifier/index.ts) into one ES module for browsers:
+// dist/verifier/health-code-verifier.js, what the checkpoint page loads (docs/verifier.md).
+// esbuild because it reads the TypeScript sources as they are (the library is the gateway's own
+// verify pipeline, gateway/verify/, not a copy) and bundles jose, fflate, @noble/hashes and the
+// precompiled schema checks into one file without a configuration of its own.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The gateway's jws-signature.ts checks signatures with node:crypto on this branch; the library
+ * injects jose's check (verifier/signature.ts) and never calls it, but the module is imported by
+ * verify-code.ts. While it imports node:crypto, the browser build takes verifier/signature.ts's
+ * twin in its place; once the gateway is back on jose (no node: import), this does nothing.
+ */
+const nodeOnlySignature = {
+  name: 'node-only-signature',
+  setup(b) {
+    b.onLoad({ filter: /gateway\/verify\/jws-signature\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!/from 'node:/.test(source)) return undefined;
+      return {
+        loader: 'ts',
+        resolveDir: `${root}verifier`,
+        contents: "export { joseSignatureCheck as verifySignature } from './signature.ts';\nexport type SignatureCheck = never;\n",
+      };
+    });
+  },
+};
+
+/** Builds `entry` (default the library) for browsers; returns the code when outfile is null. */
+export async function buildVerifier({ entry = `${root}verifier/index.ts`, outfile = `${root}dist/verifier/health-code-verifier.js`, minify = true } = {}) {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2022', 'chrome120'],
+    minify,
+    sourcemap: false,
+    legalComments: 'eof',
+    write: outfile !== null,
+    ...(outfile === null ? { outdir: `${root}dist/verifier` } : { outfile }),
+    plugins: [nodeOnlySignature],
+    logLevel: 'silent',
+  });
+  return outfile === null ? result.outputFiles[0].text : outfile;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const out = await buildVerifier();
+  console.log(`wrote ${out} (${readFileSync(out).length} bytes)`);
+}
