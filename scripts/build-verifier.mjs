@@ -30,14 +30,14 @@ const nodeOnlySignature = {
   },
 };
 
-/** Builds `entry` (default the library) for browsers; returns the code when outfile is null. */
-export async function buildVerifier({ entry = `${root}verifier/index.ts`, outfile = `${root}dist/verifier/health-code-verifier.js`, minify = true } = {}) {
+/** Builds `entry` (default the library) for browsers (or Node, for the CLI test); returns the code when outfile is null. */
+export async function buildVerifier({ entry = `${root}verifier/index.ts`, outfile = `${root}dist/verifier/health-code-verifier.js`, minify = true, platform = 'browser' } = {}) {
   const result = await build({
     entryPoints: [entry],
     bundle: true,
     format: 'esm',
-    platform: 'browser',
-    target: ['es2022', 'chrome120'],
+    platform,
+    target: platform === 'node' ? ['node22'] : ['es2022', 'chrome120'],
     minify,
     sourcemap: false,
     legalComments: 'eof',
@@ -49,7 +49,16 @@ export async function buildVerifier({ entry = `${root}verifier/index.ts`, outfil
   return outfile === null ? result.outputFiles[0].text : outfile;
 }
 
+// node scripts/build-verifier.mjs [--entry <ts file>] [--out <js file>] [--platform node]
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const out = await buildVerifier();
+  const arg = (name) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const out = await buildVerifier({
+    ...(arg('entry') ? { entry: arg('entry') } : {}),
+    ...(arg('out') ? { outfile: arg('out') } : {}),
+    ...(arg('platform') ? { platform: arg('platform') } : {}),
+  });
   console.log(`wrote ${out} (${readFileSync(out).length} bytes)`);
 }
