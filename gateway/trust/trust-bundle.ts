@@ -22,6 +22,9 @@ export interface TrustBundleDeps {
 }
 
 async function trustedPartner(deps: TrustBundleDeps, partner: Partner): Promise<TrustedPartner> {
+  // A suspended partner is named, without keys, so that its codes are refused offline as
+  // ERR_ISSUER_SUSPENDED, as the gateway refuses them, not as an unknown issuer.
+  if (partner.status !== 'active') return { descriptor: partner, keys: null };
   const keys = deps.keySource.snapshot ? await deps.keySource.snapshot(partner) : null;
   const entry: TrustedPartner = {
     descriptor: partner,
@@ -42,17 +45,16 @@ async function trustedPartner(deps: TrustBundleDeps, partner: Partner): Promise<
 /**
  * A snapshot of everything POST /v1/verify decides with, for verifiers without a network: each
  * active partner (the gateway's own issuer first) with the keys and status list the gateway holds
- * now. Suspended partners are left out, so an offline verifier refuses their codes as unknown.
+ * now, and each suspended one by its descriptor alone.
  */
 export async function buildTrustBundle(deps: TrustBundleDeps): Promise<TrustBundle> {
   const now = deps.now();
-  const active = deps.registry.list().filter((p) => p.status === 'active');
   return {
     iss: deps.issuer,
     generatedAt: new Date(now).toISOString(),
     expiresAt: new Date(now + deps.lifetimeSeconds * 1000).toISOString(),
     clockToleranceSeconds: deps.clockToleranceSeconds,
-    partners: await Promise.all(active.map((p) => trustedPartner(deps, p))),
+    partners: await Promise.all(deps.registry.list().map((p) => trustedPartner(deps, p))),
   };
 }
 

@@ -628,7 +628,7 @@ clockToleranceSeconds: number
 partners: TrustedPartner[]
 }
 /**
- * One active partner: its descriptor as registered (issuer, region, algorithms, claim pointers, colour maps and their versions, lifetime bound), its keys and its status list.
+ * One partner: its descriptor as registered (issuer, region, algorithms, claim pointers, colour maps and their versions, lifetime bound), its keys and its status list. A suspended partner (descriptor status suspended) comes without keys, so that its codes are refused as ERR_ISSUER_SUSPENDED.
  */
 export interface TrustedPartner {
 descriptor: Partner
