@@ -10,6 +10,7 @@ import { measure } from './measure.js';
 import { BenchPartner } from './partner.js';
 import { markdownTable, printTable, writeJson, type Row } from './report.js';
 import { coldCacheRow, inProcessRows } from './rows-inprocess.js';
+import { libraryRow } from './rows-library.js';
 import { httpRows, workersRow } from './rows-http.js';
 import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
 
@@ -19,10 +20,10 @@ import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
  * machine, so the ratios hold where absolute figures do not. Prints the table (target, PASS/MISS)
  * and writes the figures to bench/results/latest.json (a run with --only writes partial.json).
  *
- * Groups for --only: pipeline (in-process pipeline + cache), http (verify over HTTP, cheapest
+ * Groups for --only: pipeline (in-process pipeline + cache), library (the verifier library), http (verify over HTTP, cheapest
  * route), cold (cold key cache), launch (declarations, SQLite then PostgreSQL), workers, guessing.
  */
-const GROUPS = ['pipeline', 'http', 'cold', 'launch', 'workers', 'guessing'] as const;
+const GROUPS = ['pipeline', 'library', 'http', 'cold', 'launch', 'workers', 'guessing'] as const;
 type Group = (typeof GROUPS)[number];
 
 function flag(name: string): string | undefined {
@@ -91,9 +92,10 @@ async function main(): Promise<void> {
   const partner = await new BenchPartner().start();
   try {
     // 2 × cache size + 1 distinct codes: cycled in order they never hit the LRU cache.
-    const needsCodes = selected.has('pipeline') || selected.has('http') || selected.has('workers');
+    const needsCodes = selected.has('pipeline') || selected.has('library') || selected.has('http') || selected.has('workers');
     const codes = needsCodes ? partner.codes(2 * CACHE_ENTRIES + 1) : [];
     if (selected.has('pipeline')) rows.push(...(await inProcessRows(dir, partner, codes, SECONDS)));
+    if (selected.has('library')) rows.push(await libraryRow(dir, partner, codes, SECONDS));
     if (selected.has('http')) rows.push(...(await httpRows(dir, partner, codes, SECONDS)));
     if (selected.has('cold')) rows.push(await coldCacheRow(dir));
     if (selected.has('launch')) {

@@ -28,7 +28,8 @@ interface Loaded {
   jws: string;
   bundle: TrustBundle;
   byIssuer: Map<string, Partner>;
-  byId: Map<string, TrustedPartner>;
+  /** Each partner's status snapshot by jti (revoked outranks superseded, as in status-cache.ts); absent: no list. */
+  listed: Map<string, Map<string, 'superseded' | 'revoked'> | null>;
   keySource: BundleKeySource;
 }
 
@@ -63,7 +64,7 @@ export class TrustStore {
         jws: jws.trim(),
         bundle,
         byIssuer: new Map(bundle.partners.map((p) => [p.descriptor.issuer, p.descriptor])),
-        byId: new Map(bundle.partners.map((p) => [p.descriptor.id, p])),
+        listed: listedByPartner(bundle.partners),
         keySource: new BundleKeySource(bundle),
       };
       return { accepted: true, generatedAt: bundle.generatedAt, expiresAt: bundle.expiresAt };
@@ -98,7 +99,7 @@ export class TrustStore {
     });
     const outcome = await verifier(code);
     if (!outcome.valid) return outcome;
-    const listed = statusError(loaded.byId.get(outcome.partner.id), outcome.jti);
+    const listed = statusError(loaded.listed, outcome.partner.id, outcome.jti);
     return listed ? { valid: false, error: listed, partnerId: outcome.partner.id } : outcome;
   }
 
@@ -115,15 +116,27 @@ export class TrustStore {
   }
 }
 
-/** The answer of the gateway's status check (status-cache.ts check) from the bundle's snapshot. */
-function statusError(trusted: TrustedPartner | undefined, jti: string): GatewayError | undefined {
-  if (!trusted || trusted.statusList === undefined) return undefined;
-  if (trusted.statusList === null) return new GatewayError('ERR_STATUS_UNAVAILABLE');
-  let found: 'superseded' | 'revoked' | undefined;
-  for (const entry of trusted.statusList.entries) {
-    if (entry.jti !== jti) continue;
-    if (entry.status === 'revoked') return new GatewayError('ERR_CREDENTIAL_REVOKED');
-    found = entry.status;
+function listedByPartner(partners: readonly TrustedPartner[]): Loaded['listed'] {
+  const byPartner: Loaded['listed'] = new Map();
+  for (const p of partners) {
+    if (p.statusList === undefined) continue;
+    if (p.statusList === null) {
+      byPartner.set(p.descriptor.id, null);
+      continue;
+    }
+    const listed = new Map<string, 'superseded' | 'revoked'>();
+    for (const e of p.statusList.entries) if (listed.get(e.jti) !== 'revoked') listed.set(e.jti, e.status);
+    byPartner.set(p.descriptor.id, listed);
   }
-  return found === 'superseded' ? new GatewayError('ERR_CREDENTIAL_SUPERSEDED') : undefined;
+  return byPartner;
+}
+
+/** The answer of the gateway's status check (status-cache.ts check) from the bundle's snapshot. */
+function statusError(listed: Loaded['listed'], partnerId: string, jti: string): GatewayError | undefined {
+  if (!listed.has(partnerId)) return undefined;
+  const list = listed.get(partnerId);
+  if (!list) return new GatewayError('ERR_STATUS_UNAVAILABLE');
+  const status = list.get(jti);
+  if (status === 'revoked') return new GatewayError('ERR_CREDENTIAL_REVOKED');
+  return status === 'superseded' ? new GatewayError('ERR_CREDENTIAL_SUPERSEDED') : undefined;
 }
