@@ -1,4 +1,5 @@
 import type { IdentityDocument } from '../types/schemas.js';
+import { decodeCanonicalBase64url } from '../verify/base64url.js';
 import { normalizeDocumentNumber } from './documents.js';
 
 /**
@@ -32,25 +33,6 @@ export function isCheckableBinding(binding: unknown): binding is string {
   return logN >= MIN_LOG_N && logN <= MAX_LOG_N;
 }
 
-const SYMBOLS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-/** Unpadded base64url to bytes; the format regex has already limited the alphabet. */
-function fromBase64url(text: string): Uint8Array {
-  const out = new Uint8Array(Math.floor((text.length * 3) / 4));
-  let bits = 0;
-  let value = 0;
-  let at = 0;
-  for (const ch of text) {
-    value = (value << 6) | SYMBOLS.indexOf(ch);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out[at++] = (value >> bits) & 0xff;
-    }
-  }
-  return out;
-}
-
 /** Constant-time equality of two byte strings of the same length (no early exit on a difference). */
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -65,8 +47,9 @@ export async function matchesBindingWith(scrypt: Scrypt, binding: string, docume
   if (!match) return false;
   const logN = Number(match[1]);
   if (logN < MIN_LOG_N || logN > MAX_LOG_N) return false;
-  const salt = fromBase64url(match[2]!);
-  const expected = fromBase64url(match[3]!);
-  if (salt.length !== SALT_LENGTH || expected.length !== KEY_LENGTH) return false;
+  // Canonical base64url only (RFC 4648 §3.5): one binding text for one salt and hash.
+  const salt = decodeCanonicalBase64url(match[2]!);
+  const expected = decodeCanonicalBase64url(match[3]!);
+  if (!salt || !expected || salt.length !== SALT_LENGTH || expected.length !== KEY_LENGTH) return false;
   return sameBytes(await scrypt(bindingInput(document), salt, logN), expected);
 }
