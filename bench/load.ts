@@ -14,6 +14,9 @@ export interface LoadOptions {
   seconds: number;
   amount?: number;
   body?: (i: number) => string;
+  headers?: Record<string, string>;
+  /** Requests per second over all connections (autocannon overallRate); absent: as fast as answered. */
+  overallRate?: number;
   accept?: (status: number, body: string) => boolean;
 }
 
@@ -38,11 +41,12 @@ export async function load(options: LoadOptions): Promise<LoadResult> {
     connections: options.connections,
     ...(options.amount ? { amount: options.amount } : { duration: options.seconds }),
     timeout: 30,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     requests: [
       {
         method: options.method ?? 'GET',
         path: options.path,
-        headers: body ? { 'content-type': 'application/json' } : {},
+        headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...options.headers },
         ...(body ? { setupRequest: (req: autocannon.Request) => ({ ...req, body: body(i++) }) } : {}),
         ...(accept ? { onResponse: (status: number, text: string) => { if (!accept(status, text)) refused += 1; } } : {}),
       },

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { calculateJwkThumbprint, importJWK, type CryptoKey, type JWK } from 'jose';
 import { createBinding } from '../gateway/identity/binding.js';
+import { gb11643CheckChar } from '../gateway/identity/documents.js';
 import type { Partner } from '../gateway/types/schemas.js';
 import { setPointer } from '../gateway/verify/json-pointer.js';
 import { BEIJING } from '../demo/cities.js';
@@ -37,7 +38,7 @@ export class BenchPartner {
 
   async start(): Promise<this> {
     this.kid = await calculateJwkThumbprint(this.jwk);
-    this.binding = await createBinding({ type: 'resident_id', number: '110101199001010028' }, 10);
+    this.binding = await createBinding(BenchPartner.DOCUMENT, 10);
     const server = createServer((req, res) => {
       const path = (req.url ?? '').split('?')[0];
       const headers = { 'content-type': 'application/json', 'cache-control': 'max-age=300' };
@@ -93,8 +94,11 @@ export class BenchPartner {
     writeFileSync(join(partnersDir, `${this.id}.json`), JSON.stringify(this.partner(), null, 2));
   }
 
-  /** `count` distinct valid green codes, valid for `ttlSeconds` from now. */
-  codes(count: number, ttlSeconds = 7200): string[] {
+  /** The document the codes' binding was made for. */
+  static readonly DOCUMENT = { type: 'resident_id', number: `11010119900101002${gb11643CheckChar('11010119900101002')}` } as const;
+
+  /** `count` distinct valid green codes, valid for `ttlSeconds` from now (with another binding of DOCUMENT if given). */
+  codes(count: number, ttlSeconds = 7200, binding = this.binding): string[] {
     const header = Buffer.from(JSON.stringify({ alg: 'ES256', kid: this.kid, typ: BEIJING.typ })).toString('base64url');
     const iat = Math.floor(Date.now() / 1000);
     const out: string[] = [];
@@ -104,7 +108,7 @@ export class BenchPartner {
       setPointer(payload, BEIJING.claims.nameMasked!, '张*猛');
       setPointer(payload, BEIJING.claims.documentMasked!, '1101**************');
       setPointer(payload, BEIJING.claims.documentType!, 'resident_id');
-      setPointer(payload, BEIJING.claims.binding!, this.binding);
+      setPointer(payload, BEIJING.claims.binding!, binding);
       const input = `${header}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
       const signature = sign('sha256', Buffer.from(input), { key: this.privateKey, dsaEncoding: 'ieee-p1363' });
       out.push(`${input}.${signature.toString('base64url')}`);

@@ -21,8 +21,9 @@ export function benchEnv(extra: Record<string, string> = {}): Record<string, str
   return { RATE_LIMIT_ENABLED: 'false', VERIFY_CACHE_MAX_ENTRIES: String(CACHE_ENTRIES), LOG_LEVEL: 'warn', ...extra };
 }
 
-export async function startGatewayProcess(dir: string, label: string, partner: BenchPartner | undefined, env: Record<string, string>): Promise<GatewayProcess> {
-  const gw = new GatewayProcess({ label, dir, port: await freePort(), env });
+/** `port`: to restart a gateway as the same issuer (its ISSUER_URL, the iss of its codes, names the port); `main`: another entry point (the bench's node:crypto gateway). */
+export async function startGatewayProcess(dir: string, label: string, partner: BenchPartner | undefined, env: Record<string, string>, opts: { port?: number; main?: string } = {}): Promise<GatewayProcess> {
+  const gw = new GatewayProcess({ label, dir, port: opts.port ?? (await freePort()), env, ...(opts.main ? { main: opts.main } : {}) });
   if (partner) {
     mkdirSync(join(dir, 'partners'), { recursive: true });
     partner.writePartnerFile(join(dir, 'partners'));

@@ -12,6 +12,8 @@ import { markdownTable, printTable, writeJson, type Row } from './report.js';
 import { coldCacheRow, inProcessRows } from './rows-inprocess.js';
 import { libraryRow } from './rows-library.js';
 import { httpRows, workersRow } from './rows-http.js';
+import { signatureRow } from './rows-signature.js';
+import { checkpointRows, pinnedProcessesRow } from './rows-checkpoint.js';
 import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
 
 /**
@@ -21,9 +23,12 @@ import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
  * and writes the figures to bench/results/latest.json (a run with --only writes partial.json).
  *
  * Groups for --only: pipeline (in-process pipeline + cache), library (the verifier library), http (verify over HTTP, cheapest
- * route), cold (cold key cache), launch (declarations, SQLite then PostgreSQL), workers, guessing.
+ * route), signature (POST /v1/verify with jose vs the node:crypto path, interleaved), cold (cold
+ * key cache), launch (declarations, SQLite then PostgreSQL), workers, guessing,
+ * checkpoint (scans of own and partner codes, scans under a declaration flood, the flood itself),
+ * pinned (declarations on 2 processes pinned to a core each vs 1, PostgreSQL).
  */
-const GROUPS = ['pipeline', 'library', 'http', 'cold', 'launch', 'workers', 'guessing'] as const;
+const GROUPS = ['pipeline', 'library', 'http', 'signature', 'cold', 'launch', 'workers', 'guessing', 'checkpoint', 'pinned'] as const;
 type Group = (typeof GROUPS)[number];
 
 function flag(name: string): string | undefined {
@@ -81,6 +86,11 @@ async function guessing(): Promise<Guessing> {
   return { scryptLogN15Ms: m15.meanMs, scryptLogN12Ms: m12.meanMs, lines };
 }
 
+async function scryptLogN15Ms(): Promise<number> {
+  const binding = await createBinding(BENCH_DOCUMENT, 15);
+  return (await measure('scrypt logN 15', () => matchesBinding(binding, BENCH_DOCUMENT), { seconds: Math.min(SECONDS, 3) })).meanMs;
+}
+
 async function main(): Promise<void> {
   const cpu = cpus();
   const started = new Date();
@@ -92,15 +102,22 @@ async function main(): Promise<void> {
   const partner = await new BenchPartner().start();
   try {
     // 2 × cache size + 1 distinct codes: cycled in order they never hit the LRU cache.
-    const needsCodes = selected.has('pipeline') || selected.has('library') || selected.has('http') || selected.has('workers');
+    const needsCodes = selected.has('pipeline') || selected.has('library') || selected.has('http') || selected.has('signature') || selected.has('workers');
     const codes = needsCodes ? partner.codes(2 * CACHE_ENTRIES + 1) : [];
     if (selected.has('pipeline')) rows.push(...(await inProcessRows(dir, partner, codes, SECONDS)));
     if (selected.has('library')) rows.push(await libraryRow(dir, partner, codes, SECONDS));
     if (selected.has('http')) rows.push(...(await httpRows(dir, partner, codes, SECONDS)));
+    if (selected.has('signature')) rows.push(await signatureRow(dir, partner, codes, SECONDS));
     if (selected.has('cold')) rows.push(await coldCacheRow(dir));
+    // One logN-15 scrypt on one core of this machine, measured in this run: the scrypt bound of the rows is cores ÷ it.
+    const needsBound = selected.has('launch') || selected.has('checkpoint');
+    const scryptMs = needsBound ? await scryptLogN15Ms() : 0;
+    const scryptBoundPerSecond = cpu.length / (scryptMs / 1000);
     if (selected.has('launch')) {
-      rows.push(...(await launchDayRows(dir, { seconds: LAUNCH_SECONDS, full: LAUNCH_FULL, databaseUrl: process.env['TEST_DATABASE_URL'], diagnostic: true })));
+      rows.push(...(await launchDayRows(dir, { seconds: LAUNCH_SECONDS, full: LAUNCH_FULL, databaseUrl: process.env['TEST_DATABASE_URL'], diagnostic: true, scryptBoundPerSecond })));
     }
+    if (selected.has('checkpoint')) rows.push(...(await checkpointRows(dir, partner, SECONDS, scryptMs)));
+    if (selected.has('pinned')) rows.push(await pinnedProcessesRow(dir, SECONDS, process.env['TEST_DATABASE_URL']));
     if (selected.has('workers')) rows.push(await workersRow(dir, partner, codes, SECONDS));
     if (selected.has('guessing')) guessed = await guessing();
   } finally {

@@ -118,6 +118,7 @@ async function main(): Promise<void> {
   let sampler: NodeJS.Timeout | undefined;
   try {
     await child.start();
+    const deviceToken = await child.addDevice('soak-checkpoint');
     const pid = child.pid;
     if (pid === undefined) throw new Error('the gateway child has no pid');
     pool = new Pool(child.url, { connections: WORKERS });
@@ -188,7 +189,7 @@ async function main(): Promise<void> {
       [20, async () => call('verify partner code', 'POST', '/v1/verify', 200, { code: await partnerCode() }, undefined, (j) => j?.valid === true && j?.credential?.color === 'green')],
       [10, async () => {
         const h = await holderWithFreshCode();
-        return call('checkpoint scan', 'POST', '/v1/checkpoint/scans', 200, { code: h.jws, temperatureC: 36.5, document: h.document }, undefined, (j) => j?.decision === 'pass');
+        return call('checkpoint scan', 'POST', '/v1/checkpoint/scans', 200, { code: h.jws, temperatureC: 36.5, document: h.document }, deviceToken, (j) => j?.decision === 'pass');
       }],
       [4, () => call('JWKS', 'GET', '/.well-known/jwks.json', 200, undefined, undefined, (j) => Array.isArray(j?.keys))],
       [3, () => call('issuer metadata', 'GET', '/.well-known/health-code-issuer', 200)],

@@ -10,6 +10,8 @@ export interface CityGateway {
   id: string;
   name: string;
   url: string;
+  /** Token of a checkpoint device registered at this gateway (scans need one). */
+  deviceToken?: string;
 }
 
 export function verifyCell(result: VerifyResult): string {
@@ -29,7 +31,7 @@ export async function verifyAt(gateway: CityGateway, jws: string): Promise<strin
 }
 
 export async function scanAt(gateway: CityGateway, jws: string, temperatureC: number, document: IdentityDocument): Promise<string> {
-  const decision = await expectJson<CheckpointDecision>(200, 'POST', `${gateway.url}/v1/checkpoint/scans`, { code: jws, temperatureC, document });
+  const decision = await expectJson<CheckpointDecision>(200, 'POST', `${gateway.url}/v1/checkpoint/scans`, { code: jws, temperatureC, document }, gateway.deviceToken);
   return checkpointCell(decision);
 }
 

@@ -18,6 +18,7 @@ import type { CityGateway } from './check-codes.js';
 export class Federation {
   readonly cities: SimCity[];
   xinji: GatewayProcess | undefined;
+  private xinjiDevice: string | undefined;
   readonly verifiers = new Map<string, GatewayProcess>();
 
   constructor(
@@ -41,6 +42,8 @@ export class Federation {
     const xinji = new GatewayProcess({ label: '辛集市', dir: xinjiDir, port: await freePort(), env: { RISK_FEED_TOKEN: this.riskFeedToken } });
     this.xinji = xinji;
     await xinji.start();
+    // The Xinji checkpoint of the demo is a registered device (scans need a device token).
+    this.xinjiDevice = await xinji.addDevice('demo-checkpoint');
     this.step(`辛集市 gateway    ${xinji.url}  (issuer, verifier, checkpoint)`);
     const xinjiPartner = await fetchPartner(xinji.url + METADATA_PATH);
 
@@ -61,7 +64,7 @@ export class Federation {
 
   /** Every city's verifying gateway, Xinji first. */
   gateways(): CityGateway[] {
-    const out: CityGateway[] = [{ id: 'xinji', name: '辛集市', url: this.xinji!.url }];
+    const out: CityGateway[] = [{ id: 'xinji', name: '辛集市', url: this.xinji!.url, ...(this.xinjiDevice ? { deviceToken: this.xinjiDevice } : {}) }];
     for (const city of this.cities) out.push({ id: city.profile.id, name: city.profile.name, url: this.verifiers.get(city.profile.id)!.url });
     return out;
   }

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { ENV_VARS } from '../gateway/config/env.js';
+import { addDevice } from '../gateway/checkpoint/devices.js';
+import { openStore } from '../gateway/store/open-store.js';
 
 /** dist/demo/processes.js → dist/gateway/main.js (the compiled gateway, as `npm start` runs it). */
 export const GATEWAY_MAIN = fileURLToPath(new URL('../gateway/main.js', import.meta.url));
@@ -26,6 +28,8 @@ export interface GatewaySpec {
   dir: string;
   port: number;
   env: Record<string, string>;
+  /** Script to run instead of the gateway's main.js (the benchmark's variant entry points). */
+  main?: string;
 }
 
 const KEEP_OUTPUT_CHARS = 8_000;
@@ -65,7 +69,7 @@ export class GatewayProcess {
       RATE_LIMIT_ENABLED: 'false',
       ...this.spec.env,
     });
-    const child = spawn(process.execPath, [GATEWAY_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [this.spec.main ?? GATEWAY_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (chunk: Buffer): void => {
       this.output = (this.output + chunk.toString('utf8')).slice(-KEEP_OUTPUT_CHARS);
@@ -91,6 +95,28 @@ export class GatewayProcess {
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`${this.spec.label} gateway did not answer /healthz within ${timeoutMs} ms:\n${this.output}`);
+  }
+
+  /**
+   * Registers a checkpoint device in this gateway's store, as `npm run devices -- add <id>` does
+   * (SQLite in its data directory, or the DATABASE_URL/DATABASE_SCHEMA of its environment), and
+   * returns the token. The running gateway sees it at once: scans look tokens up in the store.
+   */
+  async addDevice(id: string): Promise<string> {
+    const { env } = this.spec;
+    const store = await openStore({
+      dataDir: join(this.spec.dir, 'data'),
+      ...(env['DATABASE_URL'] ? { databaseUrl: env['DATABASE_URL'] } : {}),
+      ...(env['DATABASE_SCHEMA'] ? { pgSchema: env['DATABASE_SCHEMA'] } : {}),
+      pgMaxConnections: 1,
+    });
+    try {
+      const token = await addDevice(store, id, Date.now());
+      if (token === undefined) throw new Error(`${this.spec.label}: a device ${id} exists already`);
+      return token;
+    } finally {
+      await store.close();
+    }
   }
 
   /** The process id of the gateway (its primary process when it runs workers). */

@@ -12,6 +12,11 @@ import { TRUST_BUNDLE_PATH } from './trust/trust-bundle-typ.js';
 import { postDeclarations } from './routes/post-declarations.js';
 import { putSubjectDeclaration } from './routes/put-subject-declaration.js';
 import { getSubjectCode } from './routes/get-subject-code.js';
+import { getSubjectProxyRequests } from './routes/get-subject-proxy-requests.js';
+import { postSubjectProxyRequestApprove } from './routes/post-subject-proxy-request-approve.js';
+import { postSubjectProxyRequestDecline } from './routes/post-subject-proxy-request-decline.js';
+import { getSubjectProxies } from './routes/get-subject-proxies.js';
+import { deleteSubjectProxy } from './routes/delete-subject-proxy.js';
 import { postRiskEvents } from './routes/post-risk-events.js';
 import { postVerify } from './routes/post-verify.js';
 import { postCheckpointScans } from './routes/post-checkpoint-scans.js';
@@ -22,6 +27,8 @@ import { getHealth } from './routes/get-health.js';
 import { getReady } from './routes/get-ready.js';
 import { securityHeaders } from './http/security-headers.js';
 import { rateLimit, TokenBuckets } from './http/rate-limit.js';
+import { deviceAuth } from './http/device-auth.js';
+import type { BindingCheck } from './checkpoint/binding-check.js';
 import type { ReadinessState } from './lifecycle/readiness.js';
 import { getOpenApi } from './routes/get-openapi.js';
 import type { IssuerDeps } from './declarations/code-issuer.js';
@@ -36,6 +43,8 @@ export interface AppDeps extends IssuerDeps {
   keySource: KeySource;
   verify: (code: string) => Promise<VerifyOutcome>;
   reloadPartners: () => Promise<number>;
+  /** The document check of checkpoint scans (checkpoint/binding-check.ts). */
+  checkBinding: BindingCheck;
   readiness: ReadinessState;
   /** The Prometheus text /metrics answers with; absent: this process's registry (cluster workers ask the primary). */
   scrapeMetrics?: () => Promise<string>;
@@ -63,23 +72,40 @@ export function buildApp(deps: AppDeps): Express {
   const json = jsonBody(deps.config.bodyLimitBytes);
   // Public endpoints (no token) are limited per client address; the others carry tokens.
   const limited = deps.config.rateLimit.enabled ? [rateLimit(new TokenBuckets(deps.config.rateLimit, deps.now))] : [];
+  // Declaring and fetching codes carry tokens but are open to anyone with a document number or a
+  // token: a bucket of their own per client address (issue 9, item 5), sized for carrier-grade NAT.
+  const issueLimits = { ...deps.config.issueRateLimit, maxClients: deps.config.rateLimit.maxClients };
+  const issuing = deps.config.rateLimit.enabled ? [rateLimit(new TokenBuckets(issueLimits, deps.now))] : [];
 
   app.get(JWKS_PATH, limited, getJwks(deps));
   app.get(METADATA_PATH, limited, getIssuerMetadata(deps.metadata));
   app.get(STATUS_PATH, limited, getCredentialStatus(deps));
   app.get(TRUST_BUNDLE_PATH, limited, getTrustBundle(deps.trustBundle));
 
-  app.post('/v1/declarations', json, postDeclarations(deps));
+  app.post('/v1/declarations', issuing, json, postDeclarations(deps));
   app.put('/v1/subjects/:subjectId/declaration', json, putSubjectDeclaration(deps));
-  app.get('/v1/subjects/:subjectId/code', getSubjectCode(deps));
+  app.get('/v1/subjects/:subjectId/code', issuing, getSubjectCode(deps));
+  app.get('/v1/subjects/:subjectId/proxy-requests', getSubjectProxyRequests(deps));
+  app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/approve', postSubjectProxyRequestApprove(deps));
+  app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/decline', postSubjectProxyRequestDecline(deps));
+  app.get('/v1/subjects/:subjectId/proxies', getSubjectProxies(deps));
+  app.delete('/v1/subjects/:subjectId/proxies/:proxyId', deleteSubjectProxy(deps));
   app.post('/v1/risk-events', json, postRiskEvents(deps));
 
   app.post('/v1/verify', limited, json, postVerify(deps.verify));
+  // Scans come from registered devices only, limited per device (the same bucket sizes).
+  const deviceBuckets = deps.config.rateLimit.enabled ? new TokenBuckets(deps.config.rateLimit, deps.now) : undefined;
   app.post(
     '/v1/checkpoint/scans',
-    limited,
+    deviceAuth(deps.store, deviceBuckets),
     json,
-    postCheckpointScans({ verify: deps.verify, feverThresholdC: deps.config.checkpoint.feverThresholdC, metrics: deps.metrics, now: deps.now }),
+    postCheckpointScans({
+      verify: deps.verify,
+      feverThresholdC: deps.config.checkpoint.feverThresholdC,
+      checkBinding: deps.checkBinding,
+      metrics: deps.metrics,
+      now: deps.now,
+    }),
   );
   app.get('/v1/partners', getPartners(deps));
   app.post('/v1/admin/partners/reload', postAdminPartnersReload({ adminToken: deps.config.adminToken, reload: deps.reloadPartners }));

@@ -6,10 +6,12 @@ import type { Dispatcher } from 'undici';
 import { buildApp, type AppDeps } from './app.js';
 import type { Config } from './config/load-config.js';
 import { loadRules } from './color/rules-file.js';
+import { mayGenerateSecrets } from './config/production.js';
 import { ensureSigningKey, loadOrCreatePepper } from './issuer/bootstrap-secrets.js';
 import { Keystore } from './issuer/keystore.js';
 import { buildTrustBundle, signTrustBundle, type TrustBundleDeps } from './trust/trust-bundle.js';
 import { statusList } from './declarations/own-code-status.js';
+import { CertsReloader, type CertsReloadOutcome } from './issuer/certs-reloader.js';
 import { buildIssuerMetadata, partnerFromIssuerMetadata } from './issuer/issuer-metadata.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -19,11 +21,15 @@ import { RemoteKeySource } from './partners/key-cache.js';
 import { RemoteStatusSource } from './partners/status-cache.js';
 import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.js';
 import { createVerifier, type ValidOutcome } from './verify/verify-code.js';
+import type { SignatureCheck } from './verify/jws-signature.js';
 import { VerifiedCache } from './verify/verified-cache.js';
 import { createVerifyService } from './recognition/verify-service.js';
 import { ReadinessState } from './lifecycle/readiness.js';
 import { createGatewayServer, type GatewayServer } from './lifecycle/http-server.js';
 import { fromRoot } from './paths.js';
+import { availableParallelism } from 'node:os';
+import { WorkPool } from './admission/work-pool.js';
+import { createBindingCheck } from './checkpoint/binding-check.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -40,8 +46,12 @@ export interface GatewayOptions {
   dispatcher?: Dispatcher;
   /** Background work: partner key and status-list refresh and pruning of expired credential records (default on). */
   backgroundRefresh?: boolean;
+  /** Reload the signing keys when CERTS_DIR changes (default: as backgroundRefresh). */
+  watchCerts?: boolean;
   /** What /metrics answers (cluster workers: the aggregate of all workers, from the primary). */
   scrapeMetrics?: () => Promise<string>;
+  /** The signature check of verification (default jose; the benchmark compares an alternative). */
+  signatureCheck?: SignatureCheck;
 }
 
 export interface Gateway {
@@ -49,7 +59,11 @@ export interface Gateway {
   deps: AppDeps;
   /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
+  /** The admission pools of slow work: partner bindings at checkpoints, and declarations. */
+  pools: { binding: WorkPool; issue: WorkPool };
   listen(): Promise<Server>;
+  /** Reads CERTS_DIR's signing keys again (SIGHUP); a refused set or pepper keeps those in use. */
+  reloadKeys(): Promise<CertsReloadOutcome>;
   /**
    * Graceful stop: /readyz turns 503, the server stops accepting, requests in flight finish
    * (idle keep-alive connections are closed at once), then background work and the store close.
@@ -69,11 +83,22 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
 
-  await ensureSigningKey(config.certsDir, config.issuer.signingAlg, now(), logger);
-  const pepper = loadOrCreatePepper(config.certsDir, logger);
+  await ensureSigningKey(config.certsDir, config.issuer.signingAlg, now(), logger, mayGenerateSecrets(config));
+  const pepper = loadOrCreatePepper(config.certsDir, logger, mayGenerateSecrets(config));
   // A retired key stays published while a code it signed may still be presented.
   const keystore = await Keystore.load(config.certsDir, (config.credentialTtlSeconds + config.clockToleranceSeconds) * 1000);
   const rules = loadRules(config.rulesFile);
+  const certs = new CertsReloader({
+    dir: config.certsDir,
+    keystore,
+    pepper,
+    logger,
+    onKeysReload: (outcome) => metrics.signingKeysReloads.inc({ outcome }),
+    onPepperRefused: (refused) => metrics.pepperRotationRefused.set(refused ? 1 : 0),
+  });
+  for (const outcome of ['applied', 'refused'] as const) metrics.signingKeysReloads.inc({ outcome }, 0);
+  metrics.pepperRotationRefused.set(0);
+  if (options.watchCerts ?? options.backgroundRefresh ?? true) certs.watch();
 
   const metadata = buildIssuerMetadata(config, keystore.algorithms());
   const self = partnerFromIssuerMetadata(metadata);
@@ -105,14 +130,23 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         metrics.jwksFetchDuration.observe({ partner: partnerId }, seconds);
       },
       onStaleServed: (partnerId) => metrics.partnerKeysStaleServed.inc({ partner: partnerId }),
+      onKeySet(partnerId, skipped, refused) {
+        if (refused) metrics.partnerKeySetsRefused.inc({ partner: partnerId, reason: refused });
+        if (!refused && skipped.length === 0) return;
+        // Positions and reason codes only: a kid is the partner's free text (GET /v1/partners shows it).
+        const keys = skipped.map(({ index, reason }) => ({ index, reason }));
+        logger.warn({ partner: partnerId, refused, skipped: keys }, refused ? 'partner key set refused' : 'partner key set: keys skipped');
+      },
     },
     onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
   });
   const statusLists = new RemoteStatusSource({
     ...fetching,
+    clockToleranceSeconds: config.clockToleranceSeconds,
     hooks: {
       onFetch(partnerId, outcome, _seconds, reason) {
         metrics.statusListFetches.inc({ partner: partnerId, outcome });
+        if (reason === 'older_list') metrics.statusListRollbacks.inc({ partner: partnerId });
         if (outcome === 'error') logger.warn({ partner: partnerId, reason }, 'partner status list fetch failed');
       },
     },
@@ -120,21 +154,40 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   const keySource = new CompositeKeySource(self.id, new LocalKeySource(() => keystore.publishedKeys(now()), now), remote);
   metrics.partnerKeyCounts = () => registry.list().map((p) => [p.id, keySource.status(p.id).keyCount]);
+  metrics.partnerSkippedKeys = () => registry.list().map((p) => [p.id, (keySource.status(p.id).skippedKeys ?? []).map((k) => k.reason)]);
   // Only fetched keys age: the gateway's own keys are read locally, never fetched.
   metrics.partnerKeyAges = () => registry.list().flatMap((p) => {
     const at = p.id === self.id ? null : remote.status(p.id).lastFetchAt;
     return at === null ? [] : [[p.id, Math.max(0, now() - at) / 1000] as [string, number]];
   });
 
-  const issuerDeps = { config, store, keystore, rules, pepper, now, metrics };
+  // Slow work (scrypt) is admitted through bounded pools, one per kind (admission/work-pool.ts).
+  const cores = availableParallelism();
+  const { admission } = config;
+  const pool = (name: 'binding' | 'issue', concurrency: number, queue: number): WorkPool =>
+    new WorkPool({ concurrency: concurrency || cores, queue, onRejected: () => metrics.overloaded.inc({ pool: name }) });
+  const bindingPool = pool('binding', admission.bindingConcurrency, admission.bindingQueue);
+  const issuePool = pool('issue', admission.issueConcurrency, admission.issueQueue);
+  metrics.workPoolJobs = () => [['binding', bindingPool.running, bindingPool.queued], ['issue', issuePool.running, issuePool.queued]];
+  const issuerDeps = { config, store, keystore, rules, pepper, now, metrics, issuePool };
   const cacheEntries = config.verifyCacheMaxEntries ?? 0;
   // Children bound once: every verification looks up the cache, and a labelled inc hashes its labels.
   const cacheHits = metrics.verifiedCacheLookups.labels({ outcome: 'hit' });
   const cacheMisses = metrics.verifiedCacheLookups.labels({ outcome: 'miss' });
   const verifiedCache = cacheEntries > 0 ? new VerifiedCache<ValidOutcome>(cacheEntries, (hit) => (hit ? cacheHits : cacheMisses).inc()) : undefined;
   metrics.verifiedCacheSize = () => verifiedCache?.size ?? 0;
-  const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache });
+  const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache, verifySignature: options.signatureCheck });
   const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists });
+
+  const checkBinding = createBindingCheck({
+    pepper,
+    pool: bindingPool,
+    now,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    matchCacheMaxEntries: config.checkpoint.matchCacheMaxEntries ?? 0,
+    onCheck: (method, outcome) => metrics.bindingChecks.inc({ method, outcome }),
+    onLocked: () => metrics.bindingLocks.inc(),
+  });
 
   async function reloadPartners(): Promise<number> {
     registry.reload(loadPartners(config.partnersDir, partnerOptions));
@@ -166,6 +219,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     keySource,
     verify,
     reloadPartners,
+    checkBinding,
     readiness,
     openapiYaml: readFileSync(fromRoot('openapi.yaml'), 'utf8'),
     trustBundle: async () => signTrustBundle(await buildTrustBundle(trustDeps), keystore.activeKey()),
@@ -183,6 +237,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     try {
       const pruned = await store.deleteExpiredCredentials(now() - PRUNE_MARGIN_MS);
       if (pruned > 0) logger.info({ pruned }, 'expired credential records pruned');
+      // Lapsed proxy requests are never listed nor approvable; only their rows are left to go.
+      const lapsed = await store.deleteExpiredProxyRequests(now());
+      if (lapsed > 0) logger.info({ lapsed }, 'expired proxy requests pruned');
     } catch (err) {
       logger.error({ err }, 'pruning expired credential records failed');
     }
@@ -195,6 +252,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     (stopping ??= (async () => {
       readiness.startDraining(now());
       clearInterval(pruneTimer);
+      certs.close();
       const outcome = served ? await served.drain(config.shutdownTimeoutMs, logger) : 'drained';
       await keySource.close();
       await statusLists.close();
@@ -205,6 +263,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     app,
     deps,
     verifiedCache,
+    pools: { binding: bindingPool, issue: issuePool },
     listen: () =>
       new Promise((resolve, reject) => {
         // Slow clients cannot hold a connection forever: the timeouts are configuration (http.*).
@@ -213,6 +272,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
         s.once('error', reject);
         s.listen(config.port, config.host, () => resolve(s));
       }),
+    reloadKeys: () => certs.reload(),
     shutdown,
     async close() {
       await shutdown();

@@ -41,8 +41,10 @@ async function serve(config: Config, parentLogger: Logger): Promise<void> {
     'gateway listening',
   );
 
+  // SIGHUP re-reads what an operator changes in place: partners and signing keys (the pepper never).
   process.on('SIGHUP', () => {
     gateway.deps.reloadPartners().catch((error: unknown) => logger.error({ err: error }, 'partner reload refused; the current partners stay'));
+    void gateway.reloadKeys();
   });
   // Handlers stay installed (not once): a second signal during the drain must not kill the
   // process with requests still in flight.

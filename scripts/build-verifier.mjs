@@ -9,27 +9,6 @@ import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/**
- * The gateway's jws-signature.ts checks signatures with node:crypto on this branch; the library
- * injects jose's check (verifier/signature.ts) and never calls it, but the module is imported by
- * verify-code.ts. While it imports node:crypto, the browser build takes verifier/signature.ts's
- * twin in its place; once the gateway is back on jose (no node: import), this does nothing.
- */
-const nodeOnlySignature = {
-  name: 'node-only-signature',
-  setup(b) {
-    b.onLoad({ filter: /gateway\/verify\/jws-signature\.ts$/ }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      if (!/from 'node:/.test(source)) return undefined;
-      return {
-        loader: 'ts',
-        resolveDir: `${root}verifier`,
-        contents: "export { joseSignatureCheck as verifySignature } from './signature.ts';\nexport type SignatureCheck = never;\n",
-      };
-    });
-  },
-};
-
 /** Builds `entry` (default the library) for browsers (or Node, for the CLI test); returns the code when outfile is null. */
 export async function buildVerifier({ entry = `${root}verifier/index.ts`, outfile = `${root}dist/verifier/health-code-verifier.js`, minify = true, platform = 'browser' } = {}) {
   const result = await build({
@@ -43,7 +22,6 @@ export async function buildVerifier({ entry = `${root}verifier/index.ts`, outfil
     legalComments: 'eof',
     write: outfile !== null,
     ...(outfile === null ? { outdir: `${root}dist/verifier` } : { outfile }),
-    plugins: [nodeOnlySignature],
     logLevel: 'silent',
   });
   return outfile === null ? result.outputFiles[0].text : outfile;

@@ -19,7 +19,7 @@ export class BundleKeySource implements KeySource {
     this.byId = new Map(bundle.partners.map((p) => [p.descriptor.id, p]));
   }
 
-  async getKey(partner: Partner, kid: string, alg: string): Promise<VerificationKey> {
+  async getKey(partner: Partner, kid: string | undefined, alg: string): Promise<VerificationKey> {
     if (!(partner.algorithms as readonly string[]).includes(alg)) throw new GatewayError('ERR_JWS_ALG_NOT_ALLOWED');
     if (partner.status !== 'active') throw new GatewayError('ERR_ISSUER_SUSPENDED');
     const keys = await this.keysOf(partner.id);
@@ -45,7 +45,7 @@ export class BundleKeySource implements KeySource {
       // A key WebCrypto cannot import is left out, as the gateway's filter leaves it out.
       keys = Promise.all(trusted.map(async (k) => {
         try {
-          return { kid: k.kid as string, alg: k.alg, jwk: k.jwk, key: await importJWK(k.jwk as JWK, k.alg) } as VerificationKey;
+          return { kid: k.kid, alg: k.alg, jwk: k.jwk, key: await importJWK(k.jwk as JWK, k.alg) } as VerificationKey;
         } catch {
           return undefined;
         }

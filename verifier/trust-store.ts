@@ -1,11 +1,10 @@
 import { GatewayError, isGatewayError } from '../gateway/errors/gateway-error.js';
 import { acceptTrustBundle, importPinnedKeys, usableBundle, type PinnedKey } from '../gateway/trust/accept-bundle.js';
 import type { CheckpointDecision, IdentityDocument, Partner, PublicJwk, TrustBundle, TrustedPartner, VerifyResult } from '../gateway/types/schemas.js';
-import { decideAtCheckpoint } from '../gateway/verify/checkpoint.js';
+import { decideAtCheckpoint, scryptBindingCheck } from '../gateway/verify/checkpoint.js';
 import { createVerifier, type VerifyOutcome } from '../gateway/verify/verify-code.js';
 import { matchesBinding } from './binding.js';
 import { BundleKeySource } from './bundle-key-source.js';
-import { joseSignatureCheck } from './signature.js';
 
 /** What take() answers: the bundle now held, or why the offered one was refused (the held one stays). */
 export type TakeResult =
@@ -23,6 +22,9 @@ export interface HeldBundle {
 
 /** The checkpoint rule of the Xinji notice: a reading equal to 37.3 °C is a fever (CHECKPOINT_FEVER_C). */
 export const DEFAULT_FEVER_THRESHOLD_C = 37.3;
+
+/** The binding checked with @noble/hashes' scrypt: the page never holds the document pepper. */
+const LIBRARY_BINDING_CHECK = scryptBindingCheck(matchesBinding);
 
 interface Loaded {
   jws: string;
@@ -95,7 +97,6 @@ export class TrustStore {
       keySource: loaded.keySource,
       now: () => now,
       clockToleranceSeconds: loaded.bundle.clockToleranceSeconds,
-      verifySignature: joseSignatureCheck,
     });
     const outcome = await verifier(code);
     if (!outcome.valid) return outcome;
@@ -112,7 +113,7 @@ export class TrustStore {
   /** The checkpoint decision (亮码 + 身份证 + 测温) of POST /v1/checkpoint/scans, offline. */
   async decide(scan: { code: string; document: IdentityDocument; temperatureC: number }, now: number = Date.now(), feverThresholdC = DEFAULT_FEVER_THRESHOLD_C): Promise<CheckpointDecision> {
     const outcome = await this.outcome(scan.code, now);
-    return decideAtCheckpoint({ outcome, temperatureC: scan.temperatureC, document: scan.document, feverThresholdC }, matchesBinding);
+    return decideAtCheckpoint({ outcome, temperatureC: scan.temperatureC, document: scan.document, feverThresholdC, checkBinding: LIBRARY_BINDING_CHECK });
   }
 }
 

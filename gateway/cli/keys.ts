@@ -1,17 +1,21 @@
 #!/usr/bin/env node
-import { unlinkSync } from 'node:fs';
+import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadConfig } from '../config/load-config.js';
-import { generateKeyFile, publicJwkOf, readKeyFiles, writeKeyFile, type SigningAlg } from '../issuer/keystore.js';
+import type { SigningAlg } from '../issuer/keystore.js';
 import type { SigningKeyFile } from '../types/schemas.js';
-import type { JWK } from 'jose';
+import { CommandError, keyEntries, planActivate, planAdd, planInit, planPrune, secretManifest, type Plan } from './key-commands.js';
 
 /**
- * Key management for the rotation recipe in docs/partners-and-keys.md:
- *   npm run keys -- list
- *   npm run keys -- add [--alg ES256|EdDSA] [--status next|active]
- *   npm run keys -- activate <kid>     (the active key becomes retired, retiredAt = now)
- *   npm run keys -- prune              (deletes retired keys whose codes have all expired)
- * Operates on CERTS_DIR. Restart (or SIGHUP) the gateway instances afterwards.
+ * Key management (docs/deployment.md, "Key rotation without restarts"):
+ *   keys list
+ *   keys init     [--alg ES256|EdDSA]                  (an empty CERTS_DIR: active key + pepper)
+ *   keys add      [--alg ES256|EdDSA] [--status next|active]
+ *   keys activate <kid>                                 (the active key retires, retiredAt = now)
+ *   keys prune                                          (retired keys whose codes have all expired)
+ * Each changing command rewrites CERTS_DIR, or with `--secret <name> [--namespace <ns>]` leaves it
+ * alone and prints the whole new directory as a Kubernetes Secret (JSON) for `kubectl replace -f -`.
+ * Running gateways pick the change up by themselves (CERTS_DIR is watched; SIGHUP too).
  */
 const config = loadConfig();
 const dir = config.certsDir;
@@ -23,50 +27,43 @@ function option(name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : undefined;
 }
+const secret = option('secret');
+const alg = (option('alg') ?? config.issuer.signingAlg) as SigningAlg;
 
-async function entries(): Promise<Array<{ path: string; kid: string; file: SigningKeyFile }>> {
-  return Promise.all(readKeyFiles(dir).map(async ({ path, file }) => ({ path, file, kid: (await publicJwkOf(file.privateJwk as JWK)).kid! })));
+function apply(p: Plan): void {
+  if (secret) {
+    process.stdout.write(`${JSON.stringify(secretManifest(dir, p, secret, option('namespace')), null, 2)}\n`);
+    for (const note of p.notes) console.error(note);
+    return;
+  }
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  for (const [file, text] of p.writes) writeFileSync(join(dir, file), text, { mode: 0o600 });
+  for (const file of p.deletes) unlinkSync(join(dir, file));
+  for (const note of p.notes) console.log(note);
 }
 
-switch (command) {
-  case 'list':
-    for (const { kid, file } of await entries()) console.log(`${kid}  ${file.status}${file.retiredAt ? ` since ${file.retiredAt}` : ''}`);
-    break;
-  case 'add': {
-    const alg = (option('alg') ?? config.issuer.signingAlg) as SigningAlg;
-    const status = (option('status') ?? 'next') as SigningKeyFile['status'];
-    if (status === 'active' && (await entries()).some((e) => e.file.status === 'active')) {
-      console.error('an active key exists: add with --status next, then activate it');
-      process.exit(2);
-    }
-    const { kid, file } = await generateKeyFile(alg, status, now);
-    console.log(`${writeKeyFile(dir, kid, file)}  ${status}`);
-    break;
+try {
+  switch (command) {
+    case 'list':
+      for (const { kid, file } of await keyEntries(dir)) console.log(`${kid}  ${file.status}${file.retiredAt ? ` since ${file.retiredAt}` : ''}`);
+      break;
+    case 'init':
+      apply(await planInit(dir, alg, now));
+      break;
+    case 'add':
+      apply(await planAdd(dir, alg, (option('status') ?? 'next') as SigningKeyFile['status'], now));
+      break;
+    case 'activate':
+      apply(await planActivate(dir, args[0], now));
+      break;
+    case 'prune':
+      apply(await planPrune(dir, windowMs, now));
+      break;
+    default:
+      throw new CommandError('usage: keys list | init | add [--alg ES256|EdDSA] [--status next|active] | activate <kid> | prune   [--secret <name> [--namespace <ns>]]');
   }
-  case 'activate': {
-    const target = args[0];
-    const all = await entries();
-    if (!all.some((e) => e.kid === target)) {
-      console.error(`no key ${target ?? '(missing kid)'} in ${dir}`);
-      process.exit(2);
-    }
-    for (const e of all) {
-      if (e.kid === target) writeKeyFile(dir, e.kid, { ...e.file, status: 'active' });
-      else if (e.file.status === 'active') writeKeyFile(dir, e.kid, { ...e.file, status: 'retired', retiredAt: new Date(now).toISOString() });
-    }
-    console.log(`active: ${target}`);
-    break;
-  }
-  case 'prune':
-    for (const e of await entries()) {
-      const retiredAt = e.file.retiredAt ? Date.parse(e.file.retiredAt) : null;
-      if (e.file.status === 'retired' && retiredAt !== null && now >= retiredAt + windowMs) {
-        unlinkSync(e.path);
-        console.log(`deleted ${e.kid}`);
-      }
-    }
-    break;
-  default:
-    console.error('usage: keys list | add [--alg ES256|EdDSA] [--status next|active] | activate <kid> | prune');
-    process.exit(2);
+} catch (error) {
+  if (!(error instanceof CommandError)) throw error;
+  console.error(error.message);
+  process.exit(2);
 }

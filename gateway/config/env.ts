@@ -11,6 +11,7 @@ export interface EnvVar {
 }
 
 export const ENV_VARS: readonly EnvVar[] = [
+  { name: 'GATEWAY_ENV', path: 'environment', kind: 'string', default: 'development', description: 'development or production. Production refuses to start rather than generate a signing key or pepper, without RISK_FEED_TOKEN, or with ALLOW_INSECURE_LOOPBACK_JWKS.' },
   { name: 'PORT', path: 'port', kind: 'integer', default: 8080, description: 'HTTP port.' },
   { name: 'HOST', path: 'host', kind: 'string', default: '0.0.0.0', description: 'Address to listen on.' },
   { name: 'DATABASE_URL', path: 'databaseUrl', kind: 'string', description: 'PostgreSQL URL (postgres://…). Unset: embedded SQLite in DATA_DIR.' },
@@ -19,7 +20,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'CERTS_DIR', path: 'certsDir', kind: 'string', default: 'certs/dev', description: 'Directory of the signing keys and the document pepper; a development key is generated here on first start.' },
   { name: 'PARTNERS_DIR', path: 'partnersDir', kind: 'string', default: 'partners', description: 'Directory of partner files (<id>.json).' },
   { name: 'RULES_FILE', path: 'rulesFile', kind: 'string', description: 'Colour rules file. Unset: gateway/color/default-rules.json.' },
-  { name: 'ISSUER_URL', path: 'issuer.url', kind: 'string', default: 'http://localhost:8080', description: 'Public base URL of this gateway: the iss of Xinji codes and the base of jwks_uri.' },
+  { name: 'ISSUER_URL', path: 'issuer.url', kind: 'string', description: 'Public base URL of this gateway: the iss of Xinji codes and the base of jwks_uri. Unset: http://localhost:<PORT>.' },
   { name: 'ISSUER_ID', path: 'issuer.id', kind: 'string', default: 'xinji', description: 'Partner id of this issuer in its own registry.' },
   { name: 'ISSUER_NAME', path: 'issuer.name', kind: 'string', default: '辛集市', description: 'Display name of the issuer.' },
   { name: 'ISSUER_REGION', path: 'issuer.region', kind: 'string', default: '130181', description: 'GB/T 2260 region code of the issuer.' },
@@ -29,6 +30,11 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'CREDENTIAL_TTL_SECONDS', path: 'credentialTtlSeconds', kind: 'integer', default: 900, description: 'Lifetime of an issued code (exp − iat).' },
   { name: 'CLOCK_TOLERANCE_SECONDS', path: 'clockToleranceSeconds', kind: 'integer', default: 60, description: 'Allowed clock skew when checking exp, nbf, iat.' },
   { name: 'CHECKPOINT_FEVER_C', path: 'checkpoint.feverThresholdC', kind: 'number', default: 37.3, description: 'Temperature at or above which a checkpoint denies.' },
+  { name: 'CHECKPOINT_MATCH_CACHE_MAX_ENTRIES', path: 'checkpoint.matchCacheMaxEntries', kind: 'integer', default: 100000, description: 'Partner-code binding matches remembered until the code expires (a person scanned again costs no scrypt); 0: off.' },
+  { name: 'BINDING_POOL_CONCURRENCY', path: 'admission.bindingConcurrency', kind: 'integer', default: 0, description: 'Partner-code binding checks (scrypt) at checkpoints running at once; 0: the number of cores.' },
+  { name: 'BINDING_POOL_QUEUE', path: 'admission.bindingQueue', kind: 'integer', default: 64, description: 'Partner-code binding checks waiting; beyond, the scan answers 503 ERR_OVERLOADED at once.' },
+  { name: 'ISSUE_POOL_CONCURRENCY', path: 'admission.issueConcurrency', kind: 'integer', default: 0, description: 'Declarations and modifications computing their binding (scrypt) at once; 0: the number of cores.' },
+  { name: 'ISSUE_POOL_QUEUE', path: 'admission.issueQueue', kind: 'integer', default: 32, description: 'Declarations and modifications waiting; beyond, 503 ERR_OVERLOADED at once.' },
   { name: 'JWKS_TIMEOUT_MS', path: 'jwks.timeoutMs', kind: 'integer', default: 5000, description: 'Connect, header and body timeouts of partner key fetches.' },
   { name: 'JWKS_MAX_BYTES', path: 'jwks.maxBytes', kind: 'integer', default: 65536, description: 'Largest JWKS body accepted.' },
   { name: 'JWKS_MAX_KEYS', path: 'jwks.maxKeys', kind: 'integer', default: 20, description: 'Most keys accepted in one JWKS.' },
@@ -45,10 +51,12 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'HEADERS_TIMEOUT_MS', path: 'http.headersTimeoutMs', kind: 'integer', default: 5000, description: 'Longest time a client may take to send the request headers (≤ REQUEST_TIMEOUT_MS).' },
   { name: 'KEEP_ALIVE_TIMEOUT_MS', path: 'http.keepAliveTimeoutMs', kind: 'integer', default: 5000, description: 'How long an idle keep-alive connection stays open.' },
   { name: 'TRUST_PROXY', path: 'http.trustProxy', kind: 'string', description: 'Whose X-Forwarded-For is believed: a hop count or addresses/CIDRs (express trust proxy). Unset: none; the socket address is the client.' },
-  { name: 'RATE_LIMIT_ENABLED', path: 'rateLimit.enabled', kind: 'boolean', default: true, description: 'Per-client rate limit on the public endpoints (verify, checkpoint scans, JWKS, metadata, status list).' },
+  { name: 'RATE_LIMIT_ENABLED', path: 'rateLimit.enabled', kind: 'boolean', default: true, description: 'Per-client rate limit on the public endpoints (verify, checkpoint scans, JWKS, metadata, status list) and, with its own bucket (ISSUE_RATE_LIMIT_*), on declarations and code requests.' },
   { name: 'RATE_LIMIT_PER_SECOND', path: 'rateLimit.perSecond', kind: 'number', default: 20, description: 'Sustained requests per second of one client address.' },
   { name: 'RATE_LIMIT_BURST', path: 'rateLimit.burst', kind: 'integer', default: 40, description: 'Requests one client address may send at once.' },
   { name: 'RATE_LIMIT_MAX_CLIENTS', path: 'rateLimit.maxClients', kind: 'integer', default: 10000, description: 'Client addresses tracked (least recently seen dropped first): bounds memory.' },
+  { name: 'ISSUE_RATE_LIMIT_PER_SECOND', path: 'issueRateLimit.perSecond', kind: 'number', default: 10, description: 'Sustained declarations and code requests per second of one client address (POST /v1/declarations, GET /v1/subjects/{id}/code; one bucket for both), when RATE_LIMIT_ENABLED. Sized for thousands of phones behind one carrier-grade NAT address.' },
+  { name: 'ISSUE_RATE_LIMIT_BURST', path: 'issueRateLimit.burst', kind: 'integer', default: 100, description: 'Declarations and code requests one client address may send at once.' },
   { name: 'VERIFY_CACHE_MAX_ENTRIES', path: 'verifyCacheMaxEntries', kind: 'integer', default: 10000, description: 'Most verified results kept so a code scanned again skips the signature check (exp, key and status re-checked on every hit); 0: off.' },
 ];
 

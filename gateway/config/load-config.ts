@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { ENV_VARS, readEnv, type EnvVar } from './env.js';
 import { validator, errorField, errorMessage } from '../schemas/registry.js';
+import { productionProblems } from './production.js';
 import type { GatewayConfig } from '../types/schemas.js';
 
 export type Config = Readonly<GatewayConfig>;
@@ -57,6 +58,9 @@ export function loadConfig(env: Record<string, string> = readEnv(), overrides: P
     else if (v.default !== undefined) setPath(raw, v.path, v.default);
   }
   const merged = mergeDeep(raw, overrides as Record<string, unknown>);
+  // The codes' iss and the jwks_uri must name the port actually listened on (issue 11).
+  const issuer = (merged['issuer'] ??= {}) as Record<string, unknown>;
+  issuer['url'] ??= `http://localhost:${String(merged['port'])}`;
   for (const key of ['dataDir', 'certsDir', 'partnersDir', 'rulesFile'] as const) {
     const p = merged[key];
     if (typeof p === 'string' && !isAbsolute(p)) merged[key] = resolve(p);
@@ -68,6 +72,8 @@ export function loadConfig(env: Record<string, string> = readEnv(), overrides: P
     const envVar = ENV_VARS.find((v) => v.path === field)?.name;
     throw new ConfigError(errorMessage(first, `config.${field}${envVar ? ` (${envVar})` : ''}`));
   }
+  const problems = productionProblems(merged as unknown as GatewayConfig);
+  if (problems.length > 0) throw new ConfigError(problems.join('; '));
   return deepFreeze(merged as unknown as GatewayConfig);
 }
 

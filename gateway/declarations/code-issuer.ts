@@ -3,7 +3,9 @@ import { signCredential } from '../issuer/sign-credential.js';
 import type { Keystore } from '../issuer/keystore.js';
 import type { Config } from '../config/load-config.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { Store, SubjectRecord } from '../store/store.js';
+import type { WorkPool } from '../admission/work-pool.js';
+import { isReleased, type Store, type SubjectRecord } from '../store/store.js';
+import { GatewayError } from '../errors/gateway-error.js';
 import type { Color, ColorRules, IssuedCredential } from '../types/schemas.js';
 
 export interface IssuerDeps {
@@ -14,6 +16,8 @@ export interface IssuerDeps {
   pepper: Buffer;
   now: () => number;
   metrics: Metrics;
+  /** Admission for slow work of declarations and modifications (the binding's scrypt); absent: unbounded. */
+  issuePool?: WorkPool;
 }
 
 export interface IssueResult extends DerivedColor {
@@ -51,29 +55,63 @@ export async function recolor(deps: IssuerDeps, subject: SubjectRecord): Promise
   return { ...derived, superseded: (await invalidateCodes(deps, subject.id, 'superseded', derived.color)).length };
 }
 
+/** How often a code is signed again when the colour changed while it was being issued. */
+const MAX_ISSUE_ATTEMPTS = 4;
+
+/** Whether the facts a code states (colour, binding, masked name) still hold for `now`. */
+function sameFacts(signed: SubjectRecord, color: DerivedColor['color'], fresh: SubjectRecord, freshColor: DerivedColor['color']): boolean {
+  return color === freshColor && signed.binding === fresh.binding && signed.nameMasked === fresh.nameMasked && signed.documentKey === fresh.documentKey;
+}
+
 /**
  * Signs a fresh code with the current colour and records it. Codes still outstanding with another
  * colour are superseded first, so at any time only codes of the current colour are valid.
+ *
+ * Why the subject is read again after the record (issue 9, item 2): a risk event, a modification
+ * or a release may commit between the derivation and the record, and its writer supersedes only
+ * the codes it can see. Each side writes first and reads after its write committed, so one of
+ * them always sees the other: either this re-read sees the change (and the new code is
+ * superseded here, then signed again), or the change committed after this read, so its writer's
+ * UPDATE — issued after its own commit — finds the new code already recorded.
  */
 export async function issueCode(deps: IssuerDeps, subject: SubjectRecord): Promise<IssueResult> {
-  const now = deps.now();
-  const { superseded: _, ...derived } = await recolor(deps, subject);
-  const code = await signCredential(subject, derived.color, deps.keystore, {
-    issuer: deps.config.issuer.url,
-    region: deps.config.issuer.region,
-    ttlSeconds: deps.config.credentialTtlSeconds,
-    now,
-  });
-  await deps.store.insertCredential({
-    jti: code.jti,
-    subjectId: subject.id,
-    color: derived.color,
-    kid: code.kid,
-    issuedAt: code.issuedAt,
-    expiresAt: code.expiresAt,
-    status: 'active',
-    statusAt: null,
-  });
-  deps.metrics.credentialsIssued.inc({ color: derived.color });
-  return { ...derived, credential: { jws: code.jws, expiresAt: new Date(code.expiresAt).toISOString() } };
+  let current = subject;
+  for (let attempt = 0; attempt < MAX_ISSUE_ATTEMPTS; attempt++) {
+    const now = deps.now();
+    const { superseded: _, ...derived } = await recolor(deps, current);
+    const code = await signCredential(current, derived.color, deps.keystore, {
+      issuer: deps.config.issuer.url,
+      region: deps.config.issuer.region,
+      ttlSeconds: deps.config.credentialTtlSeconds,
+      now,
+    });
+    await deps.store.insertCredential({
+      jti: code.jti,
+      subjectId: current.id,
+      color: derived.color,
+      kid: code.kid,
+      issuedAt: code.issuedAt,
+      expiresAt: code.expiresAt,
+      status: 'active',
+      statusAt: null,
+    });
+    const fresh = await deps.store.getSubject(current.id);
+    if (!fresh || isReleased(fresh)) {
+      await deps.store.invalidateCredential(code.jti, 'revoked', deps.now());
+      throw new GatewayError('ERR_SUBJECT_NOT_FOUND');
+    }
+    const { color: freshColor } = await currentColor(deps, fresh);
+    if (sameFacts(current, derived.color, fresh, freshColor)) {
+      deps.metrics.credentialsIssued.inc({ color: derived.color });
+      return { ...derived, credential: { jws: code.jws, expiresAt: new Date(code.expiresAt).toISOString() } };
+    }
+    // Changed meanwhile: this code states what no longer holds; it is listed, and signed again.
+    const status = freshColor === derived.color ? 'revoked' : 'superseded';
+    if (await deps.store.invalidateCredential(code.jti, status, deps.now())) deps.metrics.credentialsInvalidated.inc({ status });
+    current = fresh;
+  }
+  // Only a feed changing this person's colour faster than a code can be signed gets here: every
+  // code signed meanwhile is listed, so the honest answer is "not now" (a 503 the client retries),
+  // never a 500 and never a code whose facts no longer hold.
+  throw new GatewayError('ERR_OVERLOADED', 'The colour of this code changed while it was issued; retry in a moment.', { retryAfterSeconds: 1 });
 }

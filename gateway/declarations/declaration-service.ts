@@ -5,14 +5,25 @@ import { StoreConflict, type StoredDeclaration, type SubjectRecord } from '../st
 import { validateDeclaration } from './validate-declaration.js';
 import { documentKey, hashToken, identityKey, isSubjectId, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
 import { currentColor, invalidateCodes, issueCode, type IssuerDeps } from './code-issuer.js';
-import type { Declaration, DeclarationResult } from '../types/schemas.js';
+import { requestProxy } from './proxy-consent.js';
+import type { Declaration, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
 
 const CONFLICTS = {
   document_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED',
   proxy_holder_limit: 'ERR_PROXY_HOLDER_LIMIT',
   proxy_subject_limit: 'ERR_PROXY_SUBJECT_LIMIT',
-  proxy_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED', // not reached: declare() treats a repeated link as done
+  proxy_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED', // not reached: a new subject has no links yet
 } as const;
+
+/**
+ * The binding of a new or changed document: one scrypt, admitted through the issue pool. It runs
+ * before anything is written, so a 503 ERR_OVERLOADED leaves nothing half done: no declaration
+ * that was refused is stored, and none that was acknowledged (201/200) is lost.
+ */
+function bindingOf(deps: IssuerDeps, document: Declaration['applicant']['document']): Promise<string> {
+  const compute = (): Promise<string> => createBinding(document, deps.config.binding.scryptLogN);
+  return deps.issuePool ? deps.issuePool.run(compute) : compute();
+}
 
 function conflictError(error: unknown): unknown {
   return error instanceof StoreConflict ? new GatewayError(CONFLICTS[error.kind]) : error;
@@ -31,22 +42,28 @@ export async function authenticate(deps: IssuerDeps, token: string | undefined):
   return subject;
 }
 
-/** The target subject, when the token is its holder's or a registered proxy's. */
-export async function authorize(deps: IssuerDeps, token: string | undefined, subjectId: string): Promise<SubjectRecord> {
+/**
+ * The target subject, when the token is its holder's or an approved proxy's; `viaProxy` says which.
+ * The link is read on every request, so a removed proxy is refused from the next one on.
+ */
+export async function authorize(deps: IssuerDeps, token: string | undefined, subjectId: string): Promise<SubjectRecord & { viaProxy: boolean }> {
   const caller = await authenticate(deps, token);
   const subject = caller.id === subjectId ? caller : isSubjectId(subjectId) ? await deps.store.getSubject(subjectId) : undefined;
   if (!subject) throw new GatewayError('ERR_SUBJECT_NOT_FOUND');
   if (caller.id !== subject.id && !(await deps.store.isProxyOf(caller.id, subject.id))) throw new GatewayError('ERR_FORBIDDEN');
-  return subject;
+  return { ...subject, viaProxy: caller.id !== subject.id };
 }
+
+export type DeclareOutcome = { status: 201; result: DeclarationResult } | { status: 202; result: ProxyRequestPending };
 
 /**
  * POST /v1/declarations. Without a token: a person declares for themself. With a holder token:
  * 代人申请 — only a green holder, at most 3 people per holder and 3 holders per person (the store
  * enforces both limits atomically). A proxy naming a person who already has a code, with the same
- * name and phone, is linked to that person instead (the person's holder token is not revealed).
+ * name and phone, only asks (202, proxy-consent.ts): nothing about the person is answered, and the
+ * link exists once the person approves it with its own holder token.
  */
-export async function declare(deps: IssuerDeps, body: unknown, token: string | undefined): Promise<{ status: 200 | 201; result: DeclarationResult }> {
+export async function declare(deps: IssuerDeps, body: unknown, token: string | undefined): Promise<DeclareOutcome> {
   const now = deps.now();
   const { declaration, canonicalPhone } = validateDeclaration(body, now);
   const { applicant } = declaration;
@@ -63,14 +80,7 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
   const existing = await deps.store.getSubjectByDocumentKey(docKey);
   if (existing) {
     if (!proxy || existing.identityKey !== idKey) throw new GatewayError('ERR_DOCUMENT_ALREADY_REGISTERED');
-    await deps.store.addProxyLink(proxy.id, existing.id, now).catch((error: unknown) => {
-      // Linking twice is harmless: the proxy already acts for this person.
-      if (error instanceof StoreConflict && error.kind === 'proxy_exists') return;
-      throw conflictError(error);
-    });
-    deps.metrics.declarations.inc({ kind: 'proxy_link' });
-    const issued = await issueCode(deps, existing);
-    return { status: 200, result: { subjectId: existing.id, color: issued.color, reasons: issued.reasons, linked: true, credential: issued.credential } };
+    return { status: 202, result: { requestId: await requestProxy(deps, proxy, existing), status: 'pending' } };
   }
 
   const holderToken = newHolderToken();
@@ -81,7 +91,7 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
     identityKey: idKey,
     nameMasked: maskName(applicant.name),
     documentMasked: maskDocumentNumber(applicant.document.number),
-    binding: await createBinding(applicant.document, deps.config.binding.scryptLogN),
+    binding: await bindingOf(deps, applicant.document),
     holderTokenHash: hashToken(holderToken),
     declaration: storedFacts(declaration),
     declaredAt: now,
@@ -105,19 +115,22 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
  * outstanding code, since their binding names the old document.
  */
 export async function modify(deps: IssuerDeps, subjectId: string, body: unknown, token: string | undefined): Promise<DeclarationResult> {
-  const subject = await authorize(deps, token, subjectId);
+  const { viaProxy, ...subject } = await authorize(deps, token, subjectId);
   const now = deps.now();
   const { declaration, canonicalPhone } = validateDeclaration(body, now);
   const { applicant } = declaration;
   const docKey = documentKey(deps.pepper, applicant.document);
   const documentChanged = docKey !== subject.documentKey || applicant.document.type !== subject.documentType;
+  const idKey = identityKey(deps.pepper, applicant.name, canonicalPhone);
+  // Issue 9, item 1: a proxy acts on the person's health facts only; who the person is stays theirs.
+  if (viaProxy && (documentChanged || idKey !== subject.identityKey)) throw new GatewayError('ERR_PROXY_IDENTITY_CHANGE');
   const update = {
     documentType: applicant.document.type,
     documentKey: docKey,
-    identityKey: identityKey(deps.pepper, applicant.name, canonicalPhone),
+    identityKey: idKey,
     nameMasked: maskName(applicant.name),
     documentMasked: maskDocumentNumber(applicant.document.number),
-    binding: documentChanged ? await createBinding(applicant.document, deps.config.binding.scryptLogN) : subject.binding,
+    binding: documentChanged ? await bindingOf(deps, applicant.document) : subject.binding,
     declaration: storedFacts(declaration),
     declaredAt: now,
   };
@@ -136,7 +149,7 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
 
 /** GET /v1/subjects/{id}/code: a fresh code with the current colour. */
 export async function freshCode(deps: IssuerDeps, subjectId: string, token: string | undefined): Promise<DeclarationResult> {
-  const subject = await authorize(deps, token, subjectId);
+  const { viaProxy: _, ...subject } = await authorize(deps, token, subjectId);
   const issued = await issueCode(deps, subject);
   return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };
 }

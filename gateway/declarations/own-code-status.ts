@@ -1,13 +1,15 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { currentColor, invalidateCodes, type IssuerDeps } from './code-issuer.js';
 import type { CredentialStatusList } from '../types/schemas.js';
+import type { SubjectRecord } from '../store/store.js';
 
 /**
  * Xinji codes are also checked against Xinji's own records after their signature verified: a code
  * superseded by a newer colour, or revoked, is not valid even before its exp. A code whose colour
- * no longer matches the derived one (a rule window closed) is superseded here, lazily.
+ * no longer matches the derived one (a rule window closed) is superseded here, lazily. Returns the
+ * code's subject: the checkpoint compares the presented document with it (checkpoint/binding-check.ts).
  */
-export async function checkOwnCode(deps: IssuerDeps, jti: string): Promise<void> {
+export async function checkOwnCode(deps: IssuerDeps, jti: string): Promise<SubjectRecord> {
   const record = await deps.store.getCredential(jti);
   // Signed with our key but unknown to our records (e.g. a restored database): refuse.
   if (!record || record.status === 'revoked') throw new GatewayError('ERR_CREDENTIAL_REVOKED');
@@ -20,6 +22,7 @@ export async function checkOwnCode(deps: IssuerDeps, jti: string): Promise<void>
     await invalidateCodes(deps, subject.id, 'superseded', color);
     throw new GatewayError('ERR_CREDENTIAL_SUPERSEDED');
   }
+  return subject;
 }
 
 /**

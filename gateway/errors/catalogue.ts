@@ -16,6 +16,8 @@ export const ERROR_CATALOGUE = {
   // Refused by Node's HTTP parser before any route (gateway/http/client-error.ts).
   ERR_MALFORMED_REQUEST: { status: 400, message: 'The request is not well-formed HTTP.' },
   ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request line and headers are larger than the gateway accepts.' },
+  // Admission control (gateway/admission/work-pool.ts): slow work is refused at once, never queued without bound.
+  ERR_OVERLOADED: { status: 503, message: 'The gateway is busy with this kind of work; nothing was done, retry after the number of seconds in Retry-After.' },
 
   // --- declarations (Xinji notice rules)
   ERR_DOCUMENT_INVALID: { status: 400, message: 'The document number does not match the format of its document type.' },
@@ -32,6 +34,15 @@ export const ERROR_CATALOGUE = {
   ERR_PROXY_SELF: { status: 400, message: 'A holder cannot declare for itself as a proxy.' },
   ERR_MODIFICATION_LIMIT: { status: 429, message: 'The declaration was already modified today (Asia/Shanghai); try again tomorrow.' },
   ERR_SUBJECT_NOT_FOUND: { status: 404, message: 'No such subject.' },
+  ERR_PROXY_REQUEST_NOT_FOUND: { status: 404, message: 'No pending proxy request with this id: it expired, was answered, or never existed.' },
+  ERR_PROXY_NOT_FOUND: { status: 404, message: 'This person has no proxy with this id.' },
+  ERR_PROXY_IDENTITY_CHANGE: {
+    status: 403,
+    message: 'A proxy may change only the health facts (travel, symptoms, contact); the name, phone and document stay as the person declared them.',
+  },
+
+  // --- checkpoint devices
+  ERR_DEVICE_UNAUTHORIZED: { status: 401, message: 'A checkpoint device token is missing, unknown or revoked.' },
 
   // --- risk feed
   ERR_RISK_FEED_UNAUTHORIZED: { status: 401, message: 'The risk-feed token is missing or wrong.' },
@@ -53,6 +64,7 @@ export const ERROR_CATALOGUE = {
   ERR_KEYS_UNAVAILABLE: { status: 400, message: 'The issuer\'s keys cannot be obtained right now.' },
   ERR_CLAIMS_INVALID: { status: 400, message: 'The code lacks a required claim or a claim has the wrong type.' },
   ERR_TOKEN_EXPIRED: { status: 400, message: 'The code has expired.' },
+  ERR_TOKEN_LIFETIME_TOO_LONG: { status: 400, message: "The code is valid for longer than its issuer's codes may be (partner maxLifetimeSeconds)." },
   ERR_TOKEN_NOT_YET_VALID: { status: 400, message: 'The code is not valid yet.' },
   ERR_TOKEN_ISSUED_IN_FUTURE: { status: 400, message: 'The code claims to be issued in the future.' },
   ERR_COLOR_UNMAPPED: { status: 400, message: 'The issuer\'s colour value is not in its registered vocabulary.' },

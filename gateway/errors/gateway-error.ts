@@ -3,7 +3,7 @@ import { ERROR_CATALOGUE, type ErrorCode } from './catalogue.js';
 /**
  * The one error class of the gateway (after panva/jose's JOSEError): a stable `code` from the
  * catalogue, the HTTP `status` that goes with it, and `expose` — whether the message may be shown
- * to the client. 5xx errors are never exposed; their body says only ERR_INTERNAL.
+ * to the client. 5xx errors other than 503 (deliberate overload answers) are never exposed; their body says only ERR_INTERNAL.
  *
  * Messages must never contain personal data (document numbers, names, phones): they are logged
  * and returned verbatim.
@@ -13,14 +13,18 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly expose: boolean;
   readonly field: string | undefined;
+  /** Seconds the client should wait before retrying (the Retry-After header, RFC 9110 §10.2.3). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ErrorCode, message?: string, options: { field?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message?: string, options: { field?: string; cause?: unknown; retryAfterSeconds?: number } = {}) {
     super(message ?? ERROR_CATALOGUE[code].message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'GatewayError';
     this.code = code;
     this.status = ERROR_CATALOGUE[code].status;
-    this.expose = this.status < 500;
+    // 503 is the gateway saying "not now" on purpose (admission control): the client needs its code.
+    this.expose = this.status < 500 || this.status === 503;
     this.field = options.field;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   /** The `{ code, message, field? }` object clients see. */

@@ -32,6 +32,19 @@ function scrypt(input: string, salt: Uint8Array, logN: number): Promise<Buffer> 
   });
 }
 
+/**
+ * The binding rule as the issuer metadata publishes it (binding_input): a partner hashing the raw
+ * number — a lower-case x, a trailing space — would get document_mismatch for the right person.
+ */
+export const BINDING_INPUT = {
+  method: BINDING_VERSION,
+  format: 's1.<logN, 2 digits>.<salt: 16 bytes, base64url without padding>.<hash: 32 bytes, base64url without padding>',
+  input: '<document type>:<normalised number>, e.g. resident_id:13018119900307123X',
+  number_normalization: 'ECMAScript String.prototype.trim() (removes leading and trailing white space and line terminators, U+0020, U+00A0, U+3000, U+FEFF included), then String.prototype.toUpperCase() (Unicode default case mapping, no locale: x becomes X); no other change (inner spaces and full-width characters stay)',
+  encoding: 'UTF-8 bytes of the input',
+  kdf: 'scrypt(input, salt, N = 2^logN, r = 8, p = 1, dkLen = 32), logN from 10 to 17',
+} as const;
+
 function bindingInput(document: IdentityDocument): string {
   return `${document.type}:${normalizeDocumentNumber(document.number)}`;
 }

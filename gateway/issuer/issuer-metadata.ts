@@ -1,6 +1,6 @@
 import { CREDENTIAL_TYP, XINJI_CLAIMS } from './sign-credential.js';
 import { schemaId } from '../schemas/registry.js';
-import { BINDING_VERSION } from '../identity/binding.js';
+import { BINDING_INPUT, BINDING_VERSION } from '../identity/binding.js';
 import type { Config } from '../config/load-config.js';
 import type { IssuerMetadata, Partner } from '../types/schemas.js';
 
@@ -30,6 +30,9 @@ export function buildIssuerMetadata(config: Config, algorithms: string[]): Issue
     claims: { ...XINJI_CLAIMS },
     color_map: { ...XINJI_COLOR_MAP, values: { ...XINJI_COLOR_MAP.values } },
     binding_methods_supported: [BINDING_VERSION],
+    // A verifier must require these: exp bounds a code in time, jti is what the status list names.
+    required_claims: ['iss', 'iat', 'exp', 'jti'],
+    binding_input: { ...BINDING_INPUT },
   };
 }
 

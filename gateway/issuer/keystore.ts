@@ -54,10 +54,18 @@ export async function generateKeyFile(alg: SigningAlg, status: SigningKeyFile['s
   };
 }
 
+/** A key file's name and text, as written to CERTS_DIR or put in a Secret. */
+export function keyFileName(kid: string): string {
+  return `${kid}.key.json`;
+}
+export function keyFileText(file: SigningKeyFile): string {
+  return `${JSON.stringify(file, null, 2)}\n`;
+}
+
 export function writeKeyFile(dir: string, kid: string, file: SigningKeyFile): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, `${kid}.key.json`);
-  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
+  const path = join(dir, keyFileName(kid));
+  writeFileSync(path, keyFileText(file), { mode: 0o600 });
   return path;
 }
 
@@ -83,9 +91,31 @@ export function readKeyFiles(dir: string): Array<{ path: string; file: SigningKe
     });
 }
 
+/** Every key file of `dir`, imported; exactly one must be active, or nothing is returned. */
+async function loadKeys(dir: string): Promise<LoadedKey[]> {
+  const keys: LoadedKey[] = [];
+  for (const { path, file } of readKeyFiles(dir)) {
+    const publicJwk = await publicJwkOf(file.privateJwk as JWK);
+    const privateKey = (await importJWK(file.privateJwk as JWK, publicJwk.alg)) as CryptoKey;
+    if (!path.endsWith(`${publicJwk.kid}.key.json`)) throw new Error(`${path}: file name must be <kid>.key.json (kid ${publicJwk.kid})`);
+    keys.push({
+      kid: publicJwk.kid!,
+      alg: publicJwk.alg as SigningAlg,
+      status: file.status,
+      retiredAt: file.retiredAt ? Date.parse(file.retiredAt) : null,
+      publicJwk,
+      privateKey,
+    });
+  }
+  const active = keys.filter((k) => k.status === 'active');
+  if (active.length !== 1) throw new Error(`${dir}: exactly one signing key must be active, found ${active.length}`);
+  return keys;
+}
+
 export class Keystore {
   private constructor(
-    private readonly keys: LoadedKey[],
+    private readonly dir: string,
+    private keys: LoadedKey[],
     private readonly publishWindowMs: number,
   ) {}
 
@@ -94,23 +124,27 @@ export class Keystore {
    * retired key stays published: the longest lifetime of a code it signed plus clock tolerance.
    */
   static async load(dir: string, publishWindowMs: number): Promise<Keystore> {
-    const keys: LoadedKey[] = [];
-    for (const { path, file } of readKeyFiles(dir)) {
-      const publicJwk = await publicJwkOf(file.privateJwk as JWK);
-      const privateKey = (await importJWK(file.privateJwk as JWK, publicJwk.alg)) as CryptoKey;
-      if (!path.endsWith(`${publicJwk.kid}.key.json`)) throw new Error(`${path}: file name must be <kid>.key.json (kid ${publicJwk.kid})`);
-      keys.push({
-        kid: publicJwk.kid!,
-        alg: publicJwk.alg as SigningAlg,
-        status: file.status,
-        retiredAt: file.retiredAt ? Date.parse(file.retiredAt) : null,
-        publicJwk,
-        privateKey,
-      });
-    }
-    const active = keys.filter((k) => k.status === 'active');
-    if (active.length !== 1) throw new Error(`${dir}: exactly one signing key must be active, found ${active.length}`);
-    return new Keystore(keys, publishWindowMs);
+    return new Keystore(dir, await loadKeys(dir), publishWindowMs);
+  }
+
+  /**
+   * Reads the directory again (a key added as next, activated, retired, pruned) and swaps the
+   * whole set at once. A set that does not load (a bad file, no or two active keys) throws and
+   * the keys in use stay: a half-written rotation never leaves the gateway without a signer.
+   */
+  async reload(): Promise<void> {
+    const keys = await loadKeys(this.dir);
+    // The issuer metadata and the gateway's own partner entry list the algorithms read at start;
+    // a key of another algorithm would sign codes the gateway itself refuses (fail closed).
+    const known = this.algorithms();
+    const added = keys.map((k) => k.alg).filter((alg) => !known.includes(alg));
+    if (added.length > 0) throw new Error(`${this.dir}: a ${added[0]} key is new to this gateway (it started with ${known.join(', ')}); restart to publish a new algorithm`);
+    this.keys = keys;
+  }
+
+  /** kid → status of every key held, for logs (kids are public: they are in the JWKS). */
+  summary(): Record<string, SigningKeyFile['status']> {
+    return Object.fromEntries(this.keys.map((k) => [k.kid, k.status]));
   }
 
   activeKey(): LoadedKey {

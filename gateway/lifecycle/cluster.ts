@@ -2,6 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load-config.js';
 import { loadRules } from '../color/rules-file.js';
+import { mayGenerateSecrets } from '../config/production.js';
 import { ensureSigningKey, loadOrCreatePepper } from '../issuer/bootstrap-secrets.js';
 import { loadPartners } from '../partners/registry.js';
 import { openStore } from '../store/open-store.js';
@@ -36,8 +37,8 @@ interface MetricsResponse {
 
 /** Start work done once, before any worker exists; a bad file stops the start here, named. */
 async function prepare(config: Config, logger: Logger): Promise<void> {
-  await ensureSigningKey(config.certsDir, config.issuer.signingAlg, Date.now(), logger);
-  loadOrCreatePepper(config.certsDir, logger);
+  await ensureSigningKey(config.certsDir, config.issuer.signingAlg, Date.now(), logger, mayGenerateSecrets(config));
+  loadOrCreatePepper(config.certsDir, logger, mayGenerateSecrets(config));
   loadRules(config.rulesFile);
   loadPartners(config.partnersDir, { allowInsecureLoopback: config.allowInsecureLoopbackJwks });
   const store = await openStore({

@@ -181,6 +181,93 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly signingKeysReloads = new Counter({
+    name: 'gateway_signing_keys_reloads_total',
+    help: 'Reloads of the signing keys in CERTS_DIR (SIGHUP or a change of the directory), by outcome (applied, refused: the keys in use stay).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pepperRotationRefused = new Gauge({
+    name: 'gateway_pepper_rotation_refused',
+    help: '1 while the document pepper file in CERTS_DIR differs from (or lacks) the pepper the gateway started with and keeps using; 0 otherwise.',
+    registers: [this.registry],
+  });
+
+  // --- Partner key sets (issue 9): keys skipped one by one, sets refused whole, status lists
+  // older than the last accepted one. Labels: partner ids, KEY_SKIP_REASON_CODES, JWKS_FAILURE_REASONS.
+
+  /** Set by the composition root: per partner, the skip reason of each key not used in its last set. */
+  partnerSkippedKeys: () => Array<[partnerId: string, reasons: readonly string[]]> = () => [];
+
+  readonly partnerKeysSkipped = new Gauge({
+    name: 'gateway_partner_keys_skipped',
+    help: "Keys of each partner's last key set that are not used, by reason (see GET /v1/partners for which).",
+    labelNames: ['partner', 'reason'] as const,
+    registers: [this.registry],
+    aggregator: 'max',
+    collect: () => {
+      this.partnerKeysSkipped.reset();
+      for (const [partner, reasons] of this.partnerSkippedKeys()) {
+        for (const reason of reasons) this.partnerKeysSkipped.inc({ partner, reason });
+        }
+      },
+    });
+
+  readonly partnerKeySetsRefused = new Counter({
+    name: 'gateway_partner_key_sets_refused_total',
+    help: 'Partner key sets read and refused whole, by partner and reason (no_usable_key, invalid_jwks, too_many_keys, too_large, not_json).',
+    labelNames: ['partner', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly statusListRollbacks = new Counter({
+    name: 'gateway_status_list_rollbacks_total',
+    help: 'Partner status lists refused because their generatedAt is earlier than that of the last list accepted.',
+    labelNames: ['partner'] as const,
+    registers: [this.registry],
+  });
+
+  // --- Checkpoint at city scale (issue 10): how document checks are answered, codes locked against
+  // guessing, and slow work refused by admission control. Labels: fixed enumerations only.
+
+  readonly bindingChecks = new Counter({
+    name: 'gateway_binding_checks_total',
+    help: 'Document checks at checkpoints, by method (lookup: own code, cache: remembered partner match, scrypt, locked: refused without computing) and outcome.',
+    labelNames: ['method', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly bindingLocks = new Counter({
+    name: 'gateway_binding_locks_total',
+    help: 'Codes locked after 3 document mismatches: further scans are denied with document_mismatch_locked until they expire.',
+    registers: [this.registry],
+  });
+
+  readonly overloaded = new Counter({
+    name: 'gateway_overloaded_total',
+    help: 'Requests refused with 503 ERR_OVERLOADED because a slow-work pool was full, by pool (binding, issue).',
+    labelNames: ['pool'] as const,
+    registers: [this.registry],
+  });
+
+  /** Set by the composition root: jobs running and waiting in each slow-work pool, read at scrape time. */
+  workPoolJobs: () => Array<[pool: string, running: number, queued: number]> = () => [];
+
+  readonly workPoolJobsGauge = new Gauge({
+    name: 'gateway_work_pool_jobs',
+    help: 'Slow-work jobs (scrypt) in each admission pool, by pool (binding, issue) and state (running, queued).',
+    labelNames: ['pool', 'state'] as const,
+    registers: [this.registry],
+    collect: () => {
+      this.workPoolJobsGauge.reset();
+      for (const [pool, running, queued] of this.workPoolJobs()) {
+        this.workPoolJobsGauge.set({ pool, state: 'running' }, running);
+        this.workPoolJobsGauge.set({ pool, state: 'queued' }, queued);
+      }
+    },
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     // Standard names (process_*, nodejs_*), unprefixed, so stock dashboards and alerts on
     // nodejs_eventloop_lag_seconds work unchanged.

@@ -4,7 +4,7 @@ import type { CredentialStatusList, Partner } from '../types/schemas.js';
 import { fetchPartnerJson, PartnerFetchFailure, type PartnerFetchOptions, type TransportFailureReason } from './fetch-partner-json.js';
 
 /** Why a status-list fetch failed: for status and logs (a list carries no personal data). */
-export type StatusListFailureReason = TransportFailureReason | 'invalid_list' | 'issuer_mismatch' | 'no_status_uri';
+export type StatusListFailureReason = TransportFailureReason | 'invalid_list' | 'issuer_mismatch' | 'no_status_uri' | 'older_list' | 'generated_in_future';
 
 /** A failed status-list fetch. The verifier sees only ERR_STATUS_UNAVAILABLE; `reason` says why. */
 export class StatusListFetchError extends GatewayError {

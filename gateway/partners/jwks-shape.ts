@@ -1,15 +1,25 @@
-import { validator, errorField } from '../schemas/registry.js';
-import type { Jwks } from '../types/schemas.js';
+/**
+ * Private key members (RFC 7518 §6.2.2, §6.3.2, §6.4: d, p, q, dp, dq, qi, oth, k). A set carrying
+ * any of them, on any key, is refused whole: a partner that publishes a private key has a bigger
+ * problem than one bad entry (RFC 7517 §9.2), and none of its keys can be trusted.
+ */
+const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 /**
- * Why `value` is not an acceptable JWK Set (RFC 7517 §5), or null. schemas/jwks.schema.json is
- * the whole rule: the set's shape, length caps on every member, and no private member
- * (RFC 7518 §6.2.2, §6.3.2, §6.4: d, p, q, dp, dq, qi, oth, k) on any key — such a set is refused
- * whole, since a partner publishing private keys cannot be trusted with the rest either.
+ * The entries of a JWK Set (RFC 7517 §5), or why the set as a whole is refused. Only what makes
+ * the whole set untrustworthy or unreadable refuses it: not an object, no `keys` array, or a
+ * private member on any entry. Members of the set other than `keys` ("issuer", "updated_at", …)
+ * are ignored, as §5 requires, and each entry is judged on its own later (jwk-filter.ts), so one
+ * odd key never silences the partner's other keys.
  */
-export function jwksProblem(value: unknown): string | null {
-  const validate = validator<Jwks>('jwks');
-  if (validate(value)) return null;
-  const first = validate.errors?.[0];
-  return first ? `/${errorField(first).replace(/\./g, '/')} ${first.message ?? 'is invalid'}`.replace(/^\/ /, '/ ') : 'invalid JWK Set';
+export function jwksEntries(value: unknown): unknown[] | string {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return '/ must be an object';
+  const keys = (value as { keys?: unknown }).keys;
+  if (!Array.isArray(keys)) return '/keys must be an array';
+  for (const [i, entry] of keys.entries()) {
+    if (!entry || typeof entry !== 'object') continue;
+    const member = PRIVATE_MEMBERS.find((m) => Object.hasOwn(entry, m));
+    if (member !== undefined) return `/keys/${i}/${member} is a private key member`;
+  }
+  return keys as unknown[];
 }

@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayConfig, Partner } from '../types/schemas.js';
-import { fetchJwks, JwksFetchError } from './fetch-jwks.js';
+import { fetchJwks, JwksFetchError, type JwksFailureReason } from './fetch-jwks.js';
+import type { SkippedKey } from './key-skip-reasons.js';
 import type { KeySource, KeyStatus, VerificationKey } from './key-source.js';
 import { findKey } from './key-lookup.js';
 import { PartnerFetchCache, type PartnerEntry, type RemoteSourceOptions } from './partner-fetch-cache.js';
@@ -10,6 +11,11 @@ export interface KeyFetchHooks {
   onFetch?(partnerId: string, outcome: 'ok' | 'error', seconds: number): void;
   /** A key was used past its refresh time because the last attempt to refresh it failed. */
   onStaleServed?(partnerId: string): void;
+  /**
+   * A key set was read: the keys skipped in it (possibly none), and, when the whole set was
+   * refused, why. Called for every fetch that reached the partner and got an answer.
+   */
+  onKeySet?(partnerId: string, skipped: readonly SkippedKey[], refused: JwksFailureReason | null): void;
 }
 
 export type { PartnerLookup } from './partner-fetch-cache.js';
@@ -28,6 +34,8 @@ export interface RemoteKeyStatus extends KeyStatus {
   lastErrorReason: string | null;
 }
 
+const TRANSPORT_ONLY = new Set<string>(['insecure_uri', 'address_refused', 'timeout', 'network', 'http_status', 'redirect']);
+
 type Entry = Readonly<PartnerEntry<VerificationKey[]>>;
 
 /**
@@ -44,6 +52,8 @@ export class RemoteKeySource implements KeySource {
   private readonly now: () => number;
   /** Per entry: a new entry (a reload changed jwksUri or algorithms) starts a new cooldown. */
   private readonly lastKidRefetchAt = new WeakMap<Entry, number>();
+  /** Per partner: the keys skipped in the last set read (kept across transport failures). */
+  private readonly skipped = new Map<string, SkippedKey[]>();
 
   constructor(private readonly options: RemoteKeySourceOptions) {
     this.now = options.now ?? Date.now;
@@ -57,8 +67,15 @@ export class RemoteKeySource implements KeySource {
         return partner && partner.status === 'active' && partner.id !== registry.selfId ? partner : undefined;
       },
       fetch: async (partner, dispatcher) => {
-        const result = await fetchJwks(partner, { dispatcher, timeoutMs: jwks.timeoutMs, maxBytes: jwks.maxBytes, maxKeys: jwks.maxKeys, allowInsecureLoopback });
-        return { data: result.keys, refreshMs: jwks.refreshSeconds * 1000 };
+        try {
+          const result = await fetchJwks(partner, { dispatcher, timeoutMs: jwks.timeoutMs, maxBytes: jwks.maxBytes, maxKeys: jwks.maxKeys, allowInsecureLoopback });
+          this.keySetRead(partner.id, result.skipped, null);
+          return { data: result.keys, refreshMs: jwks.refreshSeconds * 1000 };
+        } catch (error) {
+          // A set that was read and refused is reported; a partner that could not be reached is not a new set.
+          if (error instanceof JwksFetchError && !TRANSPORT_ONLY.has(error.reason)) this.keySetRead(partner.id, error.skipped ?? [], error.reason);
+          throw error;
+        }
       },
       failure: (error) => (error instanceof JwksFetchError ? error : new JwksFetchError('network', 'unexpected failure', error)),
       onFetch: (partnerId, failure, seconds) => options.hooks?.onFetch?.(partnerId, failure ? 'error' : 'ok', seconds),
@@ -73,7 +90,7 @@ export class RemoteKeySource implements KeySource {
     });
   }
 
-  async getKey(partner: Partner, kid: string, alg: string): Promise<VerificationKey> {
+  async getKey(partner: Partner, kid: string | undefined, alg: string): Promise<VerificationKey> {
     if (!(partner.algorithms as readonly string[]).includes(alg)) throw new GatewayError('ERR_JWS_ALG_NOT_ALLOWED');
     if (partner.status !== 'active') throw new GatewayError('ERR_ISSUER_SUSPENDED');
     // In back-off, a fetch already running (a refresh, a timer) is not waited for: fail at once.
@@ -101,11 +118,13 @@ export class RemoteKeySource implements KeySource {
 
   status(partnerId: string): RemoteKeyStatus {
     const e = this.cache.peek(partnerId);
+    const skipped = this.skipped.get(partnerId);
     return {
-      keyCount: e ? new Set(e.data.map((k) => k.kid)).size : 0,
+      keyCount: e?.data.length ?? 0,
       lastFetchAt: e?.lastFetchAt ?? null,
       lastErrorCode: e?.lastErrorCode ?? null,
       lastErrorReason: e?.lastErrorReason ?? null,
+      ...(skipped ? { skippedKeys: skipped } : {}),
     };
   }
 
@@ -127,6 +146,7 @@ export class RemoteKeySource implements KeySource {
   }
 
   close(): Promise<void> {
+    this.skipped.clear();
     return this.cache.close();
   }
 
@@ -141,6 +161,13 @@ export class RemoteKeySource implements KeySource {
       } catch { /* an observer must never break verification */ }
     }
     return key;
+  }
+
+  private keySetRead(partnerId: string, skipped: SkippedKey[], refused: JwksFailureReason | null): void {
+    this.skipped.set(partnerId, skipped);
+    try {
+      this.options.hooks?.onKeySet?.(partnerId, skipped, refused);
+    } catch { /* an observer must never break fetching */ }
   }
 
   private kidRefetchAllowed(e: Entry): boolean {

@@ -17,7 +17,7 @@ export class LocalKeySource implements KeySource {
     this.loadedAt = now();
   }
 
-  async getKey(partner: Partner, kid: string, alg: string): Promise<VerificationKey> {
+  async getKey(partner: Partner, kid: string | undefined, alg: string): Promise<VerificationKey> {
     if (!(partner.algorithms as readonly string[]).includes(alg)) throw new GatewayError('ERR_JWS_ALG_NOT_ALLOWED');
     if (partner.status !== 'active') throw new GatewayError('ERR_ISSUER_SUSPENDED');
     const keys = await this.keys(partner);
@@ -56,7 +56,7 @@ export class CompositeKeySource implements KeySource {
     private readonly remote: KeySource,
   ) {}
 
-  getKey(partner: Partner, kid: string, alg: string): Promise<VerificationKey> {
+  getKey(partner: Partner, kid: string | undefined, alg: string): Promise<VerificationKey> {
     return (partner.id === this.selfId ? this.local : this.remote).getKey(partner, kid, alg);
   }
 

@@ -63,6 +63,8 @@ export interface PartnerFetchCacheOptions<T> {
   onFetch?(partnerId: string, failure: FetchFailure | null, seconds: number): void;
   /** How long after the last success its data may still be used. */
   staleMaxMs: number;
+  /** When the data itself says it was made (epoch ms): staleness counts from then instead of the fetch. */
+  asOf?(data: T): number;
   /** Exponential back-off after failures: first delay, and its bound. */
   backoff: { initialMs: number; maxMs: number };
   now: () => number;
@@ -121,7 +123,9 @@ export class PartnerFetchCache<T> {
   }
 
   fresh(e: Readonly<PartnerEntry<T>>): boolean {
-    return e.lastFetchAt !== null && this.options.now() - e.lastFetchAt <= this.options.staleMaxMs;
+    if (e.lastFetchAt === null) return false;
+    const at = this.options.asOf ? this.options.asOf(e.data) : e.lastFetchAt;
+    return this.options.now() - at <= this.options.staleMaxMs;
   }
 
   /** Fetches into `entry` now, sharing a fetch already running. */

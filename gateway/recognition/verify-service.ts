@@ -33,8 +33,10 @@ export function createVerifyService(deps: VerifyServiceDeps): (code: string) => 
     if (outcome.valid) {
       const { partner, jti } = outcome;
       try {
-        if (partner.id === deps.selfPartnerId) await checkOwnCode(deps.issuer, jti);
-        else await deps.partnerStatus?.check(partner, jti);
+        if (partner.id === deps.selfPartnerId) {
+          const subject = await checkOwnCode(deps.issuer, jti);
+          outcome = { ...outcome, own: { documentKey: subject.documentKey, binding: subject.binding } };
+        } else await deps.partnerStatus?.check(partner, jti);
       } catch (error) {
         if (!isGatewayError(error) || !error.expose) throw error;
         outcome = { valid: false, error, partnerId: partner.id };

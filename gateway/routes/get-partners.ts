@@ -2,7 +2,11 @@ import type { RequestHandler } from 'express';
 import type { KeySource } from '../partners/key-source.js';
 import type { Partner, PartnerStatusList } from '../types/schemas.js';
 
-/** GET /v1/partners — each partner's status and the health of its keys. */
+/**
+ * GET /v1/partners — each partner's status and the health of its keys: how many it verifies with,
+ * why the last fetch or set was refused, and every key skipped with its reason, so a city being
+ * onboarded can see what to fix.
+ */
 export function getPartners(deps: { registry: { list(): readonly Partner[] }; keySource: KeySource }): RequestHandler {
   return (_req, res) => {
     const body: PartnerStatusList = {
@@ -16,6 +20,8 @@ export function getPartners(deps: { registry: { list(): readonly Partner[] }; ke
           keyCount: status.keyCount,
           lastFetchAt: status.lastFetchAt === null ? null : new Date(status.lastFetchAt).toISOString(),
           lastErrorCode: status.lastErrorCode,
+          lastErrorReason: status.lastErrorReason ?? null,
+          skippedKeys: (status.skippedKeys ?? []).map(({ index, kid, reason }) => ({ index, kid, reason })),
         };
       }),
     };

@@ -3,7 +3,7 @@ import { declare } from '../declarations/declaration-service.js';
 import { bearerToken } from '../declarations/secrets.js';
 import type { IssuerDeps } from '../declarations/code-issuer.js';
 
-/** POST /v1/declarations — 201 for a new code; 200 when a proxy is linked to an existing person. */
+/** POST /v1/declarations — 201 for a new code; 202 when a proxy asks to act for an existing person. */
 export function postDeclarations(deps: IssuerDeps): RequestHandler {
   return async (req, res) => {
     const header = req.headers.authorization;

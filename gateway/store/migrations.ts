@@ -156,9 +156,64 @@ INSERT INTO high_risk_regions (singleton, regions, effective_at, event_id) VALUE
 /** Expired credential rows are pruned by expiry (Store.deleteExpiredCredentials). */
 const V2_BOTH = 'CREATE INDEX credentials_expires_at_idx ON credentials (expires_at);';
 
+/**
+ * Pending proxy requests (issue 9, item 1): a holder declaring for a person who already has a
+ * code only asks; the person approves with its own token. A request holds no slot, so it is kept
+ * apart from proxy_links, whose slots stay the only thing the 3/3 limits count.
+ */
+const V3 = (int: string) => `
+CREATE TABLE proxy_requests (
+  id TEXT PRIMARY KEY,
+  requester_id TEXT NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+  subject_id TEXT NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+  created_at ${int} NOT NULL,
+  expires_at ${int} NOT NULL,
+  CONSTRAINT proxy_requests_pair_key UNIQUE (requester_id, subject_id)
+)${int === 'INTEGER' ? ' STRICT' : ''};
+CREATE INDEX proxy_requests_subject_idx ON proxy_requests (subject_id, expires_at);
+CREATE INDEX proxy_requests_expires_at_idx ON proxy_requests (expires_at);
+`;
+
+/** The audit of operators' releases of claimed documents (issue 9, item 5): who, when, why. */
+const V4 = (int: string) => `
+CREATE TABLE subject_releases (
+  id TEXT PRIMARY KEY,
+  subject_id TEXT NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+  operator TEXT NOT NULL CHECK (length(operator) BETWEEN 1 AND 100),
+  reason TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 500),
+  released_at ${int} NOT NULL
+)${int === 'INTEGER' ? ' STRICT' : ''};
+CREATE INDEX subject_releases_subject_idx ON subject_releases (subject_id);
+`;
+
+/**
+ * Checkpoint devices (gateway/checkpoint/devices.ts): a device token is 256 random bits, so only
+ * its SHA-256 is kept. A revoked device keeps its row (revoked_at set) so its id is never reused
+ * and `devices list` shows when it was revoked.
+ */
+const V5_SQLITE = `
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL CONSTRAINT devices_token_hash_key UNIQUE,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+) STRICT;
+`;
+const V5_POSTGRES = `
+CREATE TABLE devices (
+  id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL CONSTRAINT devices_token_hash_key UNIQUE,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },
   { version: 2, name: 'index credentials by expiry', sqlite: V2_BOTH, postgres: V2_BOTH },
+  { version: 3, name: 'pending proxy requests', sqlite: V3('INTEGER'), postgres: V3('BIGINT') },
+  { version: 4, name: 'audit of released subjects', sqlite: V4('INTEGER'), postgres: V4('BIGINT') },
+  { version: 5, name: 'checkpoint devices', sqlite: V5_SQLITE, postgres: V5_POSTGRES },
 ]);
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

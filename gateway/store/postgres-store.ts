@@ -4,24 +4,40 @@ import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
 import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
 import {
   CREDENTIAL_COLUMNS,
+  DEVICE_COLUMNS,
   SUBJECT_COLUMNS,
+  PENDING_REQUESTS_SQL,
+  RELEASES_SQL,
+  releaseFromRow,
   countsFromRows,
   credentialFromRow,
+  deviceFromRow,
   hasTravel,
   intFromRow,
+  pendingRequestFromRow,
   personEventFromRow,
+  proxyLinkFromRow,
   subjectFromRow,
   type CredentialRow,
+  type PendingRequestRow,
+  type DeviceRow,
   type PersonEventRow,
+  type ProxyLinkRow,
   type SubjectRow,
 } from './rows.js';
 import {
+  RELEASED_PREFIX,
   StoreConflict,
   type CredentialRecord,
   type CredentialStatus,
   type DeclarationUpdate,
+  type DeviceRecord,
   type HighRiskRegions,
+  type PendingProxyRequest,
   type PersonEventRecord,
+  type ProxyLinkView,
+  type ProxyRequestRecord,
+  type ReleaseAudit,
   type Store,
   type SubjectRecord,
 } from './store.js';
@@ -212,6 +228,91 @@ export class PostgresStore implements Store {
     return rowCount === 1;
   }
 
+  async listProxies(subjectId: string): Promise<ProxyLinkView[]> {
+    const { rows } = await this.pool.query<ProxyLinkRow>(
+      `SELECT l.proxy_id, s.name_masked, l.created_at FROM proxy_links l JOIN subjects s ON s.id = l.proxy_id
+       WHERE l.subject_id = $1 ORDER BY l.subject_slot`,
+      [subjectId],
+    );
+    return rows.map(proxyLinkFromRow);
+  }
+
+  async removeProxyLink(proxyId: string, subjectId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('DELETE FROM proxy_links WHERE proxy_id = $1 AND subject_id = $2', [proxyId, subjectId]);
+    return rowCount === 1;
+  }
+
+  async insertProxyRequest(r: ProxyRequestRecord): Promise<string> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `INSERT INTO proxy_requests (id, requester_id, subject_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (requester_id, subject_id) DO UPDATE SET created_at = excluded.created_at, expires_at = excluded.expires_at
+       RETURNING id`,
+      [r.id, r.requesterId, r.subjectId, r.createdAt, r.expiresAt],
+    );
+    return rows[0]!.id;
+  }
+
+  async listProxyRequests(subjectId: string, now: number): Promise<PendingProxyRequest[]> {
+    const { rows } = await this.pool.query<PendingRequestRow>(PENDING_REQUESTS_SQL, [subjectId, now]);
+    return rows.map(pendingRequestFromRow);
+  }
+
+  async approveProxyRequest(subjectId: string, requestId: string, now: number): Promise<string | undefined> {
+    return this.tx(async (c) => {
+      // The row lock of the DELETE makes a concurrent approval of the same request wait, then find nothing.
+      const { rows } = await c.query<{ requester_id: string }>(
+        'DELETE FROM proxy_requests WHERE id = $1 AND subject_id = $2 AND expires_at > $3 RETURNING requester_id',
+        [requestId, subjectId, now],
+      );
+      const requester = rows[0]?.requester_id;
+      if (requester === undefined) return undefined;
+      try {
+        await this.link(c, requester, subjectId, now);
+      } catch (err) {
+        // Already a proxy (asked twice): the request is consumed, the link stays as it was.
+        if (!(err instanceof StoreConflict && err.kind === 'proxy_exists')) throw err;
+      }
+      return requester;
+    });
+  }
+
+  async declineProxyRequest(subjectId: string, requestId: string, now: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query('DELETE FROM proxy_requests WHERE id = $1 AND subject_id = $2 AND expires_at > $3', [
+      requestId, subjectId, now,
+    ]);
+    return rowCount === 1;
+  }
+
+  async deleteExpiredProxyRequests(before: number): Promise<number> {
+    const { rowCount } = await this.pool.query('DELETE FROM proxy_requests WHERE expires_at <= $1', [before]);
+    return rowCount ?? 0;
+  }
+
+  async releaseSubject(subjectId: string, audit: ReleaseAudit): Promise<'released' | 'already_released' | 'not_found'> {
+    return this.tx(async (c) => {
+      const { rowCount } = await c.query(
+        `UPDATE subjects SET document_key = $2, holder_token_hash = $2, identity_key = $2, has_travel = false
+         WHERE id = $1 AND document_key NOT LIKE $3 || '%'`,
+        [subjectId, RELEASED_PREFIX + subjectId, RELEASED_PREFIX],
+      );
+      if (rowCount !== 1) {
+        const found = await c.query('SELECT 1 FROM subjects WHERE id = $1', [subjectId]);
+        return found.rowCount === 1 ? 'already_released' : 'not_found';
+      }
+      await c.query('INSERT INTO subject_releases (id, subject_id, operator, reason, released_at) VALUES ($1, $2, $3, $4, $5)', [
+        audit.id, subjectId, audit.operator, audit.reason, audit.at,
+      ]);
+      await c.query('DELETE FROM proxy_links WHERE subject_id = $1 OR proxy_id = $1', [subjectId]);
+      await c.query('DELETE FROM proxy_requests WHERE subject_id = $1 OR requester_id = $1', [subjectId]);
+      return 'released' as const;
+    });
+  }
+
+  async listReleases(subjectId: string): Promise<ReleaseAudit[]> {
+    const { rows } = await this.pool.query<Parameters<typeof releaseFromRow>[0]>(RELEASES_SQL, [subjectId]);
+    return rows.map(releaseFromRow);
+  }
+
   async countProxyLinks(): Promise<{ byProxy: Record<string, number>; bySubject: Record<string, number> }> {
     type R = { key: string; n: string };
     // One statement, one snapshot: both tallies describe the same moment.
@@ -273,6 +374,13 @@ export class PostgresStore implements Store {
     return rows.map((row) => row.color);
   }
 
+  async invalidateCredential(jti: string, status: Exclude<CredentialStatus, 'active'>, at: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query("UPDATE credentials SET status = $1, status_at = $2 WHERE jti = $3 AND status = 'active'", [
+      status, at, jti,
+    ]);
+    return rowCount === 1;
+  }
+
   async listInvalidatedCredentials(now: number): Promise<CredentialRecord[]> {
     const { rows } = await this.pool.query<CredentialRow>(
       `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE status <> 'active' AND expires_at > $1 ORDER BY status_at, jti`,
@@ -332,5 +440,28 @@ export class PostgresStore implements Store {
   async subjectIdsWithTravel(): Promise<string[]> {
     const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM subjects WHERE has_travel ORDER BY id');
     return rows.map((r) => r.id);
+  }
+
+  async insertDevice(d: DeviceRecord): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO devices (${DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+      [d.id, d.tokenHash, d.createdAt, d.revokedAt],
+    );
+    return rowCount === 1;
+  }
+
+  async getDeviceByTokenHash(tokenHash: string): Promise<DeviceRecord | undefined> {
+    const { rows } = await this.pool.query<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE token_hash = $1`, [tokenHash]);
+    return rows[0] && deviceFromRow(rows[0]);
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    const { rows } = await this.pool.query<DeviceRow>(`SELECT ${DEVICE_COLUMNS} FROM devices ORDER BY id`);
+    return rows.map(deviceFromRow);
+  }
+
+  async revokeDevice(id: string, at: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query('UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [at, id]);
+    return rowCount === 1;
   }
 }

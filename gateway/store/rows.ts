@@ -1,6 +1,10 @@
 import type { Color, DocumentType } from '../types/schemas.js';
 import type {
+  ReleaseAudit,
+  PendingProxyRequest,
+  ProxyLinkView,
   CredentialRecord,
+  DeviceRecord,
   CredentialStatus,
   PersonEventRecord,
   PersonEventType,
@@ -110,10 +114,56 @@ export function personEventFromRow(row: PersonEventRow): PersonEventRecord {
   };
 }
 
+export interface ProxyLinkRow {
+  proxy_id: string;
+  name_masked: string;
+  created_at: Int;
+}
+
+export function proxyLinkFromRow(row: ProxyLinkRow): ProxyLinkView {
+  return { proxyId: row.proxy_id, nameMasked: row.name_masked, since: int(row.created_at) };
+}
+
+/** Pending requests of a subject with the requester's masked name ($1 subject, $2 now). */
+export const PENDING_REQUESTS_SQL = `SELECT r.id, r.requester_id, s.name_masked, r.created_at, r.expires_at
+  FROM proxy_requests r JOIN subjects s ON s.id = r.requester_id
+  WHERE r.subject_id = $1 AND r.expires_at > $2 ORDER BY r.created_at, r.id`;
+
+export interface PendingRequestRow {
+  id: string;
+  requester_id: string;
+  name_masked: string;
+  created_at: Int;
+  expires_at: Int;
+}
+
+export function pendingRequestFromRow(row: PendingRequestRow): PendingProxyRequest {
+  return { id: row.id, requesterId: row.requester_id, requesterNameMasked: row.name_masked, createdAt: int(row.created_at), expiresAt: int(row.expires_at) };
+}
+
+export const RELEASES_SQL = 'SELECT id, operator, reason, released_at FROM subject_releases WHERE subject_id = $1 ORDER BY released_at, id';
+
+export function releaseFromRow(row: { id: string; operator: string; reason: string; released_at: Int }): ReleaseAudit {
+  return { id: row.id, operator: row.operator, reason: row.reason, at: int(row.released_at) };
+}
+
 export function countsFromRows(rows: readonly { key: string; n: Int }[]): Record<string, number> {
   const out: Record<string, number> = Object.create(null);
   for (const row of rows) out[row.key] = int(row.n);
   return out;
+}
+
+export const DEVICE_COLUMNS = 'id, token_hash, created_at, revoked_at';
+
+export interface DeviceRow {
+  id: string;
+  token_hash: string;
+  created_at: Int;
+  revoked_at: Int | null;
+}
+
+export function deviceFromRow(r: DeviceRow): DeviceRecord {
+  return { id: r.id, tokenHash: r.token_hash, createdAt: int(r.created_at), revokedAt: r.revoked_at === null ? null : int(r.revoked_at) };
 }
 
 export { int as intFromRow, json as jsonFromRow };

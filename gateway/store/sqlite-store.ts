@@ -5,25 +5,41 @@ import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
 import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
 import {
   CREDENTIAL_COLUMNS,
+  DEVICE_COLUMNS,
   SUBJECT_COLUMNS,
+  PENDING_REQUESTS_SQL,
+  RELEASES_SQL,
+  releaseFromRow,
   countsFromRows,
   credentialFromRow,
+  deviceFromRow,
   hasTravel,
   intFromRow,
   jsonFromRow,
+  pendingRequestFromRow,
   personEventFromRow,
+  proxyLinkFromRow,
   subjectFromRow,
   type CredentialRow,
+  type PendingRequestRow,
+  type DeviceRow,
   type PersonEventRow,
+  type ProxyLinkRow,
   type SubjectRow,
 } from './rows.js';
 import {
+  RELEASED_PREFIX,
   StoreConflict,
   type CredentialRecord,
   type CredentialStatus,
   type DeclarationUpdate,
+  type DeviceRecord,
   type HighRiskRegions,
+  type PendingProxyRequest,
   type PersonEventRecord,
+  type ProxyLinkView,
+  type ProxyRequestRecord,
+  type ReleaseAudit,
   type Store,
   type SubjectRecord,
 } from './store.js';
@@ -270,6 +286,91 @@ export class SqliteStore implements Store {
     return this.sql('SELECT 1 FROM proxy_links WHERE proxy_id = ? AND subject_id = ?').get(proxyId, subjectId) !== undefined;
   }
 
+  async listProxies(subjectId: string): Promise<ProxyLinkView[]> {
+    this.settle();
+    const rows = this
+      .sql(
+        `SELECT l.proxy_id, s.name_masked, l.created_at FROM proxy_links l JOIN subjects s ON s.id = l.proxy_id
+         WHERE l.subject_id = ? ORDER BY l.subject_slot`,
+      )
+      .all(subjectId) as ProxyLinkRow[];
+    return rows.map(proxyLinkFromRow);
+  }
+
+  async removeProxyLink(proxyId: string, subjectId: string): Promise<boolean> {
+    return this.write(() => this.sql('DELETE FROM proxy_links WHERE proxy_id = ? AND subject_id = ?').run(proxyId, subjectId).changes === 1);
+  }
+
+  async insertProxyRequest(r: ProxyRequestRecord): Promise<string> {
+    return this.write(
+      () =>
+        this
+          .sql(
+            `INSERT INTO proxy_requests (id, requester_id, subject_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (requester_id, subject_id) DO UPDATE SET created_at = excluded.created_at, expires_at = excluded.expires_at
+             RETURNING id`,
+          )
+          .pluck()
+          .get(r.id, r.requesterId, r.subjectId, r.createdAt, r.expiresAt) as string,
+    );
+  }
+
+  async listProxyRequests(subjectId: string, now: number): Promise<PendingProxyRequest[]> {
+    this.settle();
+    const rows = this.sql(PENDING_REQUESTS_SQL.replace(/\$\d/g, '?')).all(subjectId, now) as PendingRequestRow[];
+    return rows.map(pendingRequestFromRow);
+  }
+
+  async approveProxyRequest(subjectId: string, requestId: string, now: number): Promise<string | undefined> {
+    return this.write(() => {
+      const requester = this
+        .sql('DELETE FROM proxy_requests WHERE id = ? AND subject_id = ? AND expires_at > ? RETURNING requester_id')
+        .pluck()
+        .get(requestId, subjectId, now) as string | undefined;
+      if (requester === undefined) return undefined;
+      try {
+        this.link(requester, subjectId, now);
+      } catch (err) {
+        // Already a proxy (asked twice): the request is consumed, the link stays as it was.
+        if (!(err instanceof StoreConflict && err.kind === 'proxy_exists')) throw err;
+      }
+      return requester;
+    });
+  }
+
+  async declineProxyRequest(subjectId: string, requestId: string, now: number): Promise<boolean> {
+    return this.write(
+      () => this.sql('DELETE FROM proxy_requests WHERE id = ? AND subject_id = ? AND expires_at > ?').run(requestId, subjectId, now).changes === 1,
+    );
+  }
+
+  async deleteExpiredProxyRequests(before: number): Promise<number> {
+    return this.write(() => this.sql('DELETE FROM proxy_requests WHERE expires_at <= ?').run(before).changes);
+  }
+
+  async releaseSubject(subjectId: string, audit: ReleaseAudit): Promise<'released' | 'already_released' | 'not_found'> {
+    return this.write(() => {
+      const changed = this
+        .sql(
+          `UPDATE subjects SET document_key = @tomb, holder_token_hash = @tomb, identity_key = @tomb, has_travel = 0
+           WHERE id = @id AND document_key NOT LIKE @prefix || '%'`,
+        )
+        .run({ id: subjectId, tomb: RELEASED_PREFIX + subjectId, prefix: RELEASED_PREFIX }).changes;
+      if (changed === 0) return this.sql('SELECT 1 FROM subjects WHERE id = ?').get(subjectId) === undefined ? 'not_found' : 'already_released';
+      this.sql('INSERT INTO subject_releases (id, subject_id, operator, reason, released_at) VALUES (?, ?, ?, ?, ?)').run(
+        audit.id, subjectId, audit.operator, audit.reason, audit.at,
+      );
+      this.sql('DELETE FROM proxy_links WHERE subject_id = ? OR proxy_id = ?').run(subjectId, subjectId);
+      this.sql('DELETE FROM proxy_requests WHERE subject_id = ? OR requester_id = ?').run(subjectId, subjectId);
+      return 'released';
+    });
+  }
+
+  async listReleases(subjectId: string): Promise<ReleaseAudit[]> {
+    this.settle();
+    return (this.sql(RELEASES_SQL.replace('$1', '?')).all(subjectId) as Parameters<typeof releaseFromRow>[0][]).map(releaseFromRow);
+  }
+
   async countProxyLinks(): Promise<{ byProxy: Record<string, number>; bySubject: Record<string, number> }> {
     this.settle();
     type R = { key: string; n: number };
@@ -345,6 +446,12 @@ export class SqliteStore implements Store {
     );
   }
 
+  async invalidateCredential(jti: string, status: Exclude<CredentialStatus, 'active'>, at: number): Promise<boolean> {
+    return this.write(
+      () => this.sql("UPDATE credentials SET status = ?, status_at = ? WHERE jti = ? AND status = 'active'").run(status, at, jti).changes === 1,
+    );
+  }
+
   async listInvalidatedCredentials(now: number): Promise<CredentialRecord[]> {
     this.settle();
     const rows = this
@@ -410,5 +517,29 @@ export class SqliteStore implements Store {
   async subjectIdsWithTravel(): Promise<string[]> {
     this.settle();
     return this.sql('SELECT id FROM subjects WHERE has_travel = 1 ORDER BY id').pluck().all() as string[];
+  }
+
+  async insertDevice(d: DeviceRecord): Promise<boolean> {
+    return this.write(
+      () =>
+        this
+          .sql(`INSERT INTO devices (${DEVICE_COLUMNS}) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+          .run(d.id, d.tokenHash, d.createdAt, d.revokedAt).changes === 1,
+    );
+  }
+
+  async getDeviceByTokenHash(tokenHash: string): Promise<DeviceRecord | undefined> {
+    this.settle();
+    const row = this.sql(`SELECT ${DEVICE_COLUMNS} FROM devices WHERE token_hash = ?`).get(tokenHash) as DeviceRow | undefined;
+    return row && deviceFromRow(row);
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    this.settle();
+    return (this.sql(`SELECT ${DEVICE_COLUMNS} FROM devices ORDER BY id`).all() as DeviceRow[]).map(deviceFromRow);
+  }
+
+  async revokeDevice(id: string, at: number): Promise<boolean> {
+    return this.write(() => this.sql('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes === 1);
   }
 }

@@ -73,12 +73,67 @@ export type DeclarationUpdate = Pick<
   'documentType' | 'documentKey' | 'identityKey' | 'nameMasked' | 'documentMasked' | 'binding' | 'declaration' | 'declaredAt'
 >;
 
+/** A checkpoint device allowed to POST /v1/checkpoint/scans (gateway/checkpoint/devices.ts). */
+export interface DeviceRecord {
+  id: string;
+  /** SHA-256 of the device token, hex. The token itself is shown once and never stored. */
+  tokenHash: string;
+  createdAt: number;
+  /** When the device was revoked; null while it may scan. */
+  revokedAt: number | null;
+}
+
 /** Thrown by a store for a conflict a client can act upon; the service maps it to a GatewayError. */
 export class StoreConflict extends Error {
   override name = 'StoreConflict';
   constructor(readonly kind: 'document_exists' | 'proxy_holder_limit' | 'proxy_subject_limit' | 'proxy_exists') {
     super(kind);
   }
+}
+
+/**
+ * A released subject (an operator freed its document, gateway/cli/subjects.ts) keeps its row, so
+ * the records of its revoked codes stay in the status list until they expire; its document key and
+ * holder-token hash are replaced by this prefix and its id, which no HMAC or SHA-256 hex can equal.
+ */
+export const RELEASED_PREFIX = 'released:';
+
+export function isReleased(subject: Pick<SubjectRecord, 'documentKey'>): boolean {
+  return subject.documentKey.startsWith(RELEASED_PREFIX);
+}
+
+/** A request of a green holder to become a proxy of a subject that already exists (代人申请 with consent). */
+export interface ProxyRequestRecord {
+  id: string;
+  requesterId: string;
+  subjectId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** What the subject sees of a pending request: the requester's masked name, never more. */
+export interface PendingProxyRequest {
+  id: string;
+  /** Internal: never shown to the subject. */
+  requesterId: string;
+  requesterNameMasked: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** What the subject sees of one of its proxies. */
+export interface ProxyLinkView {
+  proxyId: string;
+  nameMasked: string;
+  since: number;
+}
+
+/** The audit record of a release: who (operator), when, why. No personal data. */
+export interface ReleaseAudit {
+  id: string;
+  operator: string;
+  reason: string;
+  at: number;
 }
 
 /** Limits of the notice (代人申请): one holder declares for at most 3 people; one person has at most 3 holders. */
@@ -114,6 +169,37 @@ export interface Store {
    */
   addProxyLink(proxyId: string, subjectId: string, at: number): Promise<void>;
   isProxyOf(proxyId: string, subjectId: string): Promise<boolean>;
+  /** The subject's proxies, in slot order. */
+  listProxies(subjectId: string): Promise<ProxyLinkView[]>;
+  /** Removes a link at once (its slots free); false when there was none. */
+  removeProxyLink(proxyId: string, subjectId: string): Promise<boolean>;
+
+  /**
+   * Records a pending request, or renews the pending request of the same pair; returns the id in
+   * force. Pending requests hold no slot: only an approved link counts toward the limits.
+   */
+  insertProxyRequest(request: ProxyRequestRecord): Promise<string>;
+  /** The subject's requests that have not expired at `now`, oldest first. */
+  listProxyRequests(subjectId: string, now: number): Promise<PendingProxyRequest[]>;
+  /**
+   * Turns an unexpired request of this subject into a link, in one transaction (the request is
+   * consumed only when the link is written). Returns the proxy's id, or undefined when there is no
+   * such request. Throws StoreConflict('proxy_holder_limit' | 'proxy_subject_limit'); the request then stays.
+   */
+  approveProxyRequest(subjectId: string, requestId: string, now: number): Promise<string | undefined>;
+  /** Deletes an unexpired request of this subject; false when there is none. */
+  declineProxyRequest(subjectId: string, requestId: string, now: number): Promise<boolean>;
+  /** Deletes requests that expired before `before`; returns how many. */
+  deleteExpiredProxyRequests(before: number): Promise<number>;
+
+  /**
+   * Frees the subject's document and disables its holder token (RELEASED_PREFIX), drops its proxy
+   * links and requests on both sides and writes the audit record, in one transaction. Codes are
+   * revoked by the caller afterwards (see code-issuer.ts on the order of writes and reads).
+   */
+  releaseSubject(subjectId: string, audit: ReleaseAudit): Promise<'released' | 'already_released' | 'not_found'>;
+  /** The audit records of a subject's releases, oldest first. */
+  listReleases(subjectId: string): Promise<ReleaseAudit[]>;
   countProxyLinks(): Promise<{ byProxy: Record<string, number>; bySubject: Record<string, number> }>;
 
   /**
@@ -135,6 +221,8 @@ export interface Store {
     at: number,
     keepColor?: Color,
   ): Promise<Color[]>;
+  /** Moves one active credential to `status`; false when it was not active any more. */
+  invalidateCredential(jti: string, status: Exclude<CredentialStatus, 'active'>, at: number): Promise<boolean>;
   /** Superseded or revoked credentials whose exp is after `now`, oldest change first. */
   listInvalidatedCredentials(now: number): Promise<CredentialRecord[]>;
 
@@ -153,4 +241,12 @@ export interface Store {
   highRiskRegions(): Promise<HighRiskRegions>;
   /** Ids of subjects whose declaration lists any travel (recoloured when the region list changes). */
   subjectIdsWithTravel(): Promise<string[]>;
+
+  /** Registers a device; false (nothing written) when its id exists already, revoked or not. */
+  insertDevice(device: DeviceRecord): Promise<boolean>;
+  /** The device with this token hash, revoked or not (read from the database on every call). */
+  getDeviceByTokenHash(tokenHash: string): Promise<DeviceRecord | undefined>;
+  listDevices(): Promise<DeviceRecord[]>;
+  /** Revokes a device; false when no unrevoked device has this id. */
+  revokeDevice(id: string, at: number): Promise<boolean>;
 }

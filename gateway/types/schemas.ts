@@ -7,7 +7,7 @@
  * via the `definition` "Color".
  */
 export type Color = ("green" | "yellow" | "red")
-export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advisory" | "fever" | "document_mismatch" | "binding_missing")
+export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advisory" | "fever" | "document_mismatch" | "document_mismatch_locked" | "binding_missing")
 /**
  * This interface was referenced by `IdentityDocument`'s JSON-Schema
  * via the `definition` "DocumentType".
@@ -137,12 +137,16 @@ when: ("event:confirmed_case" | "event:close_contact" | "event:false_report" | "
 days?: number
 }
 /**
- * The whole configuration, validated once at start and frozen. gateway/config/env.ts maps environment variables onto it; the README lists them.
+ * The whole configuration, validated once at start and frozen. gateway/config/env.ts maps environment variables onto it; docs/configuration.md lists them.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "GatewayConfig".
  */
 export interface GatewayConfig {
+/**
+ * production: keys and pepper must be provisioned (never generated), RISK_FEED_TOKEN set, ALLOW_INSECURE_LOOPBACK_JWKS off.
+ */
+environment: ("development" | "production")
 port: number
 host: string
 /**
@@ -179,6 +183,10 @@ credentialTtlSeconds: number
 clockToleranceSeconds: number
 checkpoint: {
 feverThresholdC: number
+/**
+ * Partner-code binding matches remembered (keyed hash of jti and document) until the code expires, so a person scanned again costs no scrypt; 0 turns it off.
+ */
+matchCacheMaxEntries?: number
 }
 jwks: {
 timeoutMs: number
@@ -245,9 +253,43 @@ burst: number
 maxClients: number
 }
 /**
+ * Token bucket per client address on POST /v1/declarations and GET /v1/subjects/{id}/code (one bucket for both); on when rateLimit.enabled. Its own size because many phones share one carrier-grade NAT address, and a declaration costs one scrypt.
+ */
+issueRateLimit: {
+/**
+ * Tokens added per second.
+ */
+perSecond: number
+/**
+ * Bucket size: requests one client may send at once.
+ */
+burst: number
+}
+/**
  * Most verified results kept so a code scanned again moments later skips the signature check (re-checked on every hit); 0 turns the cache off.
  */
 verifyCacheMaxEntries?: number
+/**
+ * Bounded pools for slow work (one scrypt each): at most `concurrency` at once (0: the number of cores), at most `queue` waiting; beyond, 503 ERR_OVERLOADED with Retry-After at once.
+ */
+admission: {
+/**
+ * Partner-code binding checks (scrypt) at checkpoints running at once; 0: the number of cores.
+ */
+bindingConcurrency: number
+/**
+ * Partner-code binding checks waiting for a slot.
+ */
+bindingQueue: number
+/**
+ * Bindings computed for declarations and modifications (scrypt) at once; 0: the number of cores.
+ */
+issueConcurrency: number
+/**
+ * Declarations and modifications waiting for a slot.
+ */
+issueQueue: number
+}
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).
@@ -278,7 +320,7 @@ color: Color
 reasons: ColorReason[]
 holderToken?: string
 /**
- * True when a proxy was linked to a person who already had a code.
+ * No longer set: a proxy naming a person who already has a code gets 202 with a pending request (proxy-request-pending.schema.json). Kept so older clients still validate.
  */
 linked?: boolean
 credential: IssuedCredential
@@ -357,6 +399,11 @@ algorithms_supported: string[]
 claims: PartnerClaimPointers
 color_map: ColorMap
 binding_methods_supported: string[]
+/**
+ * Registered claims every code of this issuer carries and a verifier must require (RFC 7519 §4.1): a code without exp or jti cannot be bounded in time or withdrawn through the status list.
+ */
+required_claims?: string[]
+binding_input?: BindingInput
 }
 /**
  * JSON Pointers (RFC 6901) into the JWS payload.
@@ -415,6 +462,17 @@ color: Color
 advisory?: boolean
 }
 /**
+ * Exactly how the document binding (binding_methods_supported) is computed, so a partner can check a presented document offline.
+ */
+export interface BindingInput {
+method: string
+format: string
+input: string
+number_normalization: string
+encoding: string
+kdf: string
+}
+/**
  * A partner's published JWK Set (RFC 7517 §5). Key objects allow unknown members because RFC 7517 §4 says they must be ignored; the gateway copies only an allowlist of public members and refuses any private member.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
@@ -458,12 +516,34 @@ id: string
 name: string
 region: string
 status: ("active" | "suspended")
+/**
+ * Keys of the partner's set the gateway verifies with.
+ */
 keyCount: number
 /**
  * Last successful key fetch.
  */
 lastFetchAt: (string | null)
 lastErrorCode: (string | null)
+/**
+ * Why the last key fetch failed or its key set was refused (e.g. no_usable_key, invalid_jwks, timeout); null after a success.
+ */
+lastErrorReason: (string | null)
+/**
+ * Keys of the last key set read that the gateway does not use, each with a stable reason code (docs/partners.md). The partner's other keys keep working.
+ */
+skippedKeys: SkippedKey[]
+}
+export interface SkippedKey {
+/**
+ * Position of the key in the partner's keys array.
+ */
+index: number
+/**
+ * The key's kid as published (cut to 128 characters), null when it has none.
+ */
+kid: (string | null)
+reason: ("malformed" | "unsupported_kty" | "kid_invalid" | "not_for_signing" | "alg_not_pinned" | "type_mismatch" | "rsa_alg_ambiguous" | "rsa_too_short" | "rsa_weak_exponent" | "ed25519_small_order" | "duplicate_kid" | "not_importable")
 }
 /**
  * A partner issuer whose codes the gateway verifies: one file per partner in PARTNERS_DIR, named <id>.json.
@@ -501,6 +581,10 @@ typ?: string
  * When set, payloads must be raw-DEFLATE compressed (SMART Health Cards).
  */
 zip?: "DEF"
+/**
+ * Longest life a code of this partner may claim, in seconds (default 604800, 7 days): a code whose exp - iat, or exp - now (beyond the clock tolerance), exceeds it is refused with ERR_TOKEN_LIFETIME_TOO_LONG.
+ */
+maxLifetimeSeconds?: number
 claims: PartnerClaimPointers
 colorMap: ColorMap
 /**
@@ -513,6 +597,60 @@ until: string
 map: ColorMap
 }[]
 status: ("active" | "suspended")
+}
+/**
+ * One proxy of a subject: the proxy's id (for removal), its masked name and since when it acts for the subject.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ProxyLink".
+ */
+export interface ProxyLink {
+proxyId: string
+/**
+ * The proxy's masked name (张*猛).
+ */
+name: string
+since: string
+}
+/**
+ * A subject's proxies (at most 3).
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ProxyList".
+ */
+export interface ProxyList {
+/**
+ * @maxItems 3
+ */
+proxies: ProxyLink[]
+}
+/**
+ * Answer (202) to a holder declaring for a person who already has a code: a request the person must approve with its own holder token. Nothing about the person (no colour, code or subject id) is given.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ProxyRequestPending".
+ */
+export interface ProxyRequestPending {
+requestId: string
+status: "pending"
+}
+/**
+ * A subject's pending proxy requests (not expired, not yet approved or declined), oldest first. Only the requester's masked name is shown.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ProxyRequestList".
+ */
+export interface ProxyRequestList {
+requests: PendingProxyRequestView[]
+}
+export interface PendingProxyRequestView {
+requestId: string
+/**
+ * The requester's masked name (张*猛).
+ */
+requesterName: string
+requestedAt: string
+expiresAt: string
 }
 /**
  * Body of GET /readyz: 200 with status ready, or 503 with status not_ready and the parts that fail.

@@ -1,6 +1,7 @@
 import { isCheckableBinding } from '../identity/binding-check.js';
 import type { CheckpointDecision, DenyReason, IdentityDocument } from '../types/schemas.js';
-import type { VerifyOutcome } from './verify-code.js';
+import type { ValidOutcome, VerifyOutcome } from './verify-code.js';
+import type { BindingVerdict } from '../checkpoint/binding-check.js';
 
 /**
  * The checkpoint rule of the Xinji notice: 亮码 + 身份证 + 测温 — show the code, show the ID
@@ -17,17 +18,27 @@ export interface CheckpointInput {
   document: IdentityDocument;
   /** 37.3 °C at Chinese checkpoints: a reading equal to the threshold is a fever. */
   feverThresholdC: number;
+  /**
+   * The document check: in the gateway checkpoint/binding-check.ts (lookup for own codes, bounded
+   * scrypt with a memory and a mismatch lock for partners'); in the verifier library, which runs
+   * in browsers, scryptBindingCheck with @noble/hashes (verifier/binding.ts).
+   */
+  checkBinding: (outcome: ValidOutcome, document: IdentityDocument) => Promise<BindingVerdict>;
 }
 
 /**
- * How the document is checked against the binding: the gateway's is identity/binding.ts
- * (node:crypto scrypt); the verifier library brings its own (verifier/binding.ts), so this rule
- * runs unchanged in a browser.
+ * The plain check: the code's scrypt binding computed with `matches` (identity/binding.ts with
+ * node:crypto, or the library's). Kept free of Node-only imports so this rule runs in browsers.
  */
-export type BindingMatcher = (binding: string, document: IdentityDocument) => Promise<boolean>;
+export function scryptBindingCheck(matches: (binding: string, document: IdentityDocument) => Promise<boolean>): CheckpointInput['checkBinding'] {
+  return async (outcome, document) => {
+    if (!isCheckableBinding(outcome.binding)) return 'binding_missing';
+    return (await matches(outcome.binding, document)) ? 'match' : 'document_mismatch';
+  };
+}
 
-export async function decideAtCheckpoint(input: CheckpointInput, matchesBinding: BindingMatcher): Promise<CheckpointDecision> {
-  const { outcome, temperatureC, document, feverThresholdC } = input;
+export async function decideAtCheckpoint(input: CheckpointInput): Promise<CheckpointDecision> {
+  const { outcome, temperatureC, document, feverThresholdC, checkBinding } = input;
   // A reading that is not a finite number is no proof of "no fever": fail closed.
   const fever = !Number.isFinite(temperatureC) || !(temperatureC < feverThresholdC);
 
@@ -38,14 +49,14 @@ export async function decideAtCheckpoint(input: CheckpointInput, matchesBinding:
     return { decision: 'deny', color: null, reasons, error: outcome.error.toJSON() };
   }
 
-  const { credential, binding } = outcome;
+  const { credential } = outcome;
   const reasons: DenyReason[] = [];
   if (credential.color === 'yellow') reasons.push('color_yellow');
   if (credential.color === 'red') reasons.push('color_red');
   if (credential.advisory) reasons.push('advisory');
   if (fever) reasons.push('fever');
-  if (!isCheckableBinding(binding)) reasons.push('binding_missing');
-  else if (!(await matchesBinding(binding, document))) reasons.push('document_mismatch');
+  const verdict = await checkBinding(outcome, document);
+  if (verdict !== 'match') reasons.push(verdict);
 
   const pass = reasons.length === 0 && credential.color === 'green' && credential.advisory === false;
   return { decision: pass ? 'pass' : 'deny', color: credential.color, reasons, credential };

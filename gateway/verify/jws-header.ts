@@ -25,7 +25,7 @@ function isForbiddenAlg(alg: string): boolean {
 }
 
 /** Checks `header` against the issuer's rules and returns the algorithm and key id. Throws GatewayError. */
-export function checkHeader(header: Record<string, unknown>, rules: HeaderRules): { alg: string; kid: string } {
+export function checkHeader(header: Record<string, unknown>, rules: HeaderRules): { alg: string; kid: string | undefined } {
   const alg = header['alg'];
   if (typeof alg !== 'string' || alg.length === 0) throw new GatewayError('ERR_JWS_HEADER_INVALID', 'The JWS header has no alg.');
   if (isForbiddenAlg(alg) || !rules.algorithms.includes(alg)) throw new GatewayError('ERR_JWS_ALG_NOT_ALLOWED');
@@ -38,9 +38,11 @@ export function checkHeader(header: Record<string, unknown>, rules: HeaderRules)
   }
   // RFC 7797 unencoded payloads are an extension we do not implement (and b64 without crit is meaningless).
   if (Object.hasOwn(header, 'b64')) throw new GatewayError('ERR_JWS_HEADER_INVALID', 'The b64 header is not supported.');
+  // kid is OPTIONAL (RFC 7515 §4.1.4): without it, the issuer's only key for alg is used
+  // (key-lookup.ts). When present it must be a usable string.
   const kid = header['kid'];
-  if (typeof kid !== 'string' || kid.length === 0 || kid.length > MAX_KID_CHARS) {
-    throw new GatewayError('ERR_JWS_HEADER_INVALID', `The JWS header needs a kid of 1 to ${MAX_KID_CHARS} characters.`);
+  if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0 || kid.length > MAX_KID_CHARS)) {
+    throw new GatewayError('ERR_JWS_HEADER_INVALID', `The JWS kid, when present, must be 1 to ${MAX_KID_CHARS} characters.`);
   }
   if (rules.typ !== undefined && header['typ'] !== rules.typ) {
     throw new GatewayError('ERR_JWS_HEADER_INVALID', 'The JWS typ is not the one this issuer uses.');

@@ -28,7 +28,8 @@ export interface VerifiedEntry<T> {
   outcome: T;
   partner: Partner;
   key: VerificationKey;
-  kid: string;
+  /** As the code's header named it (absent: RFC 7515 §4.1.4 allows a code without kid). */
+  kid: string | undefined;
   alg: string;
 }
 

@@ -8,6 +8,7 @@ import { verifySignature, type SignatureCheck } from './jws-signature.js';
 import { normalizeCredential } from './normalize.js';
 import { decodePayload, parseCompact } from './parse-compact.js';
 import type { VerifiedCache } from './verified-cache.js';
+import type { OwnSubjectBinding } from '../checkpoint/binding-check.js';
 
 /**
  * Verification of a code scanned at a checkpoint or posted by a partner, in the order RFC 8725
@@ -20,7 +21,11 @@ import type { VerifiedCache } from './verified-cache.js';
  * a bug) is thrown, for the route to answer 500.
  */
 export type VerifyOutcome =
-  | { valid: true; credential: NormalizedCredential; partner: Partner; binding?: string; jti: string; payload: Record<string, unknown> }
+  | {
+      valid: true; credential: NormalizedCredential; partner: Partner; binding?: string; jti: string; payload: Record<string, unknown>;
+      /** Xinji's own codes: what the gateway holds about the subject (added by verify-service.ts, never cached). */
+      own?: OwnSubjectBinding;
+    }
   | { valid: false; error: GatewayError; /** The registered partner the code named, once known. */ partnerId?: string };
 
 export interface VerifierDeps {
@@ -52,6 +57,8 @@ function validOutcome(credential: NormalizedCredential, partner: Partner, jti: s
 export function createVerifier(deps: VerifierDeps): Verifier {
   const { cache } = deps;
   const checkSignature = deps.verifySignature ?? verifySignature;
+  const timeClaims = (payload: Record<string, unknown>, partner: Partner) =>
+    checkTimeClaims(payload, deps.now(), deps.clockToleranceSeconds, partner.maxLifetimeSeconds);
 
   async function run(jws: string, named: { partnerId?: string }): Promise<ValidOutcome> {
     const parsed = parseCompact(jws);
@@ -72,7 +79,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     const key = await deps.keySource.getKey(partner, kid, alg);
     await checkSignature(parsed, alg, key.key);
 
-    const claims = checkTimeClaims(payload, deps.now(), deps.clockToleranceSeconds);
+    const claims = timeClaims(payload, partner);
     const { credential, binding } = normalizeCredential(partner, payload, claims);
     const outcome = validOutcome(credential, partner, claims.jti, payload, binding);
     cache?.set(jws, { outcome, partner, key, kid, alg });
@@ -92,7 +99,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     try {
       if (deps.registry.byIssuer(partner.issuer) !== partner || partner.status !== 'active') throw new Error('partner changed');
       if ((await deps.keySource.getKey(partner, entry.kid, entry.alg)) !== entry.key) throw new Error('key changed');
-      checkTimeClaims(outcome.payload, deps.now(), deps.clockToleranceSeconds);
+      timeClaims(outcome.payload, partner);
     } catch {
       cache!.delete(jws);
       return undefined;

@@ -71,8 +71,8 @@ describe("the README's walk-through", () => {
         CERTS_DIR: dirs.certsDir,
         PARTNERS_DIR: dirs.partnersDir,
       };
-      runs.push(await runBash(file, root, env));
-      runs.push(await runBash(file, root, env));
+      runs.push(await runBash(file, program.dir, env));
+      runs.push(await runBash(file, program.dir, env));
     }, 180_000);
 
     afterAll(async () => {
@@ -96,7 +96,7 @@ describe("the README's walk-through", () => {
     });
 
     test('leaves the QR image of the code in code.svg', async () => {
-      expect(await readFile(join(root, 'code.svg'), 'utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      expect(await readFile(join(program.dir, 'code.svg'), 'utf8')).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     });
   });
 });

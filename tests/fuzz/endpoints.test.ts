@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { createTestGateway, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
-import { declared, TEST_DATABASE_URL, warnPostgresSkipped } from '../issuer/issuer-helpers.js';
+import { registerDevice } from '../helpers/devices.js';
+import { declare, declared, TEST_DATABASE_URL, warnPostgresSkipped } from '../issuer/issuer-helpers.js';
 import {
   expectStillAnswering,
   documentedOperations,
@@ -42,9 +43,13 @@ function fuzzSuite(kind: 'sqlite' | 'postgres'): void {
     const gw: TestGateway = await createTestGateway({ ...(kind === 'postgres' ? { postgres: true } : {}), overrides: { port: 0, host: '127.0.0.1' } });
     const declaration = personDeclaration(4000);
     const holder = await declared(gw, declaration);
+    // Two green holders ask to act for the holder: one request to approve, one to decline.
+    const requesters = [await declared(gw, personDeclaration(4001)), await declared(gw, personDeclaration(4002))];
+    const asked = await Promise.all(requesters.map((r) => declare(gw, declaration, r.holderToken)));
+    const proxyRequests = asked.map((res) => String(res.body.requestId)) as [string, string];
     server = await gw.listen();
     const port = (server.address() as AddressInfo).port;
-    target = { gw, server, port, holder: { ...holder, declaration }, jws: holder.jws };
+    target = { gw, server, port, holder: { ...holder, declaration, proxyRequests, proxyId: requesters[0]!.subjectId }, jws: holder.jws, deviceToken: await registerDevice(gw) };
     all = seeds(target);
   });
   afterAll(async () => {

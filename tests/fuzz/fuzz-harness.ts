@@ -56,8 +56,11 @@ export interface FuzzTarget {
   gw: TestGateway;
   server: Server;
   port: number;
-  holder: { subjectId: string; holderToken: string; declaration: Record<string, unknown> };
+  /** The holder, two pending requests to act for it (to approve, to decline) and the first requester's id. */
+  holder: { subjectId: string; holderToken: string; declaration: Record<string, unknown>; proxyRequests: [string, string]; proxyId: string };
   jws: string;
+  /** Token of a registered checkpoint device (scans need one). */
+  deviceToken: string;
 }
 
 /** Sends one request; a request unanswered within 5 s is a hang and fails the property. */
@@ -144,7 +147,8 @@ export function documentedOperations(): string[] {
  * the suite fails and says which.
  */
 export function seeds(t: FuzzTarget): Seed[] {
-  const { subjectId, holderToken, declaration } = t.holder;
+  const { subjectId, holderToken, declaration, proxyRequests, proxyId } = t.holder;
+  const own = { authorization: `Bearer ${holderToken}` };
   const document = (declaration['applicant'] as { document: unknown }).document;
   const known: Record<string, Omit<Seed, 'operation' | 'method'>> = {
     'POST /v1/declarations': { path: '/v1/declarations', headers: {}, body: personDeclaration(5000), fresh: (n) => personDeclaration(5000 + n) },
@@ -154,6 +158,12 @@ export function seeds(t: FuzzTarget): Seed[] {
       body: declaration,
     },
     'GET /v1/subjects/{subjectId}/code': { path: `/v1/subjects/${subjectId}/code?format=json`, headers: { authorization: `Bearer ${holderToken}` } },
+    'GET /v1/subjects/{subjectId}/proxy-requests': { path: `/v1/subjects/${subjectId}/proxy-requests`, headers: own },
+    // Approved before the removal below: documented operations come in openapi.yaml's order.
+    'POST /v1/subjects/{subjectId}/proxy-requests/{requestId}/approve': { path: `/v1/subjects/${subjectId}/proxy-requests/${proxyRequests[0]}/approve`, headers: own },
+    'POST /v1/subjects/{subjectId}/proxy-requests/{requestId}/decline': { path: `/v1/subjects/${subjectId}/proxy-requests/${proxyRequests[1]}/decline`, headers: own },
+    'GET /v1/subjects/{subjectId}/proxies': { path: `/v1/subjects/${subjectId}/proxies`, headers: own },
+    'DELETE /v1/subjects/{subjectId}/proxies/{proxyId}': { path: `/v1/subjects/${subjectId}/proxies/${proxyId}`, headers: own },
     'POST /v1/risk-events': {
       path: '/v1/risk-events',
       headers: { authorization: `Bearer ${RISK_FEED_TOKEN}` },
@@ -161,7 +171,7 @@ export function seeds(t: FuzzTarget): Seed[] {
       fresh: (n) => ({ events: [{ id: `fuzz-${n}`, type: 'clearance', document, occurredAt: new Date(t.gw.clock.ms).toISOString() }] }),
     },
     'POST /v1/verify': { path: '/v1/verify', headers: {}, body: { code: t.jws } },
-    'POST /v1/checkpoint/scans': { path: '/v1/checkpoint/scans', headers: {}, body: { code: t.jws, temperatureC: 36.5, document } },
+    'POST /v1/checkpoint/scans': { path: '/v1/checkpoint/scans', headers: { authorization: `Bearer ${t.deviceToken}` }, body: { code: t.jws, temperatureC: 36.5, document } },
     'POST /v1/admin/partners/reload': { path: '/v1/admin/partners/reload', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
   };
   // A second way into an operation: a green holder declaring for someone else (代人申请).

@@ -1,6 +1,7 @@
 import { connect, type AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createTestGateway, personDeclaration, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
+import { registerDevice } from '../helpers/devices.js';
 import { declared } from '../issuer/issuer-helpers.js';
 import { dateTimeMs } from '../../gateway/schemas/date-time.js';
 
@@ -12,12 +13,14 @@ describe('bugs found by fuzzing, kept fixed', () => {
   let gw: TestGateway;
   let port: number;
   let holder: { subjectId: string; holderToken: string };
+  let device: string;
   const person = personDeclaration(6001);
   beforeAll(async () => {
     // Port 0: the OS picks a free port at bind time, so no other test process can take it first.
     gw = await createTestGateway({ overrides: { port: 0, host: '127.0.0.1' } });
     port = ((await gw.listen()).address() as AddressInfo).port;
     holder = await declared(gw, person);
+    device = await registerDevice(gw);
   });
   afterAll(async () => {
     await gw.close();
@@ -37,12 +40,12 @@ describe('bugs found by fuzzing, kept fixed', () => {
   // Were undocumented in openapi.yaml: the JSON body parser answers 415 and 413 on every route that has one.
   test.each([
     ['POST', '/v1/verify', {}],
-    ['POST', '/v1/checkpoint/scans', {}],
+    ['POST', '/v1/checkpoint/scans', { authorization: 'Bearer DEVICE' }],
     ['POST', '/v1/risk-events', { authorization: `Bearer ${RISK_FEED_TOKEN}` }],
     ['PUT', '/v1/subjects/SUBJECT/declaration', { authorization: 'Bearer HOLDER' }],
   ] as const)('%s %s answers a text/plain body with 415 ERR_UNSUPPORTED_MEDIA_TYPE and an oversized one with 413 ERR_BODY_TOO_LARGE', async (method, template, headers) => {
     const path = template.replace('SUBJECT', holder.subjectId);
-    const auth = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace('HOLDER', holder.holderToken)]));
+    const auth = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replace('HOLDER', holder.holderToken).replace('DEVICE', device)]));
     const verb = method === 'POST' ? 'post' : 'put';
     const text = await request(gw.app)[verb](path).set(auth).set('content-type', 'text/plain').send('{}');
     expect({ status: text.status, code: text.body.error?.code }).toEqual({ status: 415, code: 'ERR_UNSUPPORTED_MEDIA_TYPE' });

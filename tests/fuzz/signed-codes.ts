@@ -96,7 +96,7 @@ export async function signedCodeRequest(t: FuzzTarget, c: SignedCodeCase): Promi
     operation: c.where === 'verify' ? 'POST /v1/verify' : 'POST /v1/checkpoint/scans',
     method: 'POST',
     path: c.where === 'verify' ? '/v1/verify' : '/v1/checkpoint/scans',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(c.where === 'verify' ? {} : { authorization: `Bearer ${t.deviceToken}` }) },
     body: Buffer.from(JSON.stringify(body)),
     secrets: secretsOf(body),
   });

@@ -4,6 +4,8 @@ import request from 'supertest';
 import { ERROR_CATALOGUE } from '../../gateway/errors/catalogue.js';
 import { LABELLED_METHODS, UNMATCHED_ROUTE } from '../../gateway/http/request-log.js';
 import { ADDRESS_CLASSES } from '../../gateway/partners/address-policy.js';
+import { JWKS_FAILURE_REASONS } from '../../gateway/partners/fetch-jwks.js';
+import { KEY_SKIP_REASON_CODES } from '../../gateway/partners/key-skip-reasons.js';
 
 /**
  * The bounded set every label of every gateway_ metric must stay in (developers' guide: labels
@@ -34,7 +36,7 @@ const FETCH_OUTCOMES = ['ok', 'error'];
 
 /** Per-metric sets of the labels whose meaning depends on the metric. */
 const PER_METRIC: Record<string, Record<string, readonly string[]>> = {
-  gateway_declarations_total: { kind: ['self', 'proxy', 'proxy_link', 'modification'] },
+  gateway_declarations_total: { kind: ['self', 'proxy', 'proxy_request', 'proxy_link', 'modification'] },
   gateway_credentials_invalidated_total: { status: ['superseded', 'revoked'] },
   gateway_risk_events_total: { type: RISK_EVENT_TYPES, outcome: ['applied', 'duplicate'] },
   gateway_verifications_total: { result: ['valid', ...Object.keys(ERROR_CATALOGUE)] },
@@ -43,6 +45,12 @@ const PER_METRIC: Record<string, Record<string, readonly string[]>> = {
   gateway_status_list_fetches_total: { outcome: FETCH_OUTCOMES },
   gateway_fetch_addresses_refused_total: { class: ADDRESS_CLASSES },
   gateway_verified_cache_lookups_total: { outcome: ['hit', 'miss'] },
+  gateway_signing_keys_reloads_total: { outcome: ['applied', 'refused'] },
+  gateway_partner_keys_skipped: { reason: KEY_SKIP_REASON_CODES },
+  gateway_partner_key_sets_refused_total: { reason: JWKS_FAILURE_REASONS },
+  gateway_binding_checks_total: { method: ['lookup', 'cache', 'scrypt', 'locked'], outcome: ['match', 'document_mismatch', 'document_mismatch_locked', 'binding_missing'] },
+  gateway_overloaded_total: { pool: ['binding', 'issue'] },
+  gateway_work_pool_jobs: { pool: ['binding', 'issue'], state: ['running', 'queued'] },
 };
 
 export interface LabelContext {

@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import type { TestGateway } from '../helpers/test-gateway.js';
+import { asDevice, registerDevice } from '../helpers/devices.js';
 import { PartnerCity, type CityKey } from '../recognition/partner-city.js';
 import { BEIJING, SHANGHAI } from '../recognition/profiles.js';
 import { gatewayWith, verdict } from '../recognition/setup.js';
@@ -18,11 +19,14 @@ let shanghai: PartnerCity;
 let internal: PartnerCity;
 let gw: TestGateway;
 
+let device: string;
+
 beforeAll(async () => {
   beijing = await PartnerCity.start(BEIJING);
   shanghai = await PartnerCity.start(SHANGHAI);
   internal = await PartnerCity.start({ ...BEIJING, id: 'internal' });
   gw = await gatewayWith([beijing.partner(), shanghai.partner()]);
+  device = await registerDevice(gw);
   // Both partners' keys are cached first: a fixture refused "before any key fetch" must leave the
   // counters where they are, and a genuine code of each verifies.
   expect(await verdict(gw, await beijing.code({ color: '未见异常', now: gw.clock.now(), document: DOCUMENT }))).toBe('valid');
@@ -58,7 +62,7 @@ describe('hostile codes', () => {
     const code = await fixture.code(context());
     expect(await refusal(gw, code)).toBe(expected);
     // The same code scanned at a checkpoint (with the holder's real document): denied as invalid.
-    const scan = await request(gw.app).post('/v1/checkpoint/scans').send({ code, temperatureC: 36.5, document: DOCUMENT });
+    const scan = await request(gw.app).post('/v1/checkpoint/scans').set(asDevice(device)).send({ code, temperatureC: 36.5, document: DOCUMENT });
     expect(scan.status).toBe(200);
     expect(scan.body).toMatchObject({ decision: 'deny', color: null, reasons: ['code_invalid'], error: { code: expected } });
     expect(internal.connections).toBe(0);

@@ -371,8 +371,9 @@ export const CODE_FIXTURES: CodeFixture[] = [
     code: async (ctx) => beijingCode(ctx, {}, { zip: 'GZIP' }),
   },
   {
-    name: 'a header without kid', expect: 'ERR_JWS_HEADER_INVALID', beforeKeyFetch: true,
-    code: async (ctx) => rawSign(ctx, json({ alg: 'ES256', typ: 'jkb+jwt' }), json(await green(ctx))),
+    // kid is optional (RFC 7515 §4.1.4): the partner's only ES256 key is used, and it is not the signer's.
+    name: 'a header without kid, signed by a key the partner does not publish', expect: 'ERR_JWS_SIGNATURE_INVALID',
+    code: async (ctx) => rawSign(ctx, json({ alg: 'ES256', typ: 'jkb+jwt' }), json(await green(ctx)), await otherKey()),
   },
   {
     name: 'a header that is not JSON', expect: 'ERR_JWS_HEADER_INVALID', beforeKeyFetch: true,

@@ -196,7 +196,7 @@ warnPostgresSkipped('the kill -9 durability and cross-process tests');
     expect(await countInSchema(url, 'proxy_links')).toBe(3);
   }, TIMEOUT);
 
-  test('12 concurrent green holders naming one person over both processes: exactly 3 are linked', async () => {
+  test('12 concurrent approvals of green holders asking for one person over both processes: exactly 3 are linked', async () => {
     const tokens: string[] = [];
     for (let i = 0; i < 12; i++) {
       const res = await http((i % 2 === 0 ? a : b).port, 'POST', '/v1/declarations', personDeclaration(200 + i));
@@ -204,9 +204,17 @@ warnPostgresSkipped('the kill -9 durability and cross-process tests');
       tokens.push(String(res.body['holderToken']));
     }
     const person = personDeclaration(300);
-    expect((await http(b.port, 'POST', '/v1/declarations', person)).status).toBe(201);
-    const results = await Promise.all(tokens.map((t, i) => http((i % 2 === 0 ? a : b).port, 'POST', '/v1/declarations', person, t)));
-    expect(results.filter((r) => r.status === 200 && r.body['linked'] === true)).toHaveLength(3);
+    const own = await http(b.port, 'POST', '/v1/declarations', person);
+    expect(own.status).toBe(201);
+    const asked = await Promise.all(tokens.map((t, i) => http((i % 2 === 0 ? a : b).port, 'POST', '/v1/declarations', person, t)));
+    expect(asked.map((r) => r.status)).toEqual(Array(12).fill(202));
+    const subject = String(own.body['subjectId']);
+    const results = await Promise.all(
+      asked.map((r, i) =>
+        http((i % 2 === 0 ? b : a).port, 'POST', `/v1/subjects/${subject}/proxy-requests/${String(r.body['requestId'])}/approve`, undefined, String(own.body['holderToken'])),
+      ),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(3);
     expect(results.filter((r) => r.status !== 200).map((r) => `${r.status} ${String((r.body['error'] as { code?: string })?.code)}`)).toEqual(
       Array(9).fill('409 ERR_PROXY_SUBJECT_LIMIT'),
     );

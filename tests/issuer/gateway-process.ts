@@ -39,7 +39,11 @@ async function transpileTree(from: string, to: string): Promise<void> {
 
 export async function buildProgram(): Promise<ProgramDir> {
   const dir = await mkdtemp(join(tmpdir(), 'hcg-program-'));
-  await writeFile(join(dir, 'package.json'), '{"type":"module"}\n');
+  // The checkout's scripts that run the build (`node dist/…`), pointed at this tree, so a test can
+  // run `npm run devices -- …` as a user would, against the code under test.
+  const { scripts } = JSON.parse(await readFile(fromRoot('package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const runtime = Object.fromEntries(Object.entries(scripts).filter(([, cmd]) => cmd.startsWith('node dist/')).map(([name, cmd]) => [name, cmd.replace('node dist/', 'node ')]));
+  await writeFile(join(dir, 'package.json'), `${JSON.stringify({ type: 'module', scripts: runtime })}\n`);
   await symlink(fromRoot('node_modules'), join(dir, 'node_modules'), 'dir');
   await symlink(fromRoot('schemas'), join(dir, 'schemas'), 'dir');
   // The gateway serves its contract (GET /openapi.yaml) from the file beside schemas/.

@@ -25,6 +25,17 @@ export function getCode(gw: TestGateway, subjectId: string, token?: string, form
   return req;
 }
 
+/** A call of the person's own consent routes (proxy requests and proxies), with a bearer token. */
+export function asOwner(gw: TestGateway, method: 'get' | 'post' | 'delete', path: string, token?: string): request.Test {
+  const req = request(gw.app)[method](path);
+  if (token !== undefined) req.set('authorization', `Bearer ${token}`);
+  return req;
+}
+
+export function approve(gw: TestGateway, subjectId: string, requestId: string, token?: string): request.Test {
+  return asOwner(gw, 'post', `/v1/subjects/${encodeURIComponent(subjectId)}/proxy-requests/${encodeURIComponent(requestId)}/approve`, token);
+}
+
 export async function verify(gw: TestGateway, code: string): Promise<Body> {
   const res = await request(gw.app).post('/v1/verify').send({ code });
   expect(res.status).toBe(200);

@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { ADMIN_TOKEN, RISK_FEED_TOKEN, exampleDeclaration, residentId, type TestGateway } from '../helpers/test-gateway.js';
+import { asDevice, registerDevice } from '../helpers/devices.js';
 import { routeTemplates } from '../helpers/metric-labels.js';
 import { PartnerCity } from '../recognition/partner-city.js';
 import { BEIJING, HANGZHOU } from '../recognition/profiles.js';
@@ -155,9 +156,13 @@ export async function runWorkload(w: Workload): Promise<void> {
   }
   expect((await request(app).post('/v1/verify').set(h).send({ token: PLANTED.documentNumber })).status).toBe(400);
 
-  // Checkpoint scans: pass, fever, another person's document, invalid code, invalid document.
+  // Checkpoint scans from a registered device: pass, fever, another person's document, invalid
+  // code, invalid document; and one without a device token. The token must not be logged either.
+  const device = await registerDevice(gw);
+  keep(device);
   const scan = (c: string, temperatureC: number, number: string): request.Test =>
-    request(app).post('/v1/checkpoint/scans').set(h).send({ code: c, temperatureC, document: { type: 'resident_id', number } });
+    request(app).post('/v1/checkpoint/scans').set(h).set(asDevice(device)).send({ code: c, temperatureC, document: { type: 'resident_id', number } });
+  expect((await request(app).post('/v1/checkpoint/scans').set(h).send({ code: currentCode, temperatureC: 36.5, document: holderDocument })).status).toBe(401);
   expect((await scan(partnerCodes[0]!, 36.5, PLANTED.documentNumber)).body.decision).toBe('pass');
   expect((await scan(partnerCodes[0]!, 38.1, PLANTED.documentNumber)).body.reasons).toContain('fever');
   expect((await scan(partnerCodes[0]!, 36.5, PLANTED.otherDocumentNumber)).body.reasons).toContain('document_mismatch');

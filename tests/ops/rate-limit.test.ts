@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { createTestGateway, TestClock, type TestGateway } from '../helpers/test-gateway.js';
 import { clientKey, TokenBuckets } from '../../gateway/http/rate-limit.js';
+import { asDevice, registerDevice } from '../helpers/devices.js';
 
 /**
  * Public endpoints (no token) are limited per client address with a token bucket: a client may
@@ -49,10 +50,15 @@ describe('rate limit on public endpoints', () => {
     expect(res.body.error.code).toBe('ERR_RATE_LIMITED');
   });
 
-  test('limits checkpoint scans', async () => {
-    const scan = () => request(gw.app).post('/v1/checkpoint/scans').send({});
-    for (let i = 0; i < LIMIT.burst; i++) expect((await scan()).status).not.toBe(429);
-    expect((await scan()).status).toBe(429);
+  test('limits checkpoint scans per device, not per address: another device at the same address keeps its own bucket', async () => {
+    const [first, second] = [await registerDevice(gw), await registerDevice(gw)];
+    const scan = (token: string) => request(gw.app).post('/v1/checkpoint/scans').set(asDevice(token)).send({});
+    for (let i = 0; i < LIMIT.burst; i++) expect((await scan(first)).status).toBe(400);
+    const limited = await scan(first);
+    expect({ status: limited.status, code: limited.body.error.code, retryAfter: limited.headers['retry-after'] }).toEqual({ status: 429, code: 'ERR_RATE_LIMITED', retryAfter: '1' });
+    expect((await scan(second)).status).toBe(400);
+    // The scans took nothing from the address's bucket of the public endpoints.
+    for (let i = 0; i < LIMIT.burst; i++) expect((await verify()).status).toBe(200);
   });
 
   test('does not limit endpoints that carry their own tokens, nor health probes', async () => {

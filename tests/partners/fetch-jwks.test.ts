@@ -41,12 +41,22 @@ describe('fetchJwks', () => {
     expect((keys[0]!.key as { type: string }).type).toBe('public');
   });
 
-  it('imports an RSA key without alg once for each pinned RSA algorithm', async () => {
+  it('binds an RSA key without alg to the one RSA algorithm the partner pins (ES256 beside it does not count)', async () => {
     const r = await testKey('r', 'RS256');
     const { alg: _alg, ...noAlg } = r.publicJwk;
     serve(200, { keys: [noAlg] });
-    const { keys } = await fetchJwks(partner({ algorithms: ['RS256', 'PS256'] }), options);
-    expect(keys.map((k) => k.alg).sort()).toEqual(['PS256', 'RS256']);
+    const { keys } = await fetchJwks(partner({ algorithms: ['ES256', 'PS256'] }), options);
+    expect(keys.map((k) => k.alg)).toEqual(['PS256']);
+  });
+
+  it('refuses an RSA key without alg when the partner pins both RS256 and PS256, instead of trusting it for both', async () => {
+    const r = await testKey('r', 'RS256');
+    const { alg: _alg, ...noAlg } = r.publicJwk;
+    const e = await testKey('e');
+    serve(200, { keys: [noAlg, e.publicJwk] });
+    const result = await fetchJwks(partner({ algorithms: ['ES256', 'RS256', 'PS256'] }), options);
+    expect(result.keys.map((k) => `${k.kid} ${k.alg}`)).toEqual(['e ES256']);
+    expect(result.skipped).toEqual([{ index: 0, kid: 'r', reason: 'rsa_alg_ambiguous' }]);
   });
 
   it('refuses a body larger than the cap', async () => {
@@ -60,17 +70,18 @@ describe('fetchJwks', () => {
     serve(200, { keys: [a.publicJwk, e.publicJwk] });
     const result = await fetchJwks(partner(), options);
     expect(result.keys.map((k) => k.kid)).toEqual(['a']);
-    expect(result.skipped).toEqual([{ kid: 'e', reason: 'use enc' }]);
+    expect(result.skipped).toEqual([{ index: 1, kid: 'e', reason: 'not_for_signing' }]);
   });
 
-  it('skips a key without kid and keys whose kid is published twice', async () => {
+  it('keeps a key without kid (RFC 7517 §4.5: kid is optional) and skips two keys that share a kid for one algorithm', async () => {
     const a = await testKey('a');
     const b1 = await testKey('b');
     const b2 = await testKey('b');
     const { kid: _kid, ...noKid } = (await testKey('x')).publicJwk;
     serve(200, { keys: [noKid, a.publicJwk, b1.publicJwk, b2.publicJwk] });
     const result = await fetchJwks(partner(), options);
-    expect(result.keys.map((k) => k.kid)).toEqual(['a']);
+    expect(result.keys.map((k) => k.kid)).toEqual([null, 'a']);
+    expect(result.skipped).toEqual([{ index: 2, kid: 'b', reason: 'duplicate_kid' }, { index: 3, kid: 'b', reason: 'duplicate_kid' }]);
   });
 
   it('refuses a redirect instead of following it', async () => {

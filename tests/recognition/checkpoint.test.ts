@@ -8,6 +8,7 @@ import { PartnerCity } from './partner-city.js';
 import { BEIJING } from './profiles.js';
 import { gatewayWith, type Body } from './setup.js';
 import { metricLabelViolations } from '../helpers/metric-labels.js';
+import { asDevice, registerDevice } from '../helpers/devices.js';
 
 /**
  * 亮码 + 身份证 + 测温 through POST /v1/checkpoint/scans, the same for a Beijing code and a Xinji
@@ -17,6 +18,7 @@ import { metricLabelViolations } from '../helpers/metric-labels.js';
  */
 let beijing: PartnerCity;
 let gw: TestGateway;
+let device: { authorization: string };
 const logLines: string[] = [];
 const decisionSchema = validator<CheckpointDecision>('checkpoint-decision');
 
@@ -32,6 +34,7 @@ beforeAll(async () => {
   beijing = await PartnerCity.start(BEIJING);
   const stream = { write: (line: string) => void logLines.push(line) };
   gw = await gatewayWith([beijing.partner()], { logger: pino({ level: 'trace' }, stream) });
+  device = asDevice(await registerDevice(gw));
 });
 
 afterAll(async () => {
@@ -40,7 +43,7 @@ afterAll(async () => {
 });
 
 async function scan(code: string, temperatureC: number, document: IdentityDocument): Promise<CheckpointDecision> {
-  const res = await request(gw.app).post('/v1/checkpoint/scans').send({ code, temperatureC, document });
+  const res = await request(gw.app).post('/v1/checkpoint/scans').set(device).send({ code, temperatureC, document });
   expect(res.status).toBe(200);
   expect(decisionSchema(res.body)).toBe(true);
   expect(JSON.stringify(res.body)).not.toContain(document.number);
@@ -106,6 +109,7 @@ describe('checkpoint decisions for a partner city\'s code', () => {
     const requestsBefore = beijing.requests;
     const res = await request(gw.app)
       .post('/v1/checkpoint/scans')
+      .set(device)
       .send({ code: await beijingCode('未见异常'), temperatureC: 36.5, document: { type: 'resident_id', number: '110101199001010021' } });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('ERR_DOCUMENT_CHECKSUM');
@@ -119,7 +123,7 @@ describe('checkpoint decisions for a partner city\'s code', () => {
     ['no document', { document: undefined }],
   ])('answers 400 ERR_VALIDATION for a scan with %s', async (_what, change) => {
     const body = { code: await beijingCode('未见异常'), temperatureC: 36.5, document: holder, ...change };
-    const res = await request(gw.app).post('/v1/checkpoint/scans').send(body);
+    const res = await request(gw.app).post('/v1/checkpoint/scans').set(device).send(body);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('ERR_VALIDATION');
   });

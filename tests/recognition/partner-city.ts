@@ -65,6 +65,8 @@ export class PartnerCity extends LoopbackServer {
   /** Keys served in the JWKS; `signingKey` signs new codes. */
   published: CityKey[] = [];
   signingKey!: CityKey;
+  /** Members served beside `keys` in the key set (RFC 7517 §5: a verifier ignores those it does not know). */
+  setMembers: Record<string, unknown> = {};
   /** Where mode 'redirect' sends the key fetch (a 302 Location). */
   redirectTo = 'http://127.0.0.1:9/';
 
@@ -181,7 +183,7 @@ export class PartnerCity extends LoopbackServer {
           res.writeHead(404).end();
           return;
         }
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: this.published.map((k) => k.publicJwk) }));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ...this.setMembers, keys: this.published.map((k) => k.publicJwk) }));
     }
   }
 }

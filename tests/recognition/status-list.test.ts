@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { RISK_FEED_TOKEN, TestClock, personDeclaration, residentId, type TestGateway } from '../helpers/test-gateway.js';
+import { asDevice, registerDevice } from '../helpers/devices.js';
 import { entry, StatusListServer } from '../partners/status-list-server.js';
 import { PartnerCity, newKey } from './partner-city.js';
 import { BEIJING, SHANGHAI } from './profiles.js';
@@ -47,7 +48,7 @@ describe("another gateway reading Xinji's status list", () => {
     // Past Xinji's max-age the next verification refreshes the list behind its answer.
     xinji.clock.advance(REFRESH_MS + 1000);
     await eventually(async () => (await verdict(hengshui, green)) === 'ERR_CREDENTIAL_SUPERSEDED');
-    const scan = await request(hengshui.app).post('/v1/checkpoint/scans').send({ code: green, temperatureC: 36.4, document });
+    const scan = await request(hengshui.app).post('/v1/checkpoint/scans').set(asDevice(await registerDevice(hengshui))).send({ code: green, temperatureC: 36.4, document });
     expect(scan.body).toMatchObject({ decision: 'deny', error: { code: 'ERR_CREDENTIAL_SUPERSEDED' } });
 
     const fresh = await request(xinji.app)
@@ -117,7 +118,7 @@ describe('a partner city that publishes its own status list', () => {
     const code = await beijingCode();
     status.entries = [entry(payloadOf(code)['jti'] as string, 'revoked', gw.clock.now())];
     expect(await verdict(gw, code)).toBe('ERR_CREDENTIAL_REVOKED');
-    const scan = await request(gw.app).post('/v1/checkpoint/scans').send({ code, temperatureC: 36.5, document });
+    const scan = await request(gw.app).post('/v1/checkpoint/scans').set(asDevice(await registerDevice(gw))).send({ code, temperatureC: 36.5, document });
     expect(scan.body).toMatchObject({ decision: 'deny', error: { code: 'ERR_CREDENTIAL_REVOKED' } });
     expect(await verdict(gw, await beijingCode())).toBe('valid');
   });

@@ -3,6 +3,7 @@ import { validator } from '../../gateway/schemas/registry.js';
 import type { CredentialStatusList, Partner } from '../../gateway/types/schemas.js';
 import { RISK_FEED_TOKEN, exampleDeclaration, type TestGateway } from '../helpers/test-gateway.js';
 import { payloadOf, verdict, verify, xinjiAndPartnerGateway, type Body, type XinjiAndPartner } from './setup.js';
+import { asDevice, registerDevice } from '../helpers/devices.js';
 
 /**
  * Xinji is a partner of itself, and of other cities: a second gateway (Hengshui) registers Xinji
@@ -69,6 +70,7 @@ describe('Xinji registered by another gateway from its issuer metadata', () => {
   it('lets a checkpoint of the other city pass the Xinji holder with the declared document', async () => {
     const res = await request(hengshui.app)
       .post('/v1/checkpoint/scans')
+      .set(asDevice(await registerDevice(hengshui)))
       .send({ code: declared['credential'].jws, temperatureC: 36.4, document });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ decision: 'pass', color: 'green', reasons: [] });

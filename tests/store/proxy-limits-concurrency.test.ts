@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_PEOPLE_PER_PROXY, MAX_PROXIES_PER_PERSON, type Store } from '../../gateway/store/store.js';
-import { T0, location, makeSubject, outcome, storeKinds, type StoreLocation } from './store-helpers.js';
+import { DAY, T0, location, makeSubject, outcome, storeKinds, type StoreLocation } from './store-helpers.js';
 import { MIGRATIONS } from '../../gateway/store/migrations.js';
 
 const { enabled, skipped } = storeKinds();
@@ -88,6 +88,58 @@ function concurrency(kind: 'sqlite' | 'postgres'): void {
     );
     expect(tally(outcomes)).toEqual({ fulfilled: MAX_PROXIES_PER_PERSON, proxy_subject_limit: RACERS - MAX_PROXIES_PER_PERSON });
     expect(maxSeen).toBe(MAX_PROXIES_PER_PERSON);
+  });
+
+  /** Pending requests of `requesters` for `subjects` (pairs by index), each with its id. */
+  async function ask(pairs: Array<[requester: string, subject: string]>): Promise<string[]> {
+    const ids = pairs.map(() => `prq_${randomUUID()}`);
+    for (const [i, [requester, subject]] of pairs.entries()) {
+      await pick(i).insertProxyRequest({ id: ids[i]!, requesterId: requester, subjectId: subject, createdAt: T0, expiresAt: T0 + DAY });
+    }
+    return ids;
+  }
+
+  test(`${RACERS} concurrent approvals of requests for one person yield exactly ${MAX_PROXIES_PER_PERSON} links; the refused stay pending`, async () => {
+    const person = makeSubject();
+    await a.insertSubject(person);
+    const requesters = Array.from({ length: RACERS }, () => makeSubject());
+    for (const [i, r] of requesters.entries()) await pick(i).insertSubject(r);
+    const ids = await ask(requesters.map((r) => [r.id, person.id]));
+    // Pending requests hold no slot.
+    expect((await a.countProxyLinks()).bySubject[person.id]).toBeUndefined();
+    const { outcomes, maxSeen } = await race(
+      ids.map((id, i) => () => pick(i).approveProxyRequest(person.id, id, T0 + 1)),
+      async (s) => (await s.countProxyLinks()).bySubject[person.id] ?? 0,
+    );
+    expect(tally(outcomes)).toEqual({ fulfilled: MAX_PROXIES_PER_PERSON, proxy_subject_limit: RACERS - MAX_PROXIES_PER_PERSON });
+    expect(maxSeen).toBe(MAX_PROXIES_PER_PERSON);
+    expect(await a.listProxyRequests(person.id, T0 + 1)).toHaveLength(RACERS - MAX_PROXIES_PER_PERSON);
+  });
+
+  test(`${RACERS} people approving one requester at once yield exactly ${MAX_PEOPLE_PER_PROXY} links`, async () => {
+    const requester = makeSubject();
+    await a.insertSubject(requester);
+    const people = Array.from({ length: RACERS }, () => makeSubject());
+    for (const [i, p] of people.entries()) await pick(i).insertSubject(p);
+    const ids = await ask(people.map((p) => [requester.id, p.id]));
+    const { outcomes, maxSeen } = await race(
+      ids.map((id, i) => () => pick(i).approveProxyRequest(people[i]!.id, id, T0 + 1)),
+      async (s) => (await s.countProxyLinks()).byProxy[requester.id] ?? 0,
+    );
+    expect(tally(outcomes)).toEqual({ fulfilled: MAX_PEOPLE_PER_PROXY, proxy_holder_limit: RACERS - MAX_PEOPLE_PER_PROXY });
+    expect(maxSeen).toBe(MAX_PEOPLE_PER_PROXY);
+  });
+
+  test('one request approved concurrently by both processes links once; the other finds no request', async () => {
+    const person = makeSubject();
+    const requester = makeSubject();
+    await a.insertSubject(person);
+    await a.insertSubject(requester);
+    const [id] = await ask([[requester.id, person.id]]);
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => pick(i).approveProxyRequest(person.id, id!, T0 + 1)));
+    expect(results.filter((r) => r === requester.id)).toHaveLength(1);
+    expect(results.filter((r) => r === undefined)).toHaveLength(9);
+    expect((await a.countProxyLinks()).bySubject[person.id]).toBe(1);
   });
 
   test('the same link requested concurrently is written once and reported as existing otherwise', async () => {

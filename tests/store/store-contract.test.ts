@@ -185,6 +185,62 @@ function contract(kind: 'sqlite' | 'postgres'): void {
     });
   });
 
+  describe('proxy requests and releases', () => {
+    async function pair(): Promise<{ person: ReturnType<typeof makeSubject>; requester: ReturnType<typeof makeSubject> }> {
+      const person = makeSubject();
+      const requester = makeSubject({ nameMasked: '李*四' });
+      await store.insertSubject(person);
+      await store.insertSubject(requester);
+      return { person, requester };
+    }
+
+    test('a request holds no slot, renews for the same pair, lapses at its expiry, and approval links it once', async () => {
+      const { person, requester } = await pair();
+      const id = await store.insertProxyRequest({ id: `prq_${randomUUID()}`, requesterId: requester.id, subjectId: person.id, createdAt: T0, expiresAt: T0 + DAY });
+      const renewed = await store.insertProxyRequest({ id: `prq_${randomUUID()}`, requesterId: requester.id, subjectId: person.id, createdAt: T0 + 1, expiresAt: T0 + 2 * DAY });
+      expect(renewed).toBe(id);
+      expect(await store.listProxyRequests(person.id, T0 + DAY)).toEqual([
+        { id, requesterId: requester.id, requesterNameMasked: '李*四', createdAt: T0 + 1, expiresAt: T0 + 2 * DAY },
+      ]);
+      expect(await store.isProxyOf(requester.id, person.id)).toBe(false);
+      expect(await store.listProxyRequests(person.id, T0 + 2 * DAY)).toEqual([]);
+      expect(await store.approveProxyRequest(person.id, id, T0 + 2 * DAY)).toBeUndefined();
+      expect(await store.approveProxyRequest(person.id, id, T0 + 2)).toBe(requester.id);
+      expect(await store.approveProxyRequest(person.id, id, T0 + 3)).toBeUndefined();
+      expect(await store.listProxies(person.id)).toEqual([{ proxyId: requester.id, nameMasked: '李*四', since: T0 + 2 }]);
+      expect(await store.removeProxyLink(requester.id, person.id)).toBe(true);
+      expect(await store.removeProxyLink(requester.id, person.id)).toBe(false);
+      expect(await store.isProxyOf(requester.id, person.id)).toBe(false);
+    });
+
+    test('a request is declined once, only by its subject, and expired ones are pruned', async () => {
+      const { person, requester } = await pair();
+      const id = await store.insertProxyRequest({ id: `prq_${randomUUID()}`, requesterId: requester.id, subjectId: person.id, createdAt: T0, expiresAt: T0 + DAY });
+      expect(await store.declineProxyRequest(requester.id, id, T0)).toBe(false);
+      expect(await store.declineProxyRequest(person.id, id, T0)).toBe(true);
+      expect(await store.declineProxyRequest(person.id, id, T0)).toBe(false);
+      await store.insertProxyRequest({ id: `prq_${randomUUID()}`, requesterId: requester.id, subjectId: person.id, createdAt: T0, expiresAt: T0 + DAY });
+      expect(await store.deleteExpiredProxyRequests(T0 + DAY)).toBeGreaterThanOrEqual(1);
+      expect(await store.listProxyRequests(person.id, T0)).toEqual([]);
+    });
+
+    test('a release frees the document, disables the token, drops links and requests, and is audited once', async () => {
+      const { person, requester } = await pair();
+      await store.addProxyLink(requester.id, person.id, T0);
+      await store.insertProxyRequest({ id: `prq_${randomUUID()}`, requesterId: person.id, subjectId: requester.id, createdAt: T0, expiresAt: T0 + DAY });
+      const audit = { id: `rel_${randomUUID()}`, operator: 'ops', reason: 'ticket 1', at: T0 + 5 };
+      expect(await store.releaseSubject(person.id, audit)).toBe('released');
+      expect(await store.releaseSubject(person.id, { ...audit, id: `rel_${randomUUID()}` })).toBe('already_released');
+      expect(await store.releaseSubject(`sub_${randomUUID()}`, audit)).toBe('not_found');
+      expect(await store.getSubjectByDocumentKey(person.documentKey)).toBeUndefined();
+      expect(await store.getSubjectByTokenHash(person.holderTokenHash)).toBeUndefined();
+      expect(await store.isProxyOf(requester.id, person.id)).toBe(false);
+      expect(await store.listProxyRequests(requester.id, T0)).toEqual([]);
+      expect(await store.listReleases(person.id)).toEqual([audit]);
+      await store.insertSubject(makeSubject({ documentKey: person.documentKey }));
+    });
+  });
+
   describe('credentials', () => {
     function credential(subjectId: string, over: Partial<CredentialRecord>): CredentialRecord {
       return { jti: `jti_${randomUUID()}`, subjectId, color: 'green', kid: 'kid-1', issuedAt: T0, expiresAt: T0 + DAY, status: 'active', statusAt: null, ...over };

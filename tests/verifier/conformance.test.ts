@@ -10,7 +10,7 @@ import { LocalKeySource } from '../../gateway/partners/local-key-source.js';
 import { fromRoot } from '../../gateway/paths.js';
 import { buildTrustBundle, signTrustBundle } from '../../gateway/trust/trust-bundle.js';
 import type { IdentityDocument, Partner, PublicJwk, VerifyResult } from '../../gateway/types/schemas.js';
-import { verifyCompactWithKey } from '../../gateway/verify/jws-signature.js';
+import { verifyCompactWithKey } from '../../gateway/verify/verify-compact.js';
 import { createVerifier } from '../../gateway/verify/verify-code.js';
 import { TrustStore } from '../../verifier/index.js';
 import { libraryCore } from './browser-entry.js';
@@ -172,7 +172,7 @@ class PartnerKeys implements KeySource {
   constructor(sets: Record<string, PublicJwk[]>) {
     this.sources = new Map(Object.entries(sets).map(([id, keys]) => [id, new LocalKeySource(() => keys)]));
   }
-  getKey(partner: Partner, kid: string, alg: string): Promise<VerificationKey> {
+  getKey(partner: Partner, kid: string | undefined, alg: string): Promise<VerificationKey> {
     return this.sources.get(partner.id)!.getKey(partner, kid, alg);
   }
   snapshot(partner: Partner): Promise<readonly VerificationKey[]> {

@@ -5,7 +5,7 @@ import { importJWK, type CryptoKey } from 'jose';
 import type { Partner, PublicJwk } from '../../gateway/types/schemas.js';
 import { checkTimeClaims } from '../../gateway/verify/claims.js';
 import { decodeCode } from '../../gateway/verify/decode-qr.js';
-import { verifyCompactWithKey } from '../../gateway/verify/jws-signature.js';
+import { verifyCompactWithKey } from '../../gateway/verify/verify-compact.js';
 import { decodePayload } from '../../gateway/verify/parse-compact.js';
 import { createVerifier, type VerifyOutcome } from '../../gateway/verify/verify-code.js';
 import { FakeKeySource, makeKey, makePartner } from './fixtures.js';

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import { loadConfig } from '../config/load-config.js';
+
+/**
+ * The image's HEALTHCHECK (slim images have no curl): exit 0 when this container's gateway
+ * answers GET /healthz with 200 within 3 s, 1 otherwise. Liveness only — readiness (/readyz) is
+ * the load balancer's business, and a not-ready gateway must not be restarted for it.
+ */
+const config = loadConfig();
+const wildcard = config.host === '0.0.0.0' || config.host === '::';
+const host = wildcard ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+try {
+  const res = await fetch(`http://${host}:${config.port}/healthz`, { signal: AbortSignal.timeout(3_000) });
+  process.exit(res.status === 200 ? 0 : 1);
+} catch (error) {
+  console.error(`healthcheck: ${(error as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,20 @@
+import type { GatewayConfig } from '../types/schemas.js';
+
+/**
+ * GATEWAY_ENV=production: what development forgives must stop the start instead — a risk feed
+ * nobody can post to, partner keys fetched over plain HTTP on loopback. (Keys and pepper that
+ * would be generated are refused where they are read: gateway/issuer/bootstrap-secrets.ts.)
+ * Each message names the variable to change.
+ */
+export function productionProblems(config: GatewayConfig): string[] {
+  if (config.environment !== 'production') return [];
+  const problems: string[] = [];
+  if (!config.riskFeedToken) problems.push('RISK_FEED_TOKEN must be set (the epidemic data feed could not post risk events)');
+  if (config.allowInsecureLoopbackJwks) problems.push('ALLOW_INSECURE_LOOPBACK_JWKS must be off (it is for tests and demos)');
+  return problems.map((p) => `GATEWAY_ENV=production: ${p}`);
+}
+
+/** Whether keys and a pepper may be generated when CERTS_DIR lacks them (development only). */
+export function mayGenerateSecrets(config: Pick<GatewayConfig, 'environment'>): boolean {
+  return config.environment !== 'production';
+}

@@ -1,0 +1,50 @@
+import { releaseSubject, ReleaseRefused } from './release-subject.js';
+import type { Store } from '../store/store.js';
+
+export const SUBJECTS_USAGE = 'usage: subjects release <subjectId> --reason "<why>" [--operator <who>] | audit <subjectId>';
+
+export interface CommandContext {
+  store: Store;
+  now: () => number;
+  /** Who runs the command when --operator is absent (the OS user). */
+  defaultOperator: string;
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+function option(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/**
+ * `npm run subjects -- …`, as a function of its arguments (the CLI wires the store and the
+ * process). Returns the exit code. Output names subject and audit ids and counts only: never the
+ * reason (an operator may have written a name into it), never personal data.
+ */
+export async function runSubjectsCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
+  const [command, subjectId, ...args] = argv;
+  try {
+    if (command === 'release' && subjectId !== undefined) {
+      const reason = option(args, 'reason');
+      if (reason === undefined) throw new ReleaseRefused('--reason "<why>" is required: the audit records who, when and why', 2);
+      const result = await releaseSubject(ctx.store, { subjectId, reason, operator: option(args, 'operator') ?? ctx.defaultOperator, now: ctx.now() });
+      ctx.out(
+        result.outcome === 'released'
+          ? `released ${subjectId}: ${result.codesRevoked} code(s) revoked, document freed; audit ${result.auditId}`
+          : `${subjectId} was already released: ${result.codesRevoked} code(s) revoked now`,
+      );
+      return 0;
+    }
+    if (command === 'audit' && subjectId !== undefined) {
+      for (const r of await ctx.store.listReleases(subjectId)) ctx.out(`${r.id}  ${new Date(r.at).toISOString()}  by ${r.operator}  reason: ${r.reason}`);
+      return 0;
+    }
+    ctx.err(SUBJECTS_USAGE);
+    return 2;
+  } catch (error) {
+    if (!(error instanceof ReleaseRefused)) throw error;
+    ctx.err(error.message);
+    return error.exitCode;
+  }
+}
