@@ -15,6 +15,7 @@ import { createVerifier } from '../../gateway/verify/verify-code.js';
 import { TrustStore } from '../../verifier/index.js';
 import { libraryCore } from './browser-entry.js';
 import { describeBrowser, openVerifierPage, type BrowserPage } from './browser.js';
+import { asDevice, registerDevice } from '../helpers/devices.js';
 import { sharedPath } from '../helpers/environment.js';
 import { TestClock, type TestGateway } from '../helpers/test-gateway.js';
 import { CODE_FIXTURES, DOCUMENT, KEY_SET_FIXTURES, type CorpusContext } from '../hostile/corpus.js';
@@ -120,8 +121,9 @@ async function collectCorpus(): Promise<void> {
     const bundle = await bundleOf(gw);
     genuine.forEach(([name, code], i) => codeCases.push({ suite: 'genuine', name, code, now, bundle, gateway: answers[i]! }));
     const xinjiDocument = { type: 'resident_id' as const, number: '130181199003071239' };
+    const device = asDevice(await registerDevice(gw));
     for (const [name, code, document] of [['a green Beijing code with its document', green, DOCUMENT], ['a revoked Beijing code with its document', revoked, DOCUMENT], ['a Xinji code with its document', xinji, xinjiDocument], ['a Xinji code with another document', xinji, DOCUMENT]] as const) {
-      const scan = await request(gw.app).post('/v1/checkpoint/scans').send({ code, document, temperatureC: 36.5 });
+      const scan = await request(gw.app).post('/v1/checkpoint/scans').set(device).send({ code, document, temperatureC: 36.5 });
       expect(scan.status).toBe(200);
       scans.push({ name, code, document, now, bundle, decision: scan.body.decision, reasons: scan.body.reasons });
     }
