@@ -31,6 +31,7 @@ COPY --from=build /src/dist/gateway ./dist/gateway
 COPY --from=build /src/dist/schemas ./dist/schemas
 COPY --from=build /src/dist/openapi.yaml ./dist/openapi.yaml
 COPY --from=build /src/dist/partners ./dist/partners
+COPY --from=build /src/dist/pages ./dist/pages
 # The code is root's and read-only to the gateway; it writes only to the two volumes. Run the
 # container with a read-only root filesystem (docker run --read-only, Kubernetes
 # readOnlyRootFilesystem): nothing else is written.

@@ -31,8 +31,14 @@ import { deviceAuth } from './http/device-auth.js';
 import type { BindingCheck } from './checkpoint/binding-check.js';
 import type { ReadinessState } from './lifecycle/readiness.js';
 import { getOpenApi } from './routes/get-openapi.js';
+import { getSchema } from './routes/get-schema.js';
+import { SCHEMAS_PATH } from './schemas/published.js';
+import { getPage } from './routes/get-page.js';
+import { getAsset } from './routes/get-asset.js';
+import type { PageAssets } from './web/page-assets.js';
 import type { IssuerDeps } from './declarations/code-issuer.js';
 import type { KeySource } from './partners/key-source.js';
+import type { SourceOf } from './federation/partner-sources.js';
 import type { VerifyOutcome } from './verify/verify-code.js';
 import type { IssuerMetadata, Partner } from './types/schemas.js';
 
@@ -41,6 +47,8 @@ export interface AppDeps extends IssuerDeps {
   metadata: IssuerMetadata;
   registry: { list(): readonly Partner[] };
   keySource: KeySource;
+  /** Where each partner came from (the gateway itself, a local file, the trust list). */
+  sourceOf: (partnerId: string) => SourceOf;
   verify: (code: string) => Promise<VerifyOutcome>;
   reloadPartners: () => Promise<number>;
   /** The document check of checkpoint scans (checkpoint/binding-check.ts). */
@@ -48,17 +56,28 @@ export interface AppDeps extends IssuerDeps {
   readiness: ReadinessState;
   /** The Prometheus text /metrics answers with; absent: this process's registry (cluster workers ask the primary). */
   scrapeMetrics?: () => Promise<string>;
-  /** The text of openapi.yaml, served at GET /openapi.yaml. */
+  /** The text of openapi.yaml as served at GET /openapi.yaml (servers: ISSUER_URL). */
   openapiYaml: string;
+  /** The schema files openapi.yaml references, served at GET /schemas/{file} (schemas/published.ts). */
+  schemas: ReadonlyMap<string, Buffer>;
+  /** The built pages (GET /, GET /checkpoint, GET /assets/:name); empty when not built. */
+  pages: PageAssets;
   /** The signed trust bundle for offline verifiers (gateway/trust/trust-bundle.ts). */
   trustBundle: () => Promise<string>;
 }
 
 /**
+ * Which routes an app serves. Without ADMIN_PORT one app serves everything ('all'). With it, the
+ * operators' routes (metrics, partners, admin) leave the public port for the admin listener, so
+ * HOST=0.0.0.0 no longer exposes them; probes answer on both.
+ */
+export type Surface = 'all' | 'public' | 'admin';
+
+/**
  * The HTTP surface, one route file per endpoint. Pure wiring: no I/O happens here or at import,
  * so tests build an app from their own dependencies and drive it with supertest.
  */
-export function buildApp(deps: AppDeps): Express {
+export function buildApp(deps: AppDeps, surface: Surface = 'all'): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -70,6 +89,28 @@ export function buildApp(deps: AppDeps): Express {
   const trustProxy = deps.config.http.trustProxy;
   if (trustProxy !== undefined) app.set('trust proxy', /^\d+$/.test(trustProxy) ? Number(trustProxy) : trustProxy);
   const json = jsonBody(deps.config.bodyLimitBytes);
+  if (surface !== 'admin') publicRoutes(app, deps, json);
+  if (surface !== 'public') {
+    app.get('/v1/partners', getPartners(deps));
+    app.post('/v1/admin/partners/reload', postAdminPartnersReload({ adminToken: deps.config.adminToken, reload: deps.reloadPartners }));
+    app.get('/metrics', getMetrics(deps.metrics, deps.scrapeMetrics));
+  }
+  app.get('/healthz', getHealth);
+  app.get('/readyz', getReady(deps.readiness));
+
+  if (surface !== 'admin') {
+    // The resident's and the officer's pages (docs/pages.md), on the public port only.
+    app.get('/', getPage(deps.pages, 'resident.html'));
+    app.get('/checkpoint', getPage(deps.pages, 'checkpoint.html'));
+    app.get('/assets/:name', getAsset(deps.pages));
+  }
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonBody>): void {
   // Public endpoints (no token) are limited per client address; the others carry tokens.
   const limited = deps.config.rateLimit.enabled ? [rateLimit(new TokenBuckets(deps.config.rateLimit, deps.now))] : [];
   // Declaring and fetching codes carry tokens but are open to anyone with a document number or a
@@ -107,15 +148,6 @@ export function buildApp(deps: AppDeps): Express {
       now: deps.now,
     }),
   );
-  app.get('/v1/partners', getPartners(deps));
-  app.post('/v1/admin/partners/reload', postAdminPartnersReload({ adminToken: deps.config.adminToken, reload: deps.reloadPartners }));
-
-  app.get('/metrics', getMetrics(deps.metrics, deps.scrapeMetrics));
-  app.get('/healthz', getHealth);
-  app.get('/readyz', getReady(deps.readiness));
   app.get('/openapi.yaml', getOpenApi(deps.openapiYaml));
-
-  app.use(notFound);
-  app.use(errorHandler(deps.logger));
-  return app;
+  app.get(`${SCHEMAS_PATH}:file`, getSchema(deps.schemas));
 }

@@ -16,7 +16,6 @@ import { buildIssuerMetadata, partnerFromIssuerMetadata } from './issuer/issuer-
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { openStore } from './store/open-store.js';
-import { loadPartners, PartnerRegistry } from './partners/registry.js';
 import { RemoteKeySource } from './partners/key-cache.js';
 import { RemoteStatusSource } from './partners/status-cache.js';
 import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.js';
@@ -30,6 +29,10 @@ import { fromRoot } from './paths.js';
 import { availableParallelism } from 'node:os';
 import { WorkPool } from './admission/work-pool.js';
 import { createBindingCheck } from './checkpoint/binding-check.js';
+import { publishedSchemas, servedOpenApi } from './schemas/published.js';
+import { loadPageAssets } from './web/page-assets.js';
+import { FederatedPartners } from './federation/federated-partners.js';
+import type { TrustListHolder } from './federation/trust-list-holder.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -52,15 +55,25 @@ export interface GatewayOptions {
   scrapeMetrics?: () => Promise<string>;
   /** The signature check of verification (default jose; the benchmark compares an alternative). */
   signatureCheck?: SignatureCheck;
+  /** Directory of the built pages (default `pages/` of the build, dist/pages, written by `npm run build`). */
+  webDir?: string;
 }
 
 export interface Gateway {
+  /** Every route, or without the operators' routes when ADMIN_PORT is set. */
   app: Express;
+  /** The operators' routes (metrics, partners, admin, probes) when ADMIN_PORT is set. */
+  adminApp: Express | undefined;
+  /** The admin listener, once listen() resolved (ADMIN_PORT set). */
+  adminServer(): Server | undefined;
   deps: AppDeps;
+  /** The federation's trust list (absent without TRUST_LIST_URI). */
+  trustList: TrustListHolder | undefined;
   /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
   /** The admission pools of slow work: partner bindings at checkpoints, and declarations. */
   pools: { binding: WorkPool; issue: WorkPool };
+  /** Listens on PORT (and ADMIN_PORT when set); resolves with the public server. */
   listen(): Promise<Server>;
   /** Reads CERTS_DIR's signing keys again (SIGHUP); a refused set or pepper keeps those in use. */
   reloadKeys(): Promise<CertsReloadOutcome>;
@@ -96,14 +109,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     onKeysReload: (outcome) => metrics.signingKeysReloads.inc({ outcome }),
     onPepperRefused: (refused) => metrics.pepperRotationRefused.set(refused ? 1 : 0),
   });
-  for (const outcome of ['applied', 'refused'] as const) metrics.signingKeysReloads.inc({ outcome }, 0);
   metrics.pepperRotationRefused.set(0);
   if (options.watchCerts ?? options.backgroundRefresh ?? true) certs.watch();
 
   const metadata = buildIssuerMetadata(config, keystore.algorithms());
   const self = partnerFromIssuerMetadata(metadata);
-  const partnerOptions = { allowInsecureLoopback: config.allowInsecureLoopbackJwks };
-  const registry = new PartnerRegistry(loadPartners(config.partnersDir, partnerOptions), self);
+  // The partner files, merged with the federation's trust list when TRUST_LIST_URI is set.
+  const partners = await FederatedPartners.load(config, self, logger);
+  const registry = partners.registry;
 
   const store = await openStore({
     dataDir: config.dataDir,
@@ -152,7 +165,17 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     },
     onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
   });
+  partners.connect({
+    store, metrics, now,
+    background: options.backgroundRefresh ?? true,
+    dispatcher: options.dispatcher,
+    onListChanged: () => { if (options.backgroundRefresh ?? true) void remote.refreshAll(); },
+  });
+  const trustList = partners.trustList;
   const keySource = new CompositeKeySource(self.id, new LocalKeySource(() => keystore.publishedKeys(now()), now), remote);
+  // Every bounded label set starts at 0, so increase() sees the first event (label-sets.ts).
+  metrics.partnerIds = () => registry.list().map((p) => p.id);
+  metrics.zeroBoundedLabels();
   metrics.partnerKeyCounts = () => registry.list().map((p) => [p.id, keySource.status(p.id).keyCount]);
   metrics.partnerSkippedKeys = () => registry.list().map((p) => [p.id, (keySource.status(p.id).skippedKeys ?? []).map((k) => k.reason)]);
   // Only fetched keys age: the gateway's own keys are read locally, never fetched.
@@ -190,11 +213,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
 
   async function reloadPartners(): Promise<number> {
-    registry.reload(loadPartners(config.partnersDir, partnerOptions));
+    await partners.reload();
+    metrics.zeroBoundedLabels();
     void remote.refreshAll();
     logger.info({ partners: registry.list().length }, 'partners reloaded');
     return registry.list().length;
   }
+
+  const webDir = options.webDir ?? fromRoot('pages');
+  const pages = loadPageAssets(webDir);
+  if (pages.size === 0) logger.warn({ webDir }, 'the pages are not built (npm run build): GET / and GET /checkpoint answer 404');
 
   const readiness = new ReadinessState({
     pingStore: () => store.ping(),
@@ -211,24 +239,33 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     lifetimeSeconds: config.jwks.staleMaxSeconds,
     now,
   };
+  const openapi = readFileSync(fromRoot('openapi.yaml'), 'utf8');
   const deps: AppDeps = {
     ...issuerDeps,
     logger,
     metadata,
     registry,
     keySource,
+    sourceOf: (id: string) => partners.sourceOf(id),
     verify,
     reloadPartners,
     checkBinding,
     readiness,
-    openapiYaml: readFileSync(fromRoot('openapi.yaml'), 'utf8'),
+    openapiYaml: servedOpenApi(openapi, config.issuer.url),
+    schemas: publishedSchemas(openapi, config.issuer.url),
+    pages,
     trustBundle: async () => signTrustBundle(await buildTrustBundle(trustDeps), keystore.activeKey()),
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
   };
-  const app = buildApp(deps);
+  const separateAdmin = config.adminPort !== undefined;
+  const app = buildApp(deps, separateAdmin ? 'public' : 'all');
+  const adminApp = separateAdmin ? buildApp(deps, 'admin') : undefined;
   // Keys are warmed up at start; a status list is fetched on the first code of its partner (that
   // verification awaits it, single-flight) and then kept fresh by the timer: a list read before
   // that first code would only be older by then.
+  // The list is fetched once before serving (a start without it recognises the local partners
+  // only, and keeps trying), so members are known from the first request when the list answers.
+  await trustList?.refresh();
   if (options.backgroundRefresh ?? true) void remote.refreshAll();
 
   // Every fresh code adds a record; once a code is past exp + tolerance it is refused on its exp
@@ -247,31 +284,46 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const pruneTimer = options.backgroundRefresh ?? true ? setInterval(() => void pruneCredentials(), PRUNE_EVERY_MS).unref() : undefined;
 
   let served: GatewayServer | undefined;
+  let adminServed: GatewayServer | undefined;
   let stopping: Promise<'drained' | 'forced'> | undefined;
   const shutdown = (): Promise<'drained' | 'forced'> =>
     (stopping ??= (async () => {
       readiness.startDraining(now());
       clearInterval(pruneTimer);
       certs.close();
-      const outcome = served ? await served.drain(config.shutdownTimeoutMs, logger) : 'drained';
+      const outcomes = await Promise.all([served, adminServed].map((s) => (s ? s.drain(config.shutdownTimeoutMs, logger) : 'drained')));
+      const outcome = outcomes.includes('forced') ? 'forced' : 'drained';
+      await partners.close();
       await keySource.close();
       await statusLists.close();
       await store.close();
       return outcome;
     })());
+  // Slow clients cannot hold a connection forever: the timeouts are configuration (http.*).
+  const listenOn = (server: GatewayServer, port: number, host: string): Promise<Server> =>
+    new Promise((resolve, reject) => {
+      server.server.once('error', reject);
+      server.server.listen(port, host, () => {
+        server.server.off('error', reject);
+        resolve(server.server);
+      });
+    });
   return {
     app,
+    adminApp,
+    adminServer: () => adminServed?.server,
     deps,
     verifiedCache,
+    trustList,
     pools: { binding: bindingPool, issue: issuePool },
-    listen: () =>
-      new Promise((resolve, reject) => {
-        // Slow clients cannot hold a connection forever: the timeouts are configuration (http.*).
-        served = createGatewayServer(app, config.http);
-        const s = served.server;
-        s.once('error', reject);
-        s.listen(config.port, config.host, () => resolve(s));
-      }),
+    async listen() {
+      if (adminApp) {
+        adminServed = createGatewayServer(adminApp, config.http);
+        await listenOn(adminServed, config.adminPort!, config.adminHost ?? config.host);
+      }
+      served = createGatewayServer(app, config.http);
+      return listenOn(served, config.port, config.host);
+    },
     reloadKeys: () => certs.reload(),
     shutdown,
     async close() {

@@ -35,9 +35,13 @@ async function serve(config: Config, parentLogger: Logger): Promise<void> {
   // Before listening: the primary asks only listening workers, so each one asked can answer.
   if (worker) answerMetricsCollection(gateway.deps.metrics.registry);
   const server = await gateway.listen();
-  const address = server.address();
+  const portOf = (s: typeof server | undefined): number | undefined => {
+    const address = s?.address();
+    return typeof address === 'object' && address ? address.port : undefined;
+  };
+  const admin = gateway.adminServer();
   logger.info(
-    { port: typeof address === 'object' && address ? address.port : config.port, store: gateway.deps.store.kind, issuer: config.issuer.url },
+    { port: portOf(server) ?? config.port, ...(admin ? { adminPort: portOf(admin) } : {}), store: gateway.deps.store.kind, issuer: config.issuer.url },
     'gateway listening',
   );
 

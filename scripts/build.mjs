@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -24,3 +24,6 @@ const check = args.includes('--no-check') ? ['--noCheck'] : [];
 execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', out, ...check], { stdio: 'inherit' });
 const { assets } = JSON.parse(readFileSync(join(root, 'runtime-files.json'), 'utf8'));
 for (const asset of assets) cpSync(join(root, asset), join(out, asset), { recursive: true });
+// The pages (web/): bundled by the compiled builder into dist/pages, where the gateway reads them.
+const { buildWeb } = await import(pathToFileURL(join(out, 'gateway', 'web', 'build-web.js')).href);
+await buildWeb(join(out, 'pages'), join(root, 'web'));

@@ -14,6 +14,8 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'GATEWAY_ENV', path: 'environment', kind: 'string', default: 'development', description: 'development or production. Production refuses to start rather than generate a signing key or pepper, without RISK_FEED_TOKEN, or with ALLOW_INSECURE_LOOPBACK_JWKS.' },
   { name: 'PORT', path: 'port', kind: 'integer', default: 8080, description: 'HTTP port.' },
   { name: 'HOST', path: 'host', kind: 'string', default: '0.0.0.0', description: 'Address to listen on.' },
+  { name: 'ADMIN_PORT', path: 'adminPort', kind: 'integer', description: 'Port of a separate admin listener for /metrics, /v1/partners and /v1/admin/* (which then answer 404 on PORT); /healthz and /readyz answer on both. Unset: PORT serves everything.' },
+  { name: 'ADMIN_HOST', path: 'adminHost', kind: 'string', description: 'Address the admin listener binds (e.g. 127.0.0.1 or a cluster-internal interface). Unset: HOST.' },
   { name: 'DATABASE_URL', path: 'databaseUrl', kind: 'string', description: 'PostgreSQL URL (postgres://…). Unset: embedded SQLite in DATA_DIR.' },
   { name: 'DATABASE_SCHEMA', path: 'databaseSchema', kind: 'string', description: 'PostgreSQL schema of the tables, created if missing. Unset: the connection\'s search_path (public).' },
   { name: 'DATA_DIR', path: 'dataDir', kind: 'string', default: 'data', description: 'Directory of the SQLite database.' },
@@ -58,6 +60,10 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'ISSUE_RATE_LIMIT_PER_SECOND', path: 'issueRateLimit.perSecond', kind: 'number', default: 10, description: 'Sustained declarations and code requests per second of one client address (POST /v1/declarations, GET /v1/subjects/{id}/code; one bucket for both), when RATE_LIMIT_ENABLED. Sized for thousands of phones behind one carrier-grade NAT address.' },
   { name: 'ISSUE_RATE_LIMIT_BURST', path: 'issueRateLimit.burst', kind: 'integer', default: 100, description: 'Declarations and code requests one client address may send at once.' },
   { name: 'VERIFY_CACHE_MAX_ENTRIES', path: 'verifyCacheMaxEntries', kind: 'integer', default: 10000, description: 'Most verified results kept so a code scanned again skips the signature check (exp, key and status re-checked on every hit); 0: off.' },
+  { name: 'TRUST_LIST_URI', path: 'trustList.uri', kind: 'string', description: "URL of the federation's signed trust list of member cities (docs/federation.md); needs TRUST_LIST_KEYS. Unset: partners come from PARTNERS_DIR only." },
+  { name: 'TRUST_LIST_KEYS', path: 'trustList.keysFile', kind: 'string', description: "JWK Set file of the federation's pinned public keys; a list signed by any other key is refused." },
+  { name: 'TRUST_LIST_STALE_MAX_SECONDS', path: 'trustList.staleMaxSeconds', kind: 'integer', default: 86400, description: 'How long the last good trust list keeps working while it cannot be refreshed (never past its expiresAt); then its members are refused.' },
+  { name: 'TRUST_LIST_MAX_BYTES', path: 'trustList.maxBytes', kind: 'integer', default: 1048576, description: 'Largest trust-list body accepted.' },
 ];
 
 /** A copy of the variables the gateway knows, taken once. */

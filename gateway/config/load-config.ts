@@ -65,6 +65,10 @@ export function loadConfig(env: Record<string, string> = readEnv(), overrides: P
     const p = merged[key];
     if (typeof p === 'string' && !isAbsolute(p)) merged[key] = resolve(p);
   }
+  const trustList = merged['trustList'] as { keysFile?: unknown } | undefined;
+  if (trustList && typeof trustList.keysFile === 'string' && !isAbsolute(trustList.keysFile)) {
+    merged['trustList'] = { ...trustList, keysFile: resolve(trustList.keysFile) };
+  }
   const validate = validator<GatewayConfig>('config');
   if (!validate(merged)) {
     const first = validate.errors![0]!;

@@ -1,5 +1,5 @@
 import { CREDENTIAL_TYP, XINJI_CLAIMS } from './sign-credential.js';
-import { schemaId } from '../schemas/registry.js';
+import { publishedSchemaUrl } from '../schemas/published.js';
 import { BINDING_INPUT, BINDING_VERSION } from '../identity/binding.js';
 import type { Config } from '../config/load-config.js';
 import type { IssuerMetadata, Partner } from '../types/schemas.js';
@@ -24,7 +24,8 @@ export function buildIssuerMetadata(config: Config, algorithms: string[]): Issue
     region: config.issuer.region,
     jwks_uri: joinUrl(config.issuer.url, JWKS_PATH),
     status_uri: joinUrl(config.issuer.url, STATUS_PATH),
-    credential_schema: schemaId('normalized-credential'),
+    // Served by this gateway (GET /schemas/{file}), so a partner can fetch what the URL names.
+    credential_schema: publishedSchemaUrl(config.issuer.url, 'normalized-credential'),
     typ: CREDENTIAL_TYP,
     algorithms_supported: algorithms,
     claims: { ...XINJI_CLAIMS },

@@ -6,7 +6,7 @@ import { mayGenerateSecrets } from '../config/production.js';
 import { ensureSigningKey, loadOrCreatePepper } from '../issuer/bootstrap-secrets.js';
 import { loadPartners } from '../partners/registry.js';
 import { openStore } from '../store/open-store.js';
-import { collectClusterMetrics, primaryMetrics } from './cluster-metrics.js';
+import { collectClusterMetrics, primaryMetrics, WorkerTotals } from './cluster-metrics.js';
 
 /**
  * WORKERS > 1: one primary process, N workers (node:cluster) sharing one port. The primary serves
@@ -57,13 +57,14 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   let failed = false;
   const serving = (): Worker[] => [...alive].filter((worker) => listening.has(worker));
   const metrics = primaryMetrics(() => serving().length);
+  const totals = new WorkerTotals();
 
   cluster.on('message', (worker, message: MetricsRequest) => {
     if (message?.type !== METRICS_REQUEST) return;
     const reply = (answer: Omit<MetricsResponse, 'type' | 'id'>): void => {
       if (worker.isConnected()) worker.send({ type: METRICS_RESPONSE, id: message.id, ...answer });
     };
-    collectClusterMetrics(serving(), COLLECT_TIMEOUT_MS, metrics.registry).then(
+    collectClusterMetrics(serving(), COLLECT_TIMEOUT_MS, metrics.registry, totals).then(
       (text) => reply({ text }),
       (error: unknown) => reply({ error: (error as Error).message }),
     );
@@ -71,6 +72,7 @@ export async function runPrimary(config: Config, logger: Logger): Promise<void> 
   cluster.on('listening', (worker) => listening.add(worker));
   cluster.on('exit', (worker, code, signal) => {
     alive.delete(worker);
+    totals.retire(worker.id);
     if (stopping) {
       if (code !== 0) failed = true;
       if (alive.size === 0) {

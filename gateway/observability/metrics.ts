@@ -1,5 +1,12 @@
 import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Color } from '../types/schemas.js';
+import {
+  ADDRESS_CLASSES, BINDING_METHODS, BINDING_OUTCOMES, WORK_POOLS, CACHE_OUTCOMES, COLORS, DECLARATION_KINDS, DENY_REASONS, FETCH_OUTCOMES, INVALIDATION_STATUSES,
+  KEY_SET_REFUSALS, RELOAD_OUTCOMES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet,
+} from './label-sets.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Zeroable = Counter<any> | Histogram<any>;
 
 /**
  * Prometheus metrics, prefixed gateway_, base units (seconds, bytes), counters end in _total.
@@ -10,6 +17,33 @@ import type { Color } from '../types/schemas.js';
  */
 export class Metrics {
   readonly registry = new Registry();
+
+  /**
+   * Metrics whose bounded label sets are exported at 0 before their first event (label-sets.ts):
+   * a new metric declares its sets with `this.bounded(metric, product({...}))` and is zeroed with
+   * the others at start and after a partner reload.
+   */
+  private readonly zeroed: Array<{ metric: Zeroable; sets: () => LabelSet[] }> = [];
+
+  /** Set by the composition root: the registered partner ids (read at each zeroing). */
+  partnerIds: () => readonly string[] = () => [];
+  private readonly partners = (): readonly string[] => this.partnerIds();
+  private readonly partnersOrUnknown = (): readonly string[] => [...this.partnerIds(), UNKNOWN_PARTNER];
+
+  private bounded<M extends Zeroable>(metric: M, sets: () => LabelSet[]): M {
+    this.zeroed.push({ metric, sets });
+    return metric;
+  }
+
+  /** Creates every declared label set at 0 (idempotent: a series already counting keeps its value). */
+  zeroBoundedLabels(): void {
+    for (const { metric, sets } of this.zeroed) {
+      for (const labels of sets()) {
+        if (metric instanceof Histogram) metric.zero(labels);
+        else metric.inc(labels, 0);
+      }
+    }
+  }
 
   /**
    * One histogram for requests: its _count is the request counter, so there is no separate
@@ -23,40 +57,55 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly credentialsIssued = new Counter({
-    name: 'gateway_credentials_issued_total',
-    help: 'Xinji codes signed, by colour.',
-    labelNames: ['color'] as const,
-    registers: [this.registry],
-  });
+  readonly credentialsIssued = this.bounded(
+    new Counter({
+      name: 'gateway_credentials_issued_total',
+      help: 'Xinji codes signed, by colour.',
+      labelNames: ['color'] as const,
+      registers: [this.registry],
+    }),
+    product({ color: COLORS }),
+  );
 
-  readonly declarations = new Counter({
-    name: 'gateway_declarations_total',
-    help: 'Declarations accepted, by kind (self, proxy, proxy_link, modification).',
-    labelNames: ['kind'] as const,
-    registers: [this.registry],
-  });
+  readonly declarations = this.bounded(
+    new Counter({
+      name: 'gateway_declarations_total',
+      help: 'Declarations accepted, by kind (self, proxy, proxy_link, modification).',
+      labelNames: ['kind'] as const,
+      registers: [this.registry],
+    }),
+    product({ kind: DECLARATION_KINDS }),
+  );
 
-  readonly credentialsInvalidated = new Counter({
-    name: 'gateway_credentials_invalidated_total',
-    help: 'Issued codes that stopped being valid before exp, by status (superseded, revoked).',
-    labelNames: ['status'] as const,
-    registers: [this.registry],
-  });
+  readonly credentialsInvalidated = this.bounded(
+    new Counter({
+      name: 'gateway_credentials_invalidated_total',
+      help: 'Issued codes that stopped being valid before exp, by status (superseded, revoked).',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+    }),
+    product({ status: INVALIDATION_STATUSES }),
+  );
 
-  readonly riskEvents = new Counter({
-    name: 'gateway_risk_events_total',
-    help: 'Risk events received, by type and outcome (applied, duplicate).',
-    labelNames: ['type', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly riskEvents = this.bounded(
+    new Counter({
+      name: 'gateway_risk_events_total',
+      help: 'Risk events received, by type and outcome (applied, duplicate).',
+      labelNames: ['type', 'outcome'] as const,
+      registers: [this.registry],
+    }),
+    product({ type: RISK_EVENT_TYPES, outcome: RISK_EVENT_OUTCOMES }),
+  );
 
-  readonly verifications = new Counter({
-    name: 'gateway_verifications_total',
-    help: 'Codes verified, by partner id (or "unknown") and result ("valid" or an ERR_ code of the catalogue).',
-    labelNames: ['partner', 'result'] as const,
-    registers: [this.registry],
-  });
+  readonly verifications = this.bounded(
+    new Counter({
+      name: 'gateway_verifications_total',
+      help: 'Codes verified, by partner id (or "unknown") and result ("valid" or an ERR_ code of the catalogue).',
+      labelNames: ['partner', 'result'] as const,
+      registers: [this.registry],
+    }),
+    product({ partner: this.partnersOrUnknown, result: VERIFICATION_RESULTS }),
+  );
 
   readonly verificationDuration = new Histogram({
     name: 'gateway_verification_duration_seconds',
@@ -73,27 +122,36 @@ export class Metrics {
    * (code_invalid, color_red/color_yellow, advisory, fever, binding_missing/document_mismatch;
    * gateway/verify/checkpoint.ts). A pass has reason "none".
    */
-  readonly checkpointDecisions = new Counter({
-    name: 'gateway_checkpoint_decisions_total',
-    help: 'Checkpoint decisions, by decision and first deny reason ("none" for a pass).',
-    labelNames: ['decision', 'reason'] as const,
-    registers: [this.registry],
-  });
+  readonly checkpointDecisions = this.bounded(
+    new Counter({
+      name: 'gateway_checkpoint_decisions_total',
+      help: 'Checkpoint decisions, by decision and first deny reason ("none" for a pass).',
+      labelNames: ['decision', 'reason'] as const,
+      registers: [this.registry],
+    }),
+    union(product({ decision: ['pass'], reason: ['none'] }), product({ decision: ['deny'], reason: DENY_REASONS })),
+  );
 
   /** Counted where the gateway notices it: a subject's outstanding codes of another colour are superseded or replaced. */
-  readonly colorTransitions = new Counter({
-    name: 'gateway_color_transitions_total',
-    help: 'Subjects whose derived colour changed, by previous and new colour.',
-    labelNames: ['from', 'to'] as const,
-    registers: [this.registry],
-  });
+  readonly colorTransitions = this.bounded(
+    new Counter({
+      name: 'gateway_color_transitions_total',
+      help: 'Subjects whose derived colour changed, by previous and new colour.',
+      labelNames: ['from', 'to'] as const,
+      registers: [this.registry],
+    }),
+    () => product({ from: COLORS, to: COLORS })().filter((set) => set['from'] !== set['to']),
+  );
 
-  readonly jwksFetches = new Counter({
-    name: 'gateway_jwks_fetches_total',
-    help: 'Partner key-set fetches, by partner and outcome.',
-    labelNames: ['partner', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly jwksFetches = this.bounded(
+    new Counter({
+      name: 'gateway_jwks_fetches_total',
+      help: 'Partner key-set fetches, by partner and outcome.',
+      labelNames: ['partner', 'outcome'] as const,
+      registers: [this.registry],
+    }),
+    product({ partner: this.partners, outcome: FETCH_OUTCOMES }),
+  );
 
   readonly jwksFetchDuration = new Histogram({
     name: 'gateway_jwks_fetch_duration_seconds',
@@ -103,12 +161,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly statusListFetches = new Counter({
-    name: 'gateway_status_list_fetches_total',
-    help: 'Partner status-list fetches, by partner and outcome.',
-    labelNames: ['partner', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly statusListFetches = this.bounded(
+    new Counter({
+      name: 'gateway_status_list_fetches_total',
+      help: 'Partner status-list fetches, by partner and outcome.',
+      labelNames: ['partner', 'outcome'] as const,
+      registers: [this.registry],
+    }),
+    product({ partner: this.partners, outcome: FETCH_OUTCOMES }),
+  );
 
   /** Set by the composition root: each partner's key count, read at scrape time. */
   partnerKeyCounts: () => Array<[partnerId: string, keys: number]> = () => [];
@@ -138,12 +199,15 @@ export class Metrics {
     collect: (): void => this.verifiedCacheEntries.set(this.verifiedCacheSize()),
   });
 
-  readonly verifiedCacheLookups = new Counter({
-    name: 'gateway_verified_cache_lookups_total',
-    help: 'Codes looked up in the cache of verified results, by outcome (hit, miss).',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly verifiedCacheLookups = this.bounded(
+    new Counter({
+      name: 'gateway_verified_cache_lookups_total',
+      help: 'Codes looked up in the cache of verified results, by outcome (hit, miss).',
+      labelNames: ['outcome'] as const,
+      registers: [this.registry],
+    }),
+    product({ outcome: CACHE_OUTCOMES }),
+  );
 
   /** Counts one transition per previous colour seen among the codes that a new colour replaced. */
   countColorTransitions(from: Iterable<Color>, to: Color): void {
@@ -167,26 +231,35 @@ export class Metrics {
     },
   });
 
-  readonly partnerKeysStaleServed = new Counter({
-    name: 'gateway_partner_keys_stale_served_total',
-    help: 'Verifications that used keys past their refresh time because the partner was unreachable.',
-    labelNames: ['partner'] as const,
-    registers: [this.registry],
-  });
+  readonly partnerKeysStaleServed = this.bounded(
+    new Counter({
+      name: 'gateway_partner_keys_stale_served_total',
+      help: 'Verifications that used keys past their refresh time because the partner was unreachable.',
+      labelNames: ['partner'] as const,
+      registers: [this.registry],
+    }),
+    product({ partner: this.partners }),
+  );
 
-  readonly fetchAddressesRefused = new Counter({
-    name: 'gateway_fetch_addresses_refused_total',
-    help: 'Partner fetches refused at connect time by the address policy, by address class (never the address).',
-    labelNames: ['class'] as const,
-    registers: [this.registry],
-  });
+  readonly fetchAddressesRefused = this.bounded(
+    new Counter({
+      name: 'gateway_fetch_addresses_refused_total',
+      help: 'Partner fetches refused at connect time by the address policy, by address class (never the address).',
+      labelNames: ['class'] as const,
+      registers: [this.registry],
+    }),
+    product({ class: ADDRESS_CLASSES }),
+  );
 
-  readonly signingKeysReloads = new Counter({
-    name: 'gateway_signing_keys_reloads_total',
-    help: 'Reloads of the signing keys in CERTS_DIR (SIGHUP or a change of the directory), by outcome (applied, refused: the keys in use stay).',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly signingKeysReloads = this.bounded(
+    new Counter({
+      name: 'gateway_signing_keys_reloads_total',
+      help: 'Reloads of the signing keys in CERTS_DIR (SIGHUP or a change of the directory), by outcome (applied, refused: the keys in use stay).',
+      labelNames: ['outcome'] as const,
+      registers: [this.registry],
+    }),
+    product({ outcome: RELOAD_OUTCOMES }),
+  );
 
   readonly pepperRotationRefused = new Gauge({
     name: 'gateway_pepper_rotation_refused',
@@ -214,29 +287,38 @@ export class Metrics {
       },
     });
 
-  readonly partnerKeySetsRefused = new Counter({
-    name: 'gateway_partner_key_sets_refused_total',
-    help: 'Partner key sets read and refused whole, by partner and reason (no_usable_key, invalid_jwks, too_many_keys, too_large, not_json).',
-    labelNames: ['partner', 'reason'] as const,
-    registers: [this.registry],
-  });
+  readonly partnerKeySetsRefused = this.bounded(
+    new Counter({
+      name: 'gateway_partner_key_sets_refused_total',
+      help: 'Partner key sets read and refused whole, by partner and reason (no_usable_key, invalid_jwks, too_many_keys, too_large, not_json).',
+      labelNames: ['partner', 'reason'] as const,
+      registers: [this.registry],
+    }),
+    product({ partner: this.partners, reason: KEY_SET_REFUSALS }),
+  );
 
-  readonly statusListRollbacks = new Counter({
-    name: 'gateway_status_list_rollbacks_total',
-    help: 'Partner status lists refused because their generatedAt is earlier than that of the last list accepted.',
-    labelNames: ['partner'] as const,
-    registers: [this.registry],
-  });
+  readonly statusListRollbacks = this.bounded(
+    new Counter({
+      name: 'gateway_status_list_rollbacks_total',
+      help: 'Partner status lists refused because their generatedAt is earlier than that of the last list accepted.',
+      labelNames: ['partner'] as const,
+      registers: [this.registry],
+    }),
+    product({ partner: this.partners }),
+  );
 
   // --- Checkpoint at city scale (issue 10): how document checks are answered, codes locked against
   // guessing, and slow work refused by admission control. Labels: fixed enumerations only.
 
-  readonly bindingChecks = new Counter({
-    name: 'gateway_binding_checks_total',
-    help: 'Document checks at checkpoints, by method (lookup: own code, cache: remembered partner match, scrypt, locked: refused without computing) and outcome.',
-    labelNames: ['method', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly bindingChecks = this.bounded(
+    new Counter({
+      name: 'gateway_binding_checks_total',
+      help: 'Document checks at checkpoints, by method (lookup: own code, cache: remembered partner match, scrypt, locked: refused without computing) and outcome.',
+      labelNames: ['method', 'outcome'] as const,
+      registers: [this.registry],
+    }),
+    product({ method: BINDING_METHODS, outcome: BINDING_OUTCOMES }),
+  );
 
   readonly bindingLocks = new Counter({
     name: 'gateway_binding_locks_total',
@@ -244,12 +326,15 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly overloaded = new Counter({
-    name: 'gateway_overloaded_total',
-    help: 'Requests refused with 503 ERR_OVERLOADED because a slow-work pool was full, by pool (binding, issue).',
-    labelNames: ['pool'] as const,
-    registers: [this.registry],
-  });
+  readonly overloaded = this.bounded(
+    new Counter({
+      name: 'gateway_overloaded_total',
+      help: 'Requests refused with 503 ERR_OVERLOADED because a slow-work pool was full, by pool (binding, issue).',
+      labelNames: ['pool'] as const,
+      registers: [this.registry],
+    }),
+    product({ pool: WORK_POOLS }),
+  );
 
   /** Set by the composition root: jobs running and waiting in each slow-work pool, read at scrape time. */
   workPoolJobs: () => Array<[pool: string, running: number, queued: number]> = () => [];

@@ -60,13 +60,17 @@ async function readCapped(body: Dispatcher.ResponseData['body'], maxBytes: numbe
   return Buffer.concat(chunks, total);
 }
 
-/** `uriName` names the partner-file member in messages (jwksUri, statusUri). */
-export async function fetchPartnerJson(
+/**
+ * The transport of fetchPartnerJson, for a document that is not JSON (a federation's trust list
+ * is a compact JWS): the same URI policy, dispatcher, deadline, redirect refusal and body cap.
+ * `uriName` names the setting or partner-file member in messages (jwksUri, statusUri, TRUST_LIST_URI).
+ */
+export async function fetchPartnerBytes(
   uri: string,
   uriName: string,
   accept: string,
   options: PartnerFetchOptions,
-): Promise<{ value: unknown; headers: IncomingHttpHeaders }> {
+): Promise<{ bytes: Buffer; headers: IncomingHttpHeaders }> {
   const problem = jwksUriProblem(uri, { allowInsecureLoopback: options.allowInsecureLoopback });
   if (problem) throw new PartnerFetchFailure('insecure_uri', `${uriName} ${problem}`);
   const controller = new AbortController();
@@ -83,17 +87,27 @@ export async function fetchPartnerJson(
       discard(body);
       throw new PartnerFetchFailure('too_large', `content-length over ${options.maxBytes} bytes`);
     }
-    const bytes = await readCapped(body, options.maxBytes);
-    let value: unknown;
-    try {
-      value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-    } catch {
-      throw new PartnerFetchFailure('not_json', 'body is not UTF-8 JSON');
-    }
-    return { value, headers };
+    return { bytes: await readCapped(body, options.maxBytes), headers };
   } catch (error) {
     throw classify(error, controller.signal.aborted);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** `uriName` names the partner-file member in messages (jwksUri, statusUri). */
+export async function fetchPartnerJson(
+  uri: string,
+  uriName: string,
+  accept: string,
+  options: PartnerFetchOptions,
+): Promise<{ value: unknown; headers: IncomingHttpHeaders }> {
+  const { bytes, headers } = await fetchPartnerBytes(uri, uriName, accept, options);
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new PartnerFetchFailure('not_json', 'body is not UTF-8 JSON');
+  }
+  return { value, headers };
 }

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { ErrorObject } from 'ajv';
 import { validator } from '../schemas/registry.js';
 import type { Partner } from '../types/schemas.js';
@@ -36,8 +36,25 @@ function describe(error: ErrorObject | undefined): string {
   }
 }
 
-function loadFile(dir: string, file: string, options: LoadPartnersOptions): Partner {
-  const path = join(dir, file);
+/**
+ * What the schema cannot say about a partner's URIs, or null: keys and status list are fetched
+ * only over https (jwks-uri.ts). Applies to partner files and to a trust list's members alike.
+ */
+/** The most telling schema error of a validation, as `<JSON pointer> <problem>`. */
+export function describeSchemaErrors(errors: ErrorObject[] | null | undefined): string {
+  return describe(deepest(errors ?? []));
+}
+
+export function partnerUriProblem(partner: Partner, options: LoadPartnersOptions): string | null {
+  const problem = jwksUriProblem(partner.jwksUri, options);
+  if (problem) return `/jwksUri ${problem}`;
+  // The status list decides whether a code is still valid: it needs the same integrity as the keys.
+  const statusProblem = partner.statusUri === undefined ? null : jwksUriProblem(partner.statusUri, options);
+  return statusProblem ? `/statusUri ${statusProblem}` : null;
+}
+
+/** One partner file, validated; throws an Error naming the file and the JSON path. */
+export function loadPartnerFile(path: string, options: LoadPartnersOptions): Partner {
   if (statSync(path).size > MAX_FILE_BYTES) throw new Error(`${path}: larger than ${MAX_FILE_BYTES} bytes`);
   let value: unknown;
   try {
@@ -47,16 +64,13 @@ function loadFile(dir: string, file: string, options: LoadPartnersOptions): Part
   }
   const validate = validator<Partner>('partner');
   if (!validate(value)) throw new Error(`${path}: ${describe(deepest(validate.errors ?? []))}`);
-  if (file !== `${value.id}.json`) throw new Error(`${path}: /id is "${value.id}" but the file must be named <id>.json`);
-  const problem = jwksUriProblem(value.jwksUri, options);
-  if (problem) throw new Error(`${path}: /jwksUri ${problem}`);
-  // The status list decides whether a code is still valid: it needs the same integrity as the keys.
-  const statusProblem = value.statusUri === undefined ? null : jwksUriProblem(value.statusUri, options);
-  if (statusProblem) throw new Error(`${path}: /statusUri ${statusProblem}`);
+  if (basename(path) !== `${value.id}.json`) throw new Error(`${path}: /id is "${value.id}" but the file must be named <id>.json`);
+  const problem = partnerUriProblem(value, options);
+  if (problem) throw new Error(`${path}: ${problem}`);
   return deepFreeze(value);
 }
 
-function deepFreeze<T>(value: T): T {
+export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);
@@ -65,7 +79,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Throws when two entries share an id or an issuer: `iss` must name exactly one partner. */
-function assertUnique(partners: readonly Partner[], where: (p: Partner) => string): void {
+export function assertUnique(partners: readonly Partner[], where: (p: Partner) => string): void {
   const ids = new Map<string, Partner>();
   const issuers = new Map<string, Partner>();
   for (const p of partners) {
@@ -86,7 +100,7 @@ function assertUnique(partners: readonly Partner[], where: (p: Partner) => strin
  */
 export function loadPartners(dir: string, options: LoadPartnersOptions): Partner[] {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort();
-  const partners = files.map((file) => loadFile(dir, file, options));
+  const partners = files.map((file) => loadPartnerFile(join(dir, file), options));
   assertUnique(partners, (p) => join(dir, `${p.id}.json`));
   return partners;
 }

@@ -41,7 +41,7 @@ const hasList = (p: Partner, selfId: string | undefined): boolean => p.statusUri
  * The partner says how long its list may be cached (RFC 9111 §5.2.2.1), held to [10 s, 5 min]:
  * never hammered, never trusted for longer than a few minutes between refreshes.
  */
-function refreshSeconds(maxAgeSeconds: number | null): number {
+export function refreshSeconds(maxAgeSeconds: number | null): number {
   const { minSeconds, maxSeconds, defaultSeconds } = STATUS_REFRESH;
   return Math.min(maxSeconds, Math.max(minSeconds, maxAgeSeconds ?? defaultSeconds));
 }

@@ -1,13 +1,14 @@
 import type { RequestHandler } from 'express';
+import type { SourceOf } from '../federation/partner-sources.js';
 import type { KeySource } from '../partners/key-source.js';
 import type { Partner, PartnerStatusList } from '../types/schemas.js';
 
 /**
- * GET /v1/partners — each partner's status and the health of its keys: how many it verifies with,
- * why the last fetch or set was refused, and every key skipped with its reason, so a city being
- * onboarded can see what to fix.
+ * GET /v1/partners — each partner's status, where it came from (self, a local file, the trust
+ * list), and the health of its keys: how many it verifies with, why the last fetch or set was
+ * refused, and every key skipped with its reason, so a city being onboarded can see what to fix.
  */
-export function getPartners(deps: { registry: { list(): readonly Partner[] }; keySource: KeySource }): RequestHandler {
+export function getPartners(deps: { registry: { list(): readonly Partner[] }; keySource: KeySource; sourceOf: (id: string) => SourceOf }): RequestHandler {
   return (_req, res) => {
     const body: PartnerStatusList = {
       partners: deps.registry.list().map((p) => {
@@ -22,6 +23,7 @@ export function getPartners(deps: { registry: { list(): readonly Partner[] }; ke
           lastErrorCode: status.lastErrorCode,
           lastErrorReason: status.lastErrorReason ?? null,
           skippedKeys: (status.skippedKeys ?? []).map(({ index, kid, reason }) => ({ index, kid, reason })),
+          ...deps.sourceOf(p.id),
         };
       }),
     };

@@ -208,12 +208,30 @@ CREATE TABLE devices (
 );
 `;
 
+/**
+ * The highest trust-list sequence a gateway took, per list URI, so a restart does not reopen the
+ * door to a replayed older list (docs/federation.md). Shared by every process on the database.
+ */
+const V6_SQLITE = `CREATE TABLE trust_list_state (
+  uri TEXT PRIMARY KEY,
+  sequence INTEGER NOT NULL,
+  payload_hash TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;`;
+const V6_POSTGRES = `CREATE TABLE trust_list_state (
+  uri TEXT PRIMARY KEY,
+  sequence BIGINT NOT NULL,
+  payload_hash TEXT NOT NULL,
+  updated_at BIGINT NOT NULL
+);`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },
   { version: 2, name: 'index credentials by expiry', sqlite: V2_BOTH, postgres: V2_BOTH },
   { version: 3, name: 'pending proxy requests', sqlite: V3('INTEGER'), postgres: V3('BIGINT') },
   { version: 4, name: 'audit of released subjects', sqlite: V4('INTEGER'), postgres: V4('BIGINT') },
   { version: 5, name: 'checkpoint devices', sqlite: V5_SQLITE, postgres: V5_POSTGRES },
+  { version: 6, name: 'trust-list sequence held', sqlite: V6_SQLITE, postgres: V6_POSTGRES },
 ]);
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

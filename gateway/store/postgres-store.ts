@@ -40,6 +40,7 @@ import {
   type ReleaseAudit,
   type Store,
   type SubjectRecord,
+  type TrustListHeld,
 } from './store.js';
 
 /** One constant key: every gateway process migrating any schema of this database queues on it. */
@@ -462,6 +463,23 @@ export class PostgresStore implements Store {
 
   async revokeDevice(id: string, at: number): Promise<boolean> {
     const { rowCount } = await this.pool.query('UPDATE devices SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [at, id]);
+    return rowCount === 1;
+  }
+
+  async trustListHeld(uri: string): Promise<TrustListHeld | undefined> {
+    const { rows } = await this.pool.query<{ sequence: string; payload_hash: string }>('SELECT sequence, payload_hash FROM trust_list_state WHERE uri = $1', [uri]);
+    const row = rows[0];
+    return row ? { sequence: intFromRow(row.sequence), payloadHash: row.payload_hash } : undefined;
+  }
+
+  async recordTrustList(uri: string, held: TrustListHeld, at: number): Promise<boolean> {
+    // The row lock of ON CONFLICT makes concurrent gateways compare with the committed sequence.
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO trust_list_state (uri, sequence, payload_hash, updated_at) VALUES ($1, $2, $3, $4)
+        ON CONFLICT (uri) DO UPDATE SET sequence = excluded.sequence, payload_hash = excluded.payload_hash, updated_at = excluded.updated_at
+        WHERE trust_list_state.sequence < excluded.sequence`,
+      [uri, held.sequence, held.payloadHash, at],
+    );
     return rowCount === 1;
   }
 }

@@ -42,6 +42,7 @@ import {
   type ReleaseAudit,
   type Store,
   type SubjectRecord,
+  type TrustListHeld,
 } from './store.js';
 
 /** How long a writer waits for another connection's write lock before failing (ms). */
@@ -541,5 +542,18 @@ export class SqliteStore implements Store {
 
   async revokeDevice(id: string, at: number): Promise<boolean> {
     return this.write(() => this.sql('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(at, id).changes === 1);
+  }
+
+  async trustListHeld(uri: string): Promise<TrustListHeld | undefined> {
+    this.settle();
+    const row = this.sql('SELECT sequence, payload_hash FROM trust_list_state WHERE uri = ?').get(uri) as { sequence: number; payload_hash: string } | undefined;
+    return row ? { sequence: intFromRow(row.sequence), payloadHash: row.payload_hash } : undefined;
+  }
+
+  async recordTrustList(uri: string, held: TrustListHeld, at: number): Promise<boolean> {
+    return this.write(() =>
+      this.sql(`INSERT INTO trust_list_state (uri, sequence, payload_hash, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (uri) DO UPDATE SET sequence = excluded.sequence, payload_hash = excluded.payload_hash, updated_at = excluded.updated_at
+        WHERE trust_list_state.sequence < excluded.sequence`).run(uri, held.sequence, held.payloadHash, at).changes === 1);
   }
 }

@@ -249,4 +249,13 @@ export interface Store {
   listDevices(): Promise<DeviceRecord[]>;
   /** Revokes a device; false when no unrevoked device has this id. */
   revokeDevice(id: string, at: number): Promise<boolean>;
+  /** The trust list last taken from `uri`: its sequence and the SHA-256 of its payload. */
+  trustListHeld(uri: string): Promise<TrustListHeld | undefined>;
+  /** Records a list taken from `uri` when its sequence is higher than the one recorded; false otherwise. */
+  recordTrustList(uri: string, held: TrustListHeld, at: number): Promise<boolean>;
+}
+
+export interface TrustListHeld {
+  sequence: number;
+  payloadHash: string;
 }

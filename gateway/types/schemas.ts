@@ -150,6 +150,14 @@ environment: ("development" | "production")
 port: number
 host: string
 /**
+ * Port of the admin listener (/metrics, /v1/partners, /v1/admin/*, probes); those routes then leave the public port. Absent: one listener serves everything.
+ */
+adminPort?: number
+/**
+ * Address the admin listener binds; absent: the same as host.
+ */
+adminHost?: string
+/**
  * PostgreSQL connection string; SQLite under dataDir when absent.
  */
 databaseUrl?: string
@@ -290,6 +298,27 @@ issueConcurrency: number
  */
 issueQueue: number
 }
+/**
+ * A federation's signed trust list of member cities (docs/federation.md). Without uri, partners come from partnersDir only.
+ */
+trustList: {
+/**
+ * Where the signed list is fetched: https (plain http only on loopback with allowInsecureLoopbackJwks).
+ */
+uri?: string
+/**
+ * JWK Set file of the federation's pinned public keys.
+ */
+keysFile?: string
+/**
+ * How long the last good list keeps working after its last successful fetch (never past its expiresAt).
+ */
+staleMaxSeconds: number
+/**
+ * Largest trust-list body accepted.
+ */
+maxBytes: number
+}
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).
@@ -391,7 +420,7 @@ region: string
 jwks_uri: string
 status_uri: string
 /**
- * $id of the normalised credential schema the claims map onto.
+ * URL of the normalised credential schema the claims map onto, served by the issuer (GET /schemas/normalized-credential.schema.json); also its $id.
  */
 credential_schema: string
 typ: string
@@ -533,6 +562,14 @@ lastErrorReason: (string | null)
  * Keys of the last key set read that the gateway does not use, each with a stable reason code (docs/partners.md). The partner's other keys keep working.
  */
 skippedKeys: SkippedKey[]
+/**
+ * Where the partner came from: the gateway's own issuer, a file of PARTNERS_DIR, or the federation's signed trust list.
+ */
+source: ("self" | "local" | "trust-list")
+/**
+ * Present and true for a listed partner that a file of PARTNERS_DIR suspends (a local file may suspend a listed partner, never add keys to it).
+ */
+suspendedLocally?: boolean
 }
 export interface SkippedKey {
 /**
@@ -793,6 +830,27 @@ entries: TrustedStatusEntry[]
 export interface TrustedStatusEntry {
 jti: string
 status: ("superseded" | "revoked")
+}
+/**
+ * The payload of a federation's signed trust list: a compact JWS (typ health-code-trust-list+jwt) signed with the federation's key. Its members are partner descriptors, exactly what partners/<id>.json holds.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "TrustList".
+ */
+export interface TrustList {
+/**
+ * Increases with every list published: a gateway refuses a list with a lower sequence than the one it holds (a replay).
+ */
+sequence: number
+generatedAt: string
+/**
+ * After this instant the list is refused; a gateway that cannot get a newer one stops recognising its members (fail closed).
+ */
+expiresAt: string
+/**
+ * @maxItems 500
+ */
+members: Partner[]
 }
 /**
  * This interface was referenced by `AllSchemas`'s JSON-Schema

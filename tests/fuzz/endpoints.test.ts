@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { createTestGateway, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
 import { registerDevice } from '../helpers/devices.js';
+import { buildPagesForTest } from '../helpers/built-pages.js';
 import { declare, declared, TEST_DATABASE_URL, warnPostgresSkipped } from '../issuer/issuer-helpers.js';
 import {
   expectStillAnswering,
@@ -35,12 +36,15 @@ function fuzzSuite(kind: 'sqlite' | 'postgres'): void {
   let target: FuzzTarget;
   let server: Server;
   let all: Seed[];
+  let web: { dir: string; remove(): void } | undefined;
 
   beforeAll(async () => {
     // The gateway's own server (its timeouts, its answers to what Node's parser refuses), on a
     // loopback port the OS picks at bind time (a port picked earlier could be taken meanwhile by
     // another test process).
-    const gw: TestGateway = await createTestGateway({ ...(kind === 'postgres' ? { postgres: true } : {}), overrides: { port: 0, host: '127.0.0.1' } });
+    // The pages are built for this file too: GET /, /checkpoint and /assets/{name} are fuzzed as served.
+    web = await buildPagesForTest();
+    const gw: TestGateway = await createTestGateway({ ...(kind === 'postgres' ? { postgres: true } : {}), webDir: web.dir, overrides: { port: 0, host: '127.0.0.1' } });
     const declaration = personDeclaration(4000);
     const holder = await declared(gw, declaration);
     // Two green holders ask to act for the holder: one request to approve, one to decline.
@@ -55,6 +59,7 @@ function fuzzSuite(kind: 'sqlite' | 'postgres'): void {
   afterAll(async () => {
     if (FUZZ_STATS) console.log([...stats.entries()].sort().map(([k, n]) => `${k}: ${n}`).join('\n'));
     await target?.gw.close();
+    web?.remove();
   });
 
   async function check(r: Mutated): Promise<void> {

@@ -23,3 +23,15 @@ export function postgresUrl(what: string): string | undefined {
   if (!url) console.warn(`TEST_DATABASE_URL is not set: ${what} against PostgreSQL are SKIPPED`);
   return url;
 }
+
+/**
+ * The path of Prometheus' promtool (Debian package prometheus), or undefined (with a warning) when
+ * it is not installed; with REQUIRE_PROMTOOL set (.ci/run) a missing promtool throws instead.
+ */
+export function promtoolPath(): string | undefined {
+  const found = (process.env['PATH'] ?? '').split(':').map((dir) => resolve(dir || '.', 'promtool')).find((p) => existsSync(p));
+  if (found) return found;
+  if (process.env['REQUIRE_PROMTOOL'] === '1') throw new Error('REQUIRE_PROMTOOL=1 but promtool is not on PATH (apt-get install prometheus)');
+  console.warn('promtool not found: the unit tests of the alerting rules are SKIPPED (apt-get install prometheus)');
+  return undefined;
+}

@@ -6,6 +6,7 @@ import { LABELLED_METHODS, UNMATCHED_ROUTE } from '../../gateway/http/request-lo
 import { ADDRESS_CLASSES } from '../../gateway/partners/address-policy.js';
 import { JWKS_FAILURE_REASONS } from '../../gateway/partners/fetch-jwks.js';
 import { KEY_SKIP_REASON_CODES } from '../../gateway/partners/key-skip-reasons.js';
+import { TRUST_LIST_OUTCOMES } from '../../gateway/federation/trust-list-holder.js';
 
 /**
  * The bounded set every label of every gateway_ metric must stay in (developers' guide: labels
@@ -51,6 +52,7 @@ const PER_METRIC: Record<string, Record<string, readonly string[]>> = {
   gateway_binding_checks_total: { method: ['lookup', 'cache', 'scrypt', 'locked'], outcome: ['match', 'document_mismatch', 'document_mismatch_locked', 'binding_missing'] },
   gateway_overloaded_total: { pool: ['binding', 'issue'] },
   gateway_work_pool_jobs: { pool: ['binding', 'issue'], state: ['running', 'queued'] },
+  gateway_trust_list_fetches_total: { outcome: TRUST_LIST_OUTCOMES },
 };
 
 export interface LabelContext {

@@ -36,7 +36,8 @@ describe('published keys and issuer metadata', () => {
     const res = await request(gw.app).get('/.well-known/health-code-issuer');
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBeDefined();
-    const schemaId = (JSON.parse(readFileSync(fromRoot('schemas', 'normalized-credential.schema.json'), 'utf8')) as { $id: string }).$id;
+    // Served by the gateway itself, so the URL resolves (tests/ops/served-contract.test.ts fetches it).
+    const schemaId = `${gw.config.issuer.url.replace(/\/+$/, '')}/schemas/normalized-credential.schema.json`;
     expect(res.body).toMatchObject({
       issuer: gw.config.issuer.url,
       name: gw.config.issuer.name,

@@ -141,3 +141,35 @@ test('a scrape while a replacement worker starts still answers 200, and the rest
   const after = await untilListening(gw.port, 2, fresh);
   expect(sampleValue(after, 'gateway_cluster_worker_restarts_total')).toBe(1);
 }, TIMEOUT);
+
+test('when a worker dies, the summed counters keep its counts: they never go down, and later events add exactly', async () => {
+  gw = await startGateway(program, await makeDirs(join(root, 'monotonic')), { WORKERS: '2' });
+  const fresh = new Agent({ keepAlive: false });
+  await untilListening(gw.port, 2, fresh);
+  const partnersListed = (text: string): number | undefined =>
+    sampleValue(text, 'gateway_http_request_duration_seconds_count', { route: '/v1/partners', method: 'GET', status_class: '2xx' });
+
+  // Fresh connections are handed to the workers in turn: each worker counts about half.
+  const listPartners = async (count: number): Promise<void> => {
+    const answers = await Promise.all(Array.from({ length: count }, () => send(fresh, gw!.port, 'GET', '/v1/partners').answer));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+  };
+  await listPartners(40);
+  const before = await send(fresh, gw.port, 'GET', '/metrics').answer;
+  expect(partnersListed(before.body)).toBe(40);
+
+  const [victim] = await childrenOf(gw.child.pid!);
+  process.kill(victim!, 'SIGKILL');
+  const deadline = Date.now() + 10_000;
+  while ((await childrenOf(gw.child.pid!)).includes(victim!)) {
+    if (Date.now() > deadline) throw new Error('the killed worker did not go');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const afterDeath = await untilListening(gw.port, 2, fresh);
+  expect(sampleValue(afterDeath, 'gateway_cluster_worker_restarts_total')).toBe(1);
+  expect(partnersListed(afterDeath)).toBe(40);
+
+  await listPartners(20);
+  const later = await send(fresh, gw.port, 'GET', '/metrics').answer;
+  expect(partnersListed(later.body)).toBe(60);
+}, TIMEOUT);

@@ -340,6 +340,20 @@ function contract(kind: 'sqlite' | 'postgres'): void {
     });
   });
 
+  describe('trust-list sequence', () => {
+    test('remembers the highest sequence taken per list URI, and never lowers it', async () => {
+      const uri = `https://hebei.example/${randomUUID()}.jws`;
+      expect(await store.trustListHeld(uri)).toBeUndefined();
+      expect(await store.recordTrustList(uri, { sequence: 5, payloadHash: 'h5' }, T0)).toBe(true);
+      expect(await store.recordTrustList(uri, { sequence: 4, payloadHash: 'h4' }, T0 + 1)).toBe(false);
+      expect(await store.recordTrustList(uri, { sequence: 5, payloadHash: 'other' }, T0 + 2)).toBe(false);
+      expect(await store.trustListHeld(uri)).toEqual({ sequence: 5, payloadHash: 'h5' });
+      expect(await store.recordTrustList(uri, { sequence: 1_700_000_000_123, payloadHash: 'h6' }, T0 + 3)).toBe(true);
+      expect(await store.trustListHeld(uri)).toEqual({ sequence: 1_700_000_000_123, payloadHash: 'h6' });
+      expect(await store.trustListHeld('https://other.example/list.jws')).toBeUndefined();
+    });
+  });
+
   describe('schema', () => {
     test('migrates again without harm and serves the same data to a second connection', async () => {
       const s = makeSubject();

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { loadConfig } from '../config/load-config.js';
+import { checkPartner } from '../federation/partner-check.js';
+import { renderReport } from '../federation/partner-check-report.js';
+import { createSafeDispatcher } from '../partners/safe-dispatcher.js';
+
+/**
+ * A joining city's self-test (docs/federation.md):
+ *   npm run --silent partner-check -- <partner file> [--codes <file of sample codes>] [--json]
+ * Fetches the partner's keys and status list the way the gateway does (same timeouts, caps,
+ * address guard: JWKS_* and ALLOW_INSECURE_LOOPBACK_JWKS apply), verifies each sample code (one
+ * per line; blank lines and lines starting with # are skipped) and says what to fix.
+ * Exit 0: ready; 1: not ready; 2: usage.
+ */
+const USAGE = 'usage: partner-check <partner file> [--codes <file of sample codes, one per line>] [--json]';
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const codesAt = args.indexOf('--codes');
+const codesFile = codesAt >= 0 ? args[codesAt + 1] : undefined;
+const positional = args.filter((a, i) => !a.startsWith('--') && !(codesAt >= 0 && i === codesAt + 1));
+const file = positional[0];
+
+if (!file || positional.length > 1 || (codesAt >= 0 && !codesFile)) {
+  console.error(USAGE);
+  process.exit(2);
+}
+
+let codes: string[] = [];
+if (codesFile) {
+  try {
+    codes = readFileSync(codesFile, 'utf8').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  } catch (error) {
+    console.error(`${codesFile}: cannot be read (${(error as Error).message})`);
+    process.exit(2);
+  }
+}
+
+const config = loadConfig();
+const dispatcher = createSafeDispatcher({ timeoutMs: config.jwks.timeoutMs, allowInsecureLoopback: config.allowInsecureLoopbackJwks });
+const result = await checkPartner(file, codes, {
+  dispatcher,
+  timeoutMs: config.jwks.timeoutMs,
+  maxBytes: config.jwks.maxBytes,
+  maxKeys: config.jwks.maxKeys,
+  allowInsecureLoopback: config.allowInsecureLoopbackJwks,
+  clockToleranceSeconds: config.clockToleranceSeconds,
+  now: Date.now,
+});
+await dispatcher.close();
+process.stdout.write(json ? `${JSON.stringify(result, null, 2)}\n` : renderReport(result, file));
+process.exit(result.ready ? 0 : 1);

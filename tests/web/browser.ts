@@ -1,0 +1,172 @@
+import { jest } from '@jest/globals';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import QRCode from 'qrcode';
+import { registerDevice } from '../helpers/devices.js';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildPagesForTest } from '../helpers/built-pages.js';
+import { fromRoot } from '../../gateway/paths.js';
+import { createTestGateway, type TestGateway, type TestGatewayOptions } from '../helpers/test-gateway.js';
+
+/**
+ * The browser tests drive Debian's Chromium (never a downloaded browser) through playwright-core.
+ * Without /usr/bin/chromium they skip and say so, unless REQUIRE_BROWSER=1 (.ci/run sets it):
+ * then they fail.
+ */
+export const CHROMIUM = '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+
+export function describeInBrowser(name: string, body: () => void): void {
+  if (existsSync(CHROMIUM)) return describe(name, body);
+  if (process.env['REQUIRE_BROWSER'] === '1') {
+    return describe(name, () => {
+      test(`needs Chromium at ${CHROMIUM} (REQUIRE_BROWSER=1)`, () => {
+        throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install chromium fonts-noto-cjk`);
+      });
+    });
+  }
+  console.warn(`SKIPPED "${name}": no Chromium at ${CHROMIUM} (apt-get install chromium; REQUIRE_BROWSER=1 makes this a failure)`);
+  return describe.skip(name, body);
+}
+
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...FLAGS, ...extraArgs] });
+}
+
+/** The token of a checkpoint device registered for this test, as `npm run devices -- add` makes one. */
+export async function deviceToken(gateway: TestGateway): Promise<string> {
+  return registerDevice(gateway);
+}
+
+/** A test gateway on a loopback port serving pages built for this test file (no prior build needed). */
+export interface PagesGateway {
+  gw: TestGateway;
+  base: string;
+  close(): Promise<void>;
+}
+
+export async function startPagesGateway(options: TestGatewayOptions = {}): Promise<PagesGateway> {
+  const web = await buildPagesForTest();
+  const gw = await createTestGateway({ ...options, webDir: web.dir, overrides: { port: 0, host: '127.0.0.1', ...options.overrides } });
+  const server = await gw.listen();
+  return {
+    gw,
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      await gw.close();
+      web.remove();
+    },
+  };
+}
+
+/** Watches a page for what must never happen: a CSP violation, an uncaught error. */
+export function watchPage(page: Page): { problems: string[] } {
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && /Content Security Policy|Refused to/i.test(msg.text())) problems.push(`csp: ${msg.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  return { problems };
+}
+
+const AXE_SOURCE = readFileSync(fromRoot('node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+/**
+ * axe-core's serious and critical violations on the page as it is now. axe is evaluated through
+ * the DevTools protocol, which the page's CSP does not govern (the page itself still may not run
+ * inline script).
+ */
+export async function seriousA11yViolations(page: Page): Promise<string[]> {
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(
+    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`,
+  );
+}
+
+/** True when the page is no wider than the window (no horizontal scrolling). */
+export async function fitsWidth(page: Page): Promise<boolean> {
+  return page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
+}
+
+/** A screenshot for docs/ (made by the tests, committed with them). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(fromRoot('docs', 'screenshots'), { recursive: true });
+  await page.screenshot({ path: fromRoot('docs', 'screenshots', `${name}.png`), fullPage: true });
+}
+
+/** The phone the pages are made for: 360 px wide. */
+export const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
+
+/**
+ * A video of `text` as a QR code for Chromium's fake camera (--use-file-for-fake-video-capture):
+ * YUV4MPEG2, 4:2:0, the code black on white in the luma plane, a few identical frames (looped).
+ */
+export function qrVideo(text: string, file: string): string {
+  const qr = QRCode.create(text, { errorCorrectionLevel: 'L' });
+  const width = 640;
+  const height = 480;
+  const quiet = 4;
+  const scale = Math.floor(height / (qr.modules.size + 2 * quiet));
+  const left = Math.floor((width - qr.modules.size * scale) / 2);
+  const top = Math.floor((height - qr.modules.size * scale) / 2);
+  const luma = Buffer.alloc(width * height, 235);
+  for (let row = 0; row < qr.modules.size; row++) {
+    for (let col = 0; col < qr.modules.size; col++) {
+      if (!qr.modules.data[row * qr.modules.size + col]) continue;
+      for (let y = 0; y < scale; y++) luma.fill(16, (top + row * scale + y) * width + left + col * scale, (top + row * scale + y) * width + left + (col + 1) * scale);
+    }
+  }
+  const chroma = Buffer.alloc((width / 2) * (height / 2) * 2, 128);
+  const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma]);
+  writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]));
+  return file;
+}
+
+/** The little of the DOM the tests' predicates use (the tests are compiled without the DOM library). */
+export interface Dom {
+  document: { getElementById(id: string): { value: string; getAttribute(name: string): string | null } | null };
+}
+
+/** A JSON POST to the test gateway over its socket (recorded for the contract like the page's). */
+export async function postJson(base: string, path: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+export interface BrowserSession {
+  pages: PagesGateway;
+  browser: Browser;
+  /** One phone-sized page the file's tests share, in order. */
+  page: Page;
+}
+
+/**
+ * The hooks of a browser test file: a gateway with freshly built pages and Chromium for the file,
+ * one phone page (after `setup`), and after each test: no CSP violation, no uncaught error.
+ */
+export function browserSession(setup: (page: Page) => Promise<void> = async () => undefined): BrowserSession {
+  const session = {} as BrowserSession;
+  let watched: { problems: string[] } = { problems: [] };
+  // A real browser on a shared machine: steps take seconds, not milliseconds.
+  jest.setTimeout(45_000);
+  beforeAll(async () => {
+    [session.pages, session.browser] = await Promise.all([startPagesGateway(), launchBrowser()]);
+    session.page = await (await session.browser.newContext(PHONE)).newPage();
+    await setup(session.page);
+    watched = watchPage(session.page);
+  });
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.pages?.close();
+  });
+  afterEach(() => {
+    expect(watched.problems).toEqual([]);
+  });
+  return session;
+}

@@ -1,0 +1,158 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { personDeclaration, residentId, RISK_FEED_TOKEN } from '../helpers/test-gateway.js';
+import { browserSession, deviceToken, describeInBrowser, fitsWidth, launchBrowser, PHONE, postJson, qrVideo, screenshot, seriousA11yViolations, watchPage, type Dom, type PagesGateway } from './browser.js';
+
+/**
+ * The checkpoint officer's page in Debian's Chromium at phone width: sign in with the device
+ * token, a handheld scanner types the code and Enter, 证件号码 and 体温, 核验; the answer fills the
+ * screen with every reason, and nothing personal stays. The camera path reads a real code from
+ * Chromium's fake camera.
+ */
+function numberOf(declaration: Record<string, unknown>): string {
+  return (declaration['applicant'] as { document: { number: string } }).document.number;
+}
+
+async function issue(base: string, declaration: Record<string, unknown>): Promise<string> {
+  const result = await postJson(base, '/v1/declarations', declaration);
+  return (result.body['credential'] as { jws: string }).jws;
+}
+
+async function signIn(page: Page, base: string, token: string): Promise<void> {
+  await page.goto(base + '/checkpoint');
+  await page.getByLabel('设备令牌').fill(token);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByLabel('健康码').waitFor();
+}
+
+/** What a handheld scanner does: the code's characters as keystrokes, then Enter. */
+async function scanWithScanner(page: Page, code: string): Promise<void> {
+  await page.getByLabel('健康码').focus();
+  await page.keyboard.insertText(code);
+  await page.keyboard.press('Enter');
+}
+
+async function presentAndVerify(page: Page, number: string, temperature: string): Promise<void> {
+  await page.getByLabel('证件号码').fill(number);
+  await page.getByLabel('体温（℃）').fill(temperature);
+  await page.getByLabel('体温（℃）').press('Enter');
+  await page.locator('#result-view').waitFor();
+}
+
+const ID_OF = (page: Page): Promise<unknown> => page.evaluate('document.activeElement && document.activeElement.id');
+
+describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
+  const session = browserSession();
+  let pages: PagesGateway;
+  let page: Page;
+  let token: string;
+  beforeAll(async () => {
+    ({ pages, page } = session);
+    token = await deviceToken(pages.gw);
+  });
+
+  test('an officer signs in once, a scanner types a green code with Enter, and 通行 fills the screen; the next person starts from an empty form', async () => {
+    const person = personDeclaration(10);
+    const jws = await issue(pages.base, person);
+    await page.goto(pages.base + '/checkpoint');
+    await page.getByRole('heading', { name: '设备登录' }).waitFor();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await screenshot(page, 'checkpoint-signin');
+    await signIn(page, pages.base, token);
+    // Signed in for good on this device: a reload goes straight to the form.
+    await page.reload();
+    await page.getByLabel('健康码').waitFor();
+    expect(await page.locator('#signin-view').isVisible()).toBe(false);
+
+    await scanWithScanner(page, jws);
+    // Enter from the scanner moves on to the document; it does not send a half-filled form.
+    expect(await ID_OF(page)).toBe('s-doc-number');
+    expect(await page.locator('#result-view').isVisible()).toBe(false);
+    await presentAndVerify(page, numberOf(person), '36.5');
+
+    await expect(page.locator('#result-decision').innerText()).resolves.toBe('通行');
+    await expect(page.locator('#result-issuer').innerText()).resolves.toBe('发码城市：辛集市');
+    expect(await fitsWidth(page)).toBe(true);
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await screenshot(page, 'checkpoint-pass');
+    // The form is already empty behind the answer; storage holds the device token only.
+    expect(await page.evaluate(`['s-code', 's-doc-number', 's-temp'].map((id) => document.getElementById(id).value)`)).toEqual(['', '', '']);
+    expect(await page.evaluate('Object.keys(localStorage).sort()')).toEqual(['hc.deviceToken']);
+
+    await page.getByRole('button', { name: '下一位' }).click();
+    expect(await ID_OF(page)).toBe('s-code');
+    expect(await page.locator('#result-view').isVisible()).toBe(false);
+    expect(await page.locator('#result-view').innerText()).not.toMatch(/测\*\*号|辛集市|通行/);
+    expect(await page.locator('body').innerText()).not.toContain('测**号');
+  });
+
+  test('禁止通行 shows every reason in Chinese: 黄码, 发热, 证件不符; 红码; and 无法核验 for something that is not a code', async () => {
+    const yellow = personDeclaration(11, { symptoms: ['cough'] });
+    await scanWithScanner(page, await issue(pages.base, yellow));
+    await presentAndVerify(page, residentId('13018119900307123'.slice(0, 14) + '555'), '38.2');
+    await expect(page.locator('#result-decision').innerText()).resolves.toBe('禁止通行');
+    await expect(page.locator('#result-reasons li').allInnerTexts()).resolves.toEqual(['黄码', '发热', '证件不符']);
+    await expect(page.locator('#result-issuer').innerText()).resolves.toBe('发码城市：辛集市');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await screenshot(page, 'checkpoint-deny');
+    await page.getByRole('button', { name: '下一位' }).click();
+
+    // A confirmed case: the person's fresh code is red, and the code issued before is superseded.
+    const red = personDeclaration(12);
+    const before = (await postJson(pages.base, '/v1/declarations', red)).body;
+    const at = new Date(pages.gw.clock.now()).toISOString();
+    await postJson(pages.base, '/v1/risk-events', { events: [{ id: 'evt-browser-1', type: 'confirmed_case', document: (red['applicant'] as { document: unknown }).document, occurredAt: at }] }, RISK_FEED_TOKEN);
+    const fresh = await fetch(`${pages.base}/v1/subjects/${String(before['subjectId'])}/code`, { headers: { authorization: `Bearer ${String(before['holderToken'])}` } });
+    const redCode = ((await fresh.json()) as { credential: { jws: string } }).credential.jws;
+    const verdicts: string[][] = [];
+    for (const code of [redCode, (before['credential'] as { jws: string }).jws, 'not-a-health-code']) {
+      await scanWithScanner(page, code);
+      await presentAndVerify(page, numberOf(red), '36.4');
+      await expect(page.locator('#result-decision').innerText()).resolves.toBe('禁止通行');
+      verdicts.push(await page.locator('#result-reasons li').allInnerTexts());
+      await page.getByRole('button', { name: '下一位' }).click();
+    }
+    expect(verdicts).toEqual([['红码'], ['无法核验（健康码已更新，请刷新后重新出示）'], ['无法核验（不是健康码）']]);
+  });
+
+  test('a device token the gateway refuses sends the officer back to sign-in with a clear message', async () => {
+    const person = personDeclaration(14);
+    const jws = await issue(pages.base, person);
+    await page.evaluate(`localStorage.setItem('hc.deviceToken', JSON.stringify('not-a-device-token'))`);
+    await scanWithScanner(page, jws);
+    await page.getByLabel('证件号码').fill(numberOf(person));
+    await page.getByLabel('体温（℃）').fill('36.5');
+    await page.getByLabel('体温（℃）').press('Enter');
+    await page.getByText('设备令牌无效或已失效，请重新登录。').waitFor();
+    expect(await page.locator('#signin-view').isVisible()).toBe(true);
+    expect(await page.evaluate(`localStorage.getItem('hc.deviceToken')`)).toBeNull();
+    await signIn(page, pages.base, token);
+  });
+
+  test('扫码 decodes a real code from the camera (Chromium\'s fake camera playing a video of it), and 通行 follows', async () => {
+    const person = personDeclaration(15);
+    const jws = await issue(pages.base, person);
+    const dir = mkdtempSync(join(tmpdir(), 'hcg-camera-'));
+    const camera = await launchBrowser(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${qrVideo(jws, join(dir, 'code.y4m'))}`]);
+    try {
+      const context = await camera.newContext(PHONE);
+      await context.grantPermissions(['camera'], { origin: pages.base });
+      const officer = await context.newPage();
+      const problems = watchPage(officer);
+      await signIn(officer, pages.base, token);
+      await officer.getByRole('button', { name: '扫码' }).click();
+      // A function, not a string: the page's CSP forbids eval, also to the test.
+      await officer.waitForFunction(() => (globalThis as unknown as Dom).document.getElementById('s-code')!.value.length > 0, undefined, { timeout: 15_000 });
+      expect(await officer.locator('#s-code').inputValue()).toBe(jws);
+      expect(await ID_OF(officer)).toBe('s-doc-number');
+      await presentAndVerify(officer, numberOf(person), '36.6');
+      await expect(officer.locator('#result-decision').innerText()).resolves.toBe('通行');
+      expect(problems.problems).toEqual([]);
+    } finally {
+      await camera.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,99 @@
+import { api, type ApiAnswer } from '../shared/api.js';
+import { el, say } from '../shared/dom.js';
+import { errorText } from '../shared/errors.js';
+import { addStrings, t } from '../shared/i18n.js';
+
+/**
+ * 谁可以代我申报: the person a proxy asked for approves or declines the request, and sees and removes
+ * their proxies, with their own holder token (issue 9's consent routes). The requester is shown
+ * by masked name only. The API's list shapes are read by `entries` below, in one place.
+ */
+addStrings({
+  consent: { zh: '谁可以代我申报', en: 'Who may declare for me' },
+  requestsHeading: { zh: '待处理的代办请求', en: 'Pending requests' },
+  requestsEmpty: { zh: '没有待处理的请求。', en: 'No pending requests.' },
+  proxiesHeading: { zh: '我的代办人', en: 'My proxies' },
+  proxiesEmpty: { zh: '没有代办人。', en: 'Nobody declares for you.' },
+  approve: { zh: '同意', en: 'Approve' },
+  decline: { zh: '拒绝', en: 'Decline' },
+  remove: { zh: '移除', en: 'Remove' },
+  approveFor: { zh: '同意：{name}', en: 'Approve: {name}' },
+  declineFor: { zh: '拒绝：{name}', en: 'Decline: {name}' },
+  removeFor: { zh: '移除：{name}', en: 'Remove: {name}' },
+  approved: { zh: '已同意{name}代您申报。', en: '{name} may now declare for you.' },
+  declined: { zh: '已拒绝{name}的请求。', en: 'The request of {name} was declined.' },
+  removed: { zh: '已移除代办人{name}。', en: '{name} no longer declares for you.' },
+});
+
+interface Entry {
+  id: string;
+  name: string;
+}
+
+/** Items of a list answer (a bare array or the array under its one key) as id and masked name. */
+function entries(body: unknown, idKey: 'requestId' | 'proxyId'): Entry[] {
+  const list = Array.isArray(body) ? body : Object.values((body ?? {}) as Record<string, unknown>).find(Array.isArray) ?? [];
+  return (list as Array<Record<string, unknown>>).map((item) => {
+    const nested = (item['requester'] ?? item['proxy'] ?? {}) as Record<string, unknown>;
+    const name = item['requesterNameMasked'] ?? item['requesterName'] ?? item['nameMasked'] ?? nested['nameMasked'] ?? item['name'] ?? '';
+    return { id: String(item[idKey] ?? item['id'] ?? nested['subjectId'] ?? ''), name: String(name) };
+  });
+}
+
+function row(entry: Entry, actions: Array<{ label: string; aria: string; run: () => Promise<void> }>): HTMLLIElement {
+  const li = document.createElement('li');
+  const name = document.createElement('span');
+  name.textContent = entry.name;
+  const buttons = document.createElement('span');
+  buttons.className = 'row-actions';
+  for (const action of actions) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary';
+    button.textContent = action.label;
+    button.setAttribute('aria-label', action.aria);
+    button.addEventListener('click', () => void action.run());
+    buttons.append(button);
+  }
+  li.append(name, buttons);
+  return li;
+}
+
+export async function renderConsent(subjectId: string, token: string): Promise<void> {
+  const base = `/v1/subjects/${encodeURIComponent(subjectId)}`;
+  const message = el('consent-message');
+  const done = async (answer: ApiAnswer<unknown>, key: string, name: string): Promise<void> => {
+    await renderConsent(subjectId, token);
+    say(message, answer.error ? errorText(answer.error) : t(key, { name }), answer.error ? 'error' : 'info');
+  };
+  const [requests, proxies] = await Promise.all([api<unknown>('GET', `${base}/proxy-requests`, { token }), api<unknown>('GET', `${base}/proxies`, { token })]);
+  const failed = requests.error ?? proxies.error;
+  say(message, failed ? errorText(failed) : undefined);
+  const pending = entries(requests.body, 'requestId');
+  const current = entries(proxies.body, 'proxyId');
+  el('requests-empty').hidden = pending.length > 0;
+  el('proxies-empty').hidden = current.length > 0;
+  el('request-list').replaceChildren(
+    ...pending.map((r) =>
+      row(r, [
+        { label: t('approve'), aria: t('approveFor', { name: r.name }), run: async () => done(await api('POST', `${base}/proxy-requests/${encodeURIComponent(r.id)}/approve`, { token }), 'approved', r.name) },
+        { label: t('decline'), aria: t('declineFor', { name: r.name }), run: async () => done(await api('POST', `${base}/proxy-requests/${encodeURIComponent(r.id)}/decline`, { token }), 'declined', r.name) },
+      ]),
+    ),
+  );
+  el('proxy-list').replaceChildren(
+    ...current.map((p) =>
+      row(p, [{ label: t('remove'), aria: t('removeFor', { name: p.name }), run: async () => done(await api('DELETE', `${base}/proxies/${encodeURIComponent(p.id)}`, { token }), 'removed', p.name) }]),
+    ),
+  );
+}
+
+/**
+ * How many requests wait for this person, or undefined when this gateway has no consent routes
+ * (a version before issue 9): then the page offers nothing it cannot do.
+ */
+export async function pendingRequests(subjectId: string, token: string): Promise<number | undefined> {
+  const answer = await api<unknown>('GET', `/v1/subjects/${encodeURIComponent(subjectId)}/proxy-requests`, { token });
+  if (answer.status === 404 && answer.error?.code === 'ERR_NOT_FOUND') return undefined;
+  return entries(answer.body, 'requestId').length;
+}

@@ -1,0 +1,212 @@
+import './strings.js';
+import { api, type ApiAnswer, type ApiError } from '../shared/api.js';
+import { el, say, showView, store } from '../shared/dom.js';
+import { errorText } from '../shared/errors.js';
+import { fillDocumentTypes } from '../shared/documents.js';
+import { setupLanguage, t } from '../shared/i18n.js';
+import { claimsOf, fetchCode, renderCode, stopRefreshing, type CodeResult } from './code-view.js';
+import { pendingRequests, renderConsent } from './consent.js';
+import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration } from './form.js';
+
+/**
+ * The resident's page: 申报 → 信息二次确认 → 亮码, 修改信息 once a day, 代人申请. The holder token
+ * stays in this device's storage (never in a URL); nothing else personal is kept: the people one
+ * acts for are remembered by id and masked name only.
+ */
+const VIEWS = ['code-view', 'family-view', 'consent-view', 'form-view', 'confirm-view'] as const;
+const HOLDER = 'hc.holder';
+const HELD = 'hc.held';
+
+interface Holder {
+  subjectId: string;
+  holderToken: string;
+}
+interface Held {
+  subjectId: string;
+  name: string;
+}
+type Mode = 'declare' | 'modify' | 'proxy';
+
+let mode: Mode = 'declare';
+let pending: Declaration | undefined;
+let viewing: string | undefined;
+
+const holder = (): Holder | undefined => store.get<Holder>(HOLDER);
+const held = (): Held[] => store.get<Held[]>(HELD) ?? [];
+const message = el('message');
+
+function show(view: (typeof VIEWS)[number]): void {
+  showView(VIEWS, view);
+  if (view !== 'code-view') stopRefreshing();
+}
+
+function onCodeError(error: ApiError): void {
+  say(message, errorText(error));
+  if (error.code === 'ERR_UNAUTHENTICATED') {
+    // The gateway no longer knows this token: start over with a declaration.
+    store.remove(HOLDER);
+    store.remove(HELD);
+    openForm('declare');
+  }
+}
+
+async function openCode(subjectId: string): Promise<void> {
+  const own = holder();
+  if (!own) return openForm('declare');
+  viewing = subjectId;
+  const isOwn = subjectId === own.subjectId;
+  el('code-heading').textContent = t(isOwn ? 'codeHeading' : 'heldCodeHeading');
+  el('btn-own').hidden = isOwn;
+  el('btn-family').hidden = !isOwn;
+  el('btn-consent').hidden = true;
+  if (isOwn) {
+    void pendingRequests(subjectId, own.holderToken).then((count) => {
+      const button = el('btn-consent');
+      button.hidden = count === undefined;
+      button.textContent = t('consent') + (count ? ` (${count})` : '');
+    });
+  }
+  if (await fetchCode(subjectId, own.holderToken, onCodeError)) show('code-view');
+}
+
+function openForm(next: Mode): void {
+  mode = next;
+  resetForm();
+  el('form-heading').textContent = t(next === 'declare' ? 'formDeclare' : next === 'modify' ? 'formModify' : 'formProxy');
+  say(el('form-error'), next === 'modify' ? t('modifyHelp') : undefined, 'info');
+  el('btn-form-cancel').hidden = next === 'declare';
+  show('form-view');
+  el('f-name').focus();
+}
+
+function renderHeld(): void {
+  const people = held();
+  el('held-empty').hidden = people.length > 0;
+  el('held-list').replaceChildren(
+    ...people.map((person) => {
+      const li = document.createElement('li');
+      const name = document.createElement('span');
+      name.textContent = person.name;
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'secondary';
+      button.textContent = t('show');
+      button.setAttribute('aria-label', t('showFor', { name: person.name }));
+      button.addEventListener('click', () => void openCode(person.subjectId));
+      li.append(name, button);
+      return li;
+    }),
+  );
+}
+
+function openFamily(): void {
+  renderHeld();
+  show('family-view');
+}
+
+function remember(person: Held): void {
+  store.set(HELD, [...held().filter((p) => p.subjectId !== person.subjectId), person]);
+}
+
+async function send(body: Declaration): Promise<ApiAnswer<CodeResult>> {
+  const own = holder();
+  if (mode === 'declare') return api<CodeResult>('POST', '/v1/declarations', { body });
+  if (mode === 'proxy') return api<CodeResult>('POST', '/v1/declarations', { body, token: own?.holderToken ?? '' });
+  return api<CodeResult>('PUT', `/v1/subjects/${encodeURIComponent(viewing ?? own?.subjectId ?? '')}/declaration`, { body, token: own?.holderToken ?? '' });
+}
+
+async function submitConfirmed(): Promise<void> {
+  if (!pending) return;
+  const button = el<HTMLButtonElement>('btn-confirm');
+  button.disabled = true;
+  const answer = await send(pending);
+  button.disabled = false;
+  pending = undefined;
+  if (answer.status === 202) {
+    // Proxy consent: the person already has a code and must agree (202 {requestId, status: pending}).
+    resetForm();
+    say(message, t('proxyPending'), 'info');
+    return openFamily();
+  }
+  if (!answer.body) {
+    // Back to the form with the API's answer; the entered values are still there to correct.
+    show('form-view');
+    const text = errorText(answer.error!);
+    if (!showApiFieldError(answer.error!, text)) say(el('form-error'), text);
+    else say(el('form-error'), undefined);
+    return;
+  }
+  const result = answer.body;
+  resetForm();
+  if (mode === 'declare') {
+    store.set(HOLDER, { subjectId: result.subjectId, holderToken: result.holderToken });
+    await openCode(result.subjectId);
+    return say(message, t('declared'), 'info');
+  }
+  if (mode === 'proxy') {
+    const name = claimsOf(result.credential.jws).name;
+    remember({ subjectId: result.subjectId, name });
+    say(message, t(result.linked ? 'proxyLinked' : 'proxyCreated', { name }), 'info');
+    return openFamily();
+  }
+  // The message comes with the new code, never beside the old one.
+  await openCode(result.subjectId);
+  say(message, t('modified'), 'info');
+}
+
+el<HTMLFormElement>('declaration').addEventListener('submit', (event) => {
+  event.preventDefault();
+  say(message, undefined);
+  const declaration = readForm();
+  if (!checkForm(declaration)) return;
+  pending = declaration;
+  fillSummary(declaration);
+  show('confirm-view');
+  el('btn-confirm').focus();
+});
+el('btn-confirm').addEventListener('click', () => void submitConfirmed());
+el('btn-confirm-back').addEventListener('click', () => {
+  pending = undefined;
+  show('form-view');
+  el('f-name').focus();
+});
+el('btn-form-cancel').addEventListener('click', () => {
+  resetForm();
+  if (mode === 'proxy') openFamily();
+  else void openCode(viewing ?? holder()?.subjectId ?? '');
+});
+el('btn-modify').addEventListener('click', () => {
+  say(message, undefined);
+  openForm('modify');
+});
+el('btn-family').addEventListener('click', () => {
+  say(message, undefined);
+  openFamily();
+});
+el('btn-own').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
+el('btn-proxy-new').addEventListener('click', () => {
+  say(message, undefined);
+  openForm('proxy');
+});
+el('btn-consent').addEventListener('click', () => {
+  const own = holder();
+  if (!own) return;
+  say(message, undefined);
+  void renderConsent(own.subjectId, own.holderToken).then(() => show('consent-view'));
+});
+el('btn-consent-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
+el('btn-family-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
+
+fillDocumentTypes(el<HTMLSelectElement>('f-doc-type'));
+setupLanguage(() => {
+  renderCode();
+  renderHeld();
+  el('form-heading').textContent = t(mode === 'declare' ? 'formDeclare' : mode === 'modify' ? 'formModify' : 'formProxy');
+  if (pending) fillSummary(pending);
+  const own = holder();
+  if (own && !el('consent-view').hidden) void renderConsent(own.subjectId, own.holderToken);
+});
+
+const own = holder();
+if (own) void openCode(own.subjectId);
+else openForm('declare');

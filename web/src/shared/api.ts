@@ -1,0 +1,33 @@
+/** The public API, called from the page's own origin (CSP connect-src 'self'). */
+export interface ApiError {
+  code: string;
+  message: string;
+  field?: string;
+}
+
+export interface ApiAnswer<T> {
+  /** HTTP status; 0 when the gateway could not be reached. */
+  status: number;
+  body?: T;
+  error?: ApiError;
+}
+
+export async function api<T>(method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<ApiAnswer<T>> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      cache: 'no-store',
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
+  } catch {
+    return { status: 0, error: { code: 'NETWORK', message: 'The gateway cannot be reached.' } };
+  }
+  const data = (await response.json().catch(() => undefined)) as (T & { error?: ApiError }) | undefined;
+  if (response.ok) return { status: response.status, ...(data !== undefined ? { body: data } : {}) };
+  return { status: response.status, error: data?.error ?? { code: `HTTP_${response.status}`, message: response.statusText } };
+}
