@@ -82,7 +82,7 @@ function keyObjectOf(cryptoKey: webcrypto.CryptoKey): KeyObject {
  * algorithm normalisation and WebIDL conversions, which cost the main thread more than the rest
  * of the pipeline's parsing.
  */
-function verifyOnPool(spec: AlgParams, keyObject: KeyObject, data: Buffer, signature: Buffer): Promise<boolean> {
+function verifyOnPool(spec: AlgParams, keyObject: KeyObject, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
   const key = spec.dsaEncoding !== undefined
     ? { key: keyObject, dsaEncoding: spec.dsaEncoding }
     : spec.padding !== undefined

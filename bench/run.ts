@@ -10,6 +10,7 @@ import { measure } from './measure.js';
 import { BenchPartner } from './partner.js';
 import { markdownTable, printTable, writeJson, type Row } from './report.js';
 import { coldCacheRow, inProcessRows } from './rows-inprocess.js';
+import { libraryRow } from './rows-library.js';
 import { httpRows, workersRow } from './rows-http.js';
 import { signatureRow } from './rows-signature.js';
 import { checkpointRows, pinnedProcessesRow } from './rows-checkpoint.js';
@@ -21,13 +22,13 @@ import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
  * machine, so the ratios hold where absolute figures do not. Prints the table (target, PASS/MISS)
  * and writes the figures to bench/results/latest.json (a run with --only writes partial.json).
  *
- * Groups for --only: pipeline (in-process pipeline + cache), http (verify over HTTP, cheapest
+ * Groups for --only: pipeline (in-process pipeline + cache), library (the verifier library), http (verify over HTTP, cheapest
  * route), signature (POST /v1/verify with jose vs the node:crypto path, interleaved), cold (cold
  * key cache), launch (declarations, SQLite then PostgreSQL), workers, guessing,
  * checkpoint (scans of own and partner codes, scans under a declaration flood, the flood itself),
  * pinned (declarations on 2 processes pinned to a core each vs 1, PostgreSQL).
  */
-const GROUPS = ['pipeline', 'http', 'signature', 'cold', 'launch', 'workers', 'guessing', 'checkpoint', 'pinned'] as const;
+const GROUPS = ['pipeline', 'library', 'http', 'signature', 'cold', 'launch', 'workers', 'guessing', 'checkpoint', 'pinned'] as const;
 type Group = (typeof GROUPS)[number];
 
 function flag(name: string): string | undefined {
@@ -101,9 +102,10 @@ async function main(): Promise<void> {
   const partner = await new BenchPartner().start();
   try {
     // 2 × cache size + 1 distinct codes: cycled in order they never hit the LRU cache.
-    const needsCodes = selected.has('pipeline') || selected.has('http') || selected.has('signature') || selected.has('workers');
+    const needsCodes = selected.has('pipeline') || selected.has('library') || selected.has('http') || selected.has('signature') || selected.has('workers');
     const codes = needsCodes ? partner.codes(2 * CACHE_ENTRIES + 1) : [];
     if (selected.has('pipeline')) rows.push(...(await inProcessRows(dir, partner, codes, SECONDS)));
+    if (selected.has('library')) rows.push(await libraryRow(dir, partner, codes, SECONDS));
     if (selected.has('http')) rows.push(...(await httpRows(dir, partner, codes, SECONDS)));
     if (selected.has('signature')) rows.push(await signatureRow(dir, partner, codes, SECONDS));
     if (selected.has('cold')) rows.push(await coldCacheRow(dir));

@@ -7,6 +7,8 @@ import { JWKS_PATH, METADATA_PATH, STATUS_PATH } from './issuer/issuer-metadata.
 import { getJwks } from './routes/get-jwks.js';
 import { getIssuerMetadata } from './routes/get-issuer-metadata.js';
 import { getCredentialStatus } from './routes/get-credential-status.js';
+import { getTrustBundle } from './routes/get-trust-bundle.js';
+import { TRUST_BUNDLE_PATH } from './trust/trust-bundle-typ.js';
 import { postDeclarations } from './routes/post-declarations.js';
 import { putSubjectDeclaration } from './routes/put-subject-declaration.js';
 import { getSubjectCode } from './routes/get-subject-code.js';
@@ -60,6 +62,8 @@ export interface AppDeps extends IssuerDeps {
   schemas: ReadonlyMap<string, Buffer>;
   /** The built pages (GET /, GET /checkpoint, GET /assets/:name); empty when not built. */
   pages: PageAssets;
+  /** The signed trust bundle for offline verifiers (gateway/trust/trust-bundle.ts). */
+  trustBundle: () => Promise<string>;
 }
 
 /**
@@ -117,6 +121,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.get(JWKS_PATH, limited, getJwks(deps));
   app.get(METADATA_PATH, limited, getIssuerMetadata(deps.metadata));
   app.get(STATUS_PATH, limited, getCredentialStatus(deps));
+  app.get(TRUST_BUNDLE_PATH, limited, getTrustBundle(deps.trustBundle));
 
   app.post('/v1/declarations', issuing, json, postDeclarations(deps));
   app.put('/v1/subjects/:subjectId/declaration', json, putSubjectDeclaration(deps));

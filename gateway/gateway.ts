@@ -9,6 +9,8 @@ import { loadRules } from './color/rules-file.js';
 import { mayGenerateSecrets } from './config/production.js';
 import { ensureSigningKey, loadOrCreatePepper } from './issuer/bootstrap-secrets.js';
 import { Keystore } from './issuer/keystore.js';
+import { buildTrustBundle, signTrustBundle, type TrustBundleDeps } from './trust/trust-bundle.js';
+import { statusList } from './declarations/own-code-status.js';
 import { CertsReloader, type CertsReloadOutcome } from './issuer/certs-reloader.js';
 import { buildIssuerMetadata, partnerFromIssuerMetadata } from './issuer/issuer-metadata.js';
 import { createLogger } from './observability/logger.js';
@@ -227,6 +229,16 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     hasSigningKey: () => keystore.activeKey() !== undefined,
     partnersLoaded: () => registry.list().length > 0,
   });
+  const trustDeps: TrustBundleDeps = {
+    issuer: config.issuer.url,
+    registry,
+    keySource,
+    statusLists,
+    ownStatusList: () => statusList(issuerDeps),
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    lifetimeSeconds: config.jwks.staleMaxSeconds,
+    now,
+  };
   const openapi = readFileSync(fromRoot('openapi.yaml'), 'utf8');
   const deps: AppDeps = {
     ...issuerDeps,
@@ -242,6 +254,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     openapiYaml: servedOpenApi(openapi, config.issuer.url),
     schemas: publishedSchemas(openapi, config.issuer.url),
     pages,
+    trustBundle: async () => signTrustBundle(await buildTrustBundle(trustDeps), keystore.activeKey()),
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
   };
   const separateAdmin = config.adminPort !== undefined;

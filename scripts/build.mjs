@@ -27,3 +27,6 @@ for (const asset of assets) cpSync(join(root, asset), join(out, asset), { recurs
 // The pages (web/): bundled into dist/pages, where the gateway reads them.
 const { buildWeb } = await import(pathToFileURL(join(root, 'web', 'build.mjs')).href);
 await buildWeb(join(out, 'pages'));
+// The verifier library for browsers and partners (docs/verifier.md): dist/verifier/health-code-verifier.js.
+const { buildVerifier } = await import(pathToFileURL(join(root, 'scripts', 'build-verifier.mjs')).href);
+await buildVerifier({ outfile: join(out, 'verifier', 'health-code-verifier.js') });

@@ -71,6 +71,12 @@ export const ERROR_CATALOGUE = {
   ERR_CREDENTIAL_SUPERSEDED: { status: 400, message: 'The code was superseded by a newer colour.' },
   ERR_CREDENTIAL_REVOKED: { status: 400, message: 'The code was revoked.' },
   ERR_STATUS_UNAVAILABLE: { status: 400, message: 'The issuer\'s status list cannot be obtained right now.' },
+  // The verifier library's trust bundle (gateway/trust/accept-bundle.ts): never an HTTP answer of
+  // this gateway, but the same `{ valid: false, error }` the library returns where POST /v1/verify would.
+  ERR_TRUST_BUNDLE_INVALID: { status: 400, message: 'The trust bundle is not a health-code-trust JWS signed by a pinned key.' },
+  ERR_TRUST_BUNDLE_NOT_NEWER: { status: 400, message: 'The trust bundle is not newer than the one already held.' },
+  ERR_TRUST_BUNDLE_EXPIRED: { status: 400, message: 'The trust bundle has expired: fetch a new one from the gateway before verifying offline.' },
+  ERR_TRUST_BUNDLE_MISSING: { status: 400, message: 'No trust bundle is held yet: fetch one from the gateway before verifying offline.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -87,7 +87,7 @@ export async function signTrustList(members: readonly Partner[], privateJwk: JWK
     .sign(key);
 }
 
-function parse(jws: string): { header: Record<string, unknown>; payloadBytes: Buffer } {
+function parse(jws: string): { header: Record<string, unknown>; payloadBytes: Uint8Array } {
   const segments = jws.split('.');
   const decoded = segments.length === 3 ? segments.map(decodeCanonicalBase64url) : [];
   if (decoded.length !== 3 || decoded.some((d) => d === undefined)) throw new TrustListError('malformed', 'not a compact JWS of three base64url segments');

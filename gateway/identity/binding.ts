@@ -1,6 +1,7 @@
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { randomBytes, scrypt as scryptCallback, type ScryptOptions } from 'node:crypto';
 import type { IdentityDocument } from '../types/schemas.js';
 import { normalizeDocumentNumber } from './documents.js';
+import { BINDING_VERSION, KEY_LENGTH, MAX_LOG_N, MIN_LOG_N, SALT_LENGTH, SCRYPT_P, SCRYPT_R, matchesBindingWith } from './binding-check.js';
 
 /**
  * The document binding written into every code: a checkpoint that is shown a document can
@@ -20,16 +21,11 @@ import { normalizeDocumentNumber } from './documents.js';
  * Verifiers accept only logN in [MIN_LOG_N, MAX_LOG_N]: a hostile code must not make a
  * checkpoint spend unbounded memory or time.
  */
-export const BINDING_VERSION = 's1';
-export const MIN_LOG_N = 10;
-export const MAX_LOG_N = 17;
-const R = 8;
-const P = 1;
-const KEY_LENGTH = 32;
-const SALT_LENGTH = 16;
-const FORMAT = /^s1\.(\d{2})\.([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/;
+export { BINDING_VERSION, MIN_LOG_N, MAX_LOG_N, isCheckableBinding } from './binding-check.js';
+const R = SCRYPT_R;
+const P = SCRYPT_P;
 
-function scrypt(input: string, salt: Buffer, logN: number): Promise<Buffer> {
+function scrypt(input: string, salt: Uint8Array, logN: number): Promise<Buffer> {
   const options: ScryptOptions = { N: 2 ** logN, r: R, p: P, maxmem: 256 * 1024 * 1024 };
   return new Promise((resolve, reject) => {
     scryptCallback(input, salt, KEY_LENGTH, options, (error, key) => (error ? reject(error) : resolve(key)));
@@ -60,24 +56,7 @@ export async function createBinding(document: IdentityDocument, logN: number): P
   return `${BINDING_VERSION}.${String(logN).padStart(2, '0')}.${salt.toString('base64url')}.${hash.toString('base64url')}`;
 }
 
-/** Whether a binding value is in a format this gateway can check (and within the cost bounds). */
-export function isCheckableBinding(binding: unknown): binding is string {
-  if (typeof binding !== 'string') return false;
-  const match = FORMAT.exec(binding);
-  if (!match) return false;
-  const logN = Number(match[1]);
-  return logN >= MIN_LOG_N && logN <= MAX_LOG_N;
-}
-
-/** True when `document` is the document the binding was made for. Constant-time comparison. */
-export async function matchesBinding(binding: string, document: IdentityDocument): Promise<boolean> {
-  const match = FORMAT.exec(binding);
-  if (!match) return false;
-  const logN = Number(match[1]);
-  if (logN < MIN_LOG_N || logN > MAX_LOG_N) return false;
-  const salt = Buffer.from(match[2]!, 'base64url');
-  const expected = Buffer.from(match[3]!, 'base64url');
-  if (salt.length !== SALT_LENGTH || expected.length !== KEY_LENGTH) return false;
-  const actual = await scrypt(bindingInput(document), salt, logN);
-  return timingSafeEqual(actual, expected);
+/** True when `document` is the document the binding was made for (binding-check.ts, with node:crypto's scrypt). */
+export function matchesBinding(binding: string, document: IdentityDocument): Promise<boolean> {
+  return matchesBindingWith(scrypt, binding, document);
 }

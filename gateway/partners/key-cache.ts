@@ -128,6 +128,12 @@ export class RemoteKeySource implements KeySource {
     };
   }
 
+  async snapshot(partner: Partner): Promise<readonly VerificationKey[] | null> {
+    if (partner.status !== 'active') return null;
+    const { entry } = await this.cache.get(partner, { joinRunningFetch: false });
+    return entry ? entry.data : null;
+  }
+
   /** Fetches one partner's keys now (single-flight); resolves either way — see status(). */
   refresh(partnerId: string): Promise<void> {
     return this.cache.refresh(partnerId);

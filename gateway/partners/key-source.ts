@@ -35,5 +35,10 @@ export interface KeySource {
    */
   getKey(partner: Partner, kid: string | undefined, alg: string): Promise<VerificationKey>;
   status(partnerId: string): KeyStatus;
+  /**
+   * The keys verification of `partner`'s codes would use now, for the signed trust bundle
+   * (gateway/trust/); null when they cannot be had (getKey would answer ERR_KEYS_UNAVAILABLE).
+   */
+  snapshot?(partner: Partner): Promise<readonly VerificationKey[] | null>;
   close(): Promise<void>;
 }

@@ -30,6 +30,10 @@ export class LocalKeySource implements KeySource {
     return { keyCount: this.published().length, lastFetchAt: this.loadedAt, lastErrorCode: null };
   }
 
+  snapshot(partner: Partner): Promise<readonly VerificationKey[]> {
+    return this.keys(partner);
+  }
+
   async close(): Promise<void> {
     this.cache = null;
   }
@@ -58,6 +62,11 @@ export class CompositeKeySource implements KeySource {
 
   status(partnerId: string): KeyStatus {
     return (partnerId === this.selfId ? this.local : this.remote).status(partnerId);
+  }
+
+  async snapshot(partner: Partner): Promise<readonly VerificationKey[] | null> {
+    const source = partner.id === this.selfId ? this.local : this.remote;
+    return source.snapshot ? source.snapshot(partner) : null;
   }
 
   async close(): Promise<void> {

@@ -129,6 +129,17 @@ export class RemoteStatusSource {
     if (status === 'superseded') throw new GatewayError('ERR_CREDENTIAL_SUPERSEDED');
   }
 
+  /**
+   * What check() would use now, for the signed trust bundle (gateway/trust/): 'none' for a partner
+   * whose codes are not checked here (no statusUri, or the gateway's own issuer), null when no
+   * usable list can be had (check() would answer ERR_STATUS_UNAVAILABLE).
+   */
+  async snapshot(partner: Partner): Promise<Array<{ jti: string; status: CredentialStatusEntry['status'] }> | 'none' | null> {
+    if (!hasList(partner, this.options.registry.selfId)) return 'none';
+    const { entry } = await this.cache.get(partner, { joinRunningFetch: true });
+    return entry ? [...entry.data.entries].map(([jti, status]) => ({ jti, status })) : null;
+  }
+
   status(partnerId: string): PartnerListStatus {
     const e = this.cache.peek(partnerId);
     return { entryCount: e?.data.entries.size ?? 0, lastFetchAt: e?.lastFetchAt ?? null, lastErrorReason: e?.lastErrorReason ?? null };

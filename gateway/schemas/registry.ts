@@ -4,6 +4,9 @@ import addFormatsModule from 'ajv-formats';
 import { fromRoot } from '../paths.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { ErrorCode } from '../errors/catalogue.js';
+import { errorField } from './error-field.js';
+
+export { errorField };
 
 // ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -64,14 +67,6 @@ export function loadedSchemaIds(): string[] {
   return Object.keys(instance().schemas).filter((id) => id.startsWith(SCHEMA_BASE));
 }
 
-/** Dotted path of an ajv error, e.g. `applicant.document.number`. */
-export function errorField(error: ErrorObject, root?: string): string {
-  const segments = error.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  if (error.keyword === 'required') segments.push(String(error.params['missingProperty']));
-  if (error.keyword === 'additionalProperties') segments.push(String(error.params['additionalProperty']));
-  const path = segments.join('.');
-  return root ? (path ? `${root}.${path}` : root) : path;
-}
 
 /** A message a person understands, built only from the schema and the path, never the value. */
 export function errorMessage(error: ErrorObject, field: string): string {

@@ -775,6 +775,63 @@ y?: string
 }
 }
 /**
+ * The payload of GET /.well-known/health-code-trust (a compact JWS, typ health-code-trust+jwt, signed by the gateway's issuer key): everything an offline verifier (verifier/, the checkpoint page, partners' scripts) needs to decide as POST /v1/verify does, for every active partner, the gateway's own issuer included.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "TrustBundle".
+ */
+export interface TrustBundle {
+/**
+ * The gateway's issuer URL (ISSUER_URL), the signer of the bundle.
+ */
+iss: string
+/**
+ * When the snapshot was taken; a verifier takes only a bundle newer than the one it holds.
+ */
+generatedAt: string
+/**
+ * generatedAt + JWKS_STALE_MAX_SECONDS, the bound the gateway itself keeps keys and status lists it cannot refresh; past it a verifier refuses every code (ERR_TRUST_BUNDLE_EXPIRED).
+ */
+expiresAt: string
+/**
+ * The gateway's clock tolerance for exp, nbf and iat (CLOCK_TOLERANCE_SECONDS).
+ */
+clockToleranceSeconds: number
+/**
+ * @maxItems 1000
+ */
+partners: TrustedPartner[]
+}
+/**
+ * One partner: its descriptor as registered (issuer, region, algorithms, claim pointers, colour maps and their versions, lifetime bound), its keys and its status list. A suspended partner (descriptor status suspended) comes without keys, so that its codes are refused as ERR_ISSUER_SUSPENDED.
+ */
+export interface TrustedPartner {
+descriptor: Partner
+/**
+ * The keys the gateway verifies this partner's codes with (after its key filter), each bound to one algorithm; null when it cannot have them (its codes are refused with ERR_KEYS_UNAVAILABLE).
+ */
+keys: (null | TrustedKey[])
+/**
+ * Absent: the partner publishes no status list. null: it does, but the gateway has no usable copy (its codes are refused with ERR_STATUS_UNAVAILABLE). Otherwise the codes withdrawn before their exp.
+ */
+statusList?: (null | TrustedStatusList)
+}
+export interface TrustedKey {
+kid: (string | null)
+alg: ("ES256" | "ES384" | "EdDSA" | "RS256" | "PS256")
+jwk: PublicJwk
+}
+export interface TrustedStatusList {
+/**
+ * @maxItems 100000
+ */
+entries: TrustedStatusEntry[]
+}
+export interface TrustedStatusEntry {
+jti: string
+status: ("superseded" | "revoked")
+}
+/**
  * The payload of a federation's signed trust list: a compact JWS (typ health-code-trust-list+jwt) signed with the federation's key. Its members are partner descriptors, exactly what partners/<id>.json holds.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema

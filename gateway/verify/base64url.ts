@@ -9,8 +9,31 @@ const ALPHABET = /^[A-Za-z0-9_-]*$/;
 
 const SYMBOLS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 
+/**
+ * Node's Buffer where there is one (a native decoder, on every verification's path); in a browser
+ * (the verifier library, verifier/) the portable decoder below. Both see only canonical input,
+ * checked first, so they return the same bytes.
+ */
+const NodeBuffer = (globalThis as { Buffer?: { from(text: string, encoding: 'base64url'): Uint8Array } }).Buffer;
+
+function decodePortable(segment: string): Uint8Array {
+  const out = new Uint8Array(Math.floor((segment.length * 3) / 4));
+  let bits = 0;
+  let value = 0;
+  let at = 0;
+  for (let i = 0; i < segment.length; i++) {
+    value = (value << 6) | SYMBOLS.indexOf(segment[i]!);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[at++] = (value >> bits) & 0xff;
+    }
+  }
+  return out;
+}
+
 /** The bytes of `segment`, or undefined when it is not canonical base64url. */
-export function decodeCanonicalBase64url(segment: string): Buffer | undefined {
+export function decodeCanonicalBase64url(segment: string): Uint8Array | undefined {
   if (!ALPHABET.test(segment)) return undefined;
   // A length of 4n+1 cannot come from any byte string (RFC 4648 §4).
   const tail = segment.length % 4;
@@ -22,5 +45,5 @@ export function decodeCanonicalBase64url(segment: string): Buffer | undefined {
     const last = SYMBOLS.indexOf(segment[segment.length - 1]!);
     if ((last & (tail === 2 ? 0b1111 : 0b11)) !== 0) return undefined;
   }
-  return Buffer.from(segment, 'base64url');
+  return NodeBuffer ? NodeBuffer.from(segment, 'base64url') : decodePortable(segment);
 }

@@ -1,4 +1,4 @@
-import { matchesBinding, isCheckableBinding } from '../identity/binding.js';
+import { isCheckableBinding } from '../identity/binding-check.js';
 import type { CheckpointDecision, DenyReason, IdentityDocument } from '../types/schemas.js';
 import type { ValidOutcome, VerifyOutcome } from './verify-code.js';
 import type { BindingVerdict } from '../checkpoint/binding-check.js';
@@ -19,19 +19,26 @@ export interface CheckpointInput {
   /** 37.3 °C at Chinese checkpoints: a reading equal to the threshold is a fever. */
   feverThresholdC: number;
   /**
-   * The document check (checkpoint/binding-check.ts: lookup for own codes, bounded scrypt with a
-   * memory and a mismatch lock for partners'). Absent: the code's scrypt binding, computed here.
+   * The document check: in the gateway checkpoint/binding-check.ts (lookup for own codes, bounded
+   * scrypt with a memory and a mismatch lock for partners'); in the verifier library, which runs
+   * in browsers, scryptBindingCheck with @noble/hashes (verifier/binding.ts).
    */
-  checkBinding?: (outcome: ValidOutcome, document: IdentityDocument) => Promise<BindingVerdict>;
+  checkBinding: (outcome: ValidOutcome, document: IdentityDocument) => Promise<BindingVerdict>;
 }
 
-async function scryptOnly(outcome: ValidOutcome, document: IdentityDocument): Promise<BindingVerdict> {
-  if (!isCheckableBinding(outcome.binding)) return 'binding_missing';
-  return (await matchesBinding(outcome.binding, document)) ? 'match' : 'document_mismatch';
+/**
+ * The plain check: the code's scrypt binding computed with `matches` (identity/binding.ts with
+ * node:crypto, or the library's). Kept free of Node-only imports so this rule runs in browsers.
+ */
+export function scryptBindingCheck(matches: (binding: string, document: IdentityDocument) => Promise<boolean>): CheckpointInput['checkBinding'] {
+  return async (outcome, document) => {
+    if (!isCheckableBinding(outcome.binding)) return 'binding_missing';
+    return (await matches(outcome.binding, document)) ? 'match' : 'document_mismatch';
+  };
 }
 
 export async function decideAtCheckpoint(input: CheckpointInput): Promise<CheckpointDecision> {
-  const { outcome, temperatureC, document, feverThresholdC, checkBinding = scryptOnly } = input;
+  const { outcome, temperatureC, document, feverThresholdC, checkBinding } = input;
   // A reading that is not a finite number is no proof of "no fever": fail closed.
   const fever = !Number.isFinite(temperatureC) || !(temperatureC < feverThresholdC);
 

@@ -1,5 +1,7 @@
+import type { ErrorObject } from 'ajv';
 import { GatewayError } from '../errors/gateway-error.js';
-import { errorField, validator } from '../schemas/registry.js';
+import { errorField } from '../schemas/error-field.js';
+import { validateNormalizedCredential } from '../schemas/standalone-validators.js';
 import type { NormalizedCredential, NormalizedSubject, Partner } from '../types/schemas.js';
 import type { TimeClaims } from './claims.js';
 import { mapColor, selectColorMap } from './color-map.js';
@@ -60,7 +62,9 @@ export function normalizeCredential(partner: Partner, payload: Record<string, un
     issuedAt: isoSeconds(claims.iat),
     expiresAt: isoSeconds(claims.exp),
   };
-  const validate = validator<NormalizedCredential>('normalized-credential');
+  // Compiled ahead of time from normalized-credential.schema.json (scripts/gen-types.mjs): the
+  // same check in the gateway and in the browser library, with no code generation at run time.
+  const validate = validateNormalizedCredential as { (data: unknown): boolean; errors?: ErrorObject[] | null };
   if (!validate(credential)) {
     const first = validate.errors?.[0];
     const field = first ? errorField(first) : '';

@@ -1,6 +1,6 @@
-import { inflateRawSync } from 'node:zlib';
 import { GatewayError } from '../errors/gateway-error.js';
 import { decodeCanonicalBase64url } from './base64url.js';
+import { inflateRawBounded } from './inflate-raw.js';
 import { parseStrictJsonBytes, StrictJsonError } from './strict-json.js';
 
 /**
@@ -19,8 +19,8 @@ export interface ParsedCompact {
   jws: string;
   header: Record<string, unknown>;
   /** The payload bytes as signed (still compressed when header.zip is "DEF"). */
-  payloadBytes: Buffer;
-  signature: Buffer;
+  payloadBytes: Uint8Array;
+  signature: Uint8Array;
 }
 
 function strictJson(parse: () => Record<string, unknown>, code: 'ERR_JWS_HEADER_INVALID' | 'ERR_CODE_MALFORMED', what: string) {
@@ -50,14 +50,11 @@ export function parseCompact(jws: string): ParsedCompact {
   return { jws, header, payloadBytes, signature };
 }
 
-function inflate(bytes: Buffer): Buffer {
-  try {
-    return inflateRawSync(bytes, { maxOutputLength: MAX_INFLATED_BYTES });
-  } catch (error) {
-    // Checked by code, not instanceof: the RangeError comes from Node's own realm.
-    if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw new GatewayError('ERR_CODE_TOO_LARGE', 'The inflated payload is larger than any health code.');
-    throw new GatewayError('ERR_CODE_MALFORMED', 'The payload is not valid raw DEFLATE data (RFC 1951).');
-  }
+function inflate(bytes: Uint8Array): Uint8Array {
+  const inflated = inflateRawBounded(bytes, MAX_INFLATED_BYTES);
+  if (inflated === 'too large') throw new GatewayError('ERR_CODE_TOO_LARGE', 'The inflated payload is larger than any health code.');
+  if (inflated === 'invalid') throw new GatewayError('ERR_CODE_MALFORMED', 'The payload is not valid raw DEFLATE data (RFC 1951).');
+  return inflated;
 }
 
 /**

@@ -16,6 +16,12 @@ const ENTRIES = [
   'gateway/partners/jwks-shape.ts',
   'gateway/partners/key-strength.ts',
   'gateway/partners/key-skip-reasons.ts',
+  // The verifier library (issue 13) runs the whole pipeline in browsers: the checkpoint rule, the
+  // trust bundle's acceptance, and the library itself.
+  'gateway/verify/verify-code.ts',
+  'gateway/verify/checkpoint.ts',
+  'gateway/trust/accept-bundle.ts',
+  'verifier/index.ts',
 ];
 
 function nodeDependencies(entry: string, seen = new Set<string>()): string[] {

@@ -1,8 +1,8 @@
 import { GatewayError } from '../../gateway/errors/gateway-error.js';
-import { createBinding } from '../../gateway/identity/binding.js';
+import { createBinding, matchesBinding } from '../../gateway/identity/binding.js';
 import { validator } from '../../gateway/schemas/registry.js';
 import type { IdentityDocument, NormalizedCredential } from '../../gateway/types/schemas.js';
-import { decideAtCheckpoint } from '../../gateway/verify/checkpoint.js';
+import { decideAtCheckpoint, scryptBindingCheck } from '../../gateway/verify/checkpoint.js';
 import type { VerifyOutcome } from '../../gateway/verify/verify-code.js';
 import { makePartner } from './fixtures.js';
 
@@ -34,7 +34,7 @@ function valid(overrides: Partial<NormalizedCredential> = {}, withBinding: strin
 }
 
 const decide = (outcome: VerifyOutcome, temperatureC = 36.5, document = holder) =>
-  decideAtCheckpoint({ outcome, temperatureC, document, feverThresholdC: 37.3 });
+  decideAtCheckpoint({ outcome, temperatureC, document, feverThresholdC: 37.3, checkBinding: scryptBindingCheck(matchesBinding) });
 
 describe('decideAtCheckpoint (亮码 + 身份证 + 测温)', () => {
   it('passes a valid green code shown with its own document and no fever', async () => {

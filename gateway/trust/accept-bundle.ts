@@ -1,0 +1,67 @@
+import { compactVerify, importJWK, type CryptoKey, type JWK } from 'jose';
+import { GatewayError, isGatewayError } from '../errors/gateway-error.js';
+import { validateTrustBundle } from '../schemas/standalone-validators.js';
+import type { PublicJwk, TrustBundle } from '../types/schemas.js';
+import { checkHeader } from '../verify/jws-header.js';
+import { decodePayload, parseCompact } from '../verify/parse-compact.js';
+import { TRUST_BUNDLE_TYP } from './trust-bundle-typ.js';
+
+/**
+ * Whether a verifier may take a trust bundle (GET /.well-known/health-code-trust): a compact JWS
+ * of typ health-code-trust+jwt (RFC 8725 §3.11), parsed as strictly as a code (parse-compact.ts),
+ * signed by one of the keys the verifier pinned — never a key named or carried by the bundle
+ * itself (RFC 8725 §3.10) — whose payload matches trust-bundle.schema.json, newer than the bundle
+ * held (a replayed old bundle would bring back revoked codes and withdrawn keys) and not expired.
+ *
+ * Runs unchanged in browsers (jose on WebCrypto): the verifier library and the checkpoint page use it.
+ */
+export interface PinnedKey {
+  kid: string;
+  alg: string;
+  key: CryptoKey;
+}
+
+/** The pinned keys from a JWK Set (e.g. the gateway's /.well-known/jwks.json, saved when it was trusted). */
+export async function importPinnedKeys(jwks: readonly PublicJwk[]): Promise<PinnedKey[]> {
+  const keys: PinnedKey[] = [];
+  for (const jwk of jwks) {
+    if (typeof jwk.kid !== 'string' || (jwk.alg !== 'ES256' && jwk.alg !== 'EdDSA')) continue;
+    const { kty, crv, x, y } = jwk;
+    const key = await importJWK({ kty, crv, x, ...(y === undefined ? {} : { y }) } as JWK, jwk.alg);
+    keys.push({ kid: jwk.kid, alg: jwk.alg, key: key as CryptoKey });
+  }
+  return keys;
+}
+
+const invalid = (message?: string): GatewayError => new GatewayError('ERR_TRUST_BUNDLE_INVALID', message);
+
+/** The bundle's payload when `jws` may replace `held` at `now`; throws GatewayError ERR_TRUST_BUNDLE_*. */
+export async function acceptTrustBundle(jws: string, pinned: readonly PinnedKey[], held: TrustBundle | undefined, now: number): Promise<TrustBundle> {
+  let payload: Record<string, unknown>;
+  try {
+    const parsed = parseCompact(jws.trim());
+    const { alg, kid } = checkHeader(parsed.header, { algorithms: [...new Set(pinned.map((k) => k.alg))], typ: TRUST_BUNDLE_TYP });
+    const key = pinned.find((k) => k.kid === kid && k.alg === alg);
+    if (!key) throw invalid('The trust bundle is not signed by a pinned key.');
+    await compactVerify(parsed.jws, key.key, { algorithms: [alg] });
+    payload = decodePayload(parsed);
+  } catch (error) {
+    if (isGatewayError(error) && error.code === 'ERR_TRUST_BUNDLE_INVALID') throw error;
+    throw invalid();
+  }
+  if (!validateTrustBundle(payload)) throw invalid('The trust bundle does not match trust-bundle.schema.json.');
+  const bundle = payload as unknown as TrustBundle;
+  if (Date.parse(bundle.expiresAt) <= now) throw new GatewayError('ERR_TRUST_BUNDLE_EXPIRED');
+  if (held && !(Date.parse(bundle.generatedAt) > Date.parse(held.generatedAt))) throw new GatewayError('ERR_TRUST_BUNDLE_NOT_NEWER');
+  return bundle;
+}
+
+/**
+ * The bundle a verifier may decide with at `now`. Fail closed without one, and past its expiresAt:
+ * its keys may have been withdrawn since and its status list no longer says which codes were.
+ */
+export function usableBundle<T extends { bundle: TrustBundle }>(held: T | undefined, now: number): T {
+  if (!held) throw new GatewayError('ERR_TRUST_BUNDLE_MISSING');
+  if (Date.parse(held.bundle.expiresAt) <= now) throw new GatewayError('ERR_TRUST_BUNDLE_EXPIRED');
+  return held;
+}

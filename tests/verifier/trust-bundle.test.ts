@@ -1,0 +1,174 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CompactSign, decodeProtectedHeader, generateKeyPair } from 'jose';
+import request from 'supertest';
+import { fromRoot } from '../../gateway/paths.js';
+import { validator } from '../../gateway/schemas/registry.js';
+import type { PublicJwk, TrustBundle } from '../../gateway/types/schemas.js';
+import { TrustStore } from '../../verifier/index.js';
+import { TestClock, type TestGateway } from '../helpers/test-gateway.js';
+import { DOCUMENT } from '../hostile/corpus.js';
+import { PartnerCity } from '../recognition/partner-city.js';
+import { BEIJING, SHANGHAI } from '../recognition/profiles.js';
+import { gatewayWith, JWKS } from '../recognition/setup.js';
+import { buildBundle } from './browser.js';
+
+/**
+ * GET /.well-known/health-code-trust and the library's rules for taking a bundle: signed by a
+ * pinned key, newer than the one held, not expired — and past expiresAt, every code refused.
+ */
+let beijing: PartnerCity;
+let gw: TestGateway;
+let pinned: PublicJwk[];
+const clock = new TestClock();
+
+const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+const payloadOf = (jws: string): TrustBundle => JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as TrustBundle;
+
+async function fetchBundle(): Promise<string> {
+  const res = await request(gw.app).get('/.well-known/health-code-trust').buffer(true).parse((r, done) => {
+    let text = '';
+    r.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    r.on('end', () => done(null, text));
+  });
+  expect(res.status).toBe(200);
+  expect(res.headers['content-type']).toMatch(/^application\/jwt/);
+  return res.body as string;
+}
+
+const greenBeijing = (): Promise<string> => beijing.code({ color: '未见异常', now: clock.now(), document: DOCUMENT });
+
+beforeAll(async () => {
+  beijing = await PartnerCity.start(BEIJING);
+  const wuhan = await PartnerCity.start({ ...SHANGHAI, id: 'wuhan', name: '武汉市', region: '420100' });
+  await wuhan.close();
+  gw = await gatewayWith([beijing.partner(), wuhan.partner({ status: 'suspended' })], { clock });
+  pinned = (await request(gw.app).get('/.well-known/jwks.json')).body.keys as PublicJwk[];
+  expect((await request(gw.app).post('/v1/verify').send({ code: await greenBeijing() })).body.valid).toBe(true);
+});
+
+afterAll(async () => {
+  await gw.close();
+  await beijing.close();
+});
+
+describe('GET /.well-known/health-code-trust', () => {
+  it('serves a health-code-trust+jwt signed by a published key, with every partner, Xinji first, and an expiry JWKS_STALE_MAX_SECONDS after its making', async () => {
+    const jws = await fetchBundle();
+    const header = decodeProtectedHeader(jws);
+    expect(header.typ).toBe('health-code-trust+jwt');
+    expect(pinned.map((k) => k.kid)).toContain(header.kid);
+    const bundle = payloadOf(jws);
+    expect(validator('trust-bundle')(bundle)).toBe(true);
+    expect(bundle.partners.map((p) => [p.descriptor.id, p.descriptor.status, p.keys === null ? null : p.keys.length])).toEqual([
+      ['xinji', 'active', 1], ['beijing', 'active', 1], ['wuhan', 'suspended', null],
+    ]);
+    expect(bundle.partners[0]!.statusList).toEqual({ entries: [] });
+    expect(Date.parse(bundle.expiresAt) - Date.parse(bundle.generatedAt)).toBe(JWKS.staleMaxSeconds * 1000);
+    expect(bundle.generatedAt).toBe(new Date(clock.now()).toISOString());
+  });
+});
+
+describe('TrustStore', () => {
+  it('refuses every code before it holds a bundle, with ERR_TRUST_BUNDLE_MISSING', async () => {
+    const store = await TrustStore.create({ pinnedKeys: pinned });
+    expect(await store.verify(await greenBeijing(), clock.now())).toMatchObject({ valid: false, error: { code: 'ERR_TRUST_BUNDLE_MISSING' } });
+    expect(store.held()).toBeUndefined();
+  });
+
+  it('takes the served bundle and verifies as the gateway does; a suspended partner is refused as suspended', async () => {
+    const store = await TrustStore.create({ pinnedKeys: pinned });
+    expect(await store.take(await fetchBundle(), clock.now())).toMatchObject({ accepted: true });
+    const code = await greenBeijing();
+    const online = (await request(gw.app).post('/v1/verify').send({ code })).body;
+    expect(await store.verify(code, clock.now())).toEqual(online);
+    const wuhanCode = await beijing.code({ color: '未见异常', now: clock.now(), document: DOCUMENT, iss: gw.deps.registry.list().find((p) => p.id === 'wuhan')!.issuer });
+    expect(await store.verify(wuhanCode, clock.now())).toMatchObject({ valid: false, error: { code: 'ERR_ISSUER_SUSPENDED' } });
+    expect((await request(gw.app).post('/v1/verify').send({ code: wuhanCode })).body.error.code).toBe('ERR_ISSUER_SUSPENDED');
+  });
+
+  it('refuses a bundle signed by a key it did not pin, a tampered one and a health code offered as a bundle, keeping the bundle it holds', async () => {
+    const store = await TrustStore.create({ pinnedKeys: pinned });
+    const genuine = await fetchBundle();
+    expect((await store.take(genuine, clock.now())).accepted).toBe(true);
+    const { privateKey } = await generateKeyPair('ES256');
+    const later = { ...payloadOf(genuine), generatedAt: new Date(clock.now() + 1000).toISOString() };
+    const foreign = await new CompactSign(new TextEncoder().encode(JSON.stringify(later))).setProtectedHeader({ alg: 'ES256', kid: pinned[0]!.kid!, typ: 'health-code-trust+jwt' }).sign(privateKey);
+    const [h, , s] = genuine.split('.');
+    const tampered = `${h}.${b64(later)}.${s}`;
+    for (const offered of [foreign, tampered, await greenBeijing(), 'not a jws']) {
+      expect(await store.take(offered, clock.now())).toMatchObject({ accepted: false, error: { code: 'ERR_TRUST_BUNDLE_INVALID' } });
+    }
+    expect(store.held(clock.now())?.jws).toBe(genuine);
+  });
+
+  it('takes only a newer bundle: the same or an older one is ERR_TRUST_BUNDLE_NOT_NEWER', async () => {
+    const store = await TrustStore.create({ pinnedKeys: pinned });
+    const older = await fetchBundle();
+    clock.advance(60_000);
+    const newer = await fetchBundle();
+    expect((await store.take(newer, clock.now())).accepted).toBe(true);
+    expect(await store.take(newer, clock.now())).toMatchObject({ accepted: false, error: { code: 'ERR_TRUST_BUNDLE_NOT_NEWER' } });
+    expect(await store.take(older, clock.now())).toMatchObject({ accepted: false, error: { code: 'ERR_TRUST_BUNDLE_NOT_NEWER' } });
+    expect(store.held(clock.now() + 90_000)).toMatchObject({ jws: newer, ageSeconds: 90 });
+  });
+
+  it('fails closed past expiresAt: every code refused with ERR_TRUST_BUNDLE_EXPIRED, and an expired bundle is not taken', async () => {
+    const store = await TrustStore.create({ pinnedKeys: pinned });
+    const jws = await fetchBundle();
+    const expiresAt = Date.parse(payloadOf(jws).expiresAt);
+    await store.take(jws, clock.now());
+    const code = await greenBeijing();
+    expect((await store.verify(code, clock.now())).valid).toBe(true);
+    expect(await store.verify(code, expiresAt)).toMatchObject({ valid: false, error: { code: 'ERR_TRUST_BUNDLE_EXPIRED' } });
+    const decision = await store.decide({ code, document: DOCUMENT, temperatureC: 36.5 }, expiresAt);
+    expect(decision).toMatchObject({ decision: 'deny', reasons: ['code_invalid'], error: { code: 'ERR_TRUST_BUNDLE_EXPIRED' } });
+    const fresh = await TrustStore.create({ pinnedKeys: pinned });
+    expect(await fresh.take(jws, expiresAt)).toMatchObject({ accepted: false, error: { code: 'ERR_TRUST_BUNDLE_EXPIRED' } });
+  });
+});
+
+describe('npm run verify (the command line)', () => {
+  let dir: string;
+  let cli: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hcg-verify-cli-'));
+    cli = join(dir, 'cli.mjs');
+    writeFileSync(cli, buildBundle(fromRoot('verifier', 'cli.ts'), 'node'));
+  }, 60_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  function run(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [cli, ...args], (error, stdout, stderr) => resolve({ status: error ? Number(error.code) : 0, stdout, stderr }));
+    });
+  }
+
+  it('prints the JSON of POST /v1/verify, exit 0 for a valid code and 1 for a refused one, from a bundle file and a pinned JWKS file', async () => {
+    writeFileSync(join(dir, 'bundle.jws'), `${await fetchBundle()}\n`);
+    writeFileSync(join(dir, 'jwks.json'), JSON.stringify({ keys: pinned }));
+    const now = new Date(clock.now()).toISOString();
+    const green = await greenBeijing();
+    const forged = `${green.slice(0, -4)}AAAA`;
+    for (const [code, status] of [[green, 0], [forged, 1]] as const) {
+      const out = await run(['--trust', join(dir, 'bundle.jws'), '--pin', join(dir, 'jwks.json'), '--now', now, code]);
+      expect([out.status, JSON.parse(out.stdout)]).toEqual([status, (await request(gw.app).post('/v1/verify').send({ code })).body]);
+    }
+  });
+
+  it('refuses every code when the bundle cannot be taken (exit 1), and says how to call it on a wrong command line (exit 2)', async () => {
+    writeFileSync(join(dir, 'bundle.jws'), await fetchBundle());
+    writeFileSync(join(dir, 'other.json'), JSON.stringify({ keys: [{ ...pinned[0], kid: 'someone-else' }] }));
+    const out = await run(['--trust', join(dir, 'bundle.jws'), '--pin', join(dir, 'other.json'), await greenBeijing()]);
+    expect([out.status, JSON.parse(out.stdout).error.code]).toEqual([1, 'ERR_TRUST_BUNDLE_INVALID']);
+    const usage = await run(['--trust', join(dir, 'bundle.jws')]);
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/usage: npm run --silent verify -- --trust/);
+    const noPin = await run(['--trust', join(dir, 'bundle.jws'), 'eyJ']);
+    expect([noPin.status, noPin.stderr]).toEqual([2, expect.stringMatching(/needs --pin/)]);
+  });
+});

@@ -1,0 +1,69 @@
+import { readFile } from 'node:fs/promises';
+import type { PublicJwk } from '../gateway/types/schemas.js';
+import { TrustStore } from './trust-store.js';
+
+/**
+ * npm run --silent verify -- --trust <bundle file or URL> [--pin <JWKS file or URL>] [--now <ISO time>] <code>
+ *
+ * Prints exactly the JSON POST /v1/verify answers with; exit 0 for a valid code, 1 for a refused
+ * one (a bundle that cannot be taken refuses every code, with its ERR_TRUST_BUNDLE_* code), 2 for
+ * a wrong command line or a file or URL that cannot be read.
+ *
+ * The pin: the gateway keys the bundle must be signed with. Without --pin, a bundle read from a URL
+ * is checked against the same origin's /.well-known/jwks.json — that trusts the TLS connection to
+ * the gateway, as the URL itself does; a bundle read from a file needs --pin.
+ */
+const USAGE = 'usage: npm run --silent verify -- --trust <bundle file or URL> [--pin <JWKS file or URL>] [--now <ISO time>] <code>';
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): { trust: string; pin?: string; now?: number; code: string } {
+  const options: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--trust' || arg === '--pin' || arg === '--now') {
+      const value = argv[++i];
+      if (value === undefined) throw new UsageError(`${arg} needs a value`);
+      options[arg.slice(2)] = value;
+    } else if (arg.startsWith('--')) {
+      throw new UsageError(`unknown option ${arg}`);
+    } else rest.push(arg);
+  }
+  if (!options['trust'] || rest.length !== 1) throw new UsageError(USAGE);
+  const now = options['now'] === undefined ? undefined : Date.parse(options['now']);
+  if (now !== undefined && Number.isNaN(now)) throw new UsageError('--now must be an ISO 8601 time');
+  return { trust: options['trust'], ...(options['pin'] ? { pin: options['pin'] } : {}), ...(now === undefined ? {} : { now }), code: rest[0]! };
+}
+
+const isUrl = (where: string): boolean => /^https?:\/\//.test(where);
+
+async function read(where: string): Promise<string> {
+  if (!isUrl(where)) return readFile(where, 'utf8');
+  const res = await fetch(where, { redirect: 'error', signal: AbortSignal.timeout(10_000) });
+  if (!res.ok) throw new Error(`${where} answered ${res.status}`);
+  return res.text();
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const pin = args.pin ?? (isUrl(args.trust) ? new URL('/.well-known/jwks.json', args.trust).href : undefined);
+  if (pin === undefined) throw new UsageError('a bundle read from a file needs --pin <JWKS file or URL> (the gateway keys it must be signed with)');
+  const [bundle, jwks] = await Promise.all([read(args.trust), read(pin)]);
+  const keys = (JSON.parse(jwks) as { keys?: PublicJwk[] }).keys;
+  if (!Array.isArray(keys)) throw new UsageError(`${pin} is not a JWK Set`);
+  const store = await TrustStore.create({ pinnedKeys: keys });
+  const now = args.now ?? Date.now();
+  const taken = await store.take(bundle, now);
+  const result = taken.accepted ? await store.verify(args.code, now) : { valid: false, error: taken.error };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  return result.valid ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 2;
+  },
+);
