@@ -70,7 +70,7 @@ function ready(): void {
   el('result-issuer').textContent = '';
   el('result-name').textContent = '';
   el('result-decision').textContent = '';
-  el('result-mode').textContent = '';
+  el('result-mode').replaceChildren();
   el('result-mode').hidden = true;
   offline = undefined;
   renderTrust();
@@ -84,7 +84,13 @@ function renderResult(): void {
   view.classList.toggle('pass', last.decision === 'pass');
   el('result-decision').textContent = t(last.decision);
   el('result-mode').hidden = offline === undefined;
-  el('result-mode').textContent = !offline ? '' : offline.since ? `${t('offline')} · ${bundleAge(offline.since)}` : t('offline');
+  el('result-mode').replaceChildren(
+    ...(!offline ? [] : [t('offline'), ...(offline.since ? [bundleAge(offline.since)] : [])]).map((line) => {
+      const span = document.createElement('span');
+      span.textContent = line;
+      return span;
+    }),
+  );
   el('result-reasons').replaceChildren(
     ...last.reasons.map((reason) => {
       const li = document.createElement('li');

@@ -18,7 +18,7 @@ const BUNDLE = 'hc.trustBundle';
 const FETCH_TIMEOUT_MS = 10_000;
 /** The gateway's status snapshot is only as fresh as the bundle: take a new one this often while online. */
 export const REFRESH_MS = 5 * 60_000;
-/** The name of the performance measure of one offline decision (read by the browser test; visible in DevTools). */
+/** One offline decision as a performance measure: on a real device, DevTools' performance timeline shows what it costs. */
 export const DECISION_MEASURE = 'hc.offline-decision';
 
 let trust: TrustStore | undefined;
