@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { DOCUMENT } from '../hostile/corpus.js';
-import { residentId, TestClock } from '../helpers/test-gateway.js';
+import { personDeclaration, residentId, TestClock } from '../helpers/test-gateway.js';
 import { entry, StatusListServer } from '../partners/status-list-server.js';
 import { PartnerCity } from '../recognition/partner-city.js';
 import { BEIJING } from '../recognition/profiles.js';
@@ -16,7 +16,8 @@ import { deviceToken, describeInBrowser, fitsWidth, launchBrowser, PHONE, postJs
  * once the gateway is stopped (its socket really closed), still decides in the page with the
  * verifier library: 通行 for a valid green partner code with the right document, 禁止通行 for a
  * code the bundle's status snapshot lists as revoked, and 无法核验 — never 通行 — with an expired
- * bundle or none at all.
+ * bundle or none at all. A Xinji code is checked offline through its scrypt binding: the page never
+ * holds the document pepper.
  */
 const MINUTE = 60_000;
 const LIFETIME_MS = JWKS.staleMaxSeconds * 1000; // the bundle's expiresAt - generatedAt
@@ -61,7 +62,9 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
   let token: string;
   let green: string;
   let revoked: string;
+  let xinji: { code: string; number: string };
   let gatewayOpen = true;
+  let offlineMs = 0;
   jest.setTimeout(90_000);
 
   beforeAll(async () => {
@@ -84,6 +87,9 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
     // Online, the gateway fetches Beijing's keys and status list; its bundle carries both.
     const verdicts = await Promise.all([green, revoked].map(async (code) => (await postJson(pages.base, '/v1/verify', { code })).body));
     expect(verdicts.map((v) => (v['valid'] ? 'valid' : (v['error'] as { code: string }).code))).toEqual(['valid', 'ERR_CREDENTIAL_REVOKED']);
+    const person = personDeclaration(20);
+    const declared = await postJson(pages.base, '/v1/declarations', person);
+    xinji = { code: (declared.body['credential'] as { jws: string }).jws, number: (person['applicant'] as { document: { number: string } }).document.number };
     token = await deviceToken(pages.gw);
   });
 
@@ -156,10 +162,23 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
     expect(await fitsWidth(page)).toBe(true);
     expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'checkpoint-offline');
-    const measured = (await page.evaluate(`performance.getEntriesByName('hc.offline-decision').map((m) => m.duration)`)) as number[];
-    // The time one offline decision takes, from the press of 核验 to the answer on the screen
-    // (measured from outside: playwright's clock replaces the page's performance timeline).
-    console.log(`one offline decision in Chromium (green partner code, logN 10 binding): ${pass.ms} ms from 核验 to the answer`);
+    await next(page);
+    // The time one offline decision takes in Chromium (issue 13 asks it reported), from the press of
+    // 核验 to the answer on the screen, measured from outside (playwright's clock replaces the
+    // page's performance timeline): the median of five, beside the same path without the library's
+    // work (the expired bundle, below) as the baseline of clicks and rendering.
+    const times: number[] = [pass.ms];
+    for (let i = 0; i < 4; i++) {
+      times.push((await decide(page, green, DOCUMENT.number)).ms);
+      await next(page);
+    }
+    offlineMs = times.sort((x, y) => x - y)[2]!;
+
+    // A Xinji code: the page has no document pepper, so its scrypt binding is checked, like a partner's.
+    expect(await decide(page, xinji.code, xinji.number)).toMatchObject({ decision: '通行', reasons: [], mode: '离线核验\n信任包更新于 5 分钟前' });
+    await expect(page.locator('#result-issuer').innerText()).resolves.toBe('发码城市：辛集市');
+    await next(page);
+    expect(await decide(page, xinji.code, DOCUMENT.number)).toMatchObject({ decision: '禁止通行', reasons: ['证件不符'] });
     await next(page);
 
     // The same reasons as online: the bundle's status snapshot, the binding, the temperature.
@@ -174,6 +193,7 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
     const expired = await decide(page, green, DOCUMENT.number);
     expect(expired.decision).toBe('禁止通行');
     expect(expired.reasons).toEqual(['无法核验（离线信任包已过期，请联网后重试）']);
+    console.log(`one offline decision in Chromium (green Beijing code, logN 10 binding), 核验 to the answer: median ${offlineMs} ms; the same path refused before any verification (expired bundle): ${expired.ms} ms`);
     expect(expired.mode).toBe('离线核验\n信任包更新于 61 分钟前');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await next(page);
