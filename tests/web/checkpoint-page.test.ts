@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { personDeclaration, residentId, RISK_FEED_TOKEN } from '../helpers/test-gateway.js';
+import { personDeclaration, residentId, RISK_FEED_TOKEN, TestClock } from '../helpers/test-gateway.js';
 import { browserSession, deviceToken, describeInBrowser, fitsWidth, launchBrowser, PHONE, postJson, qrVideo, screenshot, seriousA11yViolations, watchPage, type Dom, type PagesGateway } from './browser.js';
 
 /**
@@ -44,7 +44,9 @@ async function presentAndVerify(page: Page, number: string, temperature: string)
 const ID_OF = (page: Page): Promise<unknown> => page.evaluate('document.activeElement && document.activeElement.id');
 
 describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
-  const session = browserSession();
+  // The device's clock agrees with the gateway's (its TestClock), as a checkpoint's phone does
+  // with the real gateway: the trust bundle taken for 离线核验 is current, not expired.
+  const session = browserSession((page) => page.clock.setFixedTime(new TestClock().now()));
   let pages: PagesGateway;
   let page: Page;
   let token: string;
@@ -65,6 +67,8 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
     await page.reload();
     await page.getByLabel('健康码').waitFor();
     expect(await page.locator('#signin-view').isVisible()).toBe(false);
+    // The signed trust bundle is taken for 离线核验 (tests/web/checkpoint-offline.test.ts).
+    await page.getByText(/^断网时可离线核验/).waitFor();
 
     await scanWithScanner(page, jws);
     // Enter from the scanner moves on to the document; it does not send a half-filled form.
@@ -77,9 +81,14 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
     expect(await fitsWidth(page)).toBe(true);
     expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'checkpoint-pass');
-    // The form is already empty behind the answer; storage holds the device token only.
+    // The form is already empty behind the answer; storage holds the device token and what
+    // 离线核验 needs (the gateway's public keys and its signed trust bundle), nothing personal.
     expect(await page.evaluate(`['s-code', 's-doc-number', 's-temp'].map((id) => document.getElementById(id).value)`)).toEqual(['', '', '']);
-    expect(await page.evaluate('Object.keys(localStorage).sort()')).toEqual(['hc.deviceToken']);
+    expect(await page.evaluate('Object.keys(localStorage).sort()')).toEqual(['hc.deviceToken', 'hc.trustBundle', 'hc.trustKeys']);
+    const bundle = JSON.parse((await page.evaluate(`localStorage.getItem('hc.trustBundle')`)) as string) as string;
+    const payload = Buffer.from(bundle.split('.')[1]!, 'base64url').toString('utf8');
+    expect(payload).not.toContain(numberOf(person));
+    expect(payload).not.toContain('测试10号');
 
     await page.getByRole('button', { name: '下一位' }).click();
     expect(await ID_OF(page)).toBe('s-code');

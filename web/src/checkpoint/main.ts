@@ -5,7 +5,9 @@ import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
 import { currentLang, setupLanguage, t } from '../shared/i18n.js';
 import { documentProblem } from '../shared/validate.js';
+import type { IdentityDocument } from '../../../verifier/index.js';
 import { startScan, type Scan } from './camera.js';
+import { decideOffline, forget, heldBundle, refresh, REFRESH_MS, restore } from './offline.js';
 
 /**
  * The checkpoint officer's page: sign in once with the device token (kept on this device), then
@@ -14,6 +16,11 @@ import { startScan, type Scan } from './camera.js';
  */
 const VIEWS = ['signin-view', 'scan-view', 'camera-view', 'result-view'] as const;
 const TOKEN = 'hc.deviceToken';
+/**
+ * How long a scan waits for the gateway before deciding offline. A checkpoint queue cannot wait
+ * longer; a slow answer that arrives later is dropped (the gateway has recorded the scan anyway).
+ */
+const SCAN_TIMEOUT_MS = 8_000;
 
 interface Decision {
   decision: 'pass' | 'deny';
@@ -24,7 +31,31 @@ interface Decision {
 }
 
 let last: Decision | undefined;
+/** Set when `last` was decided offline: the generatedAt of the bundle it was decided with, if any. */
+let offline: { since: string | undefined } | undefined;
 let scan: Scan | undefined;
+
+/** 信任包更新于 N 分钟前 (hours past two hours): the age of the bundle's snapshot at `now`. */
+function bundleAge(generatedAt: string, now: number = Date.now()): string {
+  const minutes = Math.max(0, Math.floor((now - Date.parse(generatedAt)) / 60_000));
+  if (minutes < 1) return t('bundleAgeNow');
+  return minutes < 120 ? t('bundleAgeMinutes', { n: minutes }) : t('bundleAgeHours', { n: Math.floor(minutes / 60) });
+}
+
+/** The line under the form: whether this device can decide offline now, and with how old a bundle. */
+function renderTrust(): void {
+  const held = heldBundle();
+  const line = el('trust-status');
+  if (!held) line.textContent = t('trustNone');
+  else if (Date.now() >= Date.parse(held.expiresAt)) line.textContent = t('trustExpired', { age: bundleAge(held.generatedAt) });
+  else line.textContent = t('trustReady', { age: bundleAge(held.generatedAt) });
+}
+
+async function refreshTrust(): Promise<void> {
+  if (!store.get<string>(TOKEN)) return;
+  await refresh();
+  renderTrust();
+}
 
 function signIn(message?: string): void {
   el<HTMLInputElement>('device-token').value = '';
@@ -39,6 +70,10 @@ function ready(): void {
   el('result-issuer').textContent = '';
   el('result-name').textContent = '';
   el('result-decision').textContent = '';
+  el('result-mode').replaceChildren();
+  el('result-mode').hidden = true;
+  offline = undefined;
+  renderTrust();
   showView(VIEWS, 'scan-view');
   el('s-code').focus();
 }
@@ -48,6 +83,14 @@ function renderResult(): void {
   const view = el('result-view');
   view.classList.toggle('pass', last.decision === 'pass');
   el('result-decision').textContent = t(last.decision);
+  el('result-mode').hidden = offline === undefined;
+  el('result-mode').replaceChildren(
+    ...(!offline ? [] : [t('offline'), ...(offline.since ? [bundleAge(offline.since)] : [])]).map((line) => {
+      const span = document.createElement('span');
+      span.textContent = line;
+      return span;
+    }),
+  );
   el('result-reasons').replaceChildren(
     ...last.reasons.map((reason) => {
       const li = document.createElement('li');
@@ -84,7 +127,16 @@ async function verify(): Promise<void> {
   if (!token) return signIn();
   const button = el<HTMLButtonElement>('btn-verify');
   button.disabled = true;
-  const answer = await api<Decision>('POST', '/v1/checkpoint/scans', { token, body: { code, temperatureC: temperature, document: { type, number } } });
+  const scanned = { code, temperatureC: temperature, document: { type, number } as IdentityDocument };
+  let answer = await api<Decision>('POST', '/v1/checkpoint/scans', { token, body: scanned, timeoutMs: SCAN_TIMEOUT_MS });
+  let decidedOffline: typeof offline;
+  if (answer.status === 0) {
+    // The gateway cannot be reached (a network error or no answer in time) — only then: a 4xx or
+    // 5xx is the gateway's answer. Decided in the page with the bundle held; none or an expired
+    // one is 无法核验, never 通行.
+    decidedOffline = { since: heldBundle()?.generatedAt };
+    answer = { status: 200, body: await decideOffline(scanned) };
+  }
   button.disabled = false;
   if (answer.status === 401) {
     store.remove(TOKEN);
@@ -97,6 +149,7 @@ async function verify(): Promise<void> {
   // The person's ID and temperature leave the form now; the answer leaves with 下一位.
   el<HTMLFormElement>('scan').reset();
   last = answer.body;
+  offline = decidedOffline;
   renderResult();
   showView(VIEWS, 'result-view');
   el('btn-next').focus();
@@ -109,9 +162,11 @@ el<HTMLFormElement>('signin').addEventListener('submit', (event) => {
   store.set(TOKEN, token);
   el<HTMLInputElement>('device-token').value = '';
   ready();
+  void refreshTrust();
 });
 el('btn-signout').addEventListener('click', () => {
   store.remove(TOKEN);
+  forget();
   signIn();
 });
 el<HTMLFormElement>('scan').addEventListener('submit', (event) => {
@@ -153,6 +208,15 @@ el('btn-camera-cancel').addEventListener('click', () => {
 });
 
 fillDocumentTypes(el<HTMLSelectElement>('s-doc-type'));
-setupLanguage(renderResult);
+setupLanguage(() => {
+  renderResult();
+  renderTrust();
+});
 if (store.get<string>(TOKEN)) ready();
 else signIn();
+// The bundle kept on this device first (usable at once, offline too), then the gateway's newest.
+void restore().then(() => {
+  renderTrust();
+  return refreshTrust();
+});
+setInterval(() => void refreshTrust(), REFRESH_MS);

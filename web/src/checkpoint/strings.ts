@@ -40,4 +40,13 @@ addStrings({
   why_ERR_KEYS_UNAVAILABLE: { zh: '暂时无法获取发码城市的密钥', en: 'The issuing city\'s keys are unavailable' },
   why_ERR_STATUS_UNAVAILABLE: { zh: '暂时无法获取发码城市的作废名单', en: 'The issuing city\'s status list is unavailable' },
   why_ERR_COLOR_UNMAPPED: { zh: '无法识别的码色', en: 'Unknown colour value' },
+  offline: { zh: '离线核验', en: 'Verified offline' },
+  bundleAgeNow: { zh: '信任包更新于 刚刚', en: 'trust bundle updated just now' },
+  bundleAgeMinutes: { zh: '信任包更新于 {n} 分钟前', en: 'trust bundle updated {n} min ago' },
+  bundleAgeHours: { zh: '信任包更新于 {n} 小时前', en: 'trust bundle updated {n} h ago' },
+  trustReady: { zh: '断网时可离线核验（{age}）', en: 'Offline verification ready ({age})' },
+  trustExpired: { zh: '信任包已过期（{age}），断网时无法核验，请联网', en: 'The trust bundle has expired ({age}); offline verification is not possible until it is renewed' },
+  trustNone: { zh: '本机尚无信任包，断网时无法核验，请联网', en: 'No trust bundle on this device yet: offline verification is not possible' },
+  why_ERR_TRUST_BUNDLE_EXPIRED: { zh: '离线信任包已过期，请联网后重试', en: 'The offline trust bundle has expired; reconnect and retry' },
+  why_ERR_TRUST_BUNDLE_MISSING: { zh: '本机没有离线信任包，请联网后重试', en: 'No offline trust bundle on this device; reconnect and retry' },
 });

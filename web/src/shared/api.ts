@@ -12,7 +12,8 @@ export interface ApiAnswer<T> {
   error?: ApiError;
 }
 
-export async function api<T>(method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<ApiAnswer<T>> {
+/** `timeoutMs`: give up after this long; a timeout is answered like a network error (status 0). */
+export async function api<T>(method: string, path: string, options: { token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<ApiAnswer<T>> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.token !== undefined) headers['authorization'] = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -22,11 +23,13 @@ export async function api<T>(method: string, path: string, options: { token?: st
       method,
       headers,
       cache: 'no-store',
+      ...(options.timeoutMs !== undefined ? { signal: AbortSignal.timeout(options.timeoutMs) } : {}),
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
     });
   } catch {
     return { status: 0, error: { code: 'NETWORK', message: 'The gateway cannot be reached.' } };
   }
+  // A body cut off by the timeout reads as no body: the gateway's answer is its status.
   const data = (await response.json().catch(() => undefined)) as (T & { error?: ApiError }) | undefined;
   if (response.ok) return { status: response.status, ...(data !== undefined ? { body: data } : {}) };
   return { status: response.status, error: data?.error ?? { code: `HTTP_${response.status}`, message: response.statusText } };
