@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import QRCode from 'qrcode';
 import { registerDevice } from '../helpers/devices.js';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { buildPagesForTest } from '../helpers/built-pages.js';
 import { fromRoot } from '../../gateway/paths.js';
 import { createTestGateway, type TestGateway, type TestGatewayOptions } from '../helpers/test-gateway.js';
@@ -169,4 +169,20 @@ export function browserSession(setup: (page: Page) => Promise<void> = async () =
     expect(watched.problems).toEqual([]);
   });
   return session;
+}
+
+/**
+ * Waits until the element shows exactly `expected` (10 s at most), then passes; otherwise fails
+ * naming what it showed. The pages render after their own fetches, so reading the text once right
+ * after a click races the page (a CI failure: the previous person's name still on screen).
+ */
+export async function expectText(locator: Locator, expected: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let shown = '';
+  for (;;) {
+    shown = await locator.innerText({ timeout: timeoutMs }).catch(() => shown);
+    if (shown === expected || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  expect(shown).toBe(expected);
 }

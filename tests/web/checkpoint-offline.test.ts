@@ -9,7 +9,7 @@ import { entry, StatusListServer } from '../partners/status-list-server.js';
 import { PartnerCity } from '../recognition/partner-city.js';
 import { BEIJING } from '../recognition/profiles.js';
 import { JWKS, payloadOf, writePartner } from '../recognition/setup.js';
-import { deviceToken, describeInBrowser, fitsWidth, launchBrowser, PHONE, postJson, screenshot, seriousA11yViolations, watchPage, startPagesGateway, type PagesGateway } from './browser.js';
+import { deviceToken, describeInBrowser, fitsWidth, launchBrowser, PHONE, postJson, screenshot, seriousA11yViolations, watchPage, startPagesGateway, type PagesGateway, expectText } from './browser.js';
 
 /**
  * 离线核验 (issue 13): the checkpoint page takes the gateway's signed trust bundle while online and,
@@ -158,7 +158,7 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
 
     const pass = await decide(page, green, DOCUMENT.number);
     expect(pass).toMatchObject({ decision: '通行', reasons: [], mode: '离线核验\n信任包更新于 5 分钟前' });
-    await expect(page.locator('#result-issuer').innerText()).resolves.toBe('发码城市：北京市');
+    await expectText(page.locator('#result-issuer'), '发码城市：北京市');
     expect(await fitsWidth(page)).toBe(true);
     expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'checkpoint-offline');
@@ -176,7 +176,7 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
 
     // A Xinji code: the page has no document pepper, so its scrypt binding is checked, like a partner's.
     expect(await decide(page, xinji.code, xinji.number)).toMatchObject({ decision: '通行', reasons: [], mode: '离线核验\n信任包更新于 5 分钟前' });
-    await expect(page.locator('#result-issuer').innerText()).resolves.toBe('发码城市：辛集市');
+    await expectText(page.locator('#result-issuer'), '发码城市：辛集市');
     await next(page);
     expect(await decide(page, xinji.code, DOCUMENT.number)).toMatchObject({ decision: '禁止通行', reasons: ['证件不符'] });
     await next(page);
@@ -197,7 +197,7 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
     expect(expired.mode).toBe('离线核验\n信任包更新于 61 分钟前');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await next(page);
-    await expect(page.locator('#trust-status').innerText()).resolves.toBe('信任包已过期（信任包更新于 61 分钟前），断网时无法核验，请联网');
+    await expectText(page.locator('#trust-status'), '信任包已过期（信任包更新于 61 分钟前），断网时无法核验，请联网');
     expect(watched.problems).toEqual([]);
   });
 });

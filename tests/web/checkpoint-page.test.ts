@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { personDeclaration, residentId, RISK_FEED_TOKEN, TestClock } from '../helpers/test-gateway.js';
-import { browserSession, deviceToken, describeInBrowser, fitsWidth, launchBrowser, PHONE, postJson, qrVideo, screenshot, seriousA11yViolations, watchPage, type Dom, type PagesGateway } from './browser.js';
+import { browserSession, deviceToken, describeInBrowser, fitsWidth, launchBrowser, PHONE, postJson, qrVideo, screenshot, seriousA11yViolations, watchPage, type Dom, type PagesGateway, expectText } from './browser.js';
 
 /**
  * The checkpoint officer's page in Debian's Chromium at phone width: sign in with the device
@@ -76,8 +76,8 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
     expect(await page.locator('#result-view').isVisible()).toBe(false);
     await presentAndVerify(page, numberOf(person), '36.5');
 
-    await expect(page.locator('#result-decision').innerText()).resolves.toBe('通行');
-    await expect(page.locator('#result-issuer').innerText()).resolves.toBe('发码城市：辛集市');
+    await expectText(page.locator('#result-decision'), '通行');
+    await expectText(page.locator('#result-issuer'), '发码城市：辛集市');
     expect(await fitsWidth(page)).toBe(true);
     expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'checkpoint-pass');
@@ -101,9 +101,9 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
     const yellow = personDeclaration(11, { symptoms: ['cough'] });
     await scanWithScanner(page, await issue(pages.base, yellow));
     await presentAndVerify(page, residentId('13018119900307123'.slice(0, 14) + '555'), '38.2');
-    await expect(page.locator('#result-decision').innerText()).resolves.toBe('禁止通行');
+    await expectText(page.locator('#result-decision'), '禁止通行');
     await expect(page.locator('#result-reasons li').allInnerTexts()).resolves.toEqual(['黄码', '发热', '证件不符']);
-    await expect(page.locator('#result-issuer').innerText()).resolves.toBe('发码城市：辛集市');
+    await expectText(page.locator('#result-issuer'), '发码城市：辛集市');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'checkpoint-deny');
     await page.getByRole('button', { name: '下一位' }).click();
@@ -119,7 +119,7 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
     for (const code of [redCode, (before['credential'] as { jws: string }).jws, 'not-a-health-code']) {
       await scanWithScanner(page, code);
       await presentAndVerify(page, numberOf(red), '36.4');
-      await expect(page.locator('#result-decision').innerText()).resolves.toBe('禁止通行');
+      await expectText(page.locator('#result-decision'), '禁止通行');
       verdicts.push(await page.locator('#result-reasons li').allInnerTexts());
       await page.getByRole('button', { name: '下一位' }).click();
     }
@@ -157,7 +157,7 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
       expect(await officer.locator('#s-code').inputValue()).toBe(jws);
       expect(await ID_OF(officer)).toBe('s-doc-number');
       await presentAndVerify(officer, numberOf(person), '36.6');
-      await expect(officer.locator('#result-decision').innerText()).resolves.toBe('通行');
+      await expectText(officer.locator('#result-decision'), '通行');
       expect(problems.problems).toEqual([]);
     } finally {
       await camera.close();

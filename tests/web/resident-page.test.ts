@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { personDeclaration } from '../helpers/test-gateway.js';
-import { browserSession, describeInBrowser, fitsWidth, PHONE, screenshot, seriousA11yViolations, watchPage, type Dom, type PagesGateway } from './browser.js';
+import { browserSession, describeInBrowser, fitsWidth, PHONE, screenshot, seriousA11yViolations, watchPage, type Dom, type PagesGateway, expectText } from './browser.js';
 
 /**
  * The resident's page in Debian's Chromium at phone width: 申报 with the page's own checks and
@@ -81,8 +81,8 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
     // (The page also asks whether this gateway has the proxy-consent routes; that is no personal data.)
     const sent = requests.filter((r) => !r.endsWith('/proxy-requests'));
     expect(sent).toEqual(['POST /v1/declarations', expect.stringMatching(/^GET \/v1\/subjects\/sub_[\w-]+\/code$/)]);
-    await expect(page.locator('#code-color').innerText()).resolves.toBe('绿码');
-    await expect(page.locator('#code-name').innerText()).resolves.toBe('张*猛');
+    await expectText(page.locator('#code-color'), '绿码');
+    await expectText(page.locator('#code-name'), '张*猛');
     // The clock shows seconds and moves: a screenshot cannot pass for a live code.
     const before = await page.locator('#code-clock').innerText();
     expect(before).toMatch(/08:00:\d\d/);
@@ -98,7 +98,7 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
   test('the code is still there after a reload, and it is fetched again before it expires without a reload', async () => {
     await page.reload();
     await page.getByRole('img', { name: '健康码' }).waitFor();
-    await expect(page.locator('#code-color').innerText()).resolves.toBe('绿码');
+    await expectText(page.locator('#code-color'), '绿码');
     const first = await page.getByRole('img', { name: '健康码' }).getAttribute('src');
 
     // Codes live 15 minutes (CREDENTIAL_TTL_SECONDS); the page asks again at 80 % of that.
@@ -113,7 +113,7 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
   test('the page is in English on request and back in Chinese', async () => {
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'My health code' }).waitFor();
-    await expect(page.locator('#code-color').innerText()).resolves.toBe('Green code');
+    await expectText(page.locator('#code-color'), 'Green code');
     expect(await page.getAttribute('html', 'lang')).toBe('en');
     await page.getByRole('button', { name: '中文' }).click();
     await page.getByRole('heading', { name: '我的健康码' }).waitFor();
@@ -154,10 +154,10 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
 
     await page.getByRole('button', { name: '出示健康码：测**号' }).click();
     await page.getByRole('heading', { name: '代办人的健康码' }).waitFor();
-    await expect(page.locator('#code-name').innerText()).resolves.toBe('测**号');
-    await expect(page.locator('#code-color').innerText()).resolves.toBe('绿码');
+    await expectText(page.locator('#code-name'), '测**号');
+    await expectText(page.locator('#code-color'), '绿码');
     await page.getByRole('button', { name: '返回本人健康码' }).click();
-    await expect(page.locator('#code-name').innerText()).resolves.toBe('张*猛');
+    await expectText(page.locator('#code-name'), '张*猛');
   });
 
   test('declaring for someone who already has a code links them, or asks them when the API answers 202 pending', async () => {
