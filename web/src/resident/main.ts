@@ -26,6 +26,7 @@ interface Held {
   name: string;
 }
 type Mode = 'declare' | 'modify' | 'proxy';
+const FORM_HEADINGS: Record<Mode, string> = { declare: 'formDeclare', modify: 'formModify', proxy: 'formProxy' };
 
 let mode: Mode = 'declare';
 let pending: Declaration | undefined;
@@ -72,7 +73,7 @@ async function openCode(subjectId: string): Promise<void> {
 function openForm(next: Mode): void {
   mode = next;
   resetForm();
-  el('form-heading').textContent = t(next === 'declare' ? 'formDeclare' : next === 'modify' ? 'formModify' : 'formProxy');
+  el('form-heading').textContent = t(FORM_HEADINGS[next]);
   say(el('form-error'), next === 'modify' ? t('modifyHelp') : undefined, 'info');
   el('btn-form-cancel').hidden = next === 'declare';
   show('form-view');
@@ -201,7 +202,7 @@ fillDocumentTypes(el<HTMLSelectElement>('f-doc-type'));
 setupLanguage(() => {
   renderCode();
   renderHeld();
-  el('form-heading').textContent = t(mode === 'declare' ? 'formDeclare' : mode === 'modify' ? 'formModify' : 'formProxy');
+  el('form-heading').textContent = t(FORM_HEADINGS[mode]);
   if (pending) fillSummary(pending);
   const own = holder();
   if (own && !el('consent-view').hidden) void renderConsent(own.subjectId, own.holderToken);
