@@ -1,6 +1,6 @@
 import './strings.js';
 import { api, type ApiAnswer, type ApiError } from '../shared/api.js';
-import { el, say, showView, store } from '../shared/dom.js';
+import { el, listRow, say, showView, store } from '../shared/dom.js';
 import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
 import { setupLanguage, t } from '../shared/i18n.js';
@@ -84,19 +84,7 @@ function renderHeld(): void {
   const people = held();
   el('held-empty').hidden = people.length > 0;
   el('held-list').replaceChildren(
-    ...people.map((person) => {
-      const li = document.createElement('li');
-      const name = document.createElement('span');
-      name.textContent = person.name;
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'secondary';
-      button.textContent = t('show');
-      button.setAttribute('aria-label', t('showFor', { name: person.name }));
-      button.addEventListener('click', () => void openCode(person.subjectId));
-      li.append(name, button);
-      return li;
-    }),
+    ...people.map((person) => listRow(person.name, [{ label: t('show'), aria: t('showFor', { name: person.name }), run: () => openCode(person.subjectId) }])),
   );
 }
 
