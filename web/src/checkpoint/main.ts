@@ -3,7 +3,7 @@ import { api } from '../shared/api.js';
 import { el, say, showView, store } from '../shared/dom.js';
 import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
-import { currentLang, setupLanguage, t } from '../shared/i18n.js';
+import { currentLang, setupLanguage, t, tOr } from '../shared/i18n.js';
 import { documentProblem } from '../shared/validate.js';
 import type { IdentityDocument } from '../../../verifier/index.js';
 import { startScan, type Scan } from './camera.js';
@@ -96,7 +96,7 @@ function renderResult(): void {
       const li = document.createElement('li');
       const code = reason === 'code_invalid' ? last?.error?.code : undefined;
       // 无法核验 says why when the gateway said why (expired, superseded, forged …).
-      const why = code ? (t(`why_${code}`) !== `why_${code}` ? t(`why_${code}`) : last!.error!.message) : '';
+      const why = code ? tOr(`why_${code}`, last?.error?.message ?? '') : '';
       const [open, close] = currentLang() === 'zh' ? ['（', '）'] : [' (', ')'];
       li.textContent = t(`deny_${reason}`) + (why ? open + why + close : '');
       return li;

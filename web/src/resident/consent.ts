@@ -1,5 +1,5 @@
 import { api, type ApiAnswer } from '../shared/api.js';
-import { el, say } from '../shared/dom.js';
+import { el, listRow, say } from '../shared/dom.js';
 import { errorText } from '../shared/errors.js';
 import { addStrings, t } from '../shared/i18n.js';
 
@@ -40,25 +40,6 @@ function entries(body: unknown, idKey: 'requestId' | 'proxyId'): Entry[] {
   });
 }
 
-function row(entry: Entry, actions: Array<{ label: string; aria: string; run: () => Promise<void> }>): HTMLLIElement {
-  const li = document.createElement('li');
-  const name = document.createElement('span');
-  name.textContent = entry.name;
-  const buttons = document.createElement('span');
-  buttons.className = 'row-actions';
-  for (const action of actions) {
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.className = 'secondary';
-    button.textContent = action.label;
-    button.setAttribute('aria-label', action.aria);
-    button.addEventListener('click', () => void action.run());
-    buttons.append(button);
-  }
-  li.append(name, buttons);
-  return li;
-}
-
 export async function renderConsent(subjectId: string, token: string): Promise<void> {
   const base = `/v1/subjects/${encodeURIComponent(subjectId)}`;
   const message = el('consent-message');
@@ -75,7 +56,7 @@ export async function renderConsent(subjectId: string, token: string): Promise<v
   el('proxies-empty').hidden = current.length > 0;
   el('request-list').replaceChildren(
     ...pending.map((r) =>
-      row(r, [
+      listRow(r.name, [
         { label: t('approve'), aria: t('approveFor', { name: r.name }), run: async () => done(await api('POST', `${base}/proxy-requests/${encodeURIComponent(r.id)}/approve`, { token }), 'approved', r.name) },
         { label: t('decline'), aria: t('declineFor', { name: r.name }), run: async () => done(await api('POST', `${base}/proxy-requests/${encodeURIComponent(r.id)}/decline`, { token }), 'declined', r.name) },
       ]),
@@ -83,7 +64,7 @@ export async function renderConsent(subjectId: string, token: string): Promise<v
   );
   el('proxy-list').replaceChildren(
     ...current.map((p) =>
-      row(p, [{ label: t('remove'), aria: t('removeFor', { name: p.name }), run: async () => done(await api('DELETE', `${base}/proxies/${encodeURIComponent(p.id)}`, { token }), 'removed', p.name) }]),
+      listRow(p.name, [{ label: t('remove'), aria: t('removeFor', { name: p.name }), run: async () => done(await api('DELETE', `${base}/proxies/${encodeURIComponent(p.id)}`, { token }), 'removed', p.name) }]),
     ),
   );
 }

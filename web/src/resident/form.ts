@@ -1,4 +1,4 @@
-import { t } from '../shared/i18n.js';
+import { t, tOr } from '../shared/i18n.js';
 import { el } from '../shared/dom.js';
 import { documentProblem, phoneProblem } from '../shared/validate.js';
 import type { ApiError } from '../shared/api.js';
@@ -87,7 +87,7 @@ export function showApiFieldError(error: ApiError, text: string): boolean {
 export function fillSummary(d: Declaration): void {
   const list = el('confirm-list');
   list.replaceChildren();
-  const regions = d.travel14d.map((r) => (t(`reg_${r}`) !== `reg_${r}` ? t(`reg_${r}`) : r));
+  const regions = d.travel14d.map((r) => tOr(`reg_${r}`, r));
   const rows: Array<[string, string]> = [
     [t('name'), d.applicant.name],
     [t('docType'), t(`doc_${d.applicant.document.type}`)],

@@ -1,6 +1,6 @@
 import './strings.js';
 import { api, type ApiAnswer, type ApiError } from '../shared/api.js';
-import { el, say, showView, store } from '../shared/dom.js';
+import { el, listRow, say, showView, store } from '../shared/dom.js';
 import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
 import { setupLanguage, t } from '../shared/i18n.js';
@@ -26,6 +26,7 @@ interface Held {
   name: string;
 }
 type Mode = 'declare' | 'modify' | 'proxy';
+const FORM_HEADINGS: Record<Mode, string> = { declare: 'formDeclare', modify: 'formModify', proxy: 'formProxy' };
 
 let mode: Mode = 'declare';
 let pending: Declaration | undefined;
@@ -72,7 +73,7 @@ async function openCode(subjectId: string): Promise<void> {
 function openForm(next: Mode): void {
   mode = next;
   resetForm();
-  el('form-heading').textContent = t(next === 'declare' ? 'formDeclare' : next === 'modify' ? 'formModify' : 'formProxy');
+  el('form-heading').textContent = t(FORM_HEADINGS[next]);
   say(el('form-error'), next === 'modify' ? t('modifyHelp') : undefined, 'info');
   el('btn-form-cancel').hidden = next === 'declare';
   show('form-view');
@@ -83,19 +84,7 @@ function renderHeld(): void {
   const people = held();
   el('held-empty').hidden = people.length > 0;
   el('held-list').replaceChildren(
-    ...people.map((person) => {
-      const li = document.createElement('li');
-      const name = document.createElement('span');
-      name.textContent = person.name;
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.className = 'secondary';
-      button.textContent = t('show');
-      button.setAttribute('aria-label', t('showFor', { name: person.name }));
-      button.addEventListener('click', () => void openCode(person.subjectId));
-      li.append(name, button);
-      return li;
-    }),
+    ...people.map((person) => listRow(person.name, [{ label: t('show'), aria: t('showFor', { name: person.name }), run: () => openCode(person.subjectId) }])),
   );
 }
 
@@ -201,7 +190,7 @@ fillDocumentTypes(el<HTMLSelectElement>('f-doc-type'));
 setupLanguage(() => {
   renderCode();
   renderHeld();
-  el('form-heading').textContent = t(mode === 'declare' ? 'formDeclare' : mode === 'modify' ? 'formModify' : 'formProxy');
+  el('form-heading').textContent = t(FORM_HEADINGS[mode]);
   if (pending) fillSummary(pending);
   const own = holder();
   if (own && !el('consent-view').hidden) void renderConsent(own.subjectId, own.holderToken);

@@ -17,6 +17,33 @@ export function say(target: HTMLElement, text: string | undefined, kind: 'error'
   target.classList.toggle('info', kind === 'info');
 }
 
+/** A button of a list row: its visible label and the label naming the row's person (aria-label). */
+export interface RowAction {
+  label: string;
+  aria: string;
+  run: () => void | Promise<void>;
+}
+
+/** One person in a list: the (masked) name, then a button per action. */
+export function listRow(name: string, actions: readonly RowAction[]): HTMLLIElement {
+  const li = document.createElement('li');
+  const text = document.createElement('span');
+  text.textContent = name;
+  const buttons = document.createElement('span');
+  buttons.className = 'row-actions';
+  for (const action of actions) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary';
+    button.textContent = action.label;
+    button.setAttribute('aria-label', action.aria);
+    button.addEventListener('click', () => void action.run());
+    buttons.append(button);
+  }
+  li.append(text, buttons);
+  return li;
+}
+
 /** localStorage that fails quietly (private mode): the page then forgets on reload. */
 export const store = {
   get<T>(key: string): T | undefined {

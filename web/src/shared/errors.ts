@@ -1,4 +1,4 @@
-import { addStrings, currentLang, t } from './i18n.js';
+import { addStrings, currentLang, t, tOr } from './i18n.js';
 import type { ApiError } from './api.js';
 
 /** Plain-Chinese (and English) words for the API's error codes; the API's own message otherwise. */
@@ -26,7 +26,7 @@ addStrings({
 
 /** What a person reads for an API error: Chinese words for the code, or the API's own message. */
 export function errorText(error: ApiError): string {
-  const known = t(error.code);
-  if (known !== error.code) return currentLang() === 'en' && !error.code.startsWith('NETWORK') ? error.message : known;
-  return currentLang() === 'en' ? error.message : t('ERR_UNKNOWN', { code: error.code });
+  // In English the API's own message is already the right words; NETWORK has none from the API.
+  if (currentLang() === 'en' && !error.code.startsWith('NETWORK')) return error.message;
+  return tOr(error.code, t('ERR_UNKNOWN', { code: error.code }));
 }

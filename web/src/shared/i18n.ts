@@ -27,9 +27,14 @@ export function currentLang(): Lang {
 
 /** The string `key` in the current language; `{name}` placeholders filled from `vars`. */
 export function t(key: string, vars: Record<string, string | number> = {}): string {
+  return tOr(key, key, vars);
+}
+
+/** Like `t`, but `fallback` (as given) when no string is named `key`: an API code or value the page has no words for. */
+export function tOr(key: string, fallback: string, vars: Record<string, string | number> = {}): string {
   const entry = dict[key];
-  const text = entry ? entry[lang] : key;
-  return text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ''));
+  if (!entry) return fallback;
+  return entry[lang].replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? ''));
 }
 
 function apply(): void {
