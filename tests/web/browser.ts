@@ -1,6 +1,8 @@
 import { jest } from '@jest/globals';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { registerDevice } from '../helpers/devices.js';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -90,10 +92,13 @@ export async function fitsWidth(page: Page): Promise<boolean> {
   return page.evaluate('document.documentElement.scrollWidth <= window.innerWidth');
 }
 
-/** A screenshot for docs/ (made by the tests, committed with them). */
+/** A screenshot for docs/screenshots/ (made by the tests, committed with them when UPDATE_SCREENSHOTS=1). */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync(fromRoot('docs', 'screenshots'), { recursive: true });
-  await page.screenshot({ path: fromRoot('docs', 'screenshots', `${name}.png`), fullPage: true });
+  // The committed screenshots change only when asked (UPDATE_SCREENSHOTS=1): a test run leaves the
+  // checkout as it found it. Otherwise the picture is still taken, into the temporary directory.
+  const dir = process.env['UPDATE_SCREENSHOTS'] === '1' ? fromRoot('docs', 'screenshots') : join(tmpdir(), 'hcg-screenshots');
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
 }
 
 /** The phone the pages are made for: 360 px wide. */

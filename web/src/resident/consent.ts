@@ -30,14 +30,19 @@ interface Entry {
   name: string;
 }
 
-/** Items of a list answer (a bare array or the array under its one key) as id and masked name. */
-function entries(body: unknown, idKey: 'requestId' | 'proxyId'): Entry[] {
-  const list = Array.isArray(body) ? body : Object.values((body ?? {}) as Record<string, unknown>).find(Array.isArray) ?? [];
-  return (list as Array<Record<string, unknown>>).map((item) => {
-    const nested = (item['requester'] ?? item['proxy'] ?? {}) as Record<string, unknown>;
-    const name = item['requesterNameMasked'] ?? item['requesterName'] ?? item['nameMasked'] ?? nested['nameMasked'] ?? item['name'] ?? '';
-    return { id: String(item[idKey] ?? item['id'] ?? nested['subjectId'] ?? ''), name: String(name) };
-  });
+/**
+ * The documented list answers (schemas/proxy-requests.schema.json, proxy-list.schema.json) as id
+ * and masked name: `{ requests: [{ requestId, requesterName }] }`, `{ proxies: [{ proxyId, name }] }`.
+ * Both names are masked by the gateway; nothing else in the answer is read.
+ */
+function pendingEntries(body: unknown): Entry[] {
+  const requests = (body as { requests?: Array<{ requestId: string; requesterName: string }> } | null)?.requests ?? [];
+  return requests.map((r) => ({ id: r.requestId, name: r.requesterName }));
+}
+
+function proxyEntries(body: unknown): Entry[] {
+  const proxies = (body as { proxies?: Array<{ proxyId: string; name: string }> } | null)?.proxies ?? [];
+  return proxies.map((p) => ({ id: p.proxyId, name: p.name }));
 }
 
 export async function renderConsent(subjectId: string, token: string): Promise<void> {
@@ -50,8 +55,8 @@ export async function renderConsent(subjectId: string, token: string): Promise<v
   const [requests, proxies] = await Promise.all([api<unknown>('GET', `${base}/proxy-requests`, { token }), api<unknown>('GET', `${base}/proxies`, { token })]);
   const failed = requests.error ?? proxies.error;
   say(message, failed ? errorText(failed) : undefined);
-  const pending = entries(requests.body, 'requestId');
-  const current = entries(proxies.body, 'proxyId');
+  const pending = pendingEntries(requests.body);
+  const current = proxyEntries(proxies.body);
   el('requests-empty').hidden = pending.length > 0;
   el('proxies-empty').hidden = current.length > 0;
   el('request-list').replaceChildren(
@@ -76,5 +81,5 @@ export async function renderConsent(subjectId: string, token: string): Promise<v
 export async function pendingRequests(subjectId: string, token: string): Promise<number | undefined> {
   const answer = await api<unknown>('GET', `/v1/subjects/${encodeURIComponent(subjectId)}/proxy-requests`, { token });
   if (answer.status === 404 && answer.error?.code === 'ERR_NOT_FOUND') return undefined;
-  return entries(answer.body, 'requestId').length;
+  return pendingEntries(answer.body).length;
 }
