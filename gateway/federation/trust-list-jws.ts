@@ -8,8 +8,8 @@ import { jwksEntries } from '../partners/jwks-shape.js';
 import { describeSchemaErrors } from '../partners/registry.js';
 import { validator } from '../schemas/registry.js';
 import type { Partner, TrustList } from '../types/schemas.js';
-import { decodeCanonicalBase64url } from '../verify/base64url.js';
 import { checkHeader } from '../verify/jws-header.js';
+import { parseCompact, type ParsedCompact } from '../verify/parse-compact.js';
 import { parseStrictJsonBytes } from '../verify/strict-json.js';
 
 /**
@@ -87,14 +87,15 @@ export async function signTrustList(members: readonly Partner[], privateJwk: JWK
     .sign(key);
 }
 
-function parse(jws: string): { header: Record<string, unknown>; payloadBytes: Uint8Array } {
-  const segments = jws.split('.');
-  const decoded = segments.length === 3 ? segments.map(decodeCanonicalBase64url) : [];
-  if (decoded.length !== 3 || decoded.some((d) => d === undefined)) throw new TrustListError('malformed', 'not a compact JWS of three base64url segments');
+/**
+ * The compact JWS read as strictly as a health code (parse-compact.ts); any refusal there is
+ * 'malformed'. No length bound of its own: a fetched list is bounded by trustList.maxBytes.
+ */
+function parse(jws: string): ParsedCompact {
   try {
-    return { header: parseStrictJsonBytes(decoded[0]!), payloadBytes: decoded[1]! };
+    return parseCompact(jws, Number.POSITIVE_INFINITY);
   } catch {
-    throw new TrustListError('malformed', 'the JWS header is not one JSON object');
+    throw new TrustListError('malformed', 'not a compact JWS of three base64url segments with a JSON object header');
   }
 }
 
@@ -104,7 +105,8 @@ function parse(jws: string): { header: Record<string, unknown>; payloadBytes: Ui
  * never reaches the registry. Sequence (replay) is the holder's business: it knows what it holds.
  */
 export async function verifyTrustList(jws: string, pinned: readonly VerificationKey[], nowMs: number): Promise<TrustList> {
-  const { header, payloadBytes } = parse(jws.trim());
+  const parsed = parse(jws.trim());
+  const { header, payloadBytes } = parsed;
   let alg: string;
   let kid: string | undefined;
   try {
@@ -122,7 +124,7 @@ export async function verifyTrustList(jws: string, pinned: readonly Verification
   }
   if (key === 'unknown') throw new TrustListError('unpinned_key', `kid ${kid.slice(0, 64)} with ${alg} is not one of the federation's pinned keys`);
   try {
-    await compactVerify(jws.trim(), key.key, { algorithms: [alg] });
+    await compactVerify(parsed.jws, key.key, { algorithms: [alg] });
   } catch {
     throw new TrustListError('bad_signature', 'the signature does not verify with the pinned key');
   }

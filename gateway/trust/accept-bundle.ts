@@ -33,13 +33,20 @@ export async function importPinnedKeys(jwks: readonly PublicJwk[]): Promise<Pinn
   return keys;
 }
 
+/**
+ * Longest bundle taken. Not the health-code bound (4 096): a bundle carries every partner's status
+ * list, up to 100 000 entries each (trust-bundle.schema.json), about 8 MB of base64url for a full
+ * list; the bound only keeps a hostile offer from costing unbounded work.
+ */
+export const MAX_TRUST_BUNDLE_CHARS = 16 * 1024 * 1024;
+
 const invalid = (message?: string): GatewayError => new GatewayError('ERR_TRUST_BUNDLE_INVALID', message);
 
 /** The bundle's payload when `jws` may replace `held` at `now`; throws GatewayError ERR_TRUST_BUNDLE_*. */
 export async function acceptTrustBundle(jws: string, pinned: readonly PinnedKey[], held: TrustBundle | undefined, now: number): Promise<TrustBundle> {
   let payload: Record<string, unknown>;
   try {
-    const parsed = parseCompact(jws.trim());
+    const parsed = parseCompact(jws.trim(), MAX_TRUST_BUNDLE_CHARS);
     const { alg, kid } = checkHeader(parsed.header, { algorithms: [...new Set(pinned.map((k) => k.alg))], typ: TRUST_BUNDLE_TYP });
     const key = pinned.find((k) => k.kid === kid && k.alg === alg);
     if (!key) throw invalid('The trust bundle is not signed by a pinned key.');

@@ -34,9 +34,12 @@ function strictJson(parse: () => Record<string, unknown>, code: 'ERR_JWS_HEADER_
   }
 }
 
-/** Structure, canonical base64url and a strict JSON header. Throws GatewayError. */
-export function parseCompact(jws: string): ParsedCompact {
-  if (jws.length > MAX_JWS_CHARS) throw new GatewayError('ERR_CODE_TOO_LARGE');
+/**
+ * Structure, canonical base64url and a strict JSON header. Throws GatewayError. `maxChars` is the
+ * health-code bound unless the caller reads a longer signed document (a trust bundle or trust list).
+ */
+export function parseCompact(jws: string, maxChars = MAX_JWS_CHARS): ParsedCompact {
+  if (jws.length > maxChars) throw new GatewayError('ERR_CODE_TOO_LARGE');
   const segments = jws.split('.');
   if (segments.length !== 3) throw new GatewayError('ERR_CODE_MALFORMED', 'A compact JWS has exactly three segments.');
   const [headerB64, payloadB64, signatureB64] = segments as [string, string, string];

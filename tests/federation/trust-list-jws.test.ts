@@ -72,6 +72,11 @@ describe('verifyTrustList', () => {
 
   it('refuses text that is not a compact JWS as malformed', async () => {
     await expect(verifyTrustList('<html>maintenance</html>', pinned, clock.now())).rejects.toMatchObject({ reason: 'malformed' });
+    const [h, p, sig] = (await signTrustList([], key.privateJwk, { sequence: 1, now: clock.now(), ttlSeconds: 60 })).split('.');
+    const duplicateNames = Buffer.from('{"alg":"ES256","alg":"ES256"}').toString('base64url');
+    for (const offered of [`${h}.${p}.${sig}.${sig}`, `${h}.${p}=.${sig}`, `${duplicateNames}.${p}.${sig}`]) {
+      await expect(verifyTrustList(offered, pinned, clock.now())).rejects.toMatchObject({ reason: 'malformed' });
+    }
   });
 
   it('a pinned-keys file without a usable public key stops the start, saying why', async () => {

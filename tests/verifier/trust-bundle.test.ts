@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CompactSign, decodeProtectedHeader, generateKeyPair } from 'jose';
+import { CompactSign, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import request from 'supertest';
 import { fromRoot } from '../../gateway/paths.js';
 import { validator } from '../../gateway/schemas/registry.js';
@@ -102,6 +102,21 @@ describe('TrustStore', () => {
       expect(await store.take(offered, clock.now())).toMatchObject({ accepted: false, error: { code: 'ERR_TRUST_BUNDLE_INVALID' } });
     }
     expect(store.held(clock.now())?.jws).toBe(genuine);
+  });
+
+  it('takes a bundle longer than any health code (a status list of 500 withdrawn codes) and refuses the codes it lists', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const store = await TrustStore.create({ pinnedKeys: [{ ...(await exportJWK(publicKey)), kid: 'bundle-key', alg: 'ES256' } as PublicJwk] });
+    const revoked = await greenBeijing();
+    const revokedJti = (JSON.parse(Buffer.from(revoked.split('.')[1]!, 'base64url').toString('utf8')) as { jti: string }).jti;
+    const served = payloadOf(await fetchBundle());
+    const entries = [...Array.from({ length: 499 }, (_, i) => ({ jti: `withdrawn-${i}`, status: 'revoked' as const })), { jti: revokedJti, status: 'revoked' as const }];
+    const bundle = { ...served, partners: served.partners.map((p) => (p.descriptor.id === 'beijing' ? { ...p, statusList: { entries } } : p)) };
+    const jws = await new CompactSign(new TextEncoder().encode(JSON.stringify(bundle))).setProtectedHeader({ alg: 'ES256', kid: 'bundle-key', typ: 'health-code-trust+jwt' }).sign(privateKey);
+    expect(jws.length).toBeGreaterThan(4096);
+    expect(await store.take(jws, clock.now())).toMatchObject({ accepted: true });
+    expect(await store.verify(revoked, clock.now())).toMatchObject({ valid: false, error: { code: 'ERR_CREDENTIAL_REVOKED' } });
+    expect((await store.verify(await greenBeijing(), clock.now())).valid).toBe(true);
   });
 
   it('takes only a newer bundle: the same or an older one is ERR_TRUST_BUNDLE_NOT_NEWER', async () => {
