@@ -1,14 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 
 /**
- * Admission control for slow work (one scrypt: ~90 ms of a core and 32 MiB at logN 15). At most
- * `concurrency` jobs run at once and at most `queue` wait behind them; a job offered when both are
- * full is refused at once with 503 ERR_OVERLOADED and Retry-After (RFC 9110 §15.6.4, §10.2.3),
- * before it did anything — so nothing is ever half done, and a flood costs the flooder a refusal,
- * not everyone else a timeout. Each kind of slow work has its own pool, so a flood of one kind
- * cannot starve another, nor the paths that need no slow work at all (verification).
- */
-/**
  * Retry-After of a refusal: the shortest whole-second hint (RFC 9110 §10.2.3). A full queue drains
  * in about queue ÷ concurrency × 0.1 s (a second or so at the defaults), and what relieves the
  * gateway is that refused clients come back spread out, not all at a later instant.
@@ -24,6 +16,14 @@ export interface WorkPoolOptions {
   onRejected?: () => void;
 }
 
+/**
+ * Admission control for slow work (one scrypt: ~90 ms of a core and 32 MiB at logN 15). At most
+ * `concurrency` jobs run at once and at most `queue` wait behind them; a job offered when both are
+ * full is refused at once with 503 ERR_OVERLOADED and Retry-After (RFC 9110 §15.6.4, §10.2.3),
+ * before it did anything — so nothing is ever half done, and a flood costs the flooder a refusal,
+ * not everyone else a timeout. Each kind of slow work has its own pool, so a flood of one kind
+ * cannot starve another, nor the paths that need no slow work at all (verification).
+ */
 export class WorkPool {
   private active = 0;
   private readonly waiting: Array<() => void> = [];

@@ -191,47 +191,33 @@ CREATE INDEX subject_releases_subject_idx ON subject_releases (subject_id);
  * its SHA-256 is kept. A revoked device keeps its row (revoked_at set) so its id is never reused
  * and `devices list` shows when it was revoked.
  */
-const V5_SQLITE = `
+const V5 = (int: string) => `
 CREATE TABLE devices (
   id TEXT PRIMARY KEY,
   token_hash TEXT NOT NULL CONSTRAINT devices_token_hash_key UNIQUE,
-  created_at INTEGER NOT NULL,
-  revoked_at INTEGER
-) STRICT;
-`;
-const V5_POSTGRES = `
-CREATE TABLE devices (
-  id TEXT PRIMARY KEY,
-  token_hash TEXT NOT NULL CONSTRAINT devices_token_hash_key UNIQUE,
-  created_at BIGINT NOT NULL,
-  revoked_at BIGINT
-);
+  created_at ${int} NOT NULL,
+  revoked_at ${int}
+)${int === 'INTEGER' ? ' STRICT' : ''};
 `;
 
 /**
  * The highest trust-list sequence a gateway took, per list URI, so a restart does not reopen the
  * door to a replayed older list (docs/federation.md). Shared by every process on the database.
  */
-const V6_SQLITE = `CREATE TABLE trust_list_state (
+const V6 = (int: string) => `CREATE TABLE trust_list_state (
   uri TEXT PRIMARY KEY,
-  sequence INTEGER NOT NULL,
+  sequence ${int} NOT NULL,
   payload_hash TEXT NOT NULL,
-  updated_at INTEGER NOT NULL
-) STRICT;`;
-const V6_POSTGRES = `CREATE TABLE trust_list_state (
-  uri TEXT PRIMARY KEY,
-  sequence BIGINT NOT NULL,
-  payload_hash TEXT NOT NULL,
-  updated_at BIGINT NOT NULL
-);`;
+  updated_at ${int} NOT NULL
+)${int === 'INTEGER' ? ' STRICT' : ''};`;
 
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },
   { version: 2, name: 'index credentials by expiry', sqlite: V2_BOTH, postgres: V2_BOTH },
   { version: 3, name: 'pending proxy requests', sqlite: V3('INTEGER'), postgres: V3('BIGINT') },
   { version: 4, name: 'audit of released subjects', sqlite: V4('INTEGER'), postgres: V4('BIGINT') },
-  { version: 5, name: 'checkpoint devices', sqlite: V5_SQLITE, postgres: V5_POSTGRES },
-  { version: 6, name: 'trust-list sequence held', sqlite: V6_SQLITE, postgres: V6_POSTGRES },
+  { version: 5, name: 'checkpoint devices', sqlite: V5('INTEGER'), postgres: V5('BIGINT') },
+  { version: 6, name: 'trust-list sequence held', sqlite: V6('INTEGER'), postgres: V6('BIGINT') },
 ]);
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { personDeclaration, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
-import { declared, storeGateway, TEST_DATABASE_URL, warnPostgresSkipped, type Body } from './issuer-helpers.js';
+import { declared, useStoreGateway, TEST_DATABASE_URL, warnPostgresSkipped, type Body } from './issuer-helpers.js';
 import { metricLabelViolations } from '../helpers/metric-labels.js';
 
 /**
@@ -56,12 +56,9 @@ const HOSTILE_EVENTS: Array<[string, unknown]> = [
 function hostileSuite(kind: 'sqlite' | 'postgres'): void {
   let gw: TestGateway;
   let holder: { subjectId: string; holderToken: string };
+  useStoreGateway(kind, 'all', (made) => (gw = made));
   beforeAll(async () => {
-    gw = await storeGateway(kind);
     holder = await declared(gw, personDeclaration(800));
-  });
-  afterAll(async () => {
-    await gw?.close();
   });
 
   /** Never a 500; a refusal is a 4xx with a catalogue code. */

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
-import { declared, getCode, jwsOf, payloadOf, personEvent, postEvents, storeGateway, TEST_DATABASE_URL, warnPostgresSkipped } from './issuer-helpers.js';
+import { declared, getCode, jwsOf, payloadOf, personEvent, postEvents, useStoreGateway, TEST_DATABASE_URL, warnPostgresSkipped } from './issuer-helpers.js';
 
 /**
  * Issue 9, item 2: a code issued while a risk event is applied must not escape the status list.
@@ -15,12 +15,7 @@ const TIMEOUT_MS = 180_000;
 
 function race(kind: 'sqlite' | 'postgres'): void {
   let gw: TestGateway;
-  beforeAll(async () => {
-    gw = await storeGateway(kind);
-  });
-  afterAll(async () => {
-    await gw?.close();
-  });
+  useStoreGateway(kind, 'all', (made) => (gw = made));
 
   test(`after a confirmed case is answered, every green code issued during it is in the status list (${ROUNDS} rounds)`, async () => {
     const escaped: string[] = [];

@@ -115,7 +115,7 @@ export function warnPostgresSkipped(what: string): void {
  * A test gateway on SQLite, or on PostgreSQL in a schema of its own that is dropped on close
  * (the harness would leave its random schema behind).
  */
-export async function storeGateway(kind: 'sqlite' | 'postgres'): Promise<TestGateway> {
+async function storeGateway(kind: 'sqlite' | 'postgres'): Promise<TestGateway> {
   if (kind === 'sqlite') return createTestGateway();
   const schema = `iss_${randomBytes(6).toString('hex')}`;
   const gw = await createTestGateway({ postgres: true, pgSchema: schema });
@@ -132,4 +132,21 @@ export async function storeGateway(kind: 'sqlite' | 'postgres'): Promise<TestGat
       }
     },
   };
+}
+
+/**
+ * The store gateway of the enclosing describe, on `kind`: a fresh one per test (`each`) or one
+ * shared by its tests (`all`), closed after. Handed over through `set`, as it exists only once
+ * the hook ran.
+ */
+export function useStoreGateway(kind: 'sqlite' | 'postgres', scope: 'each' | 'all', set: (gw: TestGateway) => void): void {
+  const [before, after] = scope === 'each' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  let gw: TestGateway | undefined;
+  before(async () => {
+    gw = await storeGateway(kind);
+    set(gw);
+  });
+  after(async () => {
+    await gw?.close();
+  });
 }

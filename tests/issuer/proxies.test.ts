@@ -1,5 +1,5 @@
 import { createTestGateway, exampleDeclaration, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
-import { approve, declare, declared, getCode, modify, personEvent, postEvents, storeGateway, TEST_DATABASE_URL, warnPostgresSkipped, type Body } from './issuer-helpers.js';
+import { approve, declare, declared, getCode, modify, personEvent, postEvents, useStoreGateway, TEST_DATABASE_URL, warnPostgresSkipped, type Body } from './issuer-helpers.js';
 
 /** 代人申请 (notice Q3): a green holder declares for at most 3 people; a person has at most 3 holders. */
 
@@ -157,12 +157,7 @@ describe('what a proxy may do', () => {
 /** Limits under concurrent requests: the database decides, so exactly 3 win whatever the interleaving. */
 function concurrency(kind: 'sqlite' | 'postgres'): void {
   let store: TestGateway;
-  beforeEach(async () => {
-    store = await storeGateway(kind);
-  });
-  afterEach(async () => {
-    await store?.close();
-  });
+  useStoreGateway(kind, 'each', (made) => (store = made));
 
   test('12 concurrent proxied declarations by one holder: exactly 3 succeed, the rest get ERR_PROXY_HOLDER_LIMIT', async () => {
     const holder = await declared(store, personDeclaration(1));

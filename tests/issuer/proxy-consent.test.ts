@@ -1,6 +1,6 @@
 import { createTestGateway, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
 import { maskName } from '../../gateway/identity/documents.js';
-import { approve, asOwner, declare, declared, getCode, modify, type Body } from './issuer-helpers.js';
+import { approve, asOwner, declare, declared, getCode, modify, payloadOf, type Body } from './issuer-helpers.js';
 
 /**
  * Issue 9, item 1: 代人申请 only with the person's consent. A holder naming a person who already
@@ -57,7 +57,10 @@ describe('a holder naming a person who already has a code', () => {
     gw.clock.advance(HOUR_MS);
     const second = await declare(gw, victimBody, stranger.holderToken);
     expect(second.body.requestId).toBe(first.body.requestId);
-    expect((await requests(victim)).body.requests).toHaveLength(1);
+    // Renewed: the one request now runs 72 hours from the second ask, not the first.
+    expect((await requests(victim)).body.requests).toEqual([
+      expect.objectContaining({ requestId: first.body.requestId, requestedAt: new Date(gw.clock.ms).toISOString(), expiresAt: new Date(gw.clock.ms + 72 * HOUR_MS).toISOString() }),
+    ]);
   });
 });
 
@@ -203,5 +206,6 @@ describe('proxies of a person', () => {
     const applicant = victimBody['applicant'] as Body;
     const res = await modify(gw, victim.subjectId, { ...victimBody, applicant: { ...applicant, name: '改名了' } }, victim.holderToken);
     expect(res.status).toBe(200);
+    expect((payloadOf(res.body.credential.jws)['hc'] as Body)['name']).toBe(maskName('改名了'));
   });
 });

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
 import { runSubjectsCommand } from '../../gateway/subjects/subjects-command.js';
-import { declare, declared, getCode, jwsOf, payloadOf, personEvent, postEvents, storeGateway, TEST_DATABASE_URL, verify, warnPostgresSkipped, type Body } from './issuer-helpers.js';
+import { declare, declared, getCode, jwsOf, payloadOf, personEvent, postEvents, useStoreGateway, TEST_DATABASE_URL, verify, warnPostgresSkipped, type Body } from './issuer-helpers.js';
 
 /**
  * Issue 9, item 5: a document declared first by someone else blocks its owner (409). The operator
@@ -18,12 +18,7 @@ async function run(gw: TestGateway, argv: string[]): Promise<{ code: number; out
 
 function release(kind: 'sqlite' | 'postgres'): void {
   let gw: TestGateway;
-  beforeEach(async () => {
-    gw = await storeGateway(kind);
-  });
-  afterEach(async () => {
-    await gw?.close();
-  });
+  useStoreGateway(kind, 'each', (made) => (gw = made));
 
   test('releasing a claimed document revokes the squatter codes, disables its token, keeps the events, and lets the owner declare', async () => {
     const owner = personDeclaration(60);
