@@ -19,8 +19,10 @@ function option(args: readonly string[], name: string): string | undefined {
 
 /**
  * `npm run subjects -- …`, as a function of its arguments (the CLI wires the store and the
- * process). Returns the exit code. Output names subject and audit ids and counts only: never the
- * reason (an operator may have written a name into it), never personal data.
+ * process). Returns the exit code. `release` prints subject and audit ids and counts only, never
+ * the reason (an operator may have written a name into it), so its output is safe to keep in a
+ * job log; `audit` is the one place the recorded reason is shown, on stdout to the operator who
+ * asks for it, never to the gateway's logs.
  */
 export async function runSubjectsCommand(argv: readonly string[], ctx: CommandContext): Promise<number> {
   const [command, subjectId, ...args] = argv;
