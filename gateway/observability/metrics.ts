@@ -72,7 +72,7 @@ export class Metrics {
 
   readonly declarations = this.counter(
     'gateway_declarations_total',
-    'Declarations accepted, by kind (self, proxy, proxy_link, modification).',
+    'Declarations accepted, by kind (self, proxy, proxy_request, proxy_link, modification).',
     { kind: DECLARATION_KINDS },
   );
 
