@@ -93,11 +93,14 @@ export interface Gateway {
  */
 export async function createGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const now = options.now ?? Date.now;
+  const background = options.backgroundRefresh ?? true;
+  const pgSchema = options.pgSchema ?? config.databaseSchema;
   const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = new Metrics({ defaultMetrics: options.defaultMetrics ?? false });
 
-  await ensureSigningKey(config.certsDir, config.issuer.signingAlg, now(), logger, mayGenerateSecrets(config));
-  const pepper = loadOrCreatePepper(config.certsDir, logger, mayGenerateSecrets(config));
+  const generate = mayGenerateSecrets(config);
+  await ensureSigningKey(config.certsDir, config.issuer.signingAlg, now(), logger, generate);
+  const pepper = loadOrCreatePepper(config.certsDir, logger, generate);
   // A retired key stays published while a code it signed may still be presented.
   const keystore = await Keystore.load(config.certsDir, (config.credentialTtlSeconds + config.clockToleranceSeconds) * 1000);
   const rules = loadRules(config.rulesFile);
@@ -110,7 +113,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     onPepperRefused: (refused) => metrics.pepperRotationRefused.set(refused ? 1 : 0),
   });
   metrics.pepperRotationRefused.set(0);
-  if (options.watchCerts ?? options.backgroundRefresh ?? true) certs.watch();
+  if (options.watchCerts ?? background) certs.watch();
 
   const metadata = buildIssuerMetadata(config, keystore.algorithms());
   const self = partnerFromIssuerMetadata(metadata);
@@ -121,7 +124,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const store = await openStore({
     dataDir: config.dataDir,
     ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
-    ...(options.pgSchema ?? config.databaseSchema ? { pgSchema: (options.pgSchema ?? config.databaseSchema)! } : {}),
+    ...(pgSchema ? { pgSchema } : {}),
     onPoolError: (err) => logger.error({ err }, 'database pool error'),
   });
 
@@ -132,7 +135,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     jwks: config.jwks,
     allowInsecureLoopback: config.allowInsecureLoopbackJwks,
     now,
-    background: options.backgroundRefresh ?? true,
+    background,
     ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
   };
   const remote = new RemoteKeySource({
@@ -167,9 +170,9 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   });
   partners.connect({
     store, metrics, now,
-    background: options.backgroundRefresh ?? true,
+    background,
     dispatcher: options.dispatcher,
-    onListChanged: () => { if (options.backgroundRefresh ?? true) void remote.refreshAll(); },
+    onListChanged: () => { if (background) void remote.refreshAll(); },
   });
   const trustList = partners.trustList;
   const keySource = new CompositeKeySource(self.id, new LocalKeySource(() => keystore.publishedKeys(now()), now), remote);
@@ -266,7 +269,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // The list is fetched once before serving (a start without it recognises the local partners
   // only, and keeps trying), so members are known from the first request when the list answers.
   await trustList?.refresh();
-  if (options.backgroundRefresh ?? true) void remote.refreshAll();
+  if (background) void remote.refreshAll();
 
   // Every fresh code adds a record; once a code is past exp + tolerance it is refused on its exp
   // alone, so its record goes (hourly, with a day's margin for the status list and audits).
@@ -281,7 +284,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       logger.error({ err }, 'pruning expired credential records failed');
     }
   };
-  const pruneTimer = options.backgroundRefresh ?? true ? setInterval(() => void pruneCredentials(), PRUNE_EVERY_MS).unref() : undefined;
+  const pruneTimer = background ? setInterval(() => void pruneCredentials(), PRUNE_EVERY_MS).unref() : undefined;
 
   let served: GatewayServer | undefined;
   let adminServed: GatewayServer | undefined;

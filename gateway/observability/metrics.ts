@@ -2,7 +2,7 @@ import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom
 import type { Color } from '../types/schemas.js';
 import {
   ADDRESS_CLASSES, BINDING_METHODS, BINDING_OUTCOMES, WORK_POOLS, CACHE_OUTCOMES, COLORS, DECLARATION_KINDS, DENY_REASONS, FETCH_OUTCOMES, INVALIDATION_STATUSES,
-  KEY_SET_REFUSALS, RELOAD_OUTCOMES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet,
+  KEY_SET_REFUSALS, RELOAD_OUTCOMES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
 } from './label-sets.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -20,8 +20,9 @@ export class Metrics {
 
   /**
    * Metrics whose bounded label sets are exported at 0 before their first event (label-sets.ts):
-   * a new metric declares its sets with `this.bounded(metric, product({...}))` and is zeroed with
-   * the others at start and after a partner reload.
+   * a new counter declares them with `this.counter(name, help, { label: values })` (every
+   * combination), or `this.bounded(metric, sets)` for other sets, and is zeroed with the others at
+   * start and after a partner reload.
    */
   private readonly zeroed: Array<{ metric: Zeroable; sets: () => LabelSet[] }> = [];
 
@@ -33,6 +34,12 @@ export class Metrics {
   private bounded<M extends Zeroable>(metric: M, sets: () => LabelSet[]): M {
     this.zeroed.push({ metric, sets });
     return metric;
+  }
+
+  /** A counter of this registry whose labels are every combination of the values given (zeroed at start). */
+  private counter<L extends string>(name: string, help: string, labels: Record<L, LabelValues>): Counter<L> {
+    const labelNames = Object.keys(labels) as L[];
+    return this.bounded(new Counter<L>({ name, help, labelNames, registers: [this.registry] }), product(labels));
   }
 
   /** Creates every declared label set at 0 (idempotent: a series already counting keeps its value). */
@@ -57,54 +64,34 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly credentialsIssued = this.bounded(
-    new Counter({
-      name: 'gateway_credentials_issued_total',
-      help: 'Xinji codes signed, by colour.',
-      labelNames: ['color'] as const,
-      registers: [this.registry],
-    }),
-    product({ color: COLORS }),
+  readonly credentialsIssued = this.counter(
+    'gateway_credentials_issued_total',
+    'Xinji codes signed, by colour.',
+    { color: COLORS },
   );
 
-  readonly declarations = this.bounded(
-    new Counter({
-      name: 'gateway_declarations_total',
-      help: 'Declarations accepted, by kind (self, proxy, proxy_link, modification).',
-      labelNames: ['kind'] as const,
-      registers: [this.registry],
-    }),
-    product({ kind: DECLARATION_KINDS }),
+  readonly declarations = this.counter(
+    'gateway_declarations_total',
+    'Declarations accepted, by kind (self, proxy, proxy_request, proxy_link, modification).',
+    { kind: DECLARATION_KINDS },
   );
 
-  readonly credentialsInvalidated = this.bounded(
-    new Counter({
-      name: 'gateway_credentials_invalidated_total',
-      help: 'Issued codes that stopped being valid before exp, by status (superseded, revoked).',
-      labelNames: ['status'] as const,
-      registers: [this.registry],
-    }),
-    product({ status: INVALIDATION_STATUSES }),
+  readonly credentialsInvalidated = this.counter(
+    'gateway_credentials_invalidated_total',
+    'Issued codes that stopped being valid before exp, by status (superseded, revoked).',
+    { status: INVALIDATION_STATUSES },
   );
 
-  readonly riskEvents = this.bounded(
-    new Counter({
-      name: 'gateway_risk_events_total',
-      help: 'Risk events received, by type and outcome (applied, duplicate).',
-      labelNames: ['type', 'outcome'] as const,
-      registers: [this.registry],
-    }),
-    product({ type: RISK_EVENT_TYPES, outcome: RISK_EVENT_OUTCOMES }),
+  readonly riskEvents = this.counter(
+    'gateway_risk_events_total',
+    'Risk events received, by type and outcome (applied, duplicate).',
+    { type: RISK_EVENT_TYPES, outcome: RISK_EVENT_OUTCOMES },
   );
 
-  readonly verifications = this.bounded(
-    new Counter({
-      name: 'gateway_verifications_total',
-      help: 'Codes verified, by partner id (or "unknown") and result ("valid" or an ERR_ code of the catalogue).',
-      labelNames: ['partner', 'result'] as const,
-      registers: [this.registry],
-    }),
-    product({ partner: this.partnersOrUnknown, result: VERIFICATION_RESULTS }),
+  readonly verifications = this.counter(
+    'gateway_verifications_total',
+    'Codes verified, by partner id (or "unknown") and result ("valid" or an ERR_ code of the catalogue).',
+    { partner: this.partnersOrUnknown, result: VERIFICATION_RESULTS },
   );
 
   readonly verificationDuration = new Histogram({
@@ -143,14 +130,10 @@ export class Metrics {
     () => product({ from: COLORS, to: COLORS })().filter((set) => set['from'] !== set['to']),
   );
 
-  readonly jwksFetches = this.bounded(
-    new Counter({
-      name: 'gateway_jwks_fetches_total',
-      help: 'Partner key-set fetches, by partner and outcome.',
-      labelNames: ['partner', 'outcome'] as const,
-      registers: [this.registry],
-    }),
-    product({ partner: this.partners, outcome: FETCH_OUTCOMES }),
+  readonly jwksFetches = this.counter(
+    'gateway_jwks_fetches_total',
+    'Partner key-set fetches, by partner and outcome.',
+    { partner: this.partners, outcome: FETCH_OUTCOMES },
   );
 
   readonly jwksFetchDuration = new Histogram({
@@ -161,14 +144,10 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly statusListFetches = this.bounded(
-    new Counter({
-      name: 'gateway_status_list_fetches_total',
-      help: 'Partner status-list fetches, by partner and outcome.',
-      labelNames: ['partner', 'outcome'] as const,
-      registers: [this.registry],
-    }),
-    product({ partner: this.partners, outcome: FETCH_OUTCOMES }),
+  readonly statusListFetches = this.counter(
+    'gateway_status_list_fetches_total',
+    'Partner status-list fetches, by partner and outcome.',
+    { partner: this.partners, outcome: FETCH_OUTCOMES },
   );
 
   /** Set by the composition root: each partner's key count, read at scrape time. */
@@ -199,14 +178,10 @@ export class Metrics {
     collect: (): void => this.verifiedCacheEntries.set(this.verifiedCacheSize()),
   });
 
-  readonly verifiedCacheLookups = this.bounded(
-    new Counter({
-      name: 'gateway_verified_cache_lookups_total',
-      help: 'Codes looked up in the cache of verified results, by outcome (hit, miss).',
-      labelNames: ['outcome'] as const,
-      registers: [this.registry],
-    }),
-    product({ outcome: CACHE_OUTCOMES }),
+  readonly verifiedCacheLookups = this.counter(
+    'gateway_verified_cache_lookups_total',
+    'Codes looked up in the cache of verified results, by outcome (hit, miss).',
+    { outcome: CACHE_OUTCOMES },
   );
 
   /** Counts one transition per previous colour seen among the codes that a new colour replaced. */
@@ -231,34 +206,22 @@ export class Metrics {
     },
   });
 
-  readonly partnerKeysStaleServed = this.bounded(
-    new Counter({
-      name: 'gateway_partner_keys_stale_served_total',
-      help: 'Verifications that used keys past their refresh time because the partner was unreachable.',
-      labelNames: ['partner'] as const,
-      registers: [this.registry],
-    }),
-    product({ partner: this.partners }),
+  readonly partnerKeysStaleServed = this.counter(
+    'gateway_partner_keys_stale_served_total',
+    'Verifications that used keys past their refresh time because the partner was unreachable.',
+    { partner: this.partners },
   );
 
-  readonly fetchAddressesRefused = this.bounded(
-    new Counter({
-      name: 'gateway_fetch_addresses_refused_total',
-      help: 'Partner fetches refused at connect time by the address policy, by address class (never the address).',
-      labelNames: ['class'] as const,
-      registers: [this.registry],
-    }),
-    product({ class: ADDRESS_CLASSES }),
+  readonly fetchAddressesRefused = this.counter(
+    'gateway_fetch_addresses_refused_total',
+    'Partner fetches refused at connect time by the address policy, by address class (never the address).',
+    { class: ADDRESS_CLASSES },
   );
 
-  readonly signingKeysReloads = this.bounded(
-    new Counter({
-      name: 'gateway_signing_keys_reloads_total',
-      help: 'Reloads of the signing keys in CERTS_DIR (SIGHUP or a change of the directory), by outcome (applied, refused: the keys in use stay).',
-      labelNames: ['outcome'] as const,
-      registers: [this.registry],
-    }),
-    product({ outcome: RELOAD_OUTCOMES }),
+  readonly signingKeysReloads = this.counter(
+    'gateway_signing_keys_reloads_total',
+    'Reloads of the signing keys in CERTS_DIR (SIGHUP or a change of the directory), by outcome (applied, refused: the keys in use stay).',
+    { outcome: RELOAD_OUTCOMES },
   );
 
   readonly pepperRotationRefused = new Gauge({
@@ -287,37 +250,25 @@ export class Metrics {
       },
     });
 
-  readonly partnerKeySetsRefused = this.bounded(
-    new Counter({
-      name: 'gateway_partner_key_sets_refused_total',
-      help: 'Partner key sets read and refused whole, by partner and reason (no_usable_key, invalid_jwks, too_many_keys, too_large, not_json).',
-      labelNames: ['partner', 'reason'] as const,
-      registers: [this.registry],
-    }),
-    product({ partner: this.partners, reason: KEY_SET_REFUSALS }),
+  readonly partnerKeySetsRefused = this.counter(
+    'gateway_partner_key_sets_refused_total',
+    'Partner key sets read and refused whole, by partner and reason (no_usable_key, invalid_jwks, too_many_keys, too_large, not_json).',
+    { partner: this.partners, reason: KEY_SET_REFUSALS },
   );
 
-  readonly statusListRollbacks = this.bounded(
-    new Counter({
-      name: 'gateway_status_list_rollbacks_total',
-      help: 'Partner status lists refused because their generatedAt is earlier than that of the last list accepted.',
-      labelNames: ['partner'] as const,
-      registers: [this.registry],
-    }),
-    product({ partner: this.partners }),
+  readonly statusListRollbacks = this.counter(
+    'gateway_status_list_rollbacks_total',
+    'Partner status lists refused because their generatedAt is earlier than that of the last list accepted.',
+    { partner: this.partners },
   );
 
   // --- Checkpoint at city scale (issue 10): how document checks are answered, codes locked against
   // guessing, and slow work refused by admission control. Labels: fixed enumerations only.
 
-  readonly bindingChecks = this.bounded(
-    new Counter({
-      name: 'gateway_binding_checks_total',
-      help: 'Document checks at checkpoints, by method (lookup: own code, cache: remembered partner match, scrypt, locked: refused without computing) and outcome.',
-      labelNames: ['method', 'outcome'] as const,
-      registers: [this.registry],
-    }),
-    product({ method: BINDING_METHODS, outcome: BINDING_OUTCOMES }),
+  readonly bindingChecks = this.counter(
+    'gateway_binding_checks_total',
+    'Document checks at checkpoints, by method (lookup: own code, cache: remembered partner match, scrypt, locked: refused without computing) and outcome.',
+    { method: BINDING_METHODS, outcome: BINDING_OUTCOMES },
   );
 
   readonly bindingLocks = new Counter({
@@ -326,14 +277,10 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly overloaded = this.bounded(
-    new Counter({
-      name: 'gateway_overloaded_total',
-      help: 'Requests refused with 503 ERR_OVERLOADED because a slow-work pool was full, by pool (binding, issue).',
-      labelNames: ['pool'] as const,
-      registers: [this.registry],
-    }),
-    product({ pool: WORK_POOLS }),
+  readonly overloaded = this.counter(
+    'gateway_overloaded_total',
+    'Requests refused with 503 ERR_OVERLOADED because a slow-work pool was full, by pool (binding, issue).',
+    { pool: WORK_POOLS },
   );
 
   /** Set by the composition root: jobs running and waiting in each slow-work pool, read at scrape time. */

@@ -1,5 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { fromRoot } from '../paths.js';
+import { schemaDocument } from './registry.js';
 
 /**
  * The contract as partners fetch it: GET /openapi.yaml references `./schemas/<file>`, which
@@ -33,10 +32,10 @@ export function publishedSchemas(openapiYaml: string, issuerUrl: string): Map<st
   while (pending.length > 0) {
     const file = pending.pop()!;
     if (served.has(file)) continue;
-    const text = readFileSync(fromRoot('schemas', file), 'utf8');
-    const schema = JSON.parse(text) as Record<string, unknown>;
-    schema['$id'] = publishedSchemaUrl(issuerUrl, file.replace(/\.schema\.json$/, ''));
-    served.set(file, Buffer.from(JSON.stringify(schema, null, 2), 'utf8'));
+    // The file as the registry read it at start; only the copy served gets the served `$id`.
+    const schema = { ...schemaDocument(file), $id: publishedSchemaUrl(issuerUrl, file.replace(/\.schema\.json$/, '')) };
+    const text = JSON.stringify(schema, null, 2);
+    served.set(file, Buffer.from(text, 'utf8'));
     for (const m of text.matchAll(FILE_REF)) pending.push(m[1]!);
   }
   return served;

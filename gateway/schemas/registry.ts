@@ -21,6 +21,8 @@ export const SCHEMA_BASE = 'https://gateway.xinji.example/schemas/';
  * first error names the field.
  */
 let ajv: Ajv | undefined;
+/** Each file of schemas/ as parsed, by file name (ajv does not modify the schemas it is given). */
+const documents = new Map<string, Readonly<Record<string, unknown>>>();
 
 function instance(): Ajv {
   if (ajv) return ajv;
@@ -28,10 +30,20 @@ function instance(): Ajv {
   addFormats(created);
   const dir = fromRoot('schemas');
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.schema.json')).sort()) {
-    created.addSchema(JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')));
+    const schema = JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')) as Record<string, unknown>;
+    documents.set(file, schema);
+    created.addSchema(schema);
   }
   ajv = created;
   return created;
+}
+
+/** schemas/<file> as read once with the others (schemas/published.ts serves it); never modify it. */
+export function schemaDocument(file: string): Readonly<Record<string, unknown>> {
+  instance();
+  const schema = documents.get(file);
+  if (!schema) throw new Error(`no schema file schemas/${file}`);
+  return schema;
 }
 
 export function schemaId(name: string): string {

@@ -1,8 +1,9 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join, relative } from 'node:path';
 import { PEOPLE } from '../../demo/cities.js';
+import { runToEnd } from '../helpers/run-to-end.js';
 
 /**
  * `npm run demo` end to end: the compiled demo starts three gateways and two simulated issuers
@@ -27,19 +28,10 @@ function distIsStale(): boolean {
   return false;
 }
 
-function runDemo(): Promise<{ code: number | null; stdout: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [DEMO], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGINT'), 40_000);
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout });
-    });
-  });
+/** The demo's stdout and stderr interleaved, as a person running it sees them. */
+async function runDemo(): Promise<{ code: number | null; stdout: string }> {
+  const { code, output } = await runToEnd(process.execPath, [DEMO], { timeoutMs: 40_000, killSignal: 'SIGINT' });
+  return { code, stdout: output };
 }
 
 function refusesConnections(port: number): Promise<boolean> {

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { buildProgram, makeDirs, startGateway, type GatewayProcess, type ProcessDirs, type ProgramDir } from '../issuer/gateway-process.js';
 import { fencedBlock, readDoc, section } from './markdown.js';
+import { runToEnd, type Finished } from '../helpers/run-to-end.js';
 
 /**
  * The README's walk-through is pasted by newcomers as it is written, so it is run as it is written:
@@ -19,27 +19,9 @@ function linePattern(line: string): RegExp {
   return new RegExp('^' + line.split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
 }
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** bash with -e and pipefail, so a failing step stops the run instead of printing on regardless. */
-function runBash(file: string, cwd: string, env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+function runBash(file: string, cwd: string, env: Record<string, string>): Promise<Finished> {
+  return runToEnd('bash', ['--noprofile', '--norc', '-eo', 'pipefail', file], { cwd, env, timeoutMs: 60_000 });
 }
 
 describe("the README's walk-through", () => {
@@ -53,7 +35,7 @@ describe("the README's walk-through", () => {
     let program: ProgramDir;
     let dirs: ProcessDirs;
     let gateway: GatewayProcess;
-    const runs: Run[] = [];
+    const runs: Finished[] = [];
 
     beforeAll(async () => {
       root = await mkdtemp(join(tmpdir(), 'hcg-walkthrough-'));
