@@ -36,7 +36,8 @@ describe('docs/configuration.md', () => {
 
 describe('docs/operating.md', () => {
   const registered = new Set(
-    sourceFiles(fromRoot('gateway')).flatMap((path) => [...readFileSync(path, 'utf8').matchAll(/name: '(gateway_[a-z0-9_]+)'/g)].map((m) => m[1]!)),
+    // A metric is declared as `name: 'gateway_…'` (prom-client's options) or through Metrics.counter('gateway_…', …).
+    sourceFiles(fromRoot('gateway')).flatMap((path) => [...readFileSync(path, 'utf8').matchAll(/(?:name: |this\.counter\(\s*)'(gateway_[a-z0-9_]+)'/g)].map((m) => m[1]!)),
   );
   const documented = new Set(firstCodeCells(section(readDoc('docs/operating.md'), 'Metrics')).map((cell) => cell.replace(/\{.*$/, '')));
 
