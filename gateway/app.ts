@@ -20,6 +20,7 @@ import { deleteSubjectProxy } from './routes/delete-subject-proxy.js';
 import { postRiskEvents } from './routes/post-risk-events.js';
 import { postVerify } from './routes/post-verify.js';
 import { postCheckpointScans } from './routes/post-checkpoint-scans.js';
+import { decideByDocument } from './checkpoint/document-scan.js';
 import { getPartners } from './routes/get-partners.js';
 import { postAdminPartnersReload } from './routes/post-admin-partners-reload.js';
 import { getMetrics } from './routes/get-metrics.js';
@@ -144,6 +145,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
       verify: deps.verify,
       feverThresholdC: deps.config.checkpoint.feverThresholdC,
       checkBinding: deps.checkBinding,
+      byDocument: (document, temperatureC) => decideByDocument(deps, document, temperatureC, deps.config.checkpoint.feverThresholdC),
       metrics: deps.metrics,
       now: deps.now,
     }),

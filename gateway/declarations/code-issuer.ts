@@ -25,7 +25,7 @@ export interface IssueResult extends DerivedColor {
 }
 
 /** The subject's colour now, from its declaration, its events and the current region list. */
-export async function currentColor(deps: IssuerDeps, subject: SubjectRecord): Promise<DerivedColor> {
+export async function currentColor(deps: Pick<IssuerDeps, 'store' | 'rules' | 'now'>, subject: SubjectRecord): Promise<DerivedColor> {
   const [events, highRisk] = await Promise.all([deps.store.personEvents(subject.documentKey), deps.store.highRiskRegions()]);
   return deriveColor(deps.rules, { declaration: subject.declaration, declaredAt: subject.declaredAt, events, highRisk, now: deps.now() });
 }

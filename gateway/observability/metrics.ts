@@ -2,7 +2,7 @@ import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom
 import type { Color } from '../types/schemas.js';
 import {
   ADDRESS_CLASSES, BINDING_METHODS, BINDING_OUTCOMES, WORK_POOLS, CACHE_OUTCOMES, COLORS, DECLARATION_KINDS, DENY_REASONS, FETCH_OUTCOMES, INVALIDATION_STATUSES,
-  KEY_SET_REFUSALS, RELOAD_OUTCOMES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
+  KEY_SET_REFUSALS, RELOAD_OUTCOMES, SCAN_MODES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
 } from './label-sets.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -117,6 +117,13 @@ export class Metrics {
       registers: [this.registry],
     }),
     union(product({ decision: ['pass'], reason: ['none'] }), product({ decision: ['deny'], reason: DENY_REASONS })),
+  );
+
+  /** The same decisions by how the person was checked: a code, a printed 通行证, or 一证通行 (the document alone). */
+  readonly checkpointScans = this.counter(
+    'gateway_checkpoint_scans_total',
+    'Checkpoint decisions, by mode (code, pass: a printed 通行证, document: 一证通行 without a code) and decision.',
+    { mode: SCAN_MODES, decision: ['pass', 'deny'] },
   );
 
   /** Counted where the gateway notices it: a subject's outstanding codes of another colour are superseded or replaced. */

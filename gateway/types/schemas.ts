@@ -7,7 +7,7 @@
  * via the `definition` "Color".
  */
 export type Color = ("green" | "yellow" | "red")
-export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advisory" | "fever" | "document_mismatch" | "document_mismatch_locked" | "binding_missing")
+export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advisory" | "fever" | "document_mismatch" | "document_mismatch_locked" | "binding_missing" | "no_code")
 /**
  * This interface was referenced by `IdentityDocument`'s JSON-Schema
  * via the `definition` "DocumentType".
@@ -43,8 +43,19 @@ export interface CheckpointDecision {
 decision: ("pass" | "deny")
 color: (Color | null)
 reasons: DenyReason[]
+/**
+ * How the person was checked: a health code (亮码), a printed 通行证 (decided with the person's colour now), or the document alone (一证通行).
+ */
+method?: ("code" | "pass" | "document")
+holder?: CheckpointHolder
 error?: ErrorObject
 credential?: NormalizedCredential
+}
+/**
+ * 一证通行 only (no credential to show): the masked name of the document's record.
+ */
+export interface CheckpointHolder {
+nameMasked: string
 }
 /**
  * This interface was referenced by `ErrorResponse`'s JSON-Schema
@@ -71,9 +82,13 @@ issuer: NormalizedIssuer
 subject: NormalizedSubject
 color: Color
 /**
- * The issuer's own value, unchanged.
+ * Present only for a printed 通行证 (typ health-pass+jwt): it carries no colour, so color is the person's colour now — green while the issuer's status data does not list it (the issuer lists a pass the moment its holder stops being green).
  */
-sourceColor: (string | number)
+kind?: "pass"
+/**
+ * The issuer's own value, unchanged (absent for a 通行证, which carries none).
+ */
+sourceColor?: (string | number)
 /**
  * Version of the partner vocabulary that mapped sourceColor.
  */
@@ -94,13 +109,13 @@ documentType?: string
 documentMasked?: string
 }
 /**
- * What a checkpoint device sends: the scanned code, the measured temperature, the presented document (亮码+身份证+测温). The document number is used to check the binding and then dropped: never stored, never logged.
+ * What a checkpoint device sends: the scanned code (a health code or a printed 通行证), the measured temperature, the presented document (亮码+身份证+测温). Without a code the scan is 一证通行: the document alone, looked up among Xinji's own residents. The document number is used to check the binding or find the record and then dropped: never stored, never logged.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "CheckpointScan".
  */
 export interface CheckpointScan {
-code: string
+code?: string
 temperatureC: number
 document: IdentityDocument
 }
