@@ -1,4 +1,5 @@
-import { deriveColor, type DerivedColor } from '../color/derive-color.js';
+import { deriveColor, type ColorInputs, type DerivedColor } from '../color/derive-color.js';
+import { reasonWindows } from '../color/green-window.js';
 import { signCredential } from '../issuer/sign-credential.js';
 import type { Keystore } from '../issuer/keystore.js';
 import type { Config } from '../config/load-config.js';
@@ -6,7 +7,7 @@ import type { Metrics } from '../observability/metrics.js';
 import type { WorkPool } from '../admission/work-pool.js';
 import { isReleased, type Store, type SubjectRecord } from '../store/store.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { Color, ColorRules, IssuedCredential } from '../types/schemas.js';
+import type { Color, ColorRules, IssuedCredential, ReasonUntil } from '../types/schemas.js';
 
 export interface IssuerDeps {
   config: Config;
@@ -26,8 +27,17 @@ export interface IssueResult extends DerivedColor {
 
 /** The subject's colour now, from its declaration, its events and the current region list. */
 export async function currentColor(deps: Pick<IssuerDeps, 'store' | 'rules' | 'now'>, subject: SubjectRecord): Promise<DerivedColor> {
+  return deriveColor(deps.rules, await colorInputs(deps, subject));
+}
+
+async function colorInputs(deps: Pick<IssuerDeps, 'store' | 'now'>, subject: SubjectRecord): Promise<ColorInputs> {
   const [events, highRisk] = await Promise.all([deps.store.personEvents(subject.documentKey), deps.store.highRiskRegions()]);
-  return deriveColor(deps.rules, { declaration: subject.declaration, declaredAt: subject.declaredAt, events, highRisk, now: deps.now() });
+  return { declaration: subject.declaration, declaredAt: subject.declaredAt, events, highRisk, now: deps.now() };
+}
+
+/** When each reason of the subject's colour ends by itself (color/green-window.ts), as the API states it. */
+export async function reasonsUntil(deps: Pick<IssuerDeps, 'store' | 'rules' | 'now'>, subject: SubjectRecord): Promise<ReasonUntil[]> {
+  return reasonWindows(deps.rules, await colorInputs(deps, subject)).map((w) => ({ reason: w.reason, until: w.until === null ? null : new Date(w.until).toISOString() }));
 }
 
 /**

@@ -4,7 +4,7 @@ import { maskDocumentNumber, maskName } from '../identity/documents.js';
 import { StoreConflict, type StoredDeclaration, type SubjectRecord } from '../store/store.js';
 import { validateDeclaration } from './validate-declaration.js';
 import { documentKey, hashToken, identityKey, isSubjectId, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
-import { currentColor, invalidateCodes, issueCode, type IssuerDeps } from './code-issuer.js';
+import { currentColor, invalidateCodes, issueCode, reasonsUntil, type IssuerDeps } from './code-issuer.js';
 import { requestProxy } from './proxy-consent.js';
 import type { Declaration, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
 
@@ -151,5 +151,7 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
 export async function freshCode(deps: IssuerDeps, subjectId: string, token: string | undefined): Promise<DeclarationResult> {
   const { viaProxy: _, ...subject } = await authorize(deps, token, subjectId);
   const issued = await issueCode(deps, subject);
-  return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };
+  // When each reason ends by itself: the resident's page says when the code may turn green.
+  const until = issued.reasons.length === 0 ? [] : await reasonsUntil(deps, subject);
+  return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, until, credential: issued.credential };
 }

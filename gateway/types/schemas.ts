@@ -362,12 +362,20 @@ export interface DeclarationResult {
 subjectId: string
 color: Color
 reasons: ColorReason[]
+/**
+ * When each reason ends by itself (issue 25: when may the code turn green): the end of its 14-day window, or null when it ends only after review (a confirmed case or a false report, until a clearance). A high-risk region may leave the list sooner. Empty for a green code.
+ */
+until?: ReasonUntil[]
 holderToken?: string
 /**
  * No longer set: a proxy naming a person who already has a code gets 202 with a pending request (proxy-request-pending.schema.json). Kept so older clients still validate.
  */
 linked?: boolean
 credential: IssuedCredential
+}
+export interface ReasonUntil {
+reason: ColorReason
+until: (string | null)
 }
 export interface IssuedCredential {
 jws: string
