@@ -23,6 +23,7 @@ import { postCheckpointScans } from './routes/post-checkpoint-scans.js';
 import { decideByDocument } from './checkpoint/document-scan.js';
 import { getPartners } from './routes/get-partners.js';
 import { postAdminPartnersReload } from './routes/post-admin-partners-reload.js';
+import { postAdminSubjectPasses } from './routes/post-admin-subject-passes.js';
 import { getMetrics } from './routes/get-metrics.js';
 import { getHealth } from './routes/get-health.js';
 import { getReady } from './routes/get-ready.js';
@@ -36,6 +37,7 @@ import { getSchema } from './routes/get-schema.js';
 import { SCHEMAS_PATH } from './schemas/published.js';
 import { getPage } from './routes/get-page.js';
 import { getAsset } from './routes/get-asset.js';
+import { PASS_PAGE_PATH } from './web/pass-page.js';
 import type { PageAssets } from './web/page-assets.js';
 import type { IssuerDeps } from './declarations/code-issuer.js';
 import type { KeySource } from './partners/key-source.js';
@@ -94,6 +96,7 @@ export function buildApp(deps: AppDeps, surface: Surface = 'all'): Express {
   if (surface !== 'public') {
     app.get('/v1/partners', getPartners(deps));
     app.post('/v1/admin/partners/reload', postAdminPartnersReload({ adminToken: deps.config.adminToken, reload: deps.reloadPartners }));
+    app.post('/v1/admin/subjects/:subjectId/passes', postAdminSubjectPasses(deps));
     app.get('/metrics', getMetrics(deps.metrics, deps.scrapeMetrics));
   }
   app.get('/healthz', getHealth);
@@ -103,6 +106,7 @@ export function buildApp(deps: AppDeps, surface: Surface = 'all'): Express {
     // The resident's and the officer's pages (docs/pages.md), on the public port only.
     app.get('/', getPage(deps.pages, 'resident.html'));
     app.get('/checkpoint', getPage(deps.pages, 'checkpoint.html'));
+    app.get(PASS_PAGE_PATH, getPage(deps.pages, 'pass.html'));
     app.get('/assets/:name', getAsset(deps.pages));
   }
 

@@ -101,8 +101,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const generate = mayGenerateSecrets(config);
   await ensureSigningKey(config.certsDir, config.issuer.signingAlg, now(), logger, generate);
   const pepper = loadOrCreatePepper(config.certsDir, logger, generate);
-  // A retired key stays published while a code it signed may still be presented.
-  const keystore = await Keystore.load(config.certsDir, (config.credentialTtlSeconds + config.clockToleranceSeconds) * 1000);
+  // A retired key stays published while a code or a printed pass it signed may still be presented.
+  const keystore = await Keystore.load(config.certsDir, (Math.max(config.credentialTtlSeconds, config.passTtlSeconds) + config.clockToleranceSeconds) * 1000);
   const rules = loadRules(config.rulesFile);
   const certs = new CertsReloader({
     dir: config.certsDir,

@@ -21,7 +21,8 @@ const config = loadConfig();
 const dir = config.certsDir;
 const [command, ...args] = process.argv.slice(2);
 const now = Date.now();
-const windowMs = (config.credentialTtlSeconds + config.clockToleranceSeconds) * 1000;
+// Printed passes (通行证) live longer than codes: a retired key stays while either may be shown.
+const windowMs = (Math.max(config.credentialTtlSeconds, config.passTtlSeconds) + config.clockToleranceSeconds) * 1000;
 
 function option(name: string): string | undefined {
   const i = args.indexOf(`--${name}`);

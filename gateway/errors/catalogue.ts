@@ -41,6 +41,10 @@ export const ERROR_CATALOGUE = {
     message: 'A proxy may change only the health facts (travel, symptoms, contact); the name, phone and document stay as the person declared them.',
   },
 
+  // --- printed passes (通行证)
+  ERR_PASS_NOT_GREEN: { status: 409, message: 'A 通行证 is printed only for a person whose colour is green now.' },
+  ERR_PASS_NOT_FOUND: { status: 404, message: 'No 通行证 with this id.' },
+
   // --- checkpoint devices
   ERR_DEVICE_UNAUTHORIZED: { status: 401, message: 'A checkpoint device token is missing, unknown or revoked.' },
 
@@ -71,6 +75,7 @@ export const ERROR_CATALOGUE = {
   ERR_CREDENTIAL_SUPERSEDED: { status: 400, message: 'The code was superseded by a newer colour.' },
   ERR_CREDENTIAL_REVOKED: { status: 400, message: 'The code was revoked.' },
   ERR_STATUS_UNAVAILABLE: { status: 400, message: 'The issuer\'s status list cannot be obtained right now.' },
+  ERR_PASS_UNVERIFIABLE: { status: 400, message: 'This 通行证 carries no colour and its issuer publishes no status list, so whether its holder is green now cannot be known.' },
   // The verifier library's trust bundle (gateway/trust/accept-bundle.ts): never an HTTP answer of
   // this gateway, but the same `{ valid: false, error }` the library returns where POST /v1/verify would.
   ERR_TRUST_BUNDLE_INVALID: { status: 400, message: 'The trust bundle is not a health-code-trust JWS signed by a pinned key.' },

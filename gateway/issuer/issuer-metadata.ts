@@ -1,4 +1,5 @@
 import { CREDENTIAL_TYP, XINJI_CLAIMS } from './sign-credential.js';
+import { PASS_TYP } from './sign-pass.js';
 import { publishedSchemaUrl } from '../schemas/published.js';
 import { BINDING_INPUT, BINDING_VERSION } from '../identity/binding.js';
 import type { Config } from '../config/load-config.js';
@@ -27,6 +28,7 @@ export function buildIssuerMetadata(config: Config, algorithms: string[]): Issue
     // Served by this gateway (GET /schemas/{file}), so a partner can fetch what the URL names.
     credential_schema: publishedSchemaUrl(config.issuer.url, 'normalized-credential'),
     typ: CREDENTIAL_TYP,
+    pass: { typ: PASS_TYP, max_lifetime_seconds: config.passTtlSeconds },
     algorithms_supported: algorithms,
     claims: { ...XINJI_CLAIMS },
     color_map: { ...XINJI_COLOR_MAP, values: { ...XINJI_COLOR_MAP.values } },
@@ -53,6 +55,7 @@ export function partnerFromIssuerMetadata(metadata: IssuerMetadata): Partner {
     statusUri: metadata.status_uri,
     algorithms: metadata.algorithms_supported as Partner['algorithms'],
     typ: metadata.typ,
+    ...(metadata.pass ? { pass: { typ: metadata.pass.typ, maxLifetimeSeconds: metadata.pass.max_lifetime_seconds } } : {}),
     claims: metadata.claims,
     colorMap: metadata.color_map,
     status: 'active',

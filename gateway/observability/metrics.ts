@@ -70,6 +70,12 @@ export class Metrics {
     { color: COLORS },
   );
 
+  readonly passesIssued = new Counter({
+    name: 'gateway_passes_issued_total',
+    help: 'Printed passes (通行证) signed, for people without a phone.',
+    registers: [this.registry],
+  });
+
   readonly declarations = this.counter(
     'gateway_declarations_total',
     'Declarations accepted, by kind (self, proxy, proxy_request, proxy_link, modification).',

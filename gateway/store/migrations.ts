@@ -211,6 +211,18 @@ const V6 = (int: string) => `CREATE TABLE trust_list_state (
   updated_at ${int} NOT NULL
 )${int === 'INTEGER' ? ' STRICT' : ''};`;
 
+/**
+ * Which credentials are printed 通行证 (issue 25): the pass itself is a row of `credentials` like
+ * any code, so the status list and every invalidation cover it; this table only says which rows
+ * are passes, for `passes -- list` and `revoke`.
+ */
+const V10 = (int: string) => `CREATE TABLE passes (
+  jti TEXT PRIMARY KEY,
+  subject_id TEXT NOT NULL,
+  expires_at ${int} NOT NULL
+)${int === 'INTEGER' ? ' STRICT' : ''};
+CREATE INDEX passes_subject ON passes (subject_id);`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },
   { version: 2, name: 'index credentials by expiry', sqlite: V2_BOTH, postgres: V2_BOTH },
@@ -218,6 +230,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 4, name: 'audit of released subjects', sqlite: V4('INTEGER'), postgres: V4('BIGINT') },
   { version: 5, name: 'checkpoint devices', sqlite: V5('INTEGER'), postgres: V5('BIGINT') },
   { version: 6, name: 'trust-list sequence held', sqlite: V6('INTEGER'), postgres: V6('BIGINT') },
+  { version: 10, name: 'printed passes (通行证)', sqlite: V10('INTEGER'), postgres: V10('BIGINT') },
 ]);
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -82,6 +82,8 @@ export interface CredentialRow {
 }
 
 export const CREDENTIAL_COLUMNS = 'jti, subject_id, color, kid, issued_at, expires_at, status, status_at';
+/** The same columns of `credentials c`, for joins (passes). */
+export const CREDENTIAL_COLUMNS_C = CREDENTIAL_COLUMNS.split(', ').map((column) => `c.${column}`).join(', ');
 
 export function credentialFromRow(row: CredentialRow): CredentialRecord {
   return {

@@ -203,6 +203,14 @@ region: string
 signingAlg: ("ES256" | "EdDSA")
 }
 credentialTtlSeconds: number
+/**
+ * Lifetime of a printed 通行证 (exp − iat). It carries no colour, so its length bounds only how often it is reprinted.
+ */
+passTtlSeconds: number
+/**
+ * The hotline numbers the resident's help page shows, separated by commas.
+ */
+helpHotlines: string
 clockToleranceSeconds: number
 checkpoint: {
 feverThresholdC: number
@@ -430,6 +438,22 @@ export interface ErrorResponse {
 error: ErrorObject
 }
 /**
+ * A printed 通行证: its id (the jti), its dates and status, and, only when just issued, the signed pass (compact JWS of typ health-pass+jwt, no colour in it) to print as a QR code.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "IssuedPass".
+ */
+export interface IssuedPass {
+passId: string
+issuedAt: string
+expiresAt: string
+/**
+ * superseded: the holder stopped being green; revoked: withdrawn at a counter, or the document or name changed.
+ */
+status: ("active" | "superseded" | "revoked" | "expired")
+jws?: string
+}
+/**
  * Served at /.well-known/health-code-issuer: everything a partner needs to register Xinji as an issuer and verify its codes offline.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
@@ -447,6 +471,13 @@ status_uri: string
  */
 credential_schema: string
 typ: string
+/**
+ * Printed passes (通行证) this issuer signs: their typ and longest lifetime. A pass has no colour claim; it is valid only while status_uri does not list it (listed the moment its holder stops being green).
+ */
+pass?: {
+typ: string
+max_lifetime_seconds: number
+}
 algorithms_supported: string[]
 claims: PartnerClaimPointers
 color_map: ColorMap
@@ -641,6 +672,7 @@ typ?: string
  * When set, payloads must be raw-DEFLATE compressed (SMART Health Cards).
  */
 zip?: "DEF"
+pass?: PartnerPass
 /**
  * Longest life a code of this partner may claim, in seconds (default 604800, 7 days): a code whose exp - iat, or exp - now (beyond the clock tolerance), exceeds it is refused with ERR_TOKEN_LIFETIME_TOO_LONG.
  */
@@ -657,6 +689,13 @@ until: string
 map: ColorMap
 }[]
 status: ("active" | "suspended")
+}
+/**
+ * When set, the partner also issues printed passes (通行证): JWS with this typ and no colour claim, valid only while the partner's status list does not name them (a partner with passes must publish statusUri). Their lifetime is bounded by maxLifetimeSeconds here instead of the code's.
+ */
+export interface PartnerPass {
+typ: string
+maxLifetimeSeconds: number
 }
 /**
  * One proxy of a subject: the proxy's id (for removal), its masked name and since when it acts for the subject.
