@@ -100,6 +100,10 @@ export class TrustStore {
     });
     const outcome = await verifier(code);
     if (!outcome.valid) return outcome;
+    // A 通行证 is green only while its issuer's status data does not list it: without that data, no pass.
+    if (outcome.credential.kind === 'pass' && !loaded.listed.has(outcome.partner.id)) {
+      return { valid: false, error: new GatewayError('ERR_PASS_UNVERIFIABLE'), partnerId: outcome.partner.id };
+    }
     const listed = statusError(loaded.listed, outcome.partner.id, outcome.jti);
     return listed ? { valid: false, error: listed, partnerId: outcome.partner.id } : outcome;
   }
