@@ -26,6 +26,7 @@ import { postAdminPartnersReload } from './routes/post-admin-partners-reload.js'
 import { postAdminSubjectPasses } from './routes/post-admin-subject-passes.js';
 import { getMetrics } from './routes/get-metrics.js';
 import { getHealth } from './routes/get-health.js';
+import { getHelp } from './routes/get-help.js';
 import { getReady } from './routes/get-ready.js';
 import { securityHeaders } from './http/security-headers.js';
 import { rateLimit, TokenBuckets } from './http/rate-limit.js';
@@ -127,6 +128,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.get(METADATA_PATH, limited, getIssuerMetadata(deps.metadata));
   app.get(STATUS_PATH, limited, getCredentialStatus(deps));
   app.get(TRUST_BUNDLE_PATH, limited, getTrustBundle(deps.trustBundle));
+  app.get('/v1/help', limited, getHelp(deps.config.helpHotlines));
 
   app.post('/v1/declarations', issuing, json, postDeclarations(deps));
   app.put('/v1/subjects/:subjectId/declaration', json, putSubjectDeclaration(deps));

@@ -438,6 +438,18 @@ export interface ErrorResponse {
 error: ErrorObject
 }
 /**
+ * What the pages' help (帮助) needs from the gateway: the hotline numbers (HELP_HOTLINES; the notice's are 0311-83283507 and 83283500).
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Help".
+ */
+export interface Help {
+/**
+ * @maxItems 6
+ */
+hotlines: string[]
+}
+/**
  * A printed 通行证: its id (the jti), its dates and status, and, only when just issued, the signed pass (compact JWS of typ health-pass+jwt, no colour in it) to print as a QR code.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
