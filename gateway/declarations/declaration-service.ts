@@ -6,7 +6,7 @@ import { validateDeclaration } from './validate-declaration.js';
 import { documentKey, hashToken, identityKey, isSubjectId, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
 import { currentColor, invalidateCodes, issueCode, reasonsUntil, type IssuerDeps } from './code-issuer.js';
 import { requestProxy } from './proxy-consent.js';
-import type { Declaration, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
+import type { Declaration, DeclarationResult, ProxyRequestPending, ReasonUntil } from '../types/schemas.js';
 
 const CONFLICTS = {
   document_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED',
@@ -105,7 +105,7 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
   const issued = await issueCode(deps, subject);
   return {
     status: 201,
-    result: { subjectId: subject.id, color: issued.color, reasons: issued.reasons, holderToken, credential: issued.credential },
+    result: { subjectId: subject.id, color: issued.color, reasons: issued.reasons, ...(await untilOf(deps, subject, issued.reasons)), holderToken, credential: issued.credential },
   };
 }
 
@@ -144,14 +144,18 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
   const issued = await issueCode(deps, { ...subject, ...update, modifiedDay: shanghaiDay(now) });
   // Revoked codes are replaced by the new one: a colour change is noticed through them too.
   deps.metrics.countColorTransitions(revoked, issued.color);
-  return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };
+  const modified = { ...subject, ...update };
+  return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, ...(await untilOf(deps, modified, issued.reasons)), credential: issued.credential };
 }
 
 /** GET /v1/subjects/{id}/code: a fresh code with the current colour. */
 export async function freshCode(deps: IssuerDeps, subjectId: string, token: string | undefined): Promise<DeclarationResult> {
   const { viaProxy: _, ...subject } = await authorize(deps, token, subjectId);
   const issued = await issueCode(deps, subject);
-  // When each reason ends by itself: the resident's page says when the code may turn green.
-  const until = issued.reasons.length === 0 ? [] : await reasonsUntil(deps, subject);
-  return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, until, credential: issued.credential };
+  return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, ...(await untilOf(deps, subject, issued.reasons)), credential: issued.credential };
+}
+
+/** When each reason ends by itself (only when there are reasons): the page says when the code may turn green. */
+async function untilOf(deps: IssuerDeps, subject: SubjectRecord, reasons: readonly string[]): Promise<{ until?: ReasonUntil[] }> {
+  return reasons.length === 0 ? {} : { until: await reasonsUntil(deps, subject) };
 }
