@@ -2,12 +2,15 @@ import QRCode from 'qrcode';
 import { api, type ApiError } from '../shared/api.js';
 import { el } from '../shared/dom.js';
 import { currentLang, t } from '../shared/i18n.js';
+import { untilText } from './access.js';
 
 /** The API's answer for a code (schemas/declaration-result.schema.json). */
 export interface CodeResult {
   subjectId: string;
   color: 'green' | 'yellow' | 'red';
   reasons: string[];
+  /** When each reason ends by itself (null: after review); absent for a green code. */
+  until?: Array<{ reason: string; until: string | null }>;
   holderToken?: string;
   linked?: boolean;
   credential: { jws: string; expiresAt: string };
@@ -64,7 +67,8 @@ export function renderCode(): void {
   reasons.replaceChildren(
     ...result.reasons.map((reason) => {
       const li = document.createElement('li');
-      li.textContent = t(`reason_${reason}`);
+      const ends = untilText(result.until?.find((u) => u.reason === reason)?.until);
+      li.textContent = t(`reason_${reason}`) + (ends ? (currentLang() === 'zh' ? `（${ends}）` : ` (${ends})`) : '');
       return li;
     }),
   );

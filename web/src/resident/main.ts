@@ -5,6 +5,7 @@ import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
 import { setupLanguage, t } from '../shared/i18n.js';
 import { claimsOf, fetchCode, renderCode, stopRefreshing, type CodeResult } from './code-view.js';
+import { setupAccess } from './access.js';
 import { pendingRequests, renderConsent } from './consent.js';
 import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration } from './form.js';
 
@@ -187,6 +188,7 @@ el('btn-consent-back').addEventListener('click', () => void openCode(holder()?.s
 el('btn-family-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 
 fillDocumentTypes(el<HTMLSelectElement>('f-doc-type'));
+setupAccess();
 setupLanguage(() => {
   renderCode();
   renderHeld();
