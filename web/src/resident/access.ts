@@ -66,7 +66,8 @@ function fillHelp(hotlines: readonly string[]): void {
   line.hidden = hotlines.length === 0;
 }
 
-let hotlines: string[] = [];
+/** Fetched when help is first opened: the page sends nothing the resident did not ask for. */
+let hotlines: string[] | undefined;
 
 export function setupAccess(): void {
   applyLarge(store.get<boolean>(LARGE) === true);
@@ -77,14 +78,17 @@ export function setupAccess(): void {
   });
   const dialog = el<HTMLDialogElement>('help-dialog');
   el('btn-help').addEventListener('click', () => {
-    fillHelp(hotlines);
+    fillHelp(hotlines ?? []);
     dialog.showModal();
     el('btn-help-close').focus();
+    if (hotlines === undefined) {
+      void api<{ hotlines: string[] }>('GET', '/v1/help').then((answer) => {
+        if (answer.body) hotlines = answer.body.hotlines;
+        fillHelp(hotlines ?? []);
+      });
+    }
   });
   el('btn-help-close').addEventListener('click', () => dialog.close());
-  void api<{ hotlines: string[] }>('GET', '/v1/help').then((answer) => {
-    hotlines = answer.body?.hotlines ?? [];
-  });
 }
 
 /** When a reason ends by itself, in words: 预计 11月27日 16:00 后可转为绿码, or 经核查解除后转为绿码. */
