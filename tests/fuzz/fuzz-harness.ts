@@ -173,6 +173,7 @@ export function seeds(t: FuzzTarget): Seed[] {
     'POST /v1/verify': { path: '/v1/verify', headers: {}, body: { code: t.jws } },
     'POST /v1/checkpoint/scans': { path: '/v1/checkpoint/scans', headers: { authorization: `Bearer ${t.deviceToken}` }, body: { code: t.jws, temperatureC: 36.5, document } },
     'POST /v1/admin/partners/reload': { path: '/v1/admin/partners/reload', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+    'POST /v1/admin/subjects/{subjectId}/passes': { path: `/v1/admin/subjects/${subjectId}/passes`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
     'GET /schemas/{file}': { path: '/schemas/normalized-credential.schema.json', headers: {} },
     'GET /assets/{name}': { path: '/assets/style.css', headers: {} },
   };
