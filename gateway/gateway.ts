@@ -28,7 +28,7 @@ import { createGatewayServer, type GatewayServer } from './lifecycle/http-server
 import { fromRoot } from './paths.js';
 import { availableParallelism } from 'node:os';
 import { WorkPool } from './admission/work-pool.js';
-import { createBindingCheck } from './checkpoint/binding-check.js';
+import { createBindingCheck } from './checkpoint/document-check.js';
 import { publishedSchemas, servedOpenApi } from './schemas/published.js';
 import { loadPageAssets } from './web/page-assets.js';
 import { FederatedPartners } from './federation/federated-partners.js';
