@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { renderTable } from '../demo/table.js';
 import { createBinding } from '../gateway/identity/binding.js';
 import { maskDocumentNumber, maskName } from '../gateway/identity/documents.js';
-import { generateKeyFile, Keystore, writeKeyFile } from '../gateway/issuer/keystore.js';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import { generateKeyFile, Keystore, publicJwkOf, writeKeyFile } from '../gateway/issuer/keystore.js';
 import { qrSegments, segmentsText } from '../gateway/issuer/qr-segments.js';
 import { signCredential, type CodeFormat } from '../gateway/issuer/sign-credential.js';
 import type { SubjectRecord } from '../gateway/store/store.js';
@@ -20,11 +21,19 @@ import { qrMatrix, scan, seeded, type Degradation, type QrSegments } from './qr-
  */
 
 /** What is compared: today's layout and drawing, the drawing alone changed, and both changed. */
-const VARIANTS: ReadonlyArray<{ label: string; format: CodeFormat; draw: (jws: string) => QrSegments }> = [
-  { label: 'v1 layout, byte mode (before)', format: 'v1', draw: (jws) => [{ data: new TextEncoder().encode(jws), mode: 'byte' }] },
-  { label: 'v1 layout, numeric mode', format: 'v1', draw: qrSegments },
-  { label: 'v2 layout, numeric mode (now)', format: 'v2', draw: qrSegments },
+const VARIANTS: ReadonlyArray<{ label: string; format: CodeFormat; fullKid: boolean; draw: (jws: string) => QrSegments }> = [
+  { label: 'v1 layout, byte mode (before)', format: 'v1', fullKid: true, draw: (jws) => [{ data: new TextEncoder().encode(jws), mode: 'byte' }] },
+  { label: 'v1 layout, numeric mode', format: 'v1', fullKid: true, draw: qrSegments },
+  { label: 'v2 layout, numeric mode (now)', format: 'v2', fullKid: false, draw: qrSegments },
 ];
+
+/** A keystore with one active ES256 key, named by its full RFC 7638 thumbprint (keys made before short kids) or by the short kid. */
+async function keystoreIn(dir: string, now: number, fullKid: boolean): Promise<Keystore> {
+  const { kid, file } = await generateKeyFile('ES256', 'active', now);
+  const name = fullKid ? await calculateJwkThumbprint(await publicJwkOf(file.privateJwk as JWK)) : kid;
+  writeKeyFile(dir, name, file);
+  return Keystore.load(dir, 3_600_000);
+}
 
 export interface QrFormatFigures {
   label: string;
@@ -84,12 +93,11 @@ export async function qrLegibility(options: { codes: number; issuer: string }): 
   const dir = mkdtempSync(join(tmpdir(), 'hcg-bench-qr-'));
   try {
     const now = Date.UTC(2026, 11, 7, 8, 0, 0);
-    const { kid, file } = await generateKeyFile('ES256', 'active', now);
-    writeKeyFile(dir, kid, file);
-    const keystore = await Keystore.load(dir, 3_600_000);
+    const keystores = { full: await keystoreIn(join(dir, 'full'), now, true), short: await keystoreIn(join(dir, 'short'), now, false) };
     const people = await subjects(options.codes);
     const figures: QrFormatFigures[] = [];
-    for (const { label, format, draw } of VARIANTS) {
+    for (const { label, format, fullKid, draw } of VARIANTS) {
+      const keystore = fullKid ? keystores.full : keystores.short;
       const decoded: Record<string, number> = {};
       let chars = 0;
       let maxVersion = 0;
