@@ -1,4 +1,4 @@
-import { CREDENTIAL_TYP, XINJI_CLAIMS } from './sign-credential.js';
+import { CODE_LAYOUTS, CREDENTIAL_TYP, XINJI_CLAIMS } from './sign-credential.js';
 import { PASS_TYP } from './sign-pass.js';
 import { publishedSchemaUrl } from '../schemas/published.js';
 import { BINDING_INPUT, BINDING_VERSION } from '../identity/binding.js';
@@ -29,6 +29,9 @@ export function buildIssuerMetadata(config: Config, algorithms: string[]): Issue
     credential_schema: publishedSchemaUrl(config.issuer.url, 'normalized-credential'),
     typ: CREDENTIAL_TYP,
     pass: { typ: PASS_TYP, max_lifetime_seconds: config.passTtlSeconds },
+    // Layout 2 codes are compressed, layout 1 codes are not, and both may be valid at once.
+    zip: 'optional',
+    code_layouts: [...CODE_LAYOUTS],
     algorithms_supported: algorithms,
     claims: { ...XINJI_CLAIMS },
     color_map: { ...XINJI_COLOR_MAP, values: { ...XINJI_COLOR_MAP.values } },
@@ -56,6 +59,7 @@ export function partnerFromIssuerMetadata(metadata: IssuerMetadata): Partner {
     algorithms: metadata.algorithms_supported as Partner['algorithms'],
     typ: metadata.typ,
     ...(metadata.pass ? { pass: { typ: metadata.pass.typ, maxLifetimeSeconds: metadata.pass.max_lifetime_seconds } } : {}),
+    ...(metadata.zip !== undefined ? { zip: metadata.zip } : {}),
     claims: metadata.claims,
     colorMap: metadata.color_map,
     status: 'active',

@@ -16,7 +16,10 @@ export const PASS_TYP = 'health-pass+jwt';
  * was issued to; a checkpoint decides with the person's colour now (online: the subject's derived
  * colour; offline: the issuer's status data, which lists a pass the moment its holder stops being
  * green — declarations/passes.ts). Its lifetime is long (PASS_TTL_SECONDS, 30 days) because
- * reprinting is a trip to a counter, not because the facts last that long.
+ * reprinting is a trip to a counter, not because the facts last that long. Like a code it carries
+ * no subject id (a stable id would let verifiers link one person's scans); the jti names its record.
+ * It is uncompressed (codes' layout 1, which every verifier still reads): printed at 62 mm, its QR
+ * needs no saving of modules.
  */
 export async function signPass(
   subject: SubjectRecord,
@@ -39,7 +42,6 @@ export async function signPass(
   })
     .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: PASS_TYP })
     .setIssuer(options.issuer)
-    .setSubject(subject.id)
     .setJti(jti)
     .setIssuedAt(iat)
     .setNotBefore(iat)

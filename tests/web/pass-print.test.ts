@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
+import { PNG } from 'pngjs';
 import { BinaryBitmap, DecodeHintType, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from '@zxing/library';
 import request from 'supertest';
 import { runPassesCommand } from '../../gateway/cli/passes-command.js';
@@ -15,9 +15,6 @@ import type { Browser, Page } from 'playwright-core';
  * (A6 from the page's @page rule), turned into an image by pdftoppm (Debian poppler-utils), and
  * its QR decoded back to the very pass the counter issued.
  */
-// pngjs comes with qrcode (its PNG output) and has no types of its own: only sync.read is used.
-const { PNG } = createRequire(import.meta.url)('pngjs') as { PNG: { sync: { read(data: Buffer): { width: number; height: number; data: Buffer } } } };
-
 function decodeQr(pngFile: string): string {
   const png = PNG.sync.read(readFileSync(pngFile));
   // Luminance of each pixel (RGBA → one byte), as a camera frame would give it.
