@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { pino } from 'pino';
 import { loadConfig } from '../config/load-config.js';
 import { openStore } from '../store/open-store.js';
 import { loadRules } from '../color/rules-file.js';
@@ -17,7 +18,8 @@ import { runPassesCommand } from './passes-command.js';
  *   npm run --silent passes -- revoke <passId>      listed in the status data at once
  */
 const config = loadConfig();
-const logger = createLogger('warn');
+// Warnings (a development key generated) to stderr: stdout carries only the command's lines, the pass last.
+const logger = createLogger('warn', pino.destination(2));
 const generate = mayGenerateSecrets(config);
 await ensureSigningKey(config.certsDir, config.issuer.signingAlg, Date.now(), logger, generate);
 const pepper = loadOrCreatePepper(config.certsDir, logger, generate);
