@@ -1,3 +1,5 @@
+// First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
+import './runtime/require-node.js';
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from './config/load-config.js';

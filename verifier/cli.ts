@@ -1,3 +1,5 @@
+// First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
+import '../gateway/runtime/require-node.js';
 import { readFile } from 'node:fs/promises';
 import type { PublicJwk } from '../gateway/types/schemas.js';
 import { TrustStore } from './trust-store.js';

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
+import '../runtime/require-node.js';
 import { loadConfig } from '../config/load-config.js';
 
 /**

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
+import '../runtime/require-node.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { loadConfig } from '../config/load-config.js';

@@ -44,6 +44,10 @@ describe('the systemd unit', () => {
     for (const name of environment.keys()) expect({ name, known: name === 'NODE_ENV' || ENV_VARS.some((v) => v.name === name) }).toEqual({ name, known: true });
   });
 
+  test("starts a Node the operator installed, not Debian's /usr/bin/node (20 and older: refused by the gateway)", () => {
+    expect(value('ExecStart')).toMatch(/^\/usr\/local\/bin\/node /);
+  });
+
   test('stops by SIGTERM with more time than the gateway drains, and reloads keys and partners on SIGHUP', () => {
     const drainMs = ENV_VARS.find((v) => v.name === 'SHUTDOWN_TIMEOUT_MS')!.default as number;
     expect(value('KillSignal')).toBe('SIGTERM');
