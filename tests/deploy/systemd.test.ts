@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -75,7 +75,8 @@ describe('the systemd unit', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hcg-unit-'));
     try {
       const copy = join(dir, 'health-code-gateway.service');
-      copyFileSync(UNIT, copy);
+      // verify wants ExecStart's binary to exist: this machine's node stands in for /usr/local/bin/node.
+      writeFileSync(copy, readFileSync(UNIT, 'utf8').replace('ExecStart=/usr/local/bin/node ', `ExecStart=${process.execPath} `));
       const run = promisify(execFile);
       const verify = await run('systemd-analyze', ['verify', copy], { timeout: 30_000 });
       expect(verify.stderr.split('\n').filter((l) => l.includes('health-code-gateway.service'))).toEqual([]);
