@@ -12,6 +12,7 @@ import { Keystore } from './issuer/keystore.js';
 import { buildTrustBundle, signTrustBundle, type TrustBundleDeps } from './trust/trust-bundle.js';
 import { statusList } from './declarations/own-code-status.js';
 import { CertsReloader, type CertsReloadOutcome } from './issuer/certs-reloader.js';
+import { watchDirectory } from './lifecycle/directory-watch.js';
 import { buildIssuerMetadata, partnerFromIssuerMetadata } from './issuer/issuer-metadata.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
@@ -51,6 +52,8 @@ export interface GatewayOptions {
   backgroundRefresh?: boolean;
   /** Reload the signing keys when CERTS_DIR changes (default: as backgroundRefresh). */
   watchCerts?: boolean;
+  /** Reload the partners when PARTNERS_DIR changes, as on SIGHUP (default: as backgroundRefresh). */
+  watchPartners?: boolean;
   /** What /metrics answers (cluster workers: the aggregate of all workers, from the primary). */
   scrapeMetrics?: () => Promise<string>;
   /** The signature check of verification (default jose; the benchmark compares an alternative). */
@@ -223,6 +226,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     return registry.list().length;
   }
 
+  // Every replica follows a changed partner ConfigMap (or file) by itself, without an HTTP call.
+  const partnersWatch = (options.watchPartners ?? background)
+    ? watchDirectory(config.partnersDir, () => {
+        reloadPartners().catch((err: unknown) => logger.error({ err }, 'partner reload refused; the current partners stay'));
+      }, { logger, what: 'PARTNERS_DIR', fallback: 'partners are reloaded on SIGHUP or POST /v1/admin/partners/reload only' })
+    : undefined;
+
   const webDir = options.webDir ?? fromRoot('pages');
   const pages = loadPageAssets(webDir);
   if (pages.size === 0) logger.warn({ webDir }, 'the pages are not built (npm run build): GET / and GET /checkpoint answer 404');
@@ -294,6 +304,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       readiness.startDraining(now());
       clearInterval(pruneTimer);
       certs.close();
+      partnersWatch?.close();
       const outcomes = await Promise.all([served, adminServed].map((s) => (s ? s.drain(config.shutdownTimeoutMs, logger) : 'drained')));
       const outcome = outcomes.includes('forced') ? 'forced' : 'drained';
       await partners.close();
