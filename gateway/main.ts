@@ -60,7 +60,11 @@ async function serve(config: Config, parentLogger: Logger): Promise<void> {
     stopping = true;
     logger.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
     gateway.shutdown().then(
-      (outcome) => process.exit(outcome === 'drained' ? 0 : 1),
+      (outcome) => {
+        // The last line of a process: a log collector sees it stopped, and how.
+        logger.info({ reason, outcome, exitCode: outcome === 'drained' ? 0 : 1 }, 'stopped');
+        process.exit(outcome === 'drained' ? 0 : 1);
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);
