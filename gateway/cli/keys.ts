@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
 import '../runtime/require-node.js';
-import { mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SigningAlg } from '../issuer/keystore.js';
 import type { SigningKeyFile } from '../types/schemas.js';
@@ -63,7 +63,13 @@ function apply(p: Plan): void {
     return;
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  for (const [file, text] of p.writes) writeFileSync(join(dir, file), text, { mode: 0o600 });
+  // Run as root (sudo without -u) in the gateway user's directory, the files still go to that user:
+  // root's 0600 files would be unreadable to the gateway, and its next reload refused.
+  const owner = process.getuid?.() === 0 ? statSync(dir) : undefined;
+  for (const [file, text] of p.writes) {
+    writeFileSync(join(dir, file), text, { mode: 0o600 });
+    if (owner && owner.uid !== 0) chownSync(join(dir, file), owner.uid, owner.gid);
+  }
   for (const file of p.deletes) unlinkSync(join(dir, file));
   for (const note of p.notes) console.log(note);
 }

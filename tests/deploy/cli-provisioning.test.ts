@@ -1,4 +1,5 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { fromRoot } from '../../gateway/paths.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runToEnd, type Finished } from '../helpers/run-to-end.js';
@@ -80,6 +81,24 @@ describe('provisioning keys as the deployment guide writes it', () => {
     const run = await tool('keys', ['init'], { cwd, env: { GATEWAY_ENV: 'development', CERTS_DIR: certs }, ...asUser });
     expect(run.code).toBe(0);
     expect(keyFiles(certs)).toHaveLength(1);
+  });
+
+  (process.getuid?.() === 0 ? test : test.skip)('keys add run as root (sudo without -u) leaves the new key to the directory\'s owner, so the gateway can read it', async () => {
+    const cwd = workDir();
+    const certs = join(cwd, 'certs');
+    mkdirSync(certs, { mode: 0o700 });
+    chownSync(certs, 65534, 65534);
+    expect((await tool('keys', ['init'], { cwd, env: { GATEWAY_ENV: 'development', CERTS_DIR: certs } })).code).toBe(0);
+    expect((await tool('keys', ['add', '--status', 'next'], { cwd, env: { GATEWAY_ENV: 'development', CERTS_DIR: certs } })).code).toBe(0);
+    const owners = readdirSync(certs).map((f) => statSync(join(certs, f))).map((s) => [s.uid, s.mode & 0o777]);
+    expect(owners).toEqual([[65534, 0o600], [65534, 0o600], [65534, 0o600]]);
+  });
+
+  test('the systemd guide creates the certs directory for the gateway\'s user and runs keys as that user', () => {
+    const guide = readFileSync(fromRoot('docs', 'deployment.md'), 'utf8');
+    expect(guide).toMatch(/install -d -m 0700 -o health-code-gateway -g health-code-gateway \/etc\/health-code-gateway\/certs/);
+    expect(guide).toMatch(/sudo -u health-code-gateway \/usr\/local\/bin\/node \/opt\/health-code-gateway\/dist\/gateway\/cli\/keys\.js init/);
+    expect(guide).not.toMatch(/install -d -m 0750 -g health-code-gateway[^\n]*\/certs/);
   });
 
   test('keys init in a certs directory its user cannot write says so and how to fix it, without a stack trace', async () => {
