@@ -4,7 +4,7 @@ import { issuePass, listPasses, revokePass } from '../declarations/passes.js';
 import type { IssuerDeps } from '../declarations/code-issuer.js';
 import { PASS_PAGE_PATH } from '../web/pass-page.js';
 
-export const PASSES_USAGE = 'usage: passes issue <subjectId> | list <subjectId> | revoke <passId>';
+export const PASSES_USAGE = 'usage: passes issue <subjectId> | list <subjectId> | revoke <passId>  [--env-file <file>]';
 
 export interface PassesContext {
   deps: IssuerDeps;
@@ -22,7 +22,8 @@ export interface PassesContext {
 export async function runPassesCommand(argv: readonly string[], ctx: PassesContext): Promise<number> {
   let positionals: string[];
   try {
-    ({ positionals } = parseArgs({ args: [...argv], options: {}, allowPositionals: true, strict: true }));
+    // --env-file is the CLI's (gateway/cli/passes.ts reads it before the store is opened).
+    ({ positionals } = parseArgs({ args: [...argv], options: { 'env-file': { type: 'string' } }, allowPositionals: true, strict: true }));
   } catch (error) {
     ctx.err(`${(error as Error).message}\n${PASSES_USAGE}`);
     return 2;

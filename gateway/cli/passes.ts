@@ -1,6 +1,9 @@
 #!/usr/bin/env node
+// First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
+import '../runtime/require-node.js';
+import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { loadConfig } from '../config/load-config.js';
+import { cliConfigOrExit } from './cli-settings.js';
 import { openStore } from '../store/open-store.js';
 import { loadRules } from '../color/rules-file.js';
 import { mayGenerateSecrets } from '../config/production.js';
@@ -16,8 +19,11 @@ import { runPassesCommand } from './passes-command.js';
  *   npm run --silent passes -- issue <subjectId>    the pass as a compact JWS alone on the last line
  *   npm run --silent passes -- list <subjectId>     one line per pass: id, status, dates
  *   npm run --silent passes -- revoke <passId>      listed in the status data at once
+ * Each takes `--env-file <file>` (the gateway's settings; gateway/cli/cli-settings.ts).
  */
-const config = loadConfig();
+// Only --env-file is read here; runPassesCommand checks the whole command line strictly.
+const envFile = parseArgs({ args: process.argv.slice(2), options: { 'env-file': { type: 'string' } }, strict: false, allowPositionals: true }).values['env-file'];
+const config = cliConfigOrExit(typeof envFile === 'string' ? envFile : undefined, { needsCerts: true });
 // Warnings (a development key generated) to stderr: stdout carries only the command's lines, the pass last.
 const logger = createLogger('warn', pino.destination(2));
 const generate = mayGenerateSecrets(config);
