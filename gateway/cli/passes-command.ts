@@ -13,6 +13,22 @@ export interface PassesContext {
 }
 
 /**
+ * The command line, checked strictly before anything is opened: the command and its one argument,
+ * or what is wrong followed by the usage. `--env-file` is the CLI's (gateway/cli/passes.ts).
+ */
+export function parsePassesArgs(argv: readonly string[]): { command: 'issue' | 'list' | 'revoke'; id: string } | { problem: string } {
+  let positionals: string[];
+  try {
+    ({ positionals } = parseArgs({ args: [...argv], options: { 'env-file': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true }));
+  } catch (error) {
+    return { problem: `${(error as Error).message}\n${PASSES_USAGE}` };
+  }
+  const [command, id, ...rest] = positionals;
+  if (id === undefined || rest.length > 0 || (command !== 'issue' && command !== 'list' && command !== 'revoke')) return { problem: PASSES_USAGE };
+  return { command, id };
+}
+
+/**
  * `npm run --silent passes -- …` at a counter or a community office, as a function of its
  * arguments (the CLI wires the store, keys and rules). Returns the exit code: 0, or 2 with a
  * message on stderr for a usage error, an unknown subject or pass, or a person who is not green.
@@ -20,19 +36,12 @@ export interface PassesContext {
  * JWS alone on the last line (`PASS=$(… | tail -n 1)`). Nothing printed names the person.
  */
 export async function runPassesCommand(argv: readonly string[], ctx: PassesContext): Promise<number> {
-  let positionals: string[];
-  try {
-    // --env-file is the CLI's (gateway/cli/passes.ts reads it before the store is opened).
-    ({ positionals } = parseArgs({ args: [...argv], options: { 'env-file': { type: 'string' } }, allowPositionals: true, strict: true }));
-  } catch (error) {
-    ctx.err(`${(error as Error).message}\n${PASSES_USAGE}`);
+  const parsed = parsePassesArgs(argv);
+  if ('problem' in parsed) {
+    ctx.err(parsed.problem);
     return 2;
   }
-  const [command, id, ...rest] = positionals;
-  if (id === undefined || rest.length > 0 || !['issue', 'list', 'revoke'].includes(command ?? '')) {
-    ctx.err(PASSES_USAGE);
-    return 2;
-  }
+  const { command, id } = parsed;
   try {
     switch (command) {
       case 'issue': {

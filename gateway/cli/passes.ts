@@ -11,7 +11,7 @@ import { ensureSigningKey, loadOrCreatePepper } from '../issuer/bootstrap-secret
 import { Keystore } from '../issuer/keystore.js';
 import { createLogger } from '../observability/logger.js';
 import { Metrics } from '../observability/metrics.js';
-import { runPassesCommand } from './passes-command.js';
+import { parsePassesArgs, PASSES_USAGE, runPassesCommand } from './passes-command.js';
 
 /**
  * Printed passes (通行证) for people without a phone, in the store and with the keys the gateway
@@ -21,7 +21,17 @@ import { runPassesCommand } from './passes-command.js';
  *   npm run --silent passes -- revoke <passId>      listed in the status data at once
  * Each takes `--env-file <file>` (the gateway's settings; gateway/cli/cli-settings.ts).
  */
-// Only --env-file is read here; runPassesCommand checks the whole command line strictly.
+// The command line is checked before any key, pepper or store is touched.
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(`${PASSES_USAGE}\n`);
+  process.exit(0);
+}
+const parsed = parsePassesArgs(args);
+if ('problem' in parsed) {
+  process.stderr.write(`${parsed.problem}\n`);
+  process.exit(2);
+}
 const envFile = parseArgs({ args: process.argv.slice(2), options: { 'env-file': { type: 'string' } }, strict: false, allowPositionals: true }).values['env-file'];
 const config = cliConfigOrExit(typeof envFile === 'string' ? envFile : undefined, { needsCerts: true });
 // Warnings (a development key generated) to stderr: stdout carries only the command's lines, the pass last.
