@@ -20,6 +20,7 @@ import { deleteSubjectProxy } from './routes/delete-subject-proxy.js';
 import { postRiskEvents } from './routes/post-risk-events.js';
 import { postVerify } from './routes/post-verify.js';
 import { postCheckpointScans } from './routes/post-checkpoint-scans.js';
+import { getCheckpointDevice } from './routes/get-checkpoint-device.js';
 import { getPartners } from './routes/get-partners.js';
 import { postAdminPartnersReload } from './routes/post-admin-partners-reload.js';
 import { getMetrics } from './routes/get-metrics.js';
@@ -148,6 +149,8 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
       now: deps.now,
     }),
   );
+  // The device a token belongs to: the checkpoint page checks the token at sign-in (same bucket as its scans).
+  app.get('/v1/checkpoint/device', deviceAuth(deps.store, deviceBuckets), getCheckpointDevice(deps.store));
   app.get('/openapi.yaml', getOpenApi(deps.openapiYaml));
   app.get(`${SCHEMAS_PATH}:file`, getSchema(deps.schemas));
 }

@@ -94,6 +94,19 @@ documentType?: string
 documentMasked?: string
 }
 /**
+ * The checkpoint device a device token belongs to (GET /v1/checkpoint/device): the page checks the token at sign-in and names the device.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "CheckpointDevice".
+ */
+export interface CheckpointDevice {
+/**
+ * The id the operator gave the device (npm run devices -- add <deviceId>).
+ */
+deviceId: string
+registeredAt: string
+}
+/**
  * What a checkpoint device sends: the scanned code, the measured temperature, the presented document (亮码+身份证+测温). The document number is used to check the binding and then dropped: never stored, never logged.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema

@@ -33,6 +33,12 @@ export function claimsOf(jws: string): { name: string; lifetimeS: number } {
 }
 
 let shown: Shown | undefined;
+/** Whose code is on screen: the holder's own, or a person the holder acts for (headed with that person's name). */
+let ownCode = true;
+
+export function showingOwnCode(own: boolean): void {
+  ownCode = own;
+}
 let refreshTimer: ReturnType<typeof setTimeout> | undefined;
 let clockTimer: ReturnType<typeof setInterval> | undefined;
 
@@ -56,6 +62,7 @@ function tickClock(): void {
 export function renderCode(): void {
   if (!shown) return;
   const { result, name, lifetimeS } = shown;
+  el('code-heading').textContent = ownCode ? t('codeHeading') : t('heldCodeHeading', { name });
   el('code-card').dataset['color'] = result.color;
   el('code-color').textContent = t(result.color);
   el('code-name').textContent = name;

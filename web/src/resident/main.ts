@@ -4,7 +4,7 @@ import { el, listRow, say, showView, store } from '../shared/dom.js';
 import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
 import { setupLanguage, t } from '../shared/i18n.js';
-import { claimsOf, fetchCode, renderCode, stopRefreshing, type CodeResult } from './code-view.js';
+import { claimsOf, fetchCode, renderCode, showingOwnCode, stopRefreshing, type CodeResult } from './code-view.js';
 import { pendingRequests, renderConsent } from './consent.js';
 import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration } from './form.js';
 
@@ -56,7 +56,7 @@ async function openCode(subjectId: string): Promise<void> {
   if (!own) return openForm('declare');
   viewing = subjectId;
   const isOwn = subjectId === own.subjectId;
-  el('code-heading').textContent = t(isOwn ? 'codeHeading' : 'heldCodeHeading');
+  showingOwnCode(isOwn);
   el('btn-own').hidden = isOwn;
   el('btn-family').hidden = !isOwn;
   el('btn-consent').hidden = true;
