@@ -86,8 +86,9 @@ function renderResult(): void {
   if (!last) return;
   const view = el('result-view');
   view.classList.toggle('pass', last.decision === 'pass');
-  // A pop-up (弹窗) code alone is no reason to turn a person away: the officer decides by hand.
-  const byHand = last.decision === 'deny' && last.reasons.length > 0 && last.reasons.every((reason) => reason === 'advisory');
+  // A pop-up (弹窗) state, which its city maps to yellow only so that it never passes by itself:
+  // the gateway cannot decide, so the screen says plainly that the officer must check by hand.
+  const byHand = last.decision === 'deny' && last.reasons.includes('advisory') && last.reasons.every((reason) => reason === 'advisory' || reason === 'color_yellow');
   view.classList.toggle('by-hand', byHand);
   el('result-decision').textContent = t(byHand ? 'checkByHand' : last.decision);
   el('result-mode').hidden = offline === undefined;
@@ -99,7 +100,7 @@ function renderResult(): void {
     }),
   );
   el('result-reasons').replaceChildren(
-    ...last.reasons.map((reason) => {
+    ...last.reasons.filter((reason) => !(byHand && reason === 'color_yellow')).map((reason) => {
       const li = document.createElement('li');
       const code = reason === 'code_invalid' ? last?.error?.code : undefined;
       // 无法核验 says why when the gateway said why (expired, superseded, forged …), in words.

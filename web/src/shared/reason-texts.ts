@@ -11,7 +11,7 @@ export const DENY_TEXTS: { readonly [reason in DenyReason]: Text } = {
   code_invalid: { zh: '无法核验', en: 'Cannot be verified' },
   color_yellow: { zh: '黄码', en: 'Yellow code' },
   color_red: { zh: '红码', en: 'Red code' },
-  advisory: { zh: '发码城市提示需人工核实：请核对证件并询问行程后决定是否放行', en: 'The issuing city asks for a check by hand: check the document and ask about recent travel before deciding' },
+  advisory: { zh: '弹窗状态：发码城市无法确认此人情况，请人工核实（核对证件、询问14天行程）后按规定处理', en: 'Pop-up state: the issuing city cannot confirm this person; check by hand (the document, travel in the last 14 days) and follow the rules' },
   fever: { zh: '发热，请复测体温', en: 'Fever: take the temperature again' },
   document_mismatch: { zh: '证件不符，请核对证件号码', en: 'Document does not match: check the document number' },
   document_mismatch_locked: { zh: '证件多次不符，此健康码已暂停核验，请持码人刷新健康码', en: 'Document did not match several times: this code is locked; ask the person to refresh it' },
