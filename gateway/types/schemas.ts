@@ -7,22 +7,22 @@
  * via the `definition` "Color".
  */
 export type Color = ("green" | "yellow" | "red")
+/**
+ * This interface was referenced by `DeclarationResult`'s JSON-Schema
+ * via the `definition` "ColorReason".
+ */
+export type ColorReason = ("confirmed_case" | "close_contact" | "false_report" | "declared_contact" | "declared_symptoms" | "travel_overseas" | "travel_high_risk_region" | "check_in_symptoms" | "check_in_fever")
+/**
+ * This interface was referenced by `Declaration`'s JSON-Schema
+ * via the `definition` "Symptom".
+ */
+export type Symptom = ("fever" | "cough" | "fatigue" | "sore_throat" | "shortness_of_breath" | "diarrhea" | "loss_of_taste_or_smell" | "muscle_ache")
 export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advisory" | "fever" | "document_mismatch" | "document_mismatch_locked" | "binding_missing")
 /**
  * This interface was referenced by `IdentityDocument`'s JSON-Schema
  * via the `definition` "DocumentType".
  */
 export type DocumentType = ("resident_id" | "hmt_residence_permit" | "hk_macau_permit" | "taiwan_permit" | "passport" | "foreign_permanent_resident_id")
-/**
- * This interface was referenced by `DeclarationResult`'s JSON-Schema
- * via the `definition` "ColorReason".
- */
-export type ColorReason = ("confirmed_case" | "close_contact" | "false_report" | "declared_contact" | "declared_symptoms" | "travel_overseas" | "travel_high_risk_region")
-/**
- * This interface was referenced by `Declaration`'s JSON-Schema
- * via the `definition` "Symptom".
- */
-export type Symptom = ("fever" | "cough" | "fatigue" | "sore_throat" | "shortness_of_breath" | "diarrhea" | "loss_of_taste_or_smell" | "muscle_ache")
 /**
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "VerifyResult".
@@ -35,6 +35,35 @@ valid: false
 error: ErrorObject
 })
 
+/**
+ * A recorded check-in: the day it counts for (Asia/Shanghai), whether it reported a fever, and the person's colour now. A symptom or fever turns the colour yellow by the colour rules; a clean check-in never turns a code green by itself.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "CheckInResult".
+ */
+export interface CheckInResult {
+subjectId: string
+day: string
+fever: boolean
+color: Color
+reasons: ColorReason[]
+}
+/**
+ * 健康打卡: the daily report of a person's temperature and symptoms (notice: 在填写申请表或健康打卡时有身体不适症状), by the holder or a proxy, once per calendar day (Asia/Shanghai). Separate from the once-a-day modification of the declaration.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "CheckIn".
+ */
+export interface CheckIn {
+/**
+ * Body temperature in °C as measured today; at or above the fever threshold (37.3 °C by default) it is a fever.
+ */
+temperatureC: number
+/**
+ * @maxItems 10
+ */
+symptoms: Symptom[]
+}
 /**
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "CheckpointDecision".
@@ -143,9 +172,9 @@ rules: ColorRule[]
 export interface ColorRule {
 reason: ColorReason
 color: ("yellow" | "red")
-when: ("event:confirmed_case" | "event:close_contact" | "event:false_report" | "declared:contact" | "declared:symptoms" | "declared:travel_overseas" | "declared:travel_high_risk_region")
+when: ("event:confirmed_case" | "event:close_contact" | "event:false_report" | "declared:contact" | "declared:symptoms" | "declared:travel_overseas" | "declared:travel_high_risk_region" | "check_in:symptoms" | "check_in:fever")
 /**
- * How long the rule holds after the event or declaration, in days. Omitted: until a clearance event.
+ * How long the rule holds after the event, declaration or check-in, in days. Omitted: until a clearance event.
  */
 days?: number
 }

@@ -45,6 +45,7 @@ export const ERROR_TEXTS: { readonly [code in ErrorCode]: Text } = {
   ERR_PROXY_REQUEST_NOT_FOUND: { zh: '该代办请求已过期或已处理，无需操作。', en: 'This request has expired or was already answered; nothing to do.' },
   ERR_PROXY_NOT_FOUND: { zh: '此人已不是您的代办人，无需操作。', en: 'This person no longer acts for you; nothing to do.' },
   ERR_PROXY_IDENTITY_CHANGE: { zh: '代办人只能修改健康情况（到访地区、症状、接触史）；姓名、证件和手机号码请由本人修改。', en: 'A proxy may change only the health facts (travel, symptoms, contact); the person must change their own name, document or phone.' },
+  ERR_CHECK_IN_LIMIT: { zh: '今天已经打过卡了，每天打卡1次，请明天再来。如身体不适，请修改申报信息或及时就医。', en: 'Today\'s check-in is already done (one a day); come back tomorrow. If you feel unwell, modify your declaration or see a doctor.' },
 
   // --- checkpoint devices
   ERR_DEVICE_UNAUTHORIZED: { zh: '设备登录码无效或已停用，请向管理员索取新的登录码后重新登录。', en: 'This device\'s sign-in code is wrong or was withdrawn; ask your administrator for a new one and sign in again.' },

@@ -27,4 +27,6 @@ export const COLOR_REASON_TEXTS: { readonly [reason in ColorReason]: Text } = {
   declared_symptoms: { zh: '申报有症状', en: 'Declared symptoms' },
   travel_overseas: { zh: '14天内到过海外地区', en: 'Overseas in the last 14 days' },
   travel_high_risk_region: { zh: '14天内到过高风险地区', en: 'In a high-risk region in the last 14 days' },
+  check_in_symptoms: { zh: '健康打卡报告有症状', en: 'Symptoms reported at a daily check-in' },
+  check_in_fever: { zh: '健康打卡报告发热', en: 'Fever reported at a daily check-in' },
 };
