@@ -12,6 +12,7 @@ import { TRUST_BUNDLE_PATH } from './trust/trust-bundle-typ.js';
 import { postDeclarations } from './routes/post-declarations.js';
 import { putSubjectDeclaration } from './routes/put-subject-declaration.js';
 import { postSubjectCheckIns } from './routes/post-subject-check-ins.js';
+import { getSubjectColor } from './routes/get-subject-color.js';
 import { getSubjectCode } from './routes/get-subject-code.js';
 import { getSubjectProxyRequests } from './routes/get-subject-proxy-requests.js';
 import { postSubjectProxyRequestApprove } from './routes/post-subject-proxy-request-approve.js';
@@ -129,6 +130,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.put('/v1/subjects/:subjectId/declaration', json, putSubjectDeclaration(deps));
   app.get('/v1/subjects/:subjectId/code', issuing, getSubjectCode(deps));
   app.post('/v1/subjects/:subjectId/check-ins', json, postSubjectCheckIns(deps));
+  app.get('/v1/subjects/:subjectId/color', getSubjectColor(deps));
   app.get('/v1/subjects/:subjectId/proxy-requests', getSubjectProxyRequests(deps));
   app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/approve', postSubjectProxyRequestApprove(deps));
   app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/decline', postSubjectProxyRequestDecline(deps));

@@ -817,6 +817,21 @@ y?: string
 }
 }
 /**
+ * A person's colour now (GET /v1/subjects/{id}/color), without signing a code: what an open code screen polls, with If-None-Match, to learn within seconds that the colour or the declaration changed and a fresh code is needed.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "SubjectColor".
+ */
+export interface SubjectColor {
+subjectId: string
+color: Color
+reasons: ColorReason[]
+/**
+ * When the declaration last changed: a change revokes codes even when the colour stays.
+ */
+declaredAt: string
+}
+/**
  * The payload of GET /.well-known/health-code-trust (a compact JWS, typ health-code-trust+jwt, signed by the gateway's issuer key): everything an offline verifier (verifier/, the checkpoint page, partners' scripts) needs to decide as POST /v1/verify does, for every active partner, the gateway's own issuer included.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema

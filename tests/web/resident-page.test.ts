@@ -78,8 +78,9 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
     await page.getByRole('button', { name: '确认提交' }).click();
 
     await page.getByRole('img', { name: '健康码' }).waitFor();
-    // (The page also asks whether this gateway has the proxy-consent routes; that is no personal data.)
-    const sent = requests.filter((r) => !r.endsWith('/proxy-requests'));
+    // (The page also asks whether this gateway has the proxy-consent routes, and watches the
+    // colour (GET …/color); neither is personal data.)
+    const sent = requests.filter((r) => !r.endsWith('/proxy-requests') && !r.endsWith('/color'));
     expect(sent).toEqual(['POST /v1/declarations', expect.stringMatching(/^GET \/v1\/subjects\/sub_[\w-]+\/code$/)]);
     await expectText(page.locator('#code-color'), '绿码');
     await expectText(page.locator('#code-name'), '张*猛');
@@ -153,7 +154,8 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
     await screenshot(page, 'resident-family');
 
     await page.getByRole('button', { name: '出示健康码：测**号' }).click();
-    await page.getByRole('heading', { name: '代办人的健康码' }).waitFor();
+    // The code is the family member's, headed with their (masked) name, not "the proxy's code".
+    await page.getByRole('heading', { name: '测**号的健康码' }).waitFor();
     await expectText(page.locator('#code-name'), '测**号');
     await expectText(page.locator('#code-color'), '绿码');
     await page.getByRole('button', { name: '返回本人健康码' }).click();
@@ -183,7 +185,7 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
     await fresh.goto(pages.base + '/');
     await fillDeclaration(fresh, ZHANG);
     await submitAndConfirm(fresh);
-    await fresh.getByText('该证件已申领健康码，无需重复申报。').waitFor();
+    await fresh.getByText('该证件已申领健康码，无需重复申报；请在原手机上出示健康码。').waitFor();
     expect(problems.problems).toEqual([]);
     await other.close();
   });

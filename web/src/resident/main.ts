@@ -4,8 +4,9 @@ import { el, listRow, say, showView, store } from '../shared/dom.js';
 import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
 import { setupLanguage, t } from '../shared/i18n.js';
-import { claimsOf, fetchCode, renderCode, showingOwnCode, stopRefreshing, type CodeResult } from './code-view.js';
+import { claimsOf, fetchCode, renderCode, shownName, showingOwnCode, stopRefreshing, type CodeResult } from './code-view.js';
 import { pendingRequests, renderConsent } from './consent.js';
+import { openCheckIn, renderCheckInForm, submitCheckIn } from './check-in.js';
 import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration } from './form.js';
 
 /**
@@ -13,7 +14,7 @@ import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type De
  * stays in this device's storage (never in a URL); nothing else personal is kept: the people one
  * acts for are remembered by id and masked name only.
  */
-const VIEWS = ['code-view', 'family-view', 'consent-view', 'form-view', 'confirm-view'] as const;
+const VIEWS = ['code-view', 'family-view', 'consent-view', 'checkin-view', 'form-view', 'confirm-view'] as const;
 const HOLDER = 'hc.holder';
 const HELD = 'hc.held';
 
@@ -39,6 +40,8 @@ const message = el('message');
 function show(view: (typeof VIEWS)[number]): void {
   showView(VIEWS, view);
   if (view !== 'code-view') stopRefreshing();
+  // The check-in's symptom boxes exist only while it is open (the declaration has the same words).
+  if (view !== 'checkin-view') el('ci-symptoms').replaceChildren();
 }
 
 function onCodeError(error: ApiError): void {
@@ -168,6 +171,25 @@ el('btn-modify').addEventListener('click', () => {
   say(message, undefined);
   openForm('modify');
 });
+el('btn-checkin').addEventListener('click', () => {
+  const own = holder();
+  say(message, undefined);
+  openCheckIn(viewing && viewing !== own?.subjectId ? shownName() : undefined);
+  show('checkin-view');
+  el('ci-temp').focus();
+});
+el<HTMLFormElement>('check-in').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const own = holder();
+  if (!own) return;
+  const subjectId = viewing ?? own.subjectId;
+  void submitCheckIn(subjectId, own.holderToken).then(async (done) => {
+    if (done === undefined) return;
+    await openCode(subjectId);
+    say(message, done, 'info');
+  });
+});
+el('btn-ci-cancel').addEventListener('click', () => void openCode(viewing ?? holder()?.subjectId ?? ''));
 el('btn-family').addEventListener('click', () => {
   say(message, undefined);
   openFamily();
@@ -189,6 +211,7 @@ el('btn-family-back').addEventListener('click', () => void openCode(holder()?.su
 fillDocumentTypes(el<HTMLSelectElement>('f-doc-type'));
 setupLanguage(() => {
   renderCode();
+  if (!el('checkin-view').hidden) renderCheckInForm();
   renderHeld();
   el('form-heading').textContent = t(FORM_HEADINGS[mode]);
   if (pending) fillSummary(pending);
