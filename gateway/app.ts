@@ -13,6 +13,7 @@ import { postDeclarations } from './routes/post-declarations.js';
 import { putSubjectDeclaration } from './routes/put-subject-declaration.js';
 import { postSubjectCheckIns } from './routes/post-subject-check-ins.js';
 import { getSubjectColor } from './routes/get-subject-color.js';
+import { getSubjectDeclaration } from './routes/get-subject-declaration.js';
 import { getSubjectCode } from './routes/get-subject-code.js';
 import { getSubjectProxyRequests } from './routes/get-subject-proxy-requests.js';
 import { postSubjectProxyRequestApprove } from './routes/post-subject-proxy-request-approve.js';
@@ -128,6 +129,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
 
   app.post('/v1/declarations', issuing, json, postDeclarations(deps));
   app.put('/v1/subjects/:subjectId/declaration', json, putSubjectDeclaration(deps));
+  app.get('/v1/subjects/:subjectId/declaration', getSubjectDeclaration(deps));
   app.get('/v1/subjects/:subjectId/code', issuing, getSubjectCode(deps));
   app.post('/v1/subjects/:subjectId/check-ins', json, postSubjectCheckIns(deps));
   app.get('/v1/subjects/:subjectId/color', getSubjectColor(deps));

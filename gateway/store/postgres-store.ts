@@ -227,6 +227,11 @@ export class PostgresStore implements Store {
     await this.tx((c) => this.link(c, proxyId, subjectId, at));
   }
 
+  async countPeopleActedFor(proxyId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM proxy_links WHERE proxy_id = $1', [proxyId]);
+    return intFromRow(rows[0]?.n ?? 0);
+  }
+
   async isProxyOf(proxyId: string, subjectId: string): Promise<boolean> {
     const { rowCount } = await this.pool.query('SELECT 1 FROM proxy_links WHERE proxy_id = $1 AND subject_id = $2', [proxyId, subjectId]);
     return rowCount === 1;

@@ -285,6 +285,11 @@ export class SqliteStore implements Store {
     await this.write(() => this.link(proxyId, subjectId, at));
   }
 
+  async countPeopleActedFor(proxyId: string): Promise<number> {
+    this.settle();
+    return intFromRow(this.sql('SELECT count(*) FROM proxy_links WHERE proxy_id = ?').pluck().get(proxyId) as number);
+  }
+
   async isProxyOf(proxyId: string, subjectId: string): Promise<boolean> {
     this.settle();
     return this.sql('SELECT 1 FROM proxy_links WHERE proxy_id = ? AND subject_id = ?').get(proxyId, subjectId) !== undefined;

@@ -183,6 +183,8 @@ export interface Store {
    */
   addProxyLink(proxyId: string, subjectId: string, at: number): Promise<void>;
   isProxyOf(proxyId: string, subjectId: string): Promise<boolean>;
+  /** How many people `proxyId` acts for (its approved links). */
+  countPeopleActedFor(proxyId: string): Promise<number>;
   /** The subject's proxies, in slot order. */
   listProxies(subjectId: string): Promise<ProxyLinkView[]>;
   /** Removes a link at once (its slots free); false when there was none. */

@@ -24,6 +24,23 @@ export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advis
  */
 export type DocumentType = ("resident_id" | "hmt_residence_permit" | "hk_macau_permit" | "taiwan_permit" | "passport" | "foreign_permanent_resident_id")
 /**
+ * Regions visited in the last 14 days: 6-digit GB/T 2260 codes, or 'overseas' (海外地区).
+ * 
+ * @maxItems 30
+ */
+export type Travel14D = string[]
+/**
+ * @maxItems 10
+ */
+export type Symptoms = Symptom[]
+/**
+ * The body of PUT /v1/subjects/{id}/declaration: the whole declaration, or the health facts only (without `applicant`).
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Modification".
+ */
+export type Modification = (Declaration | DeclarationFacts)
+/**
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "VerifyResult".
  */
@@ -380,6 +397,25 @@ since: string
 expiresAt: string
 }
 /**
+ * A modification of the health facts only (PUT /v1/subjects/{id}/declaration without `applicant`): the name, document and phone stay as declared, so neither the holder nor a proxy has to type them again. The daily limit is the same as for a full modification.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "DeclarationFacts".
+ */
+export interface DeclarationFacts {
+/**
+ * 常住 / 暂住 / 拟返辛来辛
+ */
+residence: ("permanent" | "temporary" | "arriving")
+travel14d: Travel14D
+symptoms: Symptoms
+contactWithCase: boolean
+/**
+ * Must be true (notice Q5).
+ */
+attestTruthful: boolean
+}
+/**
  * Answer to a declaration or a code request. holderToken appears only when a subject is created; it is shown once and stored only as a hash.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
@@ -401,6 +437,44 @@ jws: string
 expiresAt: string
 }
 /**
+ * The current declaration as the gateway holds it (GET /v1/subjects/{id}/declaration), for the holder or a proxy: the health facts in full, the identity only masked (the full name, number and phone are never stored), whether today's modification is still available, and whether the caller may declare for others now. What 修改信息 and 代人申请 start from.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "DeclarationView".
+ */
+export interface DeclarationView {
+subjectId: string
+/**
+ * The masked name (张*猛).
+ */
+name: string
+documentType: DocumentType
+documentMasked: string
+/**
+ * 常住 / 暂住 / 拟返辛来辛
+ */
+residence: ("permanent" | "temporary" | "arriving")
+travel14d: Travel14D
+symptoms: Symptoms
+contactWithCase: boolean
+declaredAt: string
+/**
+ * False when the declaration was already modified today (Asia/Shanghai): a PUT would answer 429 ERR_MODIFICATION_LIMIT.
+ */
+modifiableToday: boolean
+/**
+ * True when the caller is a proxy: only the health facts may be changed (ERR_PROXY_IDENTITY_CHANGE).
+ */
+viaProxy: boolean
+/**
+ * Whether the caller could declare for another person now (代人申请), and if not the code POST /v1/declarations would answer.
+ */
+declareForOthers: {
+allowed: boolean
+refusal?: ("ERR_PROXY_NOT_GREEN" | "ERR_PROXY_HOLDER_LIMIT")
+}
+}
+/**
  * A health declaration (申报), by the person or by a green-code holder for them (代人申请).
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
@@ -408,16 +482,8 @@ expiresAt: string
  */
 export interface Declaration {
 applicant: Applicant
-/**
- * Regions visited in the last 14 days: 6-digit GB/T 2260 codes, or 'overseas' (海外地区).
- * 
- * @maxItems 30
- */
-travel14d: string[]
-/**
- * @maxItems 10
- */
-symptoms: Symptom[]
+travel14d: Travel14D
+symptoms: Symptoms
 /**
  * Contact with a confirmed or suspected case in the last 14 days.
  */
