@@ -40,7 +40,18 @@ describeInBrowser('proxy consent on the resident page (GET /) in Chromium', () =
     expect(await page.locator('#request-list li').count()).toBe(0);
     expect(await page.locator('#proxy-list li').count()).toBe(1);
 
+    // 移除 asks first; 取消 keeps the proxy.
     await page.getByRole('button', { name: '移除：测***号' }).click();
+    await page.getByText('确定移除测***号吗？移除后此人不能再为您申报或查看您的健康码。').waitFor();
+    expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('确认移除');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: '取消' }).click();
+    await page.getByRole('button', { name: '移除：测***号' }).waitFor();
+    expect(await page.locator('#proxy-list li').count()).toBe(1);
+    const stillProxy = await fetch(`${pages.base}/v1/subjects/${String(grandma.body['subjectId'])}/code`, { headers: { authorization: `Bearer ${String(son.body['holderToken'])}` } });
+    expect(stillProxy.status).toBe(200);
+    await page.getByRole('button', { name: '移除：测***号' }).click();
+    await page.getByRole('button', { name: '确认移除：测***号' }).click();
     await page.getByText(/^已移除代办人测\*\*\*号。$/).waitFor();
     expect(await page.locator('#proxy-list li').count()).toBe(0);
     // Removal takes effect at once: neither would-be proxy may fetch grandma's code.

@@ -7,7 +7,8 @@ import { setupLanguage, t } from '../shared/i18n.js';
 import { claimsOf, fetchCode, renderCode, shownName, showingOwnCode, stopRefreshing, type CodeResult } from './code-view.js';
 import { pendingRequests, renderConsent } from './consent.js';
 import { openCheckIn, renderCheckInForm, submitCheckIn } from './check-in.js';
-import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration } from './form.js';
+import { checkForm, fillSummary, isFacts, readForm, resetForm, showApiFieldError, startFrom, unlockIdentity, type Declaration, type DeclarationView, type Facts } from './form.js';
+import { setupPicker, renderPicker } from './region-picker.js';
 
 /**
  * The resident's page: 申报 → 信息二次确认 → 亮码, 修改信息 once a day, 代人申请. The holder token
@@ -30,7 +31,7 @@ type Mode = 'declare' | 'modify' | 'proxy';
 const FORM_HEADINGS: Record<Mode, string> = { declare: 'formDeclare', modify: 'formModify', proxy: 'formProxy' };
 
 let mode: Mode = 'declare';
-let pending: Declaration | undefined;
+let pending: Declaration | Facts | undefined;
 let viewing: string | undefined;
 
 const holder = (): Holder | undefined => store.get<Holder>(HOLDER);
@@ -94,16 +95,29 @@ function renderHeld(): void {
 function openFamily(): void {
   renderHeld();
   show('family-view');
+  // Refusals before the form: a holder who is not green, or already declares for 3 people, is told now.
+  const own = holder();
+  el('btn-proxy-new').hidden = false;
+  say(el('family-refusal'), undefined);
+  if (own) {
+    void declarationOf(own.subjectId).then((view) => {
+      if (!view || view.declareForOthers.allowed) return;
+      el('btn-proxy-new').hidden = true;
+      say(el('family-refusal'), t(view.declareForOthers.refusal ?? 'ERR_PROXY_NOT_GREEN'));
+    });
+  }
 }
 
 function remember(person: Held): void {
   store.set(HELD, [...held().filter((p) => p.subjectId !== person.subjectId), person]);
 }
 
-async function send(body: Declaration): Promise<ApiAnswer<CodeResult>> {
+async function send(body: Declaration | Facts): Promise<ApiAnswer<CodeResult>> {
   const own = holder();
   if (mode === 'declare') return api<CodeResult>('POST', '/v1/declarations', { body });
   if (mode === 'proxy') return api<CodeResult>('POST', '/v1/declarations', { body, token: own?.holderToken ?? '' });
+  // 修改信息 with the identity kept: the health facts only (no name, document or phone to retype).
+  if (isFacts(body)) return api<CodeResult>('PUT', `/v1/subjects/${encodeURIComponent(viewing ?? own?.subjectId ?? '')}/declaration`, { body, token: own?.holderToken ?? '' });
   return api<CodeResult>('PUT', `/v1/subjects/${encodeURIComponent(viewing ?? own?.subjectId ?? '')}/declaration`, { body, token: own?.holderToken ?? '' });
 }
 
@@ -167,9 +181,28 @@ el('btn-form-cancel').addEventListener('click', () => {
   if (mode === 'proxy') openFamily();
   else void openCode(viewing ?? holder()?.subjectId ?? '');
 });
+/** The current declaration (holder or proxy token), fetched when a form opens and never kept on the device. */
+async function declarationOf(subjectId: string): Promise<DeclarationView | undefined> {
+  const own = holder();
+  const answer = await api<DeclarationView>('GET', `/v1/subjects/${encodeURIComponent(subjectId)}/declaration`, { token: own?.holderToken ?? '' });
+  if (!answer.body) say(message, errorText(answer.error!));
+  return answer.body;
+}
+
 el('btn-modify').addEventListener('click', () => {
   say(message, undefined);
-  openForm('modify');
+  const subjectId = viewing ?? holder()?.subjectId ?? '';
+  void declarationOf(subjectId).then((view) => {
+    if (!view) return;
+    // Said before any typing: today's change is used up.
+    if (!view.modifiableToday) return say(message, t('ERR_MODIFICATION_LIMIT'));
+    openForm('modify');
+    startFrom(view, !view.viaProxy);
+  });
+});
+el('btn-identity-edit').addEventListener('click', () => {
+  unlockIdentity();
+  el('f-name').focus();
 });
 el('btn-checkin').addEventListener('click', () => {
   const own = holder();
@@ -209,8 +242,10 @@ el('btn-consent-back').addEventListener('click', () => void openCode(holder()?.s
 el('btn-family-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 
 fillDocumentTypes(el<HTMLSelectElement>('f-doc-type'));
+setupPicker();
 setupLanguage(() => {
   renderCode();
+  renderPicker();
   if (!el('checkin-view').hidden) renderCheckInForm();
   renderHeld();
   el('form-heading').textContent = t(FORM_HEADINGS[mode]);
