@@ -120,9 +120,12 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
     await page.getByRole('heading', { name: '我的健康码' }).waitFor();
   });
 
-  test('a resident modifies the information once; the second time the same day is refused in plain words', async () => {
+  test('a resident modifies the information once; the second time the same day is refused in plain words before the form', async () => {
     await page.getByRole('button', { name: '修改信息' }).click();
-    await fillDeclaration(page, { ...ZHANG, symptoms: ['咳嗽'] });
+    // The form starts from what was declared (石家庄市); only what changed is entered.
+    expect(await page.getByLabel('石家庄市').isChecked()).toBe(true);
+    await page.locator('#declaration').getByLabel('咳嗽', { exact: true }).check();
+    await page.getByLabel('本人承诺以上信息真实').check();
     await submitAndConfirm(page);
     await page.getByText('信息已修改，健康码已更新。').waitFor();
     // Declared symptoms: yellow for 14 days, with the reason in Chinese.
@@ -131,12 +134,15 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
     expect(await seriousA11yViolations(page)).toEqual([]);
 
     await page.getByRole('button', { name: '修改信息' }).click();
-    await fillDeclaration(page, ZHANG);
-    await submitAndConfirm(page);
     await page.getByText('今天已修改过一次信息，每天只能修改1次，请明天再试。').waitFor();
-    expect(await page.locator('#form-view').isVisible()).toBe(true);
-    // The next calendar day (Asia/Shanghai) the change is possible again.
+    expect(await page.locator('#form-view').isVisible()).toBe(false);
+    // The next calendar day (Asia/Shanghai) the change is possible again; the holder may also
+    // change the identity, typed in full.
     pages.gw.clock.advance(24 * 3_600_000);
+    await page.getByRole('button', { name: '修改信息' }).click();
+    await page.getByRole('button', { name: '修改姓名、证件或手机号码' }).click();
+    await fillDeclaration(page, ZHANG);
+    await page.locator('#declaration').getByLabel('咳嗽', { exact: true }).uncheck();
     await submitAndConfirm(page);
     await page.getByText('信息已修改，健康码已更新。').waitFor();
     await page.locator('#code-color', { hasText: '绿码' }).waitFor();
