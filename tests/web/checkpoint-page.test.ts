@@ -132,6 +132,32 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
     ]);
   });
 
+  test('a code not valid yet (issued in the future) is 无法核验 with what to do, in Chinese and in English, never the API\'s message', async () => {
+    const person = personDeclaration(18);
+    pages.gw.clock.advance(60 * 60_000);
+    const future = await issue(pages.base, person);
+    pages.gw.clock.advance(-60 * 60_000);
+    await scanWithScanner(page, future);
+    await presentAndVerify(page, numberOf(person), '36.5');
+    await expect(page.locator('#result-reasons li').allInnerTexts()).resolves.toEqual(['无法核验（健康码尚未生效，请持码人刷新后重新出示；仍不行请人工核实）']);
+    await page.getByRole('button', { name: '下一位' }).click();
+    // The same in English, with the officer's page in English throughout.
+    await page.getByRole('button', { name: 'English' }).click();
+    await expectText(page.locator('#device-name'), `This device: ${deviceId}`);
+    await page.getByLabel('Health code').focus();
+    await page.keyboard.insertText(future);
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Document number').fill(numberOf(person));
+    await page.getByLabel('Temperature (°C)').fill('36.5');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expectText(page.locator('#result-decision'), 'Do not pass');
+    await expect(page.locator('#result-reasons li').allInnerTexts()).resolves.toEqual([
+      'Cannot be verified (The code is not valid yet: ask the person to refresh it; if it persists, check by hand)',
+    ]);
+    await page.getByRole('button', { name: 'Next person' }).click();
+    await page.getByRole('button', { name: '中文' }).click();
+  });
+
   test('a device sign-in code withdrawn after sign-in sends the officer back to sign-in with a clear message', async () => {
     const person = personDeclaration(14);
     const jws = await issue(pages.base, person);
