@@ -2,6 +2,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { assertValid } from '../schemas/registry.js';
 import { authorize } from './declaration-service.js';
 import { recolor, type IssuerDeps } from './code-issuer.js';
+import { checkInLookbackDays } from '../color/derive-color.js';
 import { shanghaiDay } from './secrets.js';
 import type { CheckIn, CheckInResult } from '../types/schemas.js';
 
@@ -14,6 +15,8 @@ import type { CheckIn, CheckInResult } from '../types/schemas.js';
  * turns the code yellow like a declared symptom, and a clean check-in never turns it green by
  * itself. Codes of the colour left are superseded at once, so a page showing one learns of it.
  */
+const DAY_MS = 86_400_000;
+
 export async function checkIn(deps: IssuerDeps, subjectId: string, body: unknown, token: string | undefined): Promise<CheckInResult> {
   const { viaProxy: _, ...subject } = await authorize(deps, token, subjectId);
   const report = assertValid<CheckIn>('check-in', body);
@@ -21,6 +24,11 @@ export async function checkIn(deps: IssuerDeps, subjectId: string, body: unknown
   const day = shanghaiDay(now);
   const recorded = await deps.store.insertCheckIn({ subjectId: subject.id, day, temperatureC: report.temperatureC, symptoms: report.symptoms, at: now });
   if (!recorded) throw new GatewayError('ERR_CHECK_IN_LIMIT');
+  // Check-ins no rule reads any more are not kept (data minimisation): past the longest window of
+  // the check_in rules, plus a day for the once-a-day rule. Cheap: an index range that is nearly
+  // always empty, as every check-in prunes.
+  const keepDays = checkInLookbackDays(deps.rules);
+  if (Number.isFinite(keepDays)) await deps.store.deleteCheckInsBefore(now - (keepDays + 1) * DAY_MS);
   const { color, reasons } = await recolor(deps, subject);
   return { subjectId: subject.id, day, fever: isFever(deps, report.temperatureC), color, reasons };
 }

@@ -223,7 +223,8 @@ const V11 = (int: string, real: string, json: string) => `CREATE TABLE check_ins
   checked_in_at ${int} NOT NULL,
   CONSTRAINT check_ins_pkey PRIMARY KEY (subject_id, day)
 )${int === 'INTEGER' ? ' STRICT' : ''};
-CREATE INDEX check_ins_subject_at_idx ON check_ins (subject_id, checked_in_at);`;
+CREATE INDEX check_ins_subject_at_idx ON check_ins (subject_id, checked_in_at);
+CREATE INDEX check_ins_at_idx ON check_ins (checked_in_at);`;
 
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },

@@ -467,6 +467,11 @@ export class PostgresStore implements Store {
     return rows.map(checkInFromRow);
   }
 
+  async deleteCheckInsBefore(before: number): Promise<number> {
+    const { rowCount } = await this.pool.query('DELETE FROM check_ins WHERE checked_in_at < $1', [before]);
+    return rowCount ?? 0;
+  }
+
   async insertDevice(d: DeviceRecord): Promise<boolean> {
     const { rowCount } = await this.pool.query(
       `INSERT INTO devices (${DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,

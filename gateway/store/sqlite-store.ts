@@ -545,6 +545,10 @@ export class SqliteStore implements Store {
     return rows.map(checkInFromRow);
   }
 
+  async deleteCheckInsBefore(before: number): Promise<number> {
+    return this.write(() => this.sql('DELETE FROM check_ins WHERE checked_in_at < ?').run(before).changes);
+  }
+
   async insertDevice(d: DeviceRecord): Promise<boolean> {
     return this.write(
       () =>

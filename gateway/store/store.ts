@@ -262,6 +262,8 @@ export interface Store {
   insertCheckIn(checkIn: CheckInRecord): Promise<boolean>;
   /** The subject's check-ins made at or after `since`, oldest first. */
   checkIns(subjectId: string, since: number): Promise<CheckInRecord[]>;
+  /** Deletes every check-in made before `before` (no rule reads it any more); returns how many. */
+  deleteCheckInsBefore(before: number): Promise<number>;
 
   /** Registers a device; false (nothing written) when its id exists already, revoked or not. */
   insertDevice(device: DeviceRecord): Promise<boolean>;

@@ -62,6 +62,16 @@ test('the second check-in of the day is refused with 409 ERR_CHECK_IN_LIMIT and 
   expect((await checkIn(subjectId, { temperatureC: 36.5, symptoms: [] }, holderToken)).body).toMatchObject({ day: '2026-11-28' });
 });
 
+test('check-ins older than the rules read are deleted as new ones arrive', async () => {
+  const { subjectId, holderToken } = await declared(gw, personDeclaration(9));
+  await checkIn(subjectId, { temperatureC: 36.5, symptoms: ['cough'] }, holderToken).expect(201);
+  gw.clock.advance(16 * DAY_MS);
+  const other = await declared(gw, personDeclaration(10));
+  await checkIn(other.subjectId, { temperatureC: 36.5, symptoms: [] }, other.holderToken).expect(201);
+  expect(await gw.deps.store.checkIns(subjectId, 0)).toEqual([]);
+  expect(await gw.deps.store.checkIns(other.subjectId, 0)).toHaveLength(1);
+});
+
 test('a proxy checks in for the person it declared for; a stranger and no token are refused', async () => {
   const holder = await declared(gw, personDeclaration(5));
   const person = await declare(gw, personDeclaration(6), holder.holderToken).expect(201);

@@ -352,6 +352,8 @@ function contract(kind: 'sqlite' | 'postgres'): void {
       expect(await store.checkIns(s.id, T0)).toEqual([first, next]);
       expect(await store.checkIns(s.id, T0 + 1)).toEqual([next]);
       expect(await store.checkIns('sub_unknown', 0)).toEqual([]);
+      expect(await store.deleteCheckInsBefore(T0 + 1)).toBeGreaterThanOrEqual(1);
+      expect(await store.checkIns(s.id, 0)).toEqual([next]);
     });
 
     test('two check-ins of the same day sent at once record exactly one', async () => {
