@@ -27,6 +27,8 @@ describeInBrowser('the resident page\'s forms in Chromium', () => {
     await openAs(declared.body);
     await page.getByRole('button', { name: '修改信息' }).click();
     await page.getByRole('heading', { name: '修改信息' }).waitFor();
+    // Said before any typing: today's change is still available.
+    await expectText(page.locator('#form-error'), '今天还可以修改1次（每天1次）。已按当前申报填好，只需修改变化的内容。');
     // What was declared is there: the common city ticked, the other one in the picker's list.
     expect(await page.getByLabel('石家庄市').isChecked()).toBe(true);
     await expectText(page.locator('#travel-chosen span'), '广东省深圳市');

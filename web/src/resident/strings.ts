@@ -21,7 +21,7 @@ addStrings({
   formDeclare: { zh: '健康申报', en: 'Health declaration' },
   formModify: { zh: '修改信息', en: 'Modify information' },
   formProxy: { zh: '为家人申报', en: 'Declare for a family member' },
-  modifyHelp: { zh: '每天只能修改1次。已按当前申报填好，请核对后修改需要改的内容。', en: 'Once a day. The form holds what you declared; change only what has changed.' },
+  modifyHelp: { zh: '今天还可以修改1次（每天1次）。已按当前申报填好，只需修改变化的内容。', en: 'You can modify once today (once a day). The form holds what you declared; change only what has changed.' },
   unchanged: { zh: '已登记（不变）', en: 'As registered (unchanged)' },
   identityKept: { zh: '姓名、证件和手机号码按已登记的保持不变。', en: 'The name, document and phone stay as registered.' },
   identityProxy: { zh: '代办人只能修改健康情况；姓名、证件和手机号码请由本人修改。', en: 'As a proxy you may change only the health facts; the person changes their own name, document and phone.' },
