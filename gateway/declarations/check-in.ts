@@ -24,13 +24,15 @@ export async function checkIn(deps: IssuerDeps, subjectId: string, body: unknown
   const day = shanghaiDay(now);
   const recorded = await deps.store.insertCheckIn({ subjectId: subject.id, day, temperatureC: report.temperatureC, symptoms: report.symptoms, at: now });
   if (!recorded) throw new GatewayError('ERR_CHECK_IN_LIMIT');
+  const fever = isFever(deps, report.temperatureC);
+  deps.metrics.checkIns.inc({ reported: fever ? 'fever' : report.symptoms.length > 0 ? 'symptoms' : 'clean' });
   // Check-ins no rule reads any more are not kept (data minimisation): past the longest window of
   // the check_in rules, plus a day for the once-a-day rule. Cheap: an index range that is nearly
   // always empty, as every check-in prunes.
   const keepDays = checkInLookbackDays(deps.rules);
   if (Number.isFinite(keepDays)) await deps.store.deleteCheckInsBefore(now - (keepDays + 1) * DAY_MS);
   const { color, reasons } = await recolor(deps, subject);
-  return { subjectId: subject.id, day, fever: isFever(deps, report.temperatureC), color, reasons };
+  return { subjectId: subject.id, day, fever, color, reasons };
 }
 
 /** The checkpoint's threshold (37.3 °C by default): a reading at or above it is a fever. */

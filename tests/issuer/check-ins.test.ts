@@ -39,6 +39,10 @@ test('a fever at check-in turns the code yellow at once and the green code shown
   expect(res.body).toMatchObject({ fever: true, color: 'yellow', reasons: ['check_in_fever'] });
   expect((await getCode(gw, subjectId, holderToken)).body).toMatchObject({ color: 'yellow', reasons: ['check_in_fever'] });
   expect(((await verify(gw, jws))['error'] as Body)['code']).toBe('ERR_CREDENTIAL_SUPERSEDED');
+  // Operators see what check-ins report (no person in the labels).
+  const metrics = (await request(gw.app).get('/metrics')).text;
+  expect(metrics).toMatch(/^gateway_check_ins_total\{reported="fever"\} 1$/m);
+  expect(metrics).toMatch(/^gateway_check_ins_total\{reported="clean"\} 0$/m);
 });
 
 test('a symptom turns the code yellow, and the next day a clean check-in does not turn it green; 14 days later it is green again', async () => {
