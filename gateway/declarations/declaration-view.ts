@@ -14,7 +14,13 @@ import type { DeclarationView } from '../types/schemas.js';
 export async function declarationView(deps: IssuerDeps, subjectId: string, token: string | undefined): Promise<DeclarationView> {
   const { viaProxy, ...subject } = await authorize(deps, token, subjectId);
   const caller = viaProxy ? await authenticate(deps, token) : subject;
-  const [{ color }, actedFor] = await Promise.all([currentColor(deps, caller), deps.store.countPeopleActedFor(caller.id)]);
+  const now = deps.now();
+  const today = shanghaiDay(now);
+  const [{ color }, actedFor, recent] = await Promise.all([
+    currentColor(deps, caller),
+    deps.store.countPeopleActedFor(caller.id),
+    deps.store.checkIns(subject.id, now - 86_400_000),
+  ]);
   const refusal = color !== 'green' ? 'ERR_PROXY_NOT_GREEN' : actedFor >= MAX_PEOPLE_PER_PROXY ? 'ERR_PROXY_HOLDER_LIMIT' : undefined;
   const { declaration } = subject;
   return {
@@ -27,7 +33,8 @@ export async function declarationView(deps: IssuerDeps, subjectId: string, token
     symptoms: declaration.symptoms,
     contactWithCase: declaration.contactWithCase,
     declaredAt: new Date(subject.declaredAt).toISOString(),
-    modifiableToday: subject.modifiedDay !== shanghaiDay(deps.now()),
+    modifiableToday: subject.modifiedDay !== today,
+    checkedInToday: recent.some((checkIn) => checkIn.day === today),
     viaProxy,
     declareForOthers: refusal ? { allowed: false, refusal } : { allowed: true },
   };

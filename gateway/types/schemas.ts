@@ -437,7 +437,7 @@ jws: string
 expiresAt: string
 }
 /**
- * The current declaration as the gateway holds it (GET /v1/subjects/{id}/declaration), for the holder or a proxy: the health facts in full, the identity only masked (the full name, number and phone are never stored), whether today's modification is still available, and whether the caller may declare for others now. What 修改信息 and 代人申请 start from.
+ * The current declaration as the gateway holds it (GET /v1/subjects/{id}/declaration), for the holder or a proxy: the health facts in full, the identity only masked (the full name, number and phone are never stored), whether today's modification and check-in are still available, and whether the caller may declare for others now. What 修改信息 and 代人申请 start from.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "DeclarationView".
@@ -462,6 +462,10 @@ declaredAt: string
  * False when the declaration was already modified today (Asia/Shanghai): a PUT would answer 429 ERR_MODIFICATION_LIMIT.
  */
 modifiableToday: boolean
+/**
+ * True when today's check-in (健康打卡, Asia/Shanghai) is done: a POST …/check-ins would answer 409 ERR_CHECK_IN_LIMIT.
+ */
+checkedInToday: boolean
 /**
  * True when the caller is a proxy: only the health facts may be changed (ERR_PROXY_IDENTITY_CHANGE).
  */

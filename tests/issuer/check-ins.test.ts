@@ -57,6 +57,8 @@ test('a symptom turns the code yellow, and the next day a clean check-in does no
 test('the second check-in of the day is refused with 409 ERR_CHECK_IN_LIMIT and changes nothing; after midnight in Shanghai it is allowed', async () => {
   const { subjectId, holderToken } = await declared(gw, personDeclaration(4));
   await checkIn(subjectId, { temperatureC: 36.5, symptoms: [] }, holderToken).expect(201);
+  // The page is told before the form (GET …/declaration).
+  expect((await request(gw.app).get(`/v1/subjects/${subjectId}/declaration`).set('authorization', `Bearer ${holderToken}`)).body.checkedInToday).toBe(true);
   gw.clock.advance(60 * 60_000);
   const second = await checkIn(subjectId, { temperatureC: 38.5, symptoms: ['fever'] }, holderToken);
   expect([second.status, codeOf(second.body)]).toEqual([409, 'ERR_CHECK_IN_LIMIT']);

@@ -38,6 +38,7 @@ test('the holder reads the current declaration: health facts in full, identity m
     contactWithCase: false,
     declaredAt: new Date(gw.clock.ms).toISOString(),
     modifiableToday: true,
+    checkedInToday: false,
     viaProxy: false,
     // Yellow (declared symptoms): declaring for others would be refused.
     declareForOthers: { allowed: false, refusal: 'ERR_PROXY_NOT_GREEN' },

@@ -32,6 +32,7 @@ export interface DeclarationView {
   symptoms: string[];
   contactWithCase: boolean;
   modifiableToday: boolean;
+  checkedInToday: boolean;
   viaProxy: boolean;
   declareForOthers: { allowed: boolean; refusal?: string };
 }

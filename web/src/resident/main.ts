@@ -207,9 +207,15 @@ el('btn-identity-edit').addEventListener('click', () => {
 el('btn-checkin').addEventListener('click', () => {
   const own = holder();
   say(message, undefined);
-  openCheckIn(viewing && viewing !== own?.subjectId ? shownName() : undefined);
-  show('checkin-view');
-  el('ci-temp').focus();
+  const subjectId = viewing ?? own?.subjectId ?? '';
+  void declarationOf(subjectId).then((view) => {
+    if (!view) return;
+    // Said before any typing: today's check-in is done.
+    if (view.checkedInToday) return say(message, t('ERR_CHECK_IN_LIMIT'));
+    openCheckIn(subjectId !== own?.subjectId ? shownName() : undefined);
+    show('checkin-view');
+    el('ci-temp').focus();
+  });
 });
 el<HTMLFormElement>('check-in').addEventListener('submit', (event) => {
   event.preventDefault();
