@@ -4,11 +4,12 @@ import { el, listRow, say, showView, store } from '../shared/dom.js';
 import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
 import { setupLanguage, t } from '../shared/i18n.js';
-import { claimsOf, fetchCode, renderCode, shownName, showingOwnCode, stopRefreshing, type CodeResult } from './code-view.js';
+import { claimsOf, fetchCode, renderCode, showingOwnCode, stopRefreshing, type CodeResult } from './code-view.js';
 import { pendingRequests, renderConsent } from './consent.js';
-import { openCheckIn, renderCheckInForm, submitCheckIn } from './check-in.js';
-import { checkForm, fillSummary, isFacts, readForm, resetForm, showApiFieldError, startFrom, unlockIdentity, type Declaration, type DeclarationView, type Facts } from './form.js';
+import { renderCheckInForm } from './check-in.js';
+import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration, type Facts } from './form.js';
 import { setupPicker, renderPicker } from './region-picker.js';
+import { tellProxyRefusal, wireActions, type Actions } from './actions.js';
 
 /**
  * The resident's page: 申报 → 信息二次确认 → 亮码, 修改信息 once a day, 代人申请. The holder token
@@ -95,17 +96,7 @@ function renderHeld(): void {
 function openFamily(): void {
   renderHeld();
   show('family-view');
-  // Refusals before the form: a holder who is not green, or already declares for 3 people, is told now.
-  const own = holder();
-  el('btn-proxy-new').hidden = false;
-  say(el('family-refusal'), undefined);
-  if (own) {
-    void declarationOf(own.subjectId).then((view) => {
-      if (!view || view.declareForOthers.allowed) return;
-      el('btn-proxy-new').hidden = true;
-      say(el('family-refusal'), t(view.declareForOthers.refusal ?? 'ERR_PROXY_NOT_GREEN'));
-    });
-  }
+  tellProxyRefusal(actions);
 }
 
 function remember(person: Held): void {
@@ -116,8 +107,7 @@ async function send(body: Declaration | Facts): Promise<ApiAnswer<CodeResult>> {
   const own = holder();
   if (mode === 'declare') return api<CodeResult>('POST', '/v1/declarations', { body });
   if (mode === 'proxy') return api<CodeResult>('POST', '/v1/declarations', { body, token: own?.holderToken ?? '' });
-  // 修改信息 with the identity kept: the health facts only (no name, document or phone to retype).
-  if (isFacts(body)) return api<CodeResult>('PUT', `/v1/subjects/${encodeURIComponent(viewing ?? own?.subjectId ?? '')}/declaration`, { body, token: own?.holderToken ?? '' });
+  // 修改信息: the whole declaration, or the health facts only when the identity is kept (form.ts).
   return api<CodeResult>('PUT', `/v1/subjects/${encodeURIComponent(viewing ?? own?.subjectId ?? '')}/declaration`, { body, token: own?.holderToken ?? '' });
 }
 
@@ -181,54 +171,6 @@ el('btn-form-cancel').addEventListener('click', () => {
   if (mode === 'proxy') openFamily();
   else void openCode(viewing ?? holder()?.subjectId ?? '');
 });
-/** The current declaration (holder or proxy token), fetched when a form opens and never kept on the device. */
-async function declarationOf(subjectId: string): Promise<DeclarationView | undefined> {
-  const own = holder();
-  const answer = await api<DeclarationView>('GET', `/v1/subjects/${encodeURIComponent(subjectId)}/declaration`, { token: own?.holderToken ?? '' });
-  if (!answer.body) say(message, errorText(answer.error!));
-  return answer.body;
-}
-
-el('btn-modify').addEventListener('click', () => {
-  say(message, undefined);
-  const subjectId = viewing ?? holder()?.subjectId ?? '';
-  void declarationOf(subjectId).then((view) => {
-    if (!view) return;
-    // Said before any typing: today's change is used up.
-    if (!view.modifiableToday) return say(message, t('ERR_MODIFICATION_LIMIT'));
-    openForm('modify');
-    startFrom(view, !view.viaProxy);
-  });
-});
-el('btn-identity-edit').addEventListener('click', () => {
-  unlockIdentity();
-  el('f-name').focus();
-});
-el('btn-checkin').addEventListener('click', () => {
-  const own = holder();
-  say(message, undefined);
-  const subjectId = viewing ?? own?.subjectId ?? '';
-  void declarationOf(subjectId).then((view) => {
-    if (!view) return;
-    // Said before any typing: today's check-in is done.
-    if (view.checkedInToday) return say(message, t('ERR_CHECK_IN_LIMIT'));
-    openCheckIn(subjectId !== own?.subjectId ? shownName() : undefined);
-    show('checkin-view');
-    el('ci-temp').focus();
-  });
-});
-el<HTMLFormElement>('check-in').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const own = holder();
-  if (!own) return;
-  const subjectId = viewing ?? own.subjectId;
-  void submitCheckIn(subjectId, own.holderToken).then(async (done) => {
-    if (done === undefined) return;
-    await openCode(subjectId);
-    say(message, done, 'info');
-  });
-});
-el('btn-ci-cancel').addEventListener('click', () => void openCode(viewing ?? holder()?.subjectId ?? ''));
 el('btn-family').addEventListener('click', () => {
   say(message, undefined);
   openFamily();
@@ -246,6 +188,16 @@ el('btn-consent').addEventListener('click', () => {
 });
 el('btn-consent-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 el('btn-family-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
+
+const actions: Actions = {
+  subject: () => viewing ?? holder()?.subjectId ?? '',
+  holder,
+  message,
+  openCode,
+  openModify: () => openForm('modify'),
+  show: (view) => show(view),
+};
+wireActions(actions);
 
 fillDocumentTypes(el<HTMLSelectElement>('f-doc-type'));
 setupPicker();
