@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { assertValid } from '../schemas/registry.js';
-import { authorize } from './declaration-service.js';
+import { authorize } from './holder-auth.js';
 import { recolor, type IssuerDeps } from './code-issuer.js';
 import { checkInLookbackDays } from '../color/derive-color.js';
 import { shanghaiDay } from './secrets.js';

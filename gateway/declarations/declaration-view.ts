@@ -1,4 +1,4 @@
-import { authenticate, authorize } from './declaration-service.js';
+import { authenticate, authorize } from './holder-auth.js';
 import { currentColor, type IssuerDeps } from './code-issuer.js';
 import { shanghaiDay } from './secrets.js';
 import { MAX_PEOPLE_PER_PROXY } from '../store/store.js';

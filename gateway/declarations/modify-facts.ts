@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { assertValid } from '../schemas/registry.js';
-import { authorize } from './declaration-service.js';
+import { authorize } from './holder-auth.js';
 import { issueCode, type IssuerDeps } from './code-issuer.js';
 import { shanghaiDay } from './secrets.js';
 import type { DeclarationFacts, DeclarationResult } from '../types/schemas.js';

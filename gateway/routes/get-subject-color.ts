@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import { authorize } from '../declarations/declaration-service.js';
+import { authorize } from '../declarations/holder-auth.js';
 import { currentColor, type IssuerDeps } from '../declarations/code-issuer.js';
 import { bearerToken } from '../declarations/secrets.js';
 import type { SubjectColor } from '../types/schemas.js';

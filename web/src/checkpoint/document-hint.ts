@@ -1,3 +1,6 @@
+import { decodeCode } from '../../../gateway/verify/decode-qr.js';
+import { decodePayload, parseCompact } from '../../../gateway/verify/parse-compact.js';
+
 /**
  * Which document the person should show, read from the scanned code before it is verified
  * (issue 21, item 5: a passport code selects 护照). Only a hint that preselects 证件类型: the
@@ -46,11 +49,9 @@ export function bundlePointers(bundleJws: string | undefined): Map<string, strin
 
 /** The document type the code names, when it names one of the six this page offers. */
 export function documentTypeOf(code: string, partnerPointers: ReadonlyMap<string, string> = new Map()): string | undefined {
-  const parts = code.trim().split('.');
-  if (parts.length !== 3) return undefined;
   try {
-    const payload = decodeJson(parts[1]!) as { iss?: unknown };
-    const pointer = (typeof payload.iss === 'string' ? partnerPointers.get(payload.iss) : undefined) ?? XINJI_POINTER;
+    const payload = decodePayload(parseCompact(decodeCode(code.trim())));
+    const pointer = (typeof payload['iss'] === 'string' ? partnerPointers.get(payload['iss']) : undefined) ?? XINJI_POINTER;
     const type = at(payload, pointer);
     return typeof type === 'string' && TYPES.has(type) ? type : undefined;
   } catch {
