@@ -132,14 +132,14 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
     ]);
   });
 
-  test('a code not valid yet (issued in the future) is 无法核验 with what to do, in Chinese and in English, never the API\'s message', async () => {
+  test('a code issued in the future is 无法核验 with what to do, in Chinese and in English, never the API\'s message', async () => {
     const person = personDeclaration(18);
     pages.gw.clock.advance(60 * 60_000);
     const future = await issue(pages.base, person);
     pages.gw.clock.advance(-60 * 60_000);
     await scanWithScanner(page, future);
     await presentAndVerify(page, numberOf(person), '36.5');
-    await expect(page.locator('#result-reasons li').allInnerTexts()).resolves.toEqual(['无法核验（健康码尚未生效，请持码人刷新后重新出示；仍不行请人工核实）']);
+    await expect(page.locator('#result-reasons li').allInnerTexts()).resolves.toEqual(['无法核验（健康码的签发时间晚于现在，疑似手机时间有误或伪造，请持码人刷新后重新出示；仍不行请人工核实）']);
     await page.getByRole('button', { name: '下一位' }).click();
     // The same in English, with the officer's page in English throughout.
     await page.getByRole('button', { name: 'English' }).click();
@@ -152,7 +152,7 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
     await page.getByRole('button', { name: 'Verify' }).click();
     await expectText(page.locator('#result-decision'), 'Do not pass');
     await expect(page.locator('#result-reasons li').allInnerTexts()).resolves.toEqual([
-      'Cannot be verified (The code is not valid yet: ask the person to refresh it; if it persists, check by hand)',
+      'Cannot be verified (The code claims to be issued later than now (a wrong clock or a forgery): ask the person to refresh it; if it persists, check by hand)',
     ]);
     await page.getByRole('button', { name: 'Next person' }).click();
     await page.getByRole('button', { name: '中文' }).click();
