@@ -50,6 +50,8 @@ export function wireActions(a: Actions): void {
       if (!view.modifiableToday) return say(a.message, t('ERR_MODIFICATION_LIMIT'));
       a.openModify();
       startFrom(view, !view.viaProxy);
+      // The identity is read-only: the cursor starts at the first thing one may change.
+      el('declaration').querySelector<HTMLInputElement>('input[name="residence"]:checked')?.focus();
     });
   });
   el('btn-identity-edit').addEventListener('click', () => {
