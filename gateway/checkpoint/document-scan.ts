@@ -17,7 +17,7 @@ import type { CheckpointDecision, DenyReason, IdentityDocument } from '../types/
  * Partner cities' people are not found here: their records are their city's; they show their code.
  */
 export async function decideByDocument(
-  deps: Pick<IssuerDeps, 'store' | 'rules' | 'pepper' | 'now'>,
+  deps: Pick<IssuerDeps, 'store' | 'rules' | 'pepper' | 'now' | 'config'>,
   document: IdentityDocument,
   temperatureC: number,
   feverThresholdC: number,

@@ -1,4 +1,4 @@
-import { deriveColor, type ColorInputs, type DerivedColor } from '../color/derive-color.js';
+import { checkInLookbackDays, deriveColor, type ColorInputs, type DerivedColor } from '../color/derive-color.js';
 import { reasonWindows } from '../color/green-window.js';
 import { signCredential } from '../issuer/sign-credential.js';
 import type { Keystore } from '../issuer/keystore.js';
@@ -8,6 +8,8 @@ import type { WorkPool } from '../admission/work-pool.js';
 import { isReleased, type Store, type SubjectRecord } from '../store/store.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Color, ColorRules, IssuedCredential, ReasonUntil } from '../types/schemas.js';
+
+const DAY_MS = 86_400_000;
 
 export interface IssuerDeps {
   config: Config;
@@ -25,18 +27,32 @@ export interface IssueResult extends DerivedColor {
   credential: IssuedCredential;
 }
 
-/** The subject's colour now, from its declaration, its events and the current region list. */
-export async function currentColor(deps: Pick<IssuerDeps, 'store' | 'rules' | 'now'>, subject: SubjectRecord): Promise<DerivedColor> {
+/** The subject's colour now, from its declaration, its events, its daily check-ins and the current region list. */
+export async function currentColor(deps: Pick<IssuerDeps, 'store' | 'rules' | 'now' | 'config'>, subject: SubjectRecord): Promise<DerivedColor> {
   return deriveColor(deps.rules, await colorInputs(deps, subject));
 }
 
-async function colorInputs(deps: Pick<IssuerDeps, 'store' | 'now'>, subject: SubjectRecord): Promise<ColorInputs> {
-  const [events, highRisk] = await Promise.all([deps.store.personEvents(subject.documentKey), deps.store.highRiskRegions()]);
-  return { declaration: subject.declaration, declaredAt: subject.declaredAt, events, highRisk, now: deps.now() };
+async function colorInputs(deps: Pick<IssuerDeps, 'store' | 'rules' | 'now' | 'config'>, subject: SubjectRecord): Promise<ColorInputs> {
+  const now = deps.now();
+  const lookbackDays = checkInLookbackDays(deps.rules);
+  const [events, highRisk, checkIns] = await Promise.all([
+    deps.store.personEvents(subject.documentKey),
+    deps.store.highRiskRegions(),
+    lookbackDays > 0 ? deps.store.checkIns(subject.id, Number.isFinite(lookbackDays) ? now - lookbackDays * DAY_MS : 0) : [],
+  ]);
+  const threshold = deps.config.checkpoint.feverThresholdC;
+  return {
+    declaration: subject.declaration,
+    declaredAt: subject.declaredAt,
+    events,
+    highRisk,
+    checkIns: checkIns.map((c) => ({ at: c.at, fever: !(c.temperatureC < threshold), symptoms: c.symptoms })),
+    now,
+  };
 }
 
 /** When each reason of the subject's colour ends by itself (color/green-window.ts), as the API states it. */
-export async function reasonsUntil(deps: Pick<IssuerDeps, 'store' | 'rules' | 'now'>, subject: SubjectRecord): Promise<ReasonUntil[]> {
+export async function reasonsUntil(deps: Pick<IssuerDeps, 'store' | 'rules' | 'now' | 'config'>, subject: SubjectRecord): Promise<ReasonUntil[]> {
   return reasonWindows(deps.rules, await colorInputs(deps, subject)).map((w) => ({ reason: w.reason, until: w.until === null ? null : new Date(w.until).toISOString() }));
 }
 

@@ -40,6 +40,7 @@ export const ERROR_CATALOGUE = {
     status: 403,
     message: 'A proxy may change only the health facts (travel, symptoms, contact); the name, phone and document stay as the person declared them.',
   },
+  ERR_CHECK_IN_LIMIT: { status: 409, message: 'This person already checked in today (Asia/Shanghai); the next check-in is possible tomorrow.' },
 
   // --- printed passes (通行证)
   ERR_PASS_NOT_GREEN: { status: 409, message: 'A 通行证 is printed only for a person whose colour is green now.' },
