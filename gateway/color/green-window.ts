@@ -22,12 +22,18 @@ export interface ReasonWindow {
 export function reasonWindows(rules: ColorRules, inputs: ColorInputs): ReasonWindow[] {
   const windows: ReasonWindow[] = [];
   for (const rule of rules.rules) {
-    const [source, condition] = rule.when.split(':') as ['event' | 'declared', string];
+    const [source, condition] = rule.when.split(':') as ['event' | 'declared' | 'check_in', string];
     let until: number | null;
     if (source === 'event') {
       const events = holdingEvents(rule, condition, inputs);
       if (events.length === 0) continue;
       until = rule.days === undefined ? null : Math.max(...events.map((e) => e.occurredAt)) + rule.days * DAY_MS;
+    } else if (source === 'check_in') {
+      // The daily check-ins (健康打卡) that hold: the latest one's window ends last.
+      const holding = (inputs.checkIns ?? []).filter((c) => inputs.now >= c.at && (rule.days === undefined || inputs.now < c.at + rule.days * DAY_MS)
+        && (condition === 'symptoms' ? c.symptoms.length > 0 : condition === 'fever' ? c.fever : false));
+      if (holding.length === 0) continue;
+      until = rule.days === undefined ? null : Math.max(...holding.map((c) => c.at)) + rule.days * DAY_MS;
     } else {
       if (!declaredHolds(rule, condition, inputs)) continue;
       until = rule.days === undefined ? null : inputs.declaredAt + rule.days * DAY_MS;

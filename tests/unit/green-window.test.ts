@@ -55,6 +55,14 @@ describe('when a code may turn green', () => {
     expect(greenFrom(reasonWindows(rules, inputs({ events: [event('false_report', T0)] })), T0 + DAY)).toBeNull();
   });
 
+  test('ends a symptom reported at a daily check-in 14 days after that check-in, where the colour turns green', () => {
+    const at = inputs({ checkIns: [{ at: T0 + 2 * DAY, fever: false, symptoms: ['cough'] }], now: T0 + 3 * DAY });
+    const windows = reasonWindows(rules, at);
+    expect(windows).toEqual([{ reason: 'check_in_symptoms', color: 'yellow', until: T0 + 16 * DAY }]);
+    expect(deriveColor(rules, { ...at, now: T0 + 16 * DAY - 1 }).color).toBe('yellow');
+    expect(deriveColor(rules, { ...at, now: T0 + 16 * DAY }).color).toBe('green');
+  });
+
   test('is now for a green code', () => {
     expect(reasonWindows(rules, inputs())).toEqual([]);
     expect(greenFrom([], T0 + DAY)).toBe(T0 + DAY);
