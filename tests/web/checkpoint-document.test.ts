@@ -27,7 +27,7 @@ describeInBrowser('the checkpoint page\'s 无健康码（刷证件） mode in Ch
     ({ pages, page } = session);
     const token = await deviceToken(pages.gw);
     await page.goto(pages.base + '/checkpoint');
-    await page.getByLabel('设备令牌').fill(token);
+    await page.getByLabel('设备登录码').fill(token);
     await page.getByRole('button', { name: '登录' }).click();
     await page.getByLabel('健康码').waitFor();
   });
