@@ -10,7 +10,8 @@ import { mayGenerateSecrets } from './config/production.js';
 import { ensureSigningKey, loadOrCreatePepper } from './issuer/bootstrap-secrets.js';
 import { Keystore } from './issuer/keystore.js';
 import { buildTrustBundle, signTrustBundle, type TrustBundleDeps } from './trust/trust-bundle.js';
-import { statusList } from './declarations/own-code-status.js';
+import { TrustBundleHolder } from './trust/trust-bundle-holder.js';
+import { OwnStatusList } from './status-list/own-status-list.js';
 import { CertsReloader, type CertsReloadOutcome } from './issuer/certs-reloader.js';
 import { buildIssuerMetadata, partnerFromIssuerMetadata } from './issuer/issuer-metadata.js';
 import { createLogger } from './observability/logger.js';
@@ -104,12 +105,17 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   // A retired key stays published while a code it signed may still be presented.
   const keystore = await Keystore.load(config.certsDir, (config.credentialTtlSeconds + config.clockToleranceSeconds) * 1000);
   const rules = loadRules(config.rulesFile);
+  // Bound below, once the trust bundle exists: new signing keys are a new bundle at the next read.
+  let onKeysChanged = (): void => {};
   const certs = new CertsReloader({
     dir: config.certsDir,
     keystore,
     pepper,
     logger,
-    onKeysReload: (outcome) => metrics.signingKeysReloads.inc({ outcome }),
+    onKeysReload: (outcome) => {
+      metrics.signingKeysReloads.inc({ outcome });
+      onKeysChanged();
+    },
     onPepperRefused: (refused) => metrics.pepperRotationRefused.set(refused ? 1 : 0),
   });
   metrics.pepperRotationRefused.set(0);
@@ -195,7 +201,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const bindingPool = pool('binding', admission.bindingConcurrency, admission.bindingQueue);
   const issuePool = pool('issue', admission.issueConcurrency, admission.issueQueue);
   metrics.workPoolJobs = () => [['binding', bindingPool.running, bindingPool.queued], ['issue', issuePool.running, issuePool.queued]];
-  const issuerDeps = { config, store, keystore, rules, pepper, now, metrics, issuePool };
+  // Xinji's Token Status List and the trust bundle are kept built; a code withdrawn here rebuilds both at the next read.
+  const ownStatusList = new OwnStatusList({ store, keystore, issuer: config.issuer.url, now, lifetimeSeconds: config.jwks.staleMaxSeconds });
+  let bundleHolder: TrustBundleHolder | undefined;
+  const onStatusChange = (): void => {
+    ownStatusList.changed();
+    bundleHolder?.changed();
+  };
+  const issuerDeps = { config, store, keystore, rules, pepper, now, metrics, issuePool, onStatusChange };
   const cacheEntries = config.verifyCacheMaxEntries ?? 0;
   // Children bound once: every verification looks up the cache, and a labelled inc hashes its labels.
   const cacheHits = metrics.verifiedCacheLookups.labels({ outcome: 'hit' });
@@ -217,6 +230,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   async function reloadPartners(): Promise<number> {
     await partners.reload();
+    bundleHolder?.changed();
     metrics.zeroBoundedLabels();
     void remote.refreshAll();
     logger.info({ partners: registry.list().length }, 'partners reloaded');
@@ -237,11 +251,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     registry,
     keySource,
     statusLists,
-    ownStatusList: () => statusList(issuerDeps),
+    ownStatusList: () => ownStatusList.current(),
     clockToleranceSeconds: config.clockToleranceSeconds,
     lifetimeSeconds: config.jwks.staleMaxSeconds,
     now,
   };
+  onKeysChanged = () => bundleHolder?.changed();
+  bundleHolder = new TrustBundleHolder({ build: () => buildTrustBundle(trustDeps), sign: (bundle) => signTrustBundle(bundle, keystore.activeKey()), now });
   const openapi = readFileSync(fromRoot('openapi.yaml'), 'utf8');
   const deps: AppDeps = {
     ...issuerDeps,
@@ -257,7 +273,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     openapiYaml: servedOpenApi(openapi, config.issuer.url),
     schemas: publishedSchemas(openapi, config.issuer.url),
     pages,
-    trustBundle: async () => signTrustBundle(await buildTrustBundle(trustDeps), keystore.activeKey()),
+    trustBundle: () => bundleHolder.current(),
+    tokenStatusList: () => ownStatusList.current(),
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
   };
   const separateAdmin = config.adminPort !== undefined;

@@ -4,6 +4,11 @@ import type { Keystore } from './keystore.js';
 import type { Color } from '../types/schemas.js';
 import type { SubjectRecord } from '../store/store.js';
 
+/** When a code issued at `nowMs` with `ttlSeconds` expires (epoch ms): what signCredential writes as exp. */
+export function codeExpiry(nowMs: number, ttlSeconds: number): number {
+  return (Math.floor(nowMs / 1000) + ttlSeconds) * 1000;
+}
+
 /** Explicit typing (RFC 8725 §3.11) so a Xinji code cannot be confused with another kind of JWT. */
 export const CREDENTIAL_TYP = 'health-code+jwt';
 
@@ -37,13 +42,20 @@ export async function signCredential(
   subject: SubjectRecord,
   color: Color,
   keystore: Keystore,
-  options: { issuer: string; region: string; ttlSeconds: number; now: number },
+  options: {
+    issuer: string; region: string; ttlSeconds: number; now: number;
+    /** The jti chosen by the caller (its status-list index is reserved for it); default random. */
+    jti?: string;
+    /** The code's entry in Xinji's Token Status List (draft-ietf-oauth-status-list §6.1). */
+    status?: { idx: number; uri: string };
+  },
 ): Promise<IssuedCode> {
   const key = keystore.activeKey();
   const iat = Math.floor(options.now / 1000);
   const exp = iat + options.ttlSeconds;
-  const jti = randomUUID();
+  const jti = options.jti ?? randomUUID();
   const jws = await new SignJWT({
+    ...(options.status ? { status: { status_list: { idx: options.status.idx, uri: options.status.uri } } } : {}),
     hc: {
       v: 1,
       color,
