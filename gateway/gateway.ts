@@ -19,6 +19,7 @@ import { Metrics } from './observability/metrics.js';
 import { openStore } from './store/open-store.js';
 import { RemoteKeySource } from './partners/key-cache.js';
 import { RemoteStatusSource } from './partners/status-cache.js';
+import { RemoteTokenStatusSource } from './partners/token-status-cache.js';
 import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.js';
 import { createVerifier, type ValidOutcome } from './verify/verify-code.js';
 import type { SignatureCheck } from './verify/jws-signature.js';
@@ -70,6 +71,8 @@ export interface Gateway {
   deps: AppDeps;
   /** The federation's trust list (absent without TRUST_LIST_URI). */
   trustList: TrustListHolder | undefined;
+  /** Partners' Token Status Lists (their fetch status, a refresh now). */
+  tokenStatusLists: RemoteTokenStatusSource;
   /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
   /** The admission pools of slow work: partner bindings at checkpoints, and declarations. */
@@ -216,7 +219,21 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const verifiedCache = cacheEntries > 0 ? new VerifiedCache<ValidOutcome>(cacheEntries, (hit) => (hit ? cacheHits : cacheMisses).inc()) : undefined;
   metrics.verifiedCacheSize = () => verifiedCache?.size ?? 0;
   const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache, verifySignature: options.signatureCheck });
-  const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists });
+  // Partners' Token Status Lists are signed with their own keys: read through the same key source as their codes.
+  const tokenStatusLists = new RemoteTokenStatusSource({
+    ...fetching,
+    keySource,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    hooks: {
+      onFetch(partnerId, outcome, _seconds, reason) {
+        metrics.statusListFetches.inc({ partner: partnerId, outcome });
+        if (reason === 'older_list') metrics.statusListRollbacks.inc({ partner: partnerId });
+        if (outcome === 'error') logger.warn({ partner: partnerId, reason }, 'partner token status list fetch failed');
+      },
+    },
+    onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
+  });
+  const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists, partnerTokenStatus: tokenStatusLists });
 
   const checkBinding = createBindingCheck({
     pepper,
@@ -251,6 +268,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     registry,
     keySource,
     statusLists,
+    tokenStatusLists,
     ownStatusList: () => ownStatusList.current(),
     clockToleranceSeconds: config.clockToleranceSeconds,
     lifetimeSeconds: config.jwks.staleMaxSeconds,
@@ -316,6 +334,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await partners.close();
       await keySource.close();
       await statusLists.close();
+      await tokenStatusLists.close();
       await store.close();
       return outcome;
     })());
@@ -335,6 +354,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     deps,
     verifiedCache,
     trustList,
+    tokenStatusLists,
     pools: { binding: bindingPool, issue: issuePool },
     async listen() {
       if (adminApp) {
