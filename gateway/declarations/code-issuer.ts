@@ -114,7 +114,7 @@ export async function issueCode(deps: IssuerDeps, subject: SubjectRecord): Promi
       statusAt: null,
       statusIdx: idx,
       jws: code.jws,
-      facts: codeFacts(deps, current, derived, code.kid),
+      facts: codeFacts(deps, current, derived),
     });
     const fresh = await deps.store.getSubject(current.id);
     if (!fresh || isReleased(fresh)) {
