@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
@@ -34,7 +35,7 @@ function distinctIndices(n: number): Uint32Array {
 }
 
 /** 1,000,000 unexpired codes in a SQLite store (one in `withdrawnEvery` superseded), then the signed list built from it. */
-async function listOfAMillion(dir: string, withdrawnEvery: number): Promise<{ bytes: number; ms: number }> {
+async function listOfAMillion(dir: string, withdrawnEvery: number): Promise<{ bytes: number; ms: number; queryMs: number }> {
   const dataDir = join(dir, `million-${withdrawnEvery}`);
   const store = await openStore({ dataDir });
   const db = new Database(join(dataDir, SQLITE_FILE_NAME));
@@ -53,11 +54,15 @@ async function listOfAMillion(dir: string, withdrawnEvery: number): Promise<{ by
   const { privateKey } = await generateKeyPair('ES256');
   const key = { kid: 'bench', alg: 'ES256', privateKey } as unknown as LoadedKey;
   const list = new OwnStatusList({ store, keystore: { activeKey: () => key }, issuer: 'https://gateway.xinji.example', now: () => now, lifetimeSeconds: 86_400 });
-  const start = performance.now();
+  // The read alone first (it also warms SQLite's page cache, as a running gateway's is).
+  let start = performance.now();
+  await store.listInvalidStatusIndices(now);
+  const queryMs = performance.now() - start;
+  start = performance.now();
   const signed = await list.current();
   const ms = performance.now() - start;
   await store.close();
-  return { bytes: Buffer.byteLength(signed.jwt), ms };
+  return { bytes: Buffer.byteLength(signed.jwt), ms, queryMs };
 }
 
 async function fetchFlood(dir: string, partner: BenchPartner): Promise<{ entries: number; codes: number; ms: number }> {
@@ -89,7 +94,7 @@ export async function statusListRows(dir: string, partner: BenchPartner, seconds
     value: tenth.bytes, unit: 'bytes', target: `<= ${TARGET_BYTES} bytes, built < 1000 ms`,
     pass: tenth.bytes <= TARGET_BYTES && tenth.ms < 1000,
     notes: [
-      `built and signed in ${tenth.ms.toFixed(0)} ms from the store (SQLite), ${STATUS_LIST_SIZE} indices of 1 bit`,
+      `built and signed in ${tenth.ms.toFixed(0)} ms from the store (SQLite; the read of the withdrawn indices alone ${tenth.queryMs.toFixed(0)} ms), ${STATUS_LIST_SIZE} indices of 1 bit; the JWT carries lst base64url-encoded twice (lst, then the payload), so its size is 16/9 of the ZLIB stream`,
       `worst case, every one of the 1,000,000 codes withdrawn: ${all.bytes} bytes in ${all.ms.toFixed(0)} ms (the bits are then random: no compression helps)`,
     ],
   });
@@ -102,13 +107,21 @@ export async function statusListRows(dir: string, partner: BenchPartner, seconds
   });
   const gw = await startGatewayProcess(join(dir, 'bundle'), 'bundle', partner, benchEnv());
   try {
-    const bundle = await warmLoad({ url: gw.url, path: '/.well-known/health-code-trust', connections: CONNECTIONS, seconds, accept: (s) => s === 200 });
-    const health = await warmLoad({ url: gw.url, path: '/healthz', connections: CONNECTIONS, seconds, accept: (s) => s === 200 });
+    // Interleaved, two rounds each, so a burst of load from elsewhere on a shared machine weighs on both alike.
+    const rounds: Array<{ bundle: Awaited<ReturnType<typeof warmLoad>>; health: Awaited<ReturnType<typeof warmLoad>> }> = [];
+    for (let i = 0; i < 2; i++) {
+      const bundle = await warmLoad({ url: gw.url, path: '/.well-known/health-code-trust', connections: CONNECTIONS, seconds: seconds / 2, accept: (s) => s === 200 });
+      const health = await warmLoad({ url: gw.url, path: '/healthz', connections: CONNECTIONS, seconds: seconds / 2, accept: (s) => s === 200 });
+      rounds.push({ bundle, health });
+    }
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const last = rounds.at(-1)!;
     rows.push(ratioRow({
       id: 'trust-bundle-get',
       name: 'GET /.well-known/health-code-trust (served from memory)',
-      value: bundle.perSecond, unit: 'req/s', baseline: { name: 'GET /healthz', value: health.perSecond },
-      p50Ms: bundle.p50Ms, p99Ms: bundle.p99Ms, failures: bundle.failures, notes: [],
+      value: mean(rounds.map((r) => r.bundle.perSecond)), unit: 'req/s', baseline: { name: 'GET /healthz', value: mean(rounds.map((r) => r.health.perSecond)) },
+      p50Ms: last.bundle.p50Ms, p99Ms: last.bundle.p99Ms, failures: rounds.reduce((n, r) => n + r.bundle.failures, 0),
+      notes: [`rounds (bundle / healthz req/s): ${rounds.map((r) => `${r.bundle.perSecond.toFixed(0)} / ${r.health.perSecond.toFixed(0)}`).join(', ')}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} after`],
     }, 0.8));
   } finally {
     await gw.stop();

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { CompactSign } from 'jose';
 import type { Keystore } from '../issuer/keystore.js';
 import type { Store } from '../store/store.js';
+import { compressStatusArray } from './compress-status-list.js';
 import {
-  compressStatusArray,
   emptyStatusArray,
   setStatus,
   STATUS_INVALID,

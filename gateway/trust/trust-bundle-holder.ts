@@ -8,6 +8,8 @@ export const BUNDLE_RESIGN_MS = 60_000;
 
 export interface HeldTrustBundle {
   jws: string;
+  /** The JWS as sent: encoded once, not on every request. */
+  body: Buffer;
   etag: string;
   generatedAt: number;
 }
@@ -64,7 +66,7 @@ export class TrustBundleHolder {
     }
     const jws = await this.deps.sign(bundle);
     const etag = `"${createHash('sha256').update(jws).digest('base64url').slice(0, 32)}"`;
-    this.held = { jws, etag, generatedAt: Date.parse(bundle.generatedAt), content, checkedAt: now, generation };
+    this.held = { jws, body: Buffer.from(jws, 'utf8'), etag, generatedAt: Date.parse(bundle.generatedAt), content, checkedAt: now, generation };
     return this.held;
   }
 }

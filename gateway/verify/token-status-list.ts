@@ -1,4 +1,4 @@
-import { Unzlib, zlibSync } from 'fflate';
+import { Unzlib } from 'fflate';
 import { GatewayError } from '../errors/gateway-error.js';
 import { decodeCanonicalBase64url } from './base64url.js';
 
@@ -9,7 +9,8 @@ import { decodeCanonicalBase64url } from './base64url.js';
  * least significant bit (§4.1). Status 0 is VALID, 1 INVALID, 2 SUSPENDED (§7.1).
  *
  * fflate, not node:zlib: this file runs in browsers too (the verifier library and the checkpoint
- * page), and one inflater means one behaviour on hostile input (as inflate-raw.ts).
+ * page), and one inflater means one behaviour on hostile input (as inflate-raw.ts). Only the
+ * gateway compresses (status-list/compress-status-list.ts).
  */
 export type StatusBits = 1 | 2 | 4 | 8;
 export const STATUS_BITS: readonly StatusBits[] = [1, 2, 4, 8];
@@ -73,17 +74,6 @@ export function getStatus(list: StatusArray, idx: number): number {
   if (!Number.isSafeInteger(idx) || idx < 0 || idx >= statusCount(list)) throw new StatusListError('index_out_of_range', `index ${idx} is not in a list of ${statusCount(list)}`);
   const at = idx * list.bits;
   return (list.bytes[at >> 3]! >> (at & 7)) & ((1 << list.bits) - 1);
-}
-
-/** `lst`: base64url(ZLIB(bytes)), at the highest compression (§4.1 "SHOULD use the highest"). */
-export function compressStatusArray(list: StatusArray): string {
-  const z = zlibSync(list.bytes, { level: 9 });
-  // Buffer where there is one (the gateway); the portable way in browsers.
-  const B = (globalThis as { Buffer?: { from(u: Uint8Array): { toString(e: 'base64url'): string } } }).Buffer;
-  if (B) return B.from(z).toString('base64url');
-  let s = '';
-  for (const b of z) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /**
