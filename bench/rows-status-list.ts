@@ -1,3 +1,4 @@
+import { statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,7 +10,8 @@ import { currentOrFreshCode } from '../gateway/declarations/code-reuse.js';
 import { authenticate, declare } from '../gateway/declarations/declaration-service.js';
 import type { LoadedKey } from '../gateway/issuer/keystore.js';
 import { openStore, SQLITE_FILE_NAME } from '../gateway/store/open-store.js';
-import { benchEnv, CONNECTIONS, startGatewayProcess, warmLoad } from './rows-http.js';
+import { freePort } from '../demo/processes.js';
+import { bareExpress, benchEnv, CONNECTIONS, startGatewayProcess, warmLoad } from './rows-http.js';
 import type { BenchPartner } from './partner.js';
 import { ratioRow, type Row } from './report.js';
 import { residentDeclaration, startInProcessGateway } from './setup.js';
@@ -116,12 +118,28 @@ export async function statusListRows(dir: string, partner: BenchPartner, seconds
     }
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
     const last = rounds.at(-1)!;
+    // What a static file of the same bytes costs: a bare express process sending them from memory.
+    const file = join(dir, 'bundle.jwt');
+    writeFileSync(file, await (await fetch(`${gw.url}/.well-known/health-code-trust`)).text());
+    const port = await freePort();
+    const bare = await bareExpress(port, file);
+    let floor: Awaited<ReturnType<typeof warmLoad>>;
+    let floorHealth: Awaited<ReturnType<typeof warmLoad>>;
+    try {
+      floor = await warmLoad({ url: `http://127.0.0.1:${port}`, path: '/file', connections: CONNECTIONS, seconds: seconds / 2, accept: (s) => s === 200 });
+      floorHealth = await warmLoad({ url: `http://127.0.0.1:${port}`, path: '/healthz', connections: CONNECTIONS, seconds: seconds / 2, accept: (s) => s === 200 });
+    } finally {
+      await bare.stop();
+    }
     rows.push(ratioRow({
       id: 'trust-bundle-get',
       name: 'GET /.well-known/health-code-trust (served from memory)',
       value: mean(rounds.map((r) => r.bundle.perSecond)), unit: 'req/s', baseline: { name: 'GET /healthz', value: mean(rounds.map((r) => r.health.perSecond)) },
       p50Ms: last.bundle.p50Ms, p99Ms: last.bundle.p99Ms, failures: rounds.reduce((n, r) => n + r.bundle.failures, 0),
-      notes: [`rounds (bundle / healthz req/s): ${rounds.map((r) => `${r.bundle.perSecond.toFixed(0)} / ${r.health.perSecond.toFixed(0)}`).join(', ')}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} after`],
+      notes: [
+        `rounds (bundle / healthz req/s): ${rounds.map((r) => `${r.bundle.perSecond.toFixed(0)} / ${r.health.perSecond.toFixed(0)}`).join(', ')}; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} after`,
+        `the same ${statSync(file).size} bytes as a static file from bare express: ${floor.perSecond.toFixed(0)} req/s, its /healthz ${floorHealth.perSecond.toFixed(0)} req/s (${(floor.perSecond / floorHealth.perSecond).toFixed(2)}×): the share of the body's size alone`,
+      ],
     }, 0.8));
   } finally {
     await gw.stop();

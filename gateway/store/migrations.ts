@@ -220,6 +220,8 @@ const V6 = (int: string) => `CREATE TABLE trust_list_state (
  * - `credentials.status_idx`: the code's index, so the list is one indexed read of the codes that
  *   stopped being valid. `jws` and `facts` let GET /v1/subjects/{id}/code return the current code
  *   again while nothing it states changed (gateway/declarations/code-reuse.ts).
+ * - `credentials_withdrawn_idx` covers the list's one read (the indices of unexpired codes withdrawn
+ *   early): without it, a million codes cost a second's scan; with it, the 100 000 withdrawn ones only.
  */
 const V9 = (int: string) => `
 CREATE TABLE status_indices (
@@ -231,6 +233,7 @@ ALTER TABLE credentials ADD COLUMN status_idx ${int};
 ALTER TABLE credentials ADD COLUMN jws TEXT;
 ALTER TABLE credentials ADD COLUMN facts TEXT;
 CREATE INDEX credentials_current_idx ON credentials (subject_id, issued_at) WHERE status = 'active';
+CREATE INDEX credentials_withdrawn_idx ON credentials (expires_at, status_idx) WHERE status <> 'active';
 `;
 
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
