@@ -15,6 +15,7 @@ import { httpRows, workersRow } from './rows-http.js';
 import { signatureRow } from './rows-signature.js';
 import { checkpointRows, pinnedProcessesRow } from './rows-checkpoint.js';
 import { statusListRows } from './rows-status-list.js';
+import { qrLegibility, type QrFormatFigures } from './rows-qr.js';
 import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
 
 /**
@@ -27,10 +28,11 @@ import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
  * route), signature (POST /v1/verify with jose vs the node:crypto path, interleaved), cold (cold
  * key cache), launch (declarations, SQLite then PostgreSQL), workers, guessing,
  * checkpoint (scans of own and partner codes, scans under a declaration flood, the flood itself),
- * pinned (declarations on 2 processes pinned to a core each vs 1, PostgreSQL), statuslist (Xinji's
+ * pinned (declarations on 2 processes pinned to a core each vs 1, PostgreSQL), qr (the code's length,
+ * QR version and the share ZXing decodes from degraded renders, per code layout), statuslist (Xinji's
  * Token Status List for 1,000,000 codes, 10,000 code fetches by one token, GET of the trust bundle).
  */
-const GROUPS = ['pipeline', 'library', 'http', 'signature', 'cold', 'launch', 'workers', 'guessing', 'checkpoint', 'pinned', 'statuslist'] as const;
+const GROUPS = ['pipeline', 'library', 'http', 'signature', 'cold', 'launch', 'workers', 'guessing', 'checkpoint', 'pinned', 'qr', 'statuslist'] as const;
 type Group = (typeof GROUPS)[number];
 
 function flag(name: string): string | undefined {
@@ -101,6 +103,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hcg-bench-'));
   const rows: Row[] = [];
   let guessed: Guessing | undefined;
+  let qr: { figures: QrFormatFigures[]; lines: string[] } | undefined;
   const partner = await new BenchPartner().start();
   try {
     // 2 × cache size + 1 distinct codes: cycled in order they never hit the LRU cache.
@@ -123,6 +126,7 @@ async function main(): Promise<void> {
     if (selected.has('workers')) rows.push(await workersRow(dir, partner, codes, SECONDS));
     if (selected.has('statuslist')) rows.push(...(await statusListRows(dir, partner, SECONDS)));
     if (selected.has('guessing')) guessed = await guessing();
+    if (selected.has('qr')) qr = await qrLegibility({ codes: positive('qr-codes', 60), issuer: 'https://gateway.xinji.example' });
   } finally {
     await partner.close();
     rmSync(dir, { recursive: true, force: true });
@@ -130,9 +134,10 @@ async function main(): Promise<void> {
 
   printTable(rows);
   if (guessed) console.log(`\n${guessed.lines.join('\n')}`);
+  if (qr) console.log(`\n${qr.lines.join('\n')}`);
   if (flag('markdown') === 'true') console.log(`\n${markdownTable(rows)}`);
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  writeJson(RESULTS, { command, markdown: markdownTable(rows), startedAt: started.toISOString(), machine, secondsPerRow: SECONDS, launchSeconds: LAUNCH_FULL ? null : LAUNCH_SECONDS, rows, guessing: guessed ?? null });
+  writeJson(RESULTS, { command, markdown: markdownTable(rows), startedAt: started.toISOString(), machine, secondsPerRow: SECONDS, launchSeconds: LAUNCH_FULL ? null : LAUNCH_SECONDS, rows, guessing: guessed ?? null, qr: qr?.figures ?? null });
   console.log(`\nFigures written to ${RESULTS}`);
   if (rows.some((r) => r.pass === false)) console.log(`Rows that miss their target: ${rows.filter((r) => r.pass === false).map((r) => r.id).join(', ')} (see docs/performance.md).`);
 }

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import { deriveColor, type DerivedColor } from '../color/derive-color.js';
-import { codeExpiry, signCredential } from '../issuer/sign-credential.js';
+import { codeExpiry, newJti, signCredential } from '../issuer/sign-credential.js';
 import { allocateStatusIndex } from '../status-list/allocate-index.js';
 import { tokenStatusListUri } from '../status-list/own-status-list.js';
 import { codeFacts } from './code-facts.js';
@@ -89,7 +88,7 @@ export async function issueCode(deps: IssuerDeps, subject: SubjectRecord): Promi
     const now = deps.now();
     const { superseded: _, ...derived } = await recolor(deps, current);
     // The index is reserved before the code is signed, for this jti, until past its exp.
-    const jti = randomUUID();
+    const jti = newJti();
     const idx = await allocateStatusIndex(
       { store: deps.store, now: deps.now, clockToleranceSeconds: deps.config.clockToleranceSeconds },
       jti,

@@ -1,6 +1,6 @@
 import { Unzlib } from 'fflate';
 import { GatewayError } from '../errors/gateway-error.js';
-import { decodeCanonicalBase64url } from './base64url.js';
+import { decodeCanonicalBase64url } from '../encoding/base64url.js';
 
 /**
  * The IETF Token Status List (draft-ietf-oauth-status-list §4): a bit array of `bits` bits per
