@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { fromRoot } from '../../gateway/paths.js';
+import { importGraph } from '../helpers/import-graph.js';
+
+/**
+ * docs/layout.md, "Layers": every module under gateway/, verifier/ and web/src/ sits in one layer,
+ * and imports go only down. The table is read from the document, so the picture a reader sees is
+ * the rule the code keeps.
+ */
+function layersOfLayoutMd(): Array<{ layer: number; where: string }> {
+  const text = readFileSync(fromRoot('docs', 'layout.md'), 'utf8');
+  const section = text.slice(text.indexOf('## Layers'));
+  const rows: Array<{ layer: number; where: string }> = [];
+  for (const line of section.split('\n')) {
+    const row = /^\|\s*(\d+)\s*\|[^|]*\|([^|]*)\|\s*$/.exec(line);
+    if (!row) continue;
+    for (const where of row[2]!.matchAll(/`([^`]+)`/g)) rows.push({ layer: Number(row[1]), where: where[1]! });
+  }
+  return rows;
+}
+
+/** The layer of a file: the row naming it, or the longest directory of a row that holds it. */
+function layerOf(rows: ReadonlyArray<{ layer: number; where: string }>, file: string): number | undefined {
+  let best: { layer: number; where: string } | undefined;
+  for (const row of rows) {
+    const holds = row.where.endsWith('/') ? file.startsWith(row.where) : file === row.where;
+    if (holds && (!best || row.where.length > best.where.length)) best = row;
+  }
+  return best?.layer;
+}
+
+describe('import layers', () => {
+  const rows = layersOfLayoutMd();
+  const graph = importGraph(fromRoot(), ['gateway', 'verifier', 'web/src']);
+
+  test('docs/layout.md names the layers, from the foundation (0) to the start (8)', () => {
+    expect(new Set(rows.map((r) => r.layer))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8]));
+    expect(layerOf(rows, 'gateway/verify/verify-code.ts')).toBeLessThan(layerOf(rows, 'gateway/checkpoint/document-check.ts')!);
+  });
+
+  test('every module under gateway/, verifier/ and web/src/ is in a layer of docs/layout.md', () => {
+    expect([...graph.keys()].filter((file) => layerOf(rows, file) === undefined)).toEqual([]);
+  });
+
+  test('no module imports from a layer above its own', () => {
+    const upward: string[] = [];
+    for (const [file, targets] of graph) {
+      const own = layerOf(rows, file);
+      for (const target of targets) {
+        const theirs = layerOf(rows, target);
+        if (own !== undefined && theirs !== undefined && theirs > own) upward.push(`${file} (layer ${own}) imports ${target} (layer ${theirs})`);
+      }
+    }
+    expect(upward).toEqual([]);
+  });
+});
