@@ -29,8 +29,16 @@ function layerOf(rows: ReadonlyArray<{ layer: number; where: string }>, file: st
   return best?.layer;
 }
 
+/** The "imports that still go up" of docs/layout.md, as `from → to` lines. */
+function upwardExceptions(): string[] {
+  const text = readFileSync(fromRoot('docs', 'layout.md'), 'utf8');
+  const section = text.slice(text.indexOf('## Layers'));
+  return [...section.matchAll(/^- `([^`]+)` → `([^`]+)`/gm)].map((m) => `${m[1]} → ${m[2]}`);
+}
+
 describe('import layers', () => {
   const rows = layersOfLayoutMd();
+  const exceptions = upwardExceptions();
   const graph = importGraph(fromRoot(), ['gateway', 'verifier', 'web/src']);
 
   test('docs/layout.md names the layers, from the foundation (0) to the start (8)', () => {
@@ -38,19 +46,21 @@ describe('import layers', () => {
     expect(layerOf(rows, 'gateway/verify/verify-code.ts')).toBeLessThan(layerOf(rows, 'gateway/checkpoint/document-check.ts')!);
   });
 
-  test('every module under gateway/, verifier/ and web/src/ is in a layer of docs/layout.md', () => {
+  test('every module under gateway/, verifier/ and web/src/ is in a layer of docs/layout.md (a new directory gets a row)', () => {
     expect([...graph.keys()].filter((file) => layerOf(rows, file) === undefined)).toEqual([]);
   });
 
-  test('no module imports from a layer above its own', () => {
+  test('no module imports from a layer above its own, but for the ones docs/layout.md lists as still to be moved down', () => {
     const upward: string[] = [];
     for (const [file, targets] of graph) {
       const own = layerOf(rows, file);
       for (const target of targets) {
         const theirs = layerOf(rows, target);
-        if (own !== undefined && theirs !== undefined && theirs > own) upward.push(`${file} (layer ${own}) imports ${target} (layer ${theirs})`);
+        if (own !== undefined && theirs !== undefined && theirs > own) upward.push(`${file} → ${target}`);
       }
     }
-    expect(upward).toEqual([]);
+    expect(upward.filter((edge) => !exceptions.includes(edge))).toEqual([]);
+    // A listed exception that was moved down leaves the list too, so the document stays true.
+    expect(exceptions.filter((edge) => !upward.includes(edge))).toEqual([]);
   });
 });
