@@ -21,6 +21,7 @@ import { RemoteStatusSource } from './partners/status-cache.js';
 import { CompositeKeySource, LocalKeySource } from './partners/local-key-source.js';
 import { createVerifier, type ValidOutcome } from './verify/verify-code.js';
 import type { SignatureCheck } from './verify/jws-signature.js';
+import { verifySignatureNode } from './verify/jws-signature-node.js';
 import { VerifiedCache } from './verify/verified-cache.js';
 import { createVerifyService } from './recognition/verify-service.js';
 import { ReadinessState } from './lifecycle/readiness.js';
@@ -53,7 +54,7 @@ export interface GatewayOptions {
   watchCerts?: boolean;
   /** What /metrics answers (cluster workers: the aggregate of all workers, from the primary). */
   scrapeMetrics?: () => Promise<string>;
-  /** The signature check of verification (default jose; the benchmark compares an alternative). */
+  /** The signature check of verification (default node:crypto on the thread pool, jws-signature-node.ts; the benchmark compares alternatives). */
   signatureCheck?: SignatureCheck;
   /** Directory of the built pages (default `pages/` of the build, dist/pages, written by `npm run build`). */
   webDir?: string;
@@ -202,7 +203,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const cacheMisses = metrics.verifiedCacheLookups.labels({ outcome: 'miss' });
   const verifiedCache = cacheEntries > 0 ? new VerifiedCache<ValidOutcome>(cacheEntries, (hit) => (hit ? cacheHits : cacheMisses).inc()) : undefined;
   metrics.verifiedCacheSize = () => verifiedCache?.size ?? 0;
-  const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache, verifySignature: options.signatureCheck });
+  const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache, verifySignature: options.signatureCheck ?? verifySignatureNode });
   const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer: issuerDeps, partnerStatus: statusLists });
 
   const checkBinding = createBindingCheck({
