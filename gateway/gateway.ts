@@ -29,6 +29,7 @@ import { createGatewayServer, type GatewayServer } from './lifecycle/http-server
 import { fromRoot } from './paths.js';
 import { availableParallelism } from 'node:os';
 import { WorkPool } from './admission/work-pool.js';
+import { DeclarationQueue } from './declarations/declaration-queue.js';
 import { createBindingCheck } from './checkpoint/binding-check.js';
 import { publishedSchemas, servedOpenApi } from './schemas/published.js';
 import { loadPageAssets } from './web/page-assets.js';
@@ -74,6 +75,8 @@ export interface Gateway {
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
   /** The admission pools of slow work: partner bindings at checkpoints, and declarations. */
   pools: { binding: WorkPool; issue: WorkPool };
+  /** The launch-day queue of declarations (absent when DECLARATION_QUEUE_ENABLED is false). */
+  declarationQueue: DeclarationQueue | undefined;
   /** Listens on PORT (and ADMIN_PORT when set); resolves with the public server. */
   listen(): Promise<Server>;
   /** Reads CERTS_DIR's signing keys again (SIGHUP); a refused set or pepper keeps those in use. */
@@ -196,7 +199,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const bindingPool = pool('binding', admission.bindingConcurrency, admission.bindingQueue);
   const issuePool = pool('issue', admission.issueConcurrency, admission.issueQueue);
   metrics.workPoolJobs = () => [['binding', bindingPool.running, bindingPool.queued], ['issue', issuePool.running, issuePool.queued]];
-  const issuerDeps = { config, store, keystore, rules, pepper, now, metrics, issuePool };
+  // Issue 22: declarations that find the issue pool busy are stored and bound later, from the store.
+  const declarationQueue = config.declarationQueue.enabled
+    ? new DeclarationQueue({ store, pepper: () => pepper, pool: issuePool, scryptLogN: config.binding.scryptLogN, metrics, logger, now, pollMs: config.declarationQueue.pollMs })
+    : undefined;
+  metrics.declarationQueueStats = () => store.declarationQueueStats();
+  metrics.declarationQueueNow = now;
+  if (declarationQueue && background) declarationQueue.start(config.declarationQueue.worker);
+  const issuerDeps = { config, store, keystore, rules, pepper, now, metrics, issuePool, declarationQueue };
   const cacheEntries = config.verifyCacheMaxEntries ?? 0;
   // Children bound once: every verification looks up the cache, and a labelled inc hashes its labels.
   const cacheHits = metrics.verifiedCacheLookups.labels({ outcome: 'hit' });
@@ -297,6 +307,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       certs.close();
       const outcomes = await Promise.all([served, adminServed].map((s) => (s ? s.drain(config.shutdownTimeoutMs, logger) : 'drained')));
       const outcome = outcomes.includes('forced') ? 'forced' : 'drained';
+      await declarationQueue?.stop();
       await partners.close();
       await keySource.close();
       await statusLists.close();
@@ -320,6 +331,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     verifiedCache,
     trustList,
     pools: { binding: bindingPool, issue: issuePool },
+    declarationQueue,
     async listen() {
       if (adminApp) {
         adminServed = createGatewayServer(adminApp, config.http);

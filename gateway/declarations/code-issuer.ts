@@ -4,6 +4,7 @@ import type { Keystore } from '../issuer/keystore.js';
 import type { Config } from '../config/load-config.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { WorkPool } from '../admission/work-pool.js';
+import type { DeclarationQueue } from './declaration-queue.js';
 import { isReleased, type Store, type SubjectRecord } from '../store/store.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Color, ColorRules, IssuedCredential } from '../types/schemas.js';
@@ -18,6 +19,8 @@ export interface IssuerDeps {
   metrics: Metrics;
   /** Admission for slow work of declarations and modifications (the binding's scrypt); absent: unbounded. */
   issuePool?: WorkPool;
+  /** The launch-day queue (issue 22): declarations that find the issue pool busy wait here; absent: 503 as before. */
+  declarationQueue?: DeclarationQueue | undefined;
 }
 
 export interface IssueResult extends DerivedColor {

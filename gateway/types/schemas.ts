@@ -319,6 +319,23 @@ staleMaxSeconds: number
  */
 maxBytes: number
 }
+/**
+ * Issue 22: the launch-day queue of declarations waiting for their binding (docs/operating.md).
+ */
+declarationQueue: {
+/**
+ * A declaration that finds the issue pool busy is stored and answered 202 queued instead of 503 ERR_OVERLOADED.
+ */
+enabled: boolean
+/**
+ * This process computes the bindings of queued declarations.
+ */
+worker: boolean
+/**
+ * How often an idle worker looks for declarations queued by other processes.
+ */
+pollMs: number
+}
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).
@@ -336,6 +353,25 @@ jti: string
 status: ("superseded" | "revoked")
 since: string
 expiresAt: string
+}
+/**
+ * Answer (202) to a declaration accepted while the gateway is busy (launch day), and to a code request before its code can be made: the declaration is stored durably and waits for its document binding. holderToken appears only in the answer to the declaration (shown once, stored only as a hash): with it and subjectId the holder fetches the code from GET /v1/subjects/{subjectId}/code, which answers 202 with the place until the code is ready, then 200.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "DeclarationQueued".
+ */
+export interface DeclarationQueued {
+status: "queued"
+/**
+ * Place in the queue: 1 is next. An upper bound (jobs finished out of order are still counted).
+ */
+position: number
+/**
+ * Estimated seconds until the code can be fetched, at the rate the queue was recently worked.
+ */
+etaSeconds: number
+subjectId: string
+holderToken?: string
 }
 /**
  * Answer to a declaration or a code request. holderToken appears only when a subject is created; it is shown once and stored only as a hash.
