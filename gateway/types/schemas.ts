@@ -19,6 +19,13 @@ export type DocumentType = ("resident_id" | "hmt_residence_permit" | "hk_macau_p
  */
 export type ColorReason = ("confirmed_case" | "close_contact" | "false_report" | "declared_contact" | "declared_symptoms" | "travel_overseas" | "travel_high_risk_region")
 /**
+ * Answer 202 to POST /v1/declarations: a proxy request waiting for the person's approval (status pending), or a declaration stored and queued for its binding on a busy day (status queued, issue 22).
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "DeclarationAccepted".
+ */
+export type DeclarationAccepted = (ProxyRequestPending | DeclarationQueued)
+/**
  * This interface was referenced by `Declaration`'s JSON-Schema
  * via the `definition` "Symptom".
  */
@@ -353,6 +360,16 @@ jti: string
 status: ("superseded" | "revoked")
 since: string
 expiresAt: string
+}
+/**
+ * Answer (202) to a holder declaring for a person who already has a code: a request the person must approve with its own holder token. Nothing about the person (no colour, code or subject id) is given.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ProxyRequestPending".
+ */
+export interface ProxyRequestPending {
+requestId: string
+status: "pending"
 }
 /**
  * Answer (202) to a declaration accepted while the gateway is busy (launch day), and to a code request before its code can be made: the declaration is stored durably and waits for its document binding. holderToken appears only in the answer to the declaration (shown once, stored only as a hash): with it and subjectId the holder fetches the code from GET /v1/subjects/{subjectId}/code, which answers 202 with the place until the code is ready, then 200.
@@ -696,16 +713,6 @@ export interface ProxyList {
  * @maxItems 3
  */
 proxies: ProxyLink[]
-}
-/**
- * Answer (202) to a holder declaring for a person who already has a code: a request the person must approve with its own holder token. Nothing about the person (no colour, code or subject id) is given.
- * 
- * This interface was referenced by `AllSchemas`'s JSON-Schema
- * via the `definition` "ProxyRequestPending".
- */
-export interface ProxyRequestPending {
-requestId: string
-status: "pending"
 }
 /**
  * A subject's pending proxy requests (not expired, not yet approved or declined), oldest first. Only the requester's masked name is shown.
