@@ -2,6 +2,7 @@ import QRCode from 'qrcode';
 import { api, type ApiError } from '../shared/api.js';
 import { el } from '../shared/dom.js';
 import { currentLang, t } from '../shared/i18n.js';
+import { clearQueued, isQueued, showQueued } from './queued.js';
 
 /** The API's answer for a code (schemas/declaration-result.schema.json). */
 export interface CodeResult {
@@ -92,16 +93,24 @@ export function keepFresh(subjectId: string, token: string, onError: (error: Api
   refreshTimer = setTimeout(() => void fetchCode(subjectId, token, onError), Math.max(5000, lifetimeMs * 0.8));
 }
 
-export async function fetchCode(subjectId: string, token: string, onError: (error: ApiError) => void): Promise<boolean> {
+/** `onShown`: called when a code is shown, also one that arrives later from the launch-day queue. */
+export async function fetchCode(subjectId: string, token: string, onError: (error: ApiError) => void, onShown?: () => void): Promise<boolean> {
   const answer = await api<CodeResult>('GET', `/v1/subjects/${encodeURIComponent(subjectId)}/code`, { token });
+  if (answer.status === 202 && isQueued(answer.body)) {
+    stopRefreshing();
+    refreshTimer = setTimeout(() => void fetchCode(subjectId, token, onError, onShown), showQueued(answer.body));
+    return false;
+  }
   if (!answer.body) {
     onError(answer.error!);
     // A passing network failure is retried; a refused token is not.
     if (answer.status === 0 || answer.status >= 500 || answer.status === 429) refreshTimer = setTimeout(() => void fetchCode(subjectId, token, onError), 10_000);
     return false;
   }
+  clearQueued();
   await showCode(answer.body);
   keepFresh(subjectId, token, onError);
+  onShown?.();
   return true;
 }
 

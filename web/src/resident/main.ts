@@ -7,6 +7,7 @@ import { setupLanguage, t } from '../shared/i18n.js';
 import { claimsOf, fetchCode, renderCode, stopRefreshing, type CodeResult } from './code-view.js';
 import { pendingRequests, renderConsent } from './consent.js';
 import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration } from './form.js';
+import { isQueued } from './queued.js';
 
 /**
  * The resident's page: 申报 → 信息二次确认 → 亮码, 修改信息 once a day, 代人申请. The holder token
@@ -67,7 +68,7 @@ async function openCode(subjectId: string): Promise<void> {
       button.textContent = t('consent') + (count ? ` (${count})` : '');
     });
   }
-  if (await fetchCode(subjectId, own.holderToken, onCodeError)) show('code-view');
+  await fetchCode(subjectId, own.holderToken, onCodeError, () => show('code-view'));
 }
 
 function openForm(next: Mode): void {
@@ -111,6 +112,14 @@ async function submitConfirmed(): Promise<void> {
   const answer = await send(pending);
   button.disabled = false;
   pending = undefined;
+  if (answer.status === 202 && isQueued(answer.body) && mode !== 'modify') {
+    // Launch day: stored and queued; the code follows (queued.ts asks for it by itself).
+    resetForm();
+    if (mode === 'declare') store.set(HOLDER, { subjectId: answer.body.subjectId, holderToken: answer.body.holderToken ?? '' });
+    else remember({ subjectId: answer.body.subjectId, name: '' });
+    for (const view of VIEWS) el(view).hidden = true;
+    return openCode(answer.body.subjectId);
+  }
   if (answer.status === 202) {
     // Proxy consent: the person already has a code and must agree (202 {requestId, status: pending}).
     resetForm();
