@@ -111,8 +111,8 @@ async function depthOf(store: Store): Promise<number> {
   return (await store.declarationQueueStats()).depth;
 }
 
-function storeOf(dir: string, databaseUrl: string | undefined, schema: string): Promise<Store> {
-  return openStore({ dataDir: join(dir, 'data'), ...(databaseUrl ? { databaseUrl, pgSchema: schema } : {}) });
+function storeOf(dir: string, kind: 'sqlite' | 'postgres', databaseUrl: string | undefined, schema: string): Promise<Store> {
+  return openStore({ dataDir: join(dir, 'data'), ...(kind === 'postgres' && databaseUrl ? { databaseUrl, pgSchema: schema } : {}) });
 }
 
 interface QueueRowsOptions {
@@ -129,7 +129,7 @@ async function acceptRow(dir: string, kind: 'sqlite' | 'postgres', options: Queu
   const gw = await startGatewayProcess(home, `queue-${kind}`, undefined, benchEnv({ ...dbEnv, DECLARATION_QUEUE_WORKER: 'false', ISSUE_POOL_CONCURRENCY: '1' }));
   const result = await acceptLoad(gw, options.seconds, kind === 'sqlite' ? 1_000_000 : 2_000_000);
   await gw.stop();
-  const store = await storeOf(home, options.databaseUrl, schema);
+  const store = await storeOf(home, kind, options.databaseUrl, schema);
   let lost = 0;
   let insertRate: number;
   try {
@@ -158,7 +158,7 @@ async function codesRow(home: string, kind: 'sqlite' | 'postgres', schema: strin
   const cores = cpus().length;
   const bound = cores / (options.scryptMs / 1000);
   const dbEnv: Record<string, string> = kind === 'postgres' ? { DATABASE_URL: options.databaseUrl!, DATABASE_SCHEMA: schema } : {};
-  const store = await storeOf(home, options.databaseUrl, schema);
+  const store = await storeOf(home, kind, options.databaseUrl, schema);
   const gw = await startGatewayProcess(home, `queue-codes-${kind}`, undefined, benchEnv({ ...dbEnv }));
   try {
     await new Promise((r) => setTimeout(r, 1000));
@@ -206,7 +206,7 @@ async function pinnedWorkersRow(home: string, schema: string, options: QueueRows
   const id = 'queue-workers-pinned';
   const name = 'codes from the queue: 2 declaration-worker processes on one PostgreSQL, each pinned to its own core (taskset), vs 1';
   if (cpus().length < 2) return { id, name, value: 0, unit: 'ops/s', pass: null, skipped: 'fewer than 2 cores', notes: [] };
-  const store = await storeOf(home, options.databaseUrl, schema);
+  const store = await storeOf(home, 'postgres', options.databaseUrl, schema);
   const measureWith = async (count: number): Promise<{ rate: number; d0: number; d1: number }> => {
     const workers = Array.from({ length: count }, (_, i) => startWorker(home, options.databaseUrl!, schema, i));
     try {
