@@ -55,17 +55,31 @@ export async function inProcessRows(dir: string, partner: BenchPartner, codes: r
     const hitsBefore = verifiedCache?.hits ?? 0;
     const rawRounds: Measurement[] = [];
     const pipeRounds: Measurement[] = [];
+    // CPU time of this process (every thread: the main one and the libuv pool) per operation: on a
+    // machine shared with others, wall-clock throughput moves with their load, CPU per op much less.
+    const cpu = { raw: 0, pipe: 0 };
+    const timed = async (which: 'raw' | 'pipe', run: () => Promise<Measurement>): Promise<Measurement> => {
+      const before = process.cpuUsage();
+      const m = await run();
+      const used = process.cpuUsage(before);
+      cpu[which] += used.user + used.system;
+      return m;
+    };
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? ['raw', 'pipe'] : ['pipe', 'raw'];
       for (const which of order) {
-        if (which === 'raw') rawRounds.push(await measure('jose.compactVerify', () => compactVerify(rawNext(), key), opts));
-        else pipeRounds.push(await measure('pipeline', () => pipeline(next()), opts));
+        if (which === 'raw') rawRounds.push(await timed('raw', () => measure('jose.compactVerify', () => compactVerify(rawNext(), key), opts)));
+        else pipeRounds.push(await timed('pipe', () => measure('pipeline', () => pipeline(next()), opts)));
       }
     }
     const stray = (verifiedCache?.hits ?? 0) - hitsBefore;
     const raw = combine(rawRounds);
     const uncached = combine(pipeRounds);
     const perRound = pipeRounds.map((p, i) => (p.opsPerSecond / rawRounds[i]!.opsPerSecond).toFixed(2));
+    // Warm-up operations are inside the CPU window too; both sides have the same warm-up.
+    const cpuPerOp = (us: number, rounds: Measurement[]): number => us / rounds.reduce((a, r) => a + r.ops, 0);
+    const rawCpu = cpuPerOp(cpu.raw, rawRounds);
+    const pipeCpu = cpuPerOp(cpu.pipe, pipeRounds);
 
     const repeat = codes.slice(0, 1000);
     for (const code of repeat) await pipeline(code);
@@ -83,7 +97,7 @@ export async function inProcessRows(dir: string, partner: BenchPartner, codes: r
         unit: 'ops/s',
         baseline: { name: 'jose.compactVerify', value: raw.opsPerSecond },
         failures: stray,
-        notes: [`${codes.length} distinct codes cycled; cache hits during the row: ${stray} (must be 0)`, `${ROUNDS} interleaved rounds, pipeline / jose per round: ${perRound.join(', ')}`],
+        notes: [`${codes.length} distinct codes cycled; cache hits during the row: ${stray} (must be 0)`, `${ROUNDS} interleaved rounds, pipeline / jose per round: ${perRound.join(', ')}`, `CPU per operation (all threads, warm-up included): pipeline ${pipeCpu.toFixed(1)} µs, jose.compactVerify ${rawCpu.toFixed(1)} µs — jose / pipeline = ${(rawCpu / pipeCpu).toFixed(2)}×`],
         bound: 'the JavaScript around the one ECDSA verification (strict parsing, header rules, claims, normalisation with its schema check, status list, metrics) on the same two cores',
       }, 0.8),
       ratioRow({

@@ -3,9 +3,10 @@ import { createBinding } from '../identity/binding.js';
 import { maskDocumentNumber, maskName } from '../identity/documents.js';
 import { isQueued, QUEUED_BINDING, StoreConflict, type StoredDeclaration, type SubjectRecord } from '../store/store.js';
 import { validateDeclaration } from './validate-declaration.js';
-import { documentKey, hashToken, identityKey, isSubjectId, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
+import { documentKey, hashToken, identityKey, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
 import { currentColor, invalidateCodes, issueCode, type IssuerDeps } from './code-issuer.js';
 import { requestProxy } from './proxy-consent.js';
+import { authenticate, authorize } from './holder-auth.js';
 import type { Declaration, DeclarationQueued, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
 
 const CONFLICTS = {
@@ -35,24 +36,6 @@ function storedFacts(declaration: Declaration): StoredDeclaration {
   return { residence: declaration.applicant.residence, travel14d, symptoms, contactWithCase };
 }
 
-/** The subject a holder token belongs to; 401 without a token or with an unknown one. */
-export async function authenticate(deps: IssuerDeps, token: string | undefined): Promise<SubjectRecord> {
-  const subject = token ? await deps.store.getSubjectByTokenHash(hashToken(token)) : undefined;
-  if (!subject) throw new GatewayError('ERR_UNAUTHENTICATED');
-  return subject;
-}
-
-/**
- * The target subject, when the token is its holder's or an approved proxy's; `viaProxy` says which.
- * The link is read on every request, so a removed proxy is refused from the next one on.
- */
-export async function authorize(deps: IssuerDeps, token: string | undefined, subjectId: string): Promise<SubjectRecord & { viaProxy: boolean }> {
-  const caller = await authenticate(deps, token);
-  const subject = caller.id === subjectId ? caller : isSubjectId(subjectId) ? await deps.store.getSubject(subjectId) : undefined;
-  if (!subject) throw new GatewayError('ERR_SUBJECT_NOT_FOUND');
-  if (caller.id !== subject.id && !(await deps.store.isProxyOf(caller.id, subject.id))) throw new GatewayError('ERR_FORBIDDEN');
-  return { ...subject, viaProxy: caller.id !== subject.id };
-}
 
 export type DeclareOutcome = { status: 201; result: DeclarationResult } | { status: 202; result: ProxyRequestPending | DeclarationQueued };
 
