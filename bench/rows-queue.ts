@@ -126,7 +126,7 @@ async function acceptRow(dir: string, kind: 'sqlite' | 'postgres', options: Queu
   const schema = `bench_${randomBytes(6).toString('hex')}`;
   const dbEnv: Record<string, string> = kind === 'postgres' ? { DATABASE_URL: options.databaseUrl!, DATABASE_SCHEMA: schema } : {};
   // Serving only: the queue fills (a worker would share the cores with what is measured here).
-  const gw = await startGatewayProcess(home, `queue-${kind}`, undefined, benchEnv({ ...dbEnv, DECLARATION_QUEUE_WORKER: 'false', ISSUE_POOL_CONCURRENCY: '1' }));
+  const gw = await startGatewayProcess(home, `queue-${kind}`, undefined, benchEnv({ ...dbEnv, DECLARATION_QUEUE_WORKER: 'false', ISSUE_POOL_CONCURRENCY: '1', BINDING_SCRYPT_LOG_N: '15' }));
   const result = await acceptLoad(gw, options.seconds, kind === 'sqlite' ? 1_000_000 : 2_000_000);
   await gw.stop();
   const store = await storeOf(home, kind, options.databaseUrl, schema);
@@ -159,7 +159,7 @@ async function codesRow(home: string, kind: 'sqlite' | 'postgres', schema: strin
   const bound = cores / (options.scryptMs / 1000);
   const dbEnv: Record<string, string> = kind === 'postgres' ? { DATABASE_URL: options.databaseUrl!, DATABASE_SCHEMA: schema } : {};
   const store = await storeOf(home, kind, options.databaseUrl, schema);
-  const gw = await startGatewayProcess(home, `queue-codes-${kind}`, undefined, benchEnv({ ...dbEnv }));
+  const gw = await startGatewayProcess(home, `queue-codes-${kind}`, undefined, benchEnv({ ...dbEnv, BINDING_SCRYPT_LOG_N: '15' }));
   try {
     await new Promise((r) => setTimeout(r, 1000));
     const d0 = await depthOf(store);
