@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,8 @@ import { buildProgram, http, makeDirs, startGateway, type GatewayProcess, type H
  * Issue 22: "a killed worker loses nothing: its job is taken again". The real gateway runs as a
  * child process with one issue-pool slot and a slow binding (logN 16), so declarations sent at
  * once find it busy and are queued (202). It is killed with SIGKILL the moment the last answer is
- * complete — its worker in the middle of a job — and restarted on the same files / database. Every
+ * complete — its worker in the middle of a job — and restarted on the same files / database (on
+ * PostgreSQL serving only, with a separate `declaration-worker` process working the queue). Every
  * holder told "queued" then gets its code with the token of its 202.
  */
 const TIMEOUT = 120_000;
@@ -56,7 +58,7 @@ async function codeWhenReady(port: number, subjectId: string, token: string): Pr
 }
 
 function killedMidJob(kind: 'sqlite' | 'postgres'): void {
-  test(`every declaration answered 202 queued gets its code after the gateway working the queue is killed -9 mid-job (${kind})`, async () => {
+  test(`every declaration answered 202 queued gets its code after the gateway working the queue is killed -9 mid-job (${kind}${kind === 'postgres' ? ', then a separate worker process' : ''})`, async () => {
     const root = await mkdtemp(join(tmpdir(), 'hcg-queue-kill-'));
     cleanups.push(() => rm(root, { recursive: true, force: true }));
     const dirs = await makeDirs(root, kind === 'postgres' ? await freshSchemaUrl() : undefined);
@@ -81,8 +83,19 @@ function killedMidJob(kind: 'sqlite' | 'postgres'): void {
     expect(queued.length).toBeGreaterThanOrEqual(PEOPLE - 2);
     expect(queued.every((q) => q.status === 'queued')).toBe(true);
 
-    const second = await startGateway(program, dirs, { ...slow, BINDING_SCRYPT_LOG_N: '10' });
+    // PostgreSQL: the queue is worked by a separate worker process (npm run declaration-worker) and
+    // the restarted gateway only serves; SQLite: the restarted gateway works its own queue.
+    const second = await startGateway(program, dirs, { ...slow, BINDING_SCRYPT_LOG_N: '10', ...(kind === 'postgres' ? { DECLARATION_QUEUE_WORKER: 'false' } : {}) });
     running.push(second);
+    if (kind === 'postgres') {
+      const worker = spawn(process.execPath, [join(program.dir, 'gateway', 'declaration-worker.js')], {
+        cwd: program.dir,
+        env: { PATH: process.env['PATH'] ?? '', DATABASE_URL: dirs.databaseUrl!, CERTS_DIR: dirs.certsDir, DATA_DIR: dirs.dataDir, BINDING_SCRYPT_LOG_N: '10', DECLARATION_QUEUE_POLL_MS: '50', LOG_LEVEL: 'warn' },
+        stdio: 'ignore',
+      });
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      running.push({ port: 0, child: worker, output: () => '', kill: async () => { if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL'); await exited; } });
+    }
     for (const q of queued) {
       const code = await codeWhenReady(second.port, q.subjectId, q.holderToken);
       expect({ status: code.status, subjectId: code.body['subjectId'] }).toEqual({ status: 200, subjectId: q.subjectId });
