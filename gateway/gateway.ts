@@ -80,7 +80,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const serving = wireServing(ctx, {
     deps,
-    stopBackground: [stopPruning, () => signing.certs.close()],
+    stopBackground: [stopPruning, () => signing.certs.close(), () => federation.stopWatching()],
     // The queue's workers finish the jobs they hold before the store closes (issue 22).
     closeAfterDrain: [() => issuing.stopQueue(), () => partners.close(), () => recognition.keySource.close(), () => recognition.statusLists.close(), () => store.close()],
   });
