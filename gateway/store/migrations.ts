@@ -212,6 +212,21 @@ const V6 = (int: string) => `CREATE TABLE trust_list_state (
 )${int === 'INTEGER' ? ' STRICT' : ''};`;
 
 /**
+ * 健康打卡 (issue 21, item 4): one row per person and Asia/Shanghai day; the primary key is the
+ * once-a-day rule, so two check-ins sent at once cannot both be recorded.
+ */
+const V11 = (int: string, real: string, json: string) => `CREATE TABLE check_ins (
+  subject_id TEXT NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+  day TEXT NOT NULL,
+  temperature_c ${real} NOT NULL,
+  symptoms ${json} NOT NULL,
+  checked_in_at ${int} NOT NULL,
+  CONSTRAINT check_ins_pkey PRIMARY KEY (subject_id, day)
+)${int === 'INTEGER' ? ' STRICT' : ''};
+CREATE INDEX check_ins_subject_at_idx ON check_ins (subject_id, checked_in_at);
+CREATE INDEX check_ins_at_idx ON check_ins (checked_in_at);`;
+
+/**
  * Issue 22: the launch-day queue of declarations waiting for their binding (one scrypt). A queued
  * subject is already in `subjects` (binding QUEUED_BINDING), so its document is taken and its
  * holder token works from the 202 on; the job holds what the worker needs — the document sealed
@@ -234,6 +249,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 4, name: 'audit of released subjects', sqlite: V4('INTEGER'), postgres: V4('BIGINT') },
   { version: 5, name: 'checkpoint devices', sqlite: V5('INTEGER'), postgres: V5('BIGINT') },
   { version: 6, name: 'trust-list sequence held', sqlite: V6('INTEGER'), postgres: V6('BIGINT') },
+  { version: 11, name: 'daily check-ins', sqlite: V11('INTEGER', 'REAL', 'TEXT CHECK (json_valid(symptoms))'), postgres: V11('BIGINT', 'DOUBLE PRECISION', 'JSONB') },
   { version: 12, name: 'declaration queue', sqlite: V12('sqlite'), postgres: V12('postgres') },
 ]);
 
