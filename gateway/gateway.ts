@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import type { AppDeps } from './app.js';
 import type { Config } from './config/load-config.js';
 import type { WorkPool } from './admission/work-pool.js';
+import type { DeclarationQueue } from './declarations/declaration-queue.js';
 import type { TrustListHolder } from './federation/trust-list-holder.js';
 import type { RemoteTokenStatusSource } from './partners/token-status-cache.js';
 import type { CertsReloadOutcome } from './issuer/certs-reloader.js';
@@ -34,6 +35,8 @@ export interface Gateway {
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
   /** The admission pools of slow work: partner bindings at checkpoints, and declarations. */
   pools: { binding: WorkPool; issue: WorkPool };
+  /** The launch-day queue of declarations (absent when DECLARATION_QUEUE_ENABLED is false). */
+  declarationQueue: DeclarationQueue | undefined;
   /** Listens on PORT (and ADMIN_PORT when set); resolves with the public server. */
   listen(): Promise<Server>;
   /** Reads CERTS_DIR's signing keys again (SIGHUP); a refused set or pepper keeps those in use. */
@@ -81,7 +84,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const serving = wireServing(ctx, {
     deps,
     stopBackground: [stopPruning, () => signing.certs.close(), () => federation.stopWatching()],
-    closeAfterDrain: [() => partners.close(), () => recognition.keySource.close(), () => recognition.statusLists.close(), () => recognition.tokenStatusLists.close(), () => store.close()],
+    // The queue's workers finish the jobs they hold before the store closes (issue 22).
+    closeAfterDrain: [() => issuing.stopQueue(), () => partners.close(), () => recognition.keySource.close(), () => recognition.statusLists.close(), () => recognition.tokenStatusLists.close(), () => store.close()],
   });
   return {
     ...serving,
@@ -90,6 +94,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     trustList: federation.trustList,
     tokenStatusLists: recognition.tokenStatusLists,
     pools,
+    declarationQueue: issuing.queue,
     reloadKeys: () => signing.certs.reload(),
     async close() {
       await serving.shutdown();

@@ -7,6 +7,7 @@ import type { Keystore } from '../issuer/keystore.js';
 import type { Config } from '../config/load-config.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { WorkPool } from '../admission/work-pool.js';
+import type { DeclarationQueue } from './declaration-queue.js';
 import { isReleased, type Store, type SubjectRecord } from '../store/store.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Color, ColorRules, IssuedCredential } from '../types/schemas.js';
@@ -25,6 +26,8 @@ export interface IssuerDeps {
   issuePool?: WorkPool;
   /** Called when a code of this process stopped being valid: Xinji's status list is built again (own-status-list.ts). */
   onStatusChange?: () => void;
+  /** The launch-day queue (issue 22): declarations that find the issue pool busy wait here; absent: 503 as before. */
+  declarationQueue?: DeclarationQueue | undefined;
 }
 
 export interface IssueResult extends DerivedColor {

@@ -1,14 +1,14 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { createBinding } from '../identity/binding.js';
 import { maskDocumentNumber, maskName } from '../identity/documents.js';
-import { StoreConflict, type StoredDeclaration, type SubjectRecord } from '../store/store.js';
+import { isQueued, QUEUED_BINDING, StoreConflict, type StoredDeclaration, type SubjectRecord } from '../store/store.js';
 import { validateDeclaration } from './validate-declaration.js';
 import { documentKey, hashToken, identityKey, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
 import { currentColor, invalidateCodes, issueCode, type IssuerDeps } from './code-issuer.js';
 import { requestProxy } from './proxy-consent.js';
 import { currentOrFreshCode } from './code-reuse.js';
 import { authenticate, authorize } from './holder-auth.js';
-import type { Declaration, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
+import type { Declaration, DeclarationQueued, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
 
 const CONFLICTS = {
   document_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED',
@@ -38,7 +38,7 @@ function storedFacts(declaration: Declaration): StoredDeclaration {
 }
 
 
-export type DeclareOutcome = { status: 201; result: DeclarationResult } | { status: 202; result: ProxyRequestPending };
+export type DeclareOutcome = { status: 201; result: DeclarationResult } | { status: 202; result: ProxyRequestPending | DeclarationQueued };
 
 /**
  * POST /v1/declarations. Without a token: a person declares for themself. With a holder token:
@@ -68,20 +68,39 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
   }
 
   const holderToken = newHolderToken();
-  const subject: SubjectRecord = {
+  const unbound: SubjectRecord = {
     id: newSubjectId(),
     documentType: applicant.document.type,
     documentKey: docKey,
     identityKey: idKey,
     nameMasked: maskName(applicant.name),
     documentMasked: maskDocumentNumber(applicant.document.number),
-    binding: await bindingOf(deps, applicant.document),
+    binding: QUEUED_BINDING,
     holderTokenHash: hashToken(holderToken),
     declaration: storedFacts(declaration),
     declaredAt: now,
     modifiedDay: null,
     createdAt: now,
   };
+  // Issue 22: while the issue pool is busy (or others already wait), store now and bind later.
+  const queue = deps.declarationQueue;
+  const enqueue = async (): Promise<DeclareOutcome> => {
+    const place = await queue!.enqueue(unbound, applicant.document, proxy?.id).catch((error: unknown) => {
+      throw conflictError(error);
+    });
+    deps.metrics.declarations.inc({ kind: proxy ? 'proxy' : 'self' });
+    return { status: 202, result: { status: 'queued', position: place.position, etaSeconds: place.etaSeconds, subjectId: unbound.id, holderToken } };
+  };
+  if (queue?.busy()) return enqueue();
+  let binding: string;
+  try {
+    binding = await bindingOf(deps, applicant.document);
+  } catch (error) {
+    // The pool filled between the look and the run: queue rather than refuse.
+    if (queue && error instanceof GatewayError && error.code === 'ERR_OVERLOADED') return enqueue();
+    throw error;
+  }
+  const subject: SubjectRecord = { ...unbound, binding };
   await deps.store.insertSubject(subject, proxy?.id).catch((error: unknown) => {
     throw conflictError(error);
   });
@@ -100,6 +119,8 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
  */
 export async function modify(deps: IssuerDeps, subjectId: string, body: unknown, token: string | undefined): Promise<DeclarationResult> {
   const { viaProxy, ...subject } = await authorize(deps, token, subjectId);
+  // A queued declaration's job would write the binding of the document it holds, over any change.
+  if (isQueued(subject)) throw new GatewayError('ERR_DECLARATION_QUEUED');
   const now = deps.now();
   const { declaration, canonicalPhone } = validateDeclaration(body, now);
   const { applicant } = declaration;
@@ -131,9 +152,22 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
   return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };
 }
 
-/** GET /v1/subjects/{id}/code: a code with the current colour, the current one again while it may be (code-reuse.ts). */
-export async function freshCode(deps: IssuerDeps, subjectId: string, token: string | undefined): Promise<DeclarationResult> {
+/**
+ * GET /v1/subjects/{id}/code: a code with the current colour — the current one again while it may be
+ * (code-reuse.ts) — or — while the declaration is
+ * still queued (issue 22) — its place in the queue.
+ */
+export async function freshCode(deps: IssuerDeps, subjectId: string, token: string | undefined): Promise<DeclarationResult | DeclarationQueued> {
   const { viaProxy: _, ...subject } = await authorize(deps, token, subjectId);
+  if (isQueued(subject)) {
+    const place = await deps.declarationQueue?.place(subject.id);
+    if (place) return { status: 'queued', position: place.position, etaSeconds: place.etaSeconds, subjectId: subject.id };
+    // The job finished between the two reads: the subject now has its binding.
+    const bound = await deps.store.getSubject(subject.id);
+    if (!bound) throw new GatewayError('ERR_SUBJECT_NOT_FOUND');
+    if (isQueued(bound)) return { status: 'queued', position: 1, etaSeconds: 1, subjectId: subject.id };
+    return freshCode(deps, subjectId, token);
+  }
   const issued = await currentOrFreshCode(deps, subject);
   return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };
 }

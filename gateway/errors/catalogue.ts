@@ -34,6 +34,7 @@ export const ERROR_CATALOGUE = {
   ERR_PROXY_SELF: { status: 400, message: 'A holder cannot declare for itself as a proxy.' },
   ERR_MODIFICATION_LIMIT: { status: 429, message: 'The declaration was already modified today (Asia/Shanghai); try again tomorrow.' },
   ERR_SUBJECT_NOT_FOUND: { status: 404, message: 'No such subject.' },
+  ERR_DECLARATION_QUEUED: { status: 409, message: 'The declaration is still queued; it can be modified once its code is ready.' },
   ERR_PROXY_REQUEST_NOT_FOUND: { status: 404, message: 'No pending proxy request with this id: it expired, was answered, or never existed.' },
   ERR_PROXY_NOT_FOUND: { status: 404, message: 'This person has no proxy with this id.' },
   ERR_PROXY_IDENTITY_CHANGE: {

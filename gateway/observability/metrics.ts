@@ -307,6 +307,40 @@ export class Metrics {
     },
   });
 
+  /**
+   * Issue 22, the launch-day queue. Set by the composition root: depth and oldest enqueue time,
+   * read from the store at scrape time. Every process sees the same queue, so across WORKERS the
+   * aggregate is the max, never the sum.
+   */
+  declarationQueueStats: () => Promise<{ depth: number; oldestEnqueuedAt: number | null } | undefined> = async () => undefined;
+  declarationQueueNow: () => number = Date.now;
+
+  readonly declarationQueueDepth = new Gauge({
+    name: 'gateway_declaration_queue_depth',
+    help: 'Declarations stored and waiting for their binding (202 queued), taken ones included: the queue workers scale on.',
+    registers: [this.registry],
+    aggregator: 'max',
+    collect: async () => {
+      const stats = await this.declarationQueueStats();
+      this.declarationQueueDepth.set(stats?.depth ?? 0);
+      this.declarationQueueOldestWait.set(stats?.oldestEnqueuedAt == null ? 0 : Math.max(0, this.declarationQueueNow() - stats.oldestEnqueuedAt) / 1000);
+    },
+  });
+
+  readonly declarationQueueOldestWait = new Gauge({
+    name: 'gateway_declaration_queue_oldest_wait_seconds',
+    help: 'How long the oldest queued declaration has waited (0 when the queue is empty): the wait a resident queuing now will at least see.',
+    registers: [this.registry],
+    aggregator: 'max',
+  });
+
+  readonly declarationQueueWait = new Histogram({
+    name: 'gateway_declaration_queue_wait_seconds',
+    help: 'Time from a declaration queued (202) to its binding written (its code can be fetched).',
+    buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [this.registry],
+  });
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     // Standard names (process_*, nodejs_*), unprefixed, so stock dashboards and alerts on
     // nodejs_eventloop_lag_seconds work unchanged.

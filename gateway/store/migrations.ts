@@ -251,6 +251,22 @@ const V11 = (int: string, real: string, json: string) => `CREATE TABLE check_ins
 CREATE INDEX check_ins_subject_at_idx ON check_ins (subject_id, checked_in_at);
 CREATE INDEX check_ins_at_idx ON check_ins (checked_in_at);`;
 
+/**
+ * Issue 22: the launch-day queue of declarations waiting for their binding (one scrypt). A queued
+ * subject is already in `subjects` (binding QUEUED_BINDING), so its document is taken and its
+ * holder token works from the 202 on; the job holds what the worker needs — the document sealed
+ * (AES-256-GCM under a key derived from the pepper, queue-seal.ts) — and goes in the transaction
+ * that writes the binding. `seq` orders the queue (never reused: AUTOINCREMENT, a sequence);
+ * `ahead` is how many waited before it, for the wait estimate (declaration-queue.ts).
+ */
+const V12 = (dialect: 'sqlite' | 'postgres') => `CREATE TABLE declaration_queue (
+  seq ${dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY'},
+  subject_id TEXT NOT NULL CONSTRAINT declaration_queue_subject_key UNIQUE REFERENCES subjects (id) ON DELETE CASCADE,
+  sealed_document TEXT NOT NULL,
+  ahead ${dialect === 'sqlite' ? 'INTEGER' : 'BIGINT'} NOT NULL,
+  enqueued_at ${dialect === 'sqlite' ? 'INTEGER' : 'BIGINT'} NOT NULL
+)${dialect === 'sqlite' ? ' STRICT' : ''};`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },
   { version: 2, name: 'index credentials by expiry', sqlite: V2_BOTH, postgres: V2_BOTH },
@@ -260,6 +276,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 6, name: 'trust-list sequence held', sqlite: V6('INTEGER'), postgres: V6('BIGINT') },
   { version: 9, name: 'token status list indices, reusable codes', sqlite: V9('INTEGER'), postgres: V9('BIGINT') },
   { version: 11, name: 'daily check-ins', sqlite: V11('INTEGER', 'REAL', 'TEXT CHECK (json_valid(symptoms))'), postgres: V11('BIGINT', 'DOUBLE PRECISION', 'JSONB') },
+  { version: 12, name: 'declaration queue', sqlite: V12('sqlite'), postgres: V12('postgres') },
 ]);
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

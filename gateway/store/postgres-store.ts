@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Color } from '../types/schemas.js';
 import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
+import { JOB_COLUMNS, POSITION_SQL, SET_BINDING_SQL, STATS_SQL, jobFromRow, type JobRow } from './queue-rows.js';
 import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
 import {
   CREDENTIAL_COLUMNS,
@@ -42,6 +43,8 @@ import {
   type ProxyLinkView,
   type ProxyRequestRecord,
   type ReleaseAudit,
+  type ClaimedDeclarationJob,
+  type QueuedDeclaration,
   type Store,
   type SubjectRecord,
   type TrustListHeld,
@@ -173,6 +176,109 @@ export class PostgresStore implements Store {
     } catch (err) {
       rethrowDocument(err);
     }
+  }
+
+  /**
+   * The subject and its job in one statement (one round trip, atomic on its own); with a proxy,
+   * in one transaction with the link, as insertSubject does.
+   */
+  async enqueueDeclaration(s: SubjectRecord, job: QueuedDeclaration, proxyId?: string): Promise<{ position: number }> {
+    const enqueue = async (c: Queryable): Promise<{ position: number }> => {
+      const { rows } = await c.query<{ ahead: string }>(
+        `WITH s AS (
+           INSERT INTO subjects (${SUBJECT_COLUMNS}, has_travel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id
+         ), h AS (SELECT min(seq) AS lo, max(seq) AS hi FROM declaration_queue)
+         INSERT INTO declaration_queue (subject_id, sealed_document, ahead, enqueued_at)
+         SELECT s.id, $14, COALESCE(h.hi - h.lo + 1, 0), $15 FROM s, h RETURNING ahead`,
+        [s.id, s.documentType, s.documentKey, s.identityKey, s.nameMasked, s.documentMasked, s.binding, s.holderTokenHash,
+          JSON.stringify(s.declaration), s.declaredAt, s.modifiedDay, s.createdAt, hasTravel(s.declaration), job.sealedDocument, job.enqueuedAt],
+      );
+      return { position: intFromRow(rows[0]!.ahead) + 1 };
+    };
+    try {
+      if (proxyId === undefined) return await enqueue(this.pool);
+      return await this.tx(async (c) => {
+        const place = await enqueue(c);
+        await this.link(c, proxyId, s.id, s.createdAt);
+        return place;
+      });
+    } catch (err) {
+      rethrowDocument(err);
+    }
+  }
+
+  /**
+   * FOR UPDATE SKIP LOCKED in a transaction that stays open while the worker computes the
+   * binding: any number of workers in any number of processes take distinct jobs, oldest first,
+   * and a worker that dies takes its lock with it (its connection ends, the transaction rolls
+   * back), so the job is taken again at once — no lease to time out, nothing lost.
+   */
+  async claimDeclarationJob(): Promise<ClaimedDeclarationJob | undefined> {
+    const client = await this.pool.connect();
+    // A connection that breaks while a job is held (a database restart, a terminated session)
+    // emits 'error' on the checked-out client: without a listener that would end the process. The
+    // job's lock ends with the connection, so another worker takes it; this one's complete() fails.
+    let broken: Error | undefined;
+    const onError = (err: Error): void => {
+      broken = err;
+    };
+    client.on('error', onError);
+    const giveBack = (err?: Error): void => {
+      client.off('error', onError);
+      client.release(err ?? broken);
+    };
+    let job;
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM declaration_queue ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED`);
+      job = rows[0] && jobFromRow(rows[0]);
+      if (!job) await client.query('ROLLBACK');
+    } catch (err) {
+      giveBack(err as Error);
+      throw err;
+    }
+    if (!job) {
+      giveBack();
+      return undefined;
+    }
+    const taken = job;
+    let open = true;
+    const finish = async <T>(fn: () => Promise<T>): Promise<T> => {
+      if (!open) throw new Error('store: this job was already completed or released');
+      open = false;
+      try {
+        if (broken) throw broken;
+        const result = await fn();
+        giveBack();
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        giveBack(err as Error);
+        throw err;
+      }
+    };
+    return {
+      ...taken,
+      complete: (binding) => finish(async () => {
+        const set = await client.query(SET_BINDING_SQL((n) => `$${n}`), [binding, taken.subjectId]);
+        await client.query('DELETE FROM declaration_queue WHERE seq = $1', [taken.seq]);
+        await client.query('COMMIT');
+        return (set.rowCount ?? 0) > 0;
+      }),
+      release: () => finish(async () => {
+        await client.query('ROLLBACK');
+      }),
+    };
+  }
+
+  async declarationQueuePosition(subjectId: string): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ position: string }>(POSITION_SQL((n) => `$${n}`), [subjectId]);
+    return rows[0] ? intFromRow(rows[0].position) : undefined;
+  }
+
+  async declarationQueueStats(): Promise<{ depth: number; oldestEnqueuedAt: number | null }> {
+    const { rows } = await this.pool.query<{ depth: string; oldest: string | null }>(STATS_SQL);
+    return { depth: intFromRow(rows[0]!.depth), oldestEnqueuedAt: rows[0]!.oldest === null ? null : intFromRow(rows[0]!.oldest) };
   }
 
   private async getBy(column: 'id' | 'document_key' | 'holder_token_hash', value: string): Promise<SubjectRecord | undefined> {

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { Color } from '../types/schemas.js';
 import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
+import { JOB_COLUMNS, POSITION_SQL, SET_BINDING_SQL, STATS_SQL, jobFromRow, type JobRow } from './queue-rows.js';
 import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
 import {
   CREDENTIAL_COLUMNS,
@@ -44,6 +45,8 @@ import {
   type ProxyLinkView,
   type ProxyRequestRecord,
   type ReleaseAudit,
+  type ClaimedDeclarationJob,
+  type QueuedDeclaration,
   type Store,
   type SubjectRecord,
   type TrustListHeld,
@@ -219,20 +222,81 @@ export class SqliteStore implements Store {
     this.sql('SELECT 1').get();
   }
 
+  private insertSubjectRow(subject: SubjectRecord, proxyId: string | undefined): void {
+    this
+      .sql(
+        `INSERT INTO subjects (${SUBJECT_COLUMNS}, has_travel) VALUES (@id, @documentType, @documentKey, @identityKey,
+         @nameMasked, @documentMasked, @binding, @holderTokenHash, @declaration, @declaredAt, @modifiedDay, @createdAt, @hasTravel)`,
+      )
+      .run({ ...subject, declaration: JSON.stringify(subject.declaration), hasTravel: hasTravel(subject.declaration) ? 1 : 0 });
+    if (proxyId !== undefined) this.link(proxyId, subject.id, subject.createdAt);
+  }
+
   async insertSubject(subject: SubjectRecord, proxyId?: string): Promise<void> {
     try {
-      await this.write(() => {
-        this
-          .sql(
-            `INSERT INTO subjects (${SUBJECT_COLUMNS}, has_travel) VALUES (@id, @documentType, @documentKey, @identityKey,
-             @nameMasked, @documentMasked, @binding, @holderTokenHash, @declaration, @declaredAt, @modifiedDay, @createdAt, @hasTravel)`,
-          )
-          .run({ ...subject, declaration: JSON.stringify(subject.declaration), hasTravel: hasTravel(subject.declaration) ? 1 : 0 });
-        if (proxyId !== undefined) this.link(proxyId, subject.id, subject.createdAt);
+      await this.write(() => this.insertSubjectRow(subject, proxyId));
+    } catch (err) {
+      rethrowDocument(err);
+    }
+  }
+
+  /** Jobs this process has taken (SQLite serves one process: a claim is held in memory and ends with it). */
+  private readonly claimed = new Set<number>();
+
+  async enqueueDeclaration(subject: SubjectRecord, job: QueuedDeclaration, proxyId?: string): Promise<{ position: number }> {
+    try {
+      return await this.write(() => {
+        this.insertSubjectRow(subject, proxyId);
+        const { lo, hi } = this.sql('SELECT min(seq) AS lo, max(seq) AS hi FROM declaration_queue').get() as { lo: number | null; hi: number | null };
+        const ahead = lo === null || hi === null ? 0 : hi - lo + 1;
+        this.sql('INSERT INTO declaration_queue (subject_id, sealed_document, ahead, enqueued_at) VALUES (?, ?, ?, ?)').run(subject.id, job.sealedDocument, ahead, job.enqueuedAt);
+        return { position: ahead + 1 };
       });
     } catch (err) {
       rethrowDocument(err);
     }
+  }
+
+  async claimDeclarationJob(): Promise<ClaimedDeclarationJob | undefined> {
+    this.settle();
+    const rows = this.sql(`SELECT ${JOB_COLUMNS} FROM declaration_queue ORDER BY seq LIMIT ?`).all(this.claimed.size + 1) as JobRow[];
+    const row = rows.find((r) => !this.claimed.has(Number(r.seq)));
+    if (!row) return undefined;
+    const job = jobFromRow(row);
+    this.claimed.add(job.seq);
+    let open = true;
+    const end = (): void => {
+      open = false;
+      this.claimed.delete(job.seq);
+    };
+    return {
+      ...job,
+      complete: async (binding) => {
+        if (!open) throw new Error('store: this job was already completed or released');
+        try {
+          return await this.write(() => {
+            const set = this.sql(SET_BINDING_SQL(() => '?')).run(binding, job.subjectId);
+            this.sql('DELETE FROM declaration_queue WHERE seq = ?').run(job.seq);
+            return set.changes > 0;
+          });
+        } finally {
+          end();
+        }
+      },
+      release: async () => end(),
+    };
+  }
+
+  async declarationQueuePosition(subjectId: string): Promise<number | undefined> {
+    this.settle();
+    const row = this.sql(POSITION_SQL(() => '?')).get(subjectId) as { position: number } | undefined;
+    return row ? Number(row.position) : undefined;
+  }
+
+  async declarationQueueStats(): Promise<{ depth: number; oldestEnqueuedAt: number | null }> {
+    this.settle();
+    const row = this.sql(STATS_SQL).get() as { depth: number; oldest: number | null };
+    return { depth: Number(row.depth), oldestEnqueuedAt: row.oldest === null ? null : Number(row.oldest) };
   }
 
   private getBy(column: 'id' | 'document_key' | 'holder_token_hash', value: string): SubjectRecord | undefined {

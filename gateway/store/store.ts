@@ -121,6 +121,41 @@ export function isReleased(subject: Pick<SubjectRecord, 'documentKey'>): boolean
   return subject.documentKey.startsWith(RELEASED_PREFIX);
 }
 
+/**
+ * The binding of a subject whose declaration waits in the launch-day queue (issue 22): no real
+ * binding (s1.…) can equal it. Such a subject has no code yet; its job (DeclarationJob) computes
+ * the binding, and the code is signed when the holder asks for it.
+ */
+export const QUEUED_BINDING = 'queued';
+
+export function isQueued(subject: Pick<SubjectRecord, 'binding'>): boolean {
+  return subject.binding === QUEUED_BINDING;
+}
+
+/** What a queued declaration's job needs besides the subject: the document, sealed (queue-seal.ts). */
+export interface QueuedDeclaration {
+  sealedDocument: string;
+  enqueuedAt: number;
+}
+
+export interface DeclarationJob extends QueuedDeclaration {
+  seq: number;
+  subjectId: string;
+  /** Declarations that waited before this one when it was queued. */
+  ahead: number;
+}
+
+/**
+ * A job taken by one worker. Until complete() or release(), no other worker can take it; if the
+ * worker dies first (its database connection or its process ends), the job is taken again.
+ */
+export interface ClaimedDeclarationJob extends DeclarationJob {
+  /** Writes the binding and removes the job, in one transaction; false when the subject is no longer queued. */
+  complete(binding: string): Promise<boolean>;
+  /** Gives the job back untouched (a worker stopping, a failed scrypt). */
+  release(): Promise<void>;
+}
+
 /** A request of a green holder to become a proxy of a subject that already exists (代人申请 with consent). */
 export interface ProxyRequestRecord {
   id: string;
@@ -176,6 +211,18 @@ export interface Store {
    * Throws StoreConflict('document_exists' | 'proxy_holder_limit' | 'proxy_subject_limit').
    */
   insertSubject(subject: SubjectRecord, proxyId?: string): Promise<void>;
+  /**
+   * Issue 22: inserts a subject (binding QUEUED_BINDING) and its job in one transaction, like
+   * insertSubject (same conflicts, same proxy link); durable when it resolves. Returns its place:
+   * 1 + the jobs queued before it.
+   */
+  enqueueDeclaration(subject: SubjectRecord, job: QueuedDeclaration, proxyId?: string): Promise<{ position: number }>;
+  /** Takes the oldest job no other worker holds, or undefined when there is none. */
+  claimDeclarationJob(): Promise<ClaimedDeclarationJob | undefined>;
+  /** The subject's place in the queue (1: next), or undefined when it is not queued. */
+  declarationQueuePosition(subjectId: string): Promise<number | undefined>;
+  /** How many declarations wait (taken ones included), and since when the oldest waits. */
+  declarationQueueStats(): Promise<{ depth: number; oldestEnqueuedAt: number | null }>;
   getSubject(id: string): Promise<SubjectRecord | undefined>;
   getSubjectByDocumentKey(documentKey: string): Promise<SubjectRecord | undefined>;
   getSubjectByTokenHash(holderTokenHash: string): Promise<SubjectRecord | undefined>;

@@ -24,6 +24,13 @@ export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advis
  */
 export type DocumentType = ("resident_id" | "hmt_residence_permit" | "hk_macau_permit" | "taiwan_permit" | "passport" | "foreign_permanent_resident_id")
 /**
+ * Answer 202 to POST /v1/declarations: a proxy request waiting for the person's approval (status pending), or a declaration stored and queued for its binding on a busy day (status queued, issue 22).
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "DeclarationAccepted".
+ */
+export type DeclarationAccepted = (ProxyRequestPending | DeclarationQueued)
+/**
  * Regions visited in the last 14 days: 6-digit GB/T 2260 codes, or 'overseas' (海外地区).
  * 
  * @maxItems 30
@@ -378,6 +385,23 @@ staleMaxSeconds: number
  */
 maxBytes: number
 }
+/**
+ * Issue 22: the launch-day queue of declarations waiting for their binding (docs/operating.md).
+ */
+declarationQueue: {
+/**
+ * A declaration that finds the issue pool busy is stored and answered 202 queued instead of 503 ERR_OVERLOADED.
+ */
+enabled: boolean
+/**
+ * This process computes the bindings of queued declarations.
+ */
+worker: boolean
+/**
+ * How often an idle worker looks for declarations queued by other processes.
+ */
+pollMs: number
+}
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).
@@ -395,6 +419,35 @@ jti: string
 status: ("superseded" | "revoked")
 since: string
 expiresAt: string
+}
+/**
+ * Answer (202) to a holder declaring for a person who already has a code: a request the person must approve with its own holder token. Nothing about the person (no colour, code or subject id) is given.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ProxyRequestPending".
+ */
+export interface ProxyRequestPending {
+requestId: string
+status: "pending"
+}
+/**
+ * Answer (202) to a declaration accepted while the gateway is busy (launch day), and to a code request before its code can be made: the declaration is stored durably and waits for its document binding. holderToken appears only in the answer to the declaration (shown once, stored only as a hash): with it and subjectId the holder fetches the code from GET /v1/subjects/{subjectId}/code, which answers 202 with the place until the code is ready, then 200.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "DeclarationQueued".
+ */
+export interface DeclarationQueued {
+status: "queued"
+/**
+ * Place in the queue: 1 is next. An upper bound (jobs finished out of order are still counted).
+ */
+position: number
+/**
+ * Estimated seconds until the code can be fetched, at the rate the queue was recently worked.
+ */
+etaSeconds: number
+subjectId: string
+holderToken?: string
 }
 /**
  * A modification of the health facts only (PUT /v1/subjects/{id}/declaration without `applicant`): the name, document and phone stay as declared, so neither the holder nor a proxy has to type them again. The daily limit is the same as for a full modification.
@@ -795,16 +848,6 @@ export interface ProxyList {
  * @maxItems 3
  */
 proxies: ProxyLink[]
-}
-/**
- * Answer (202) to a holder declaring for a person who already has a code: a request the person must approve with its own holder token. Nothing about the person (no colour, code or subject id) is given.
- * 
- * This interface was referenced by `AllSchemas`'s JSON-Schema
- * via the `definition` "ProxyRequestPending".
- */
-export interface ProxyRequestPending {
-requestId: string
-status: "pending"
 }
 /**
  * A subject's pending proxy requests (not expired, not yet approved or declined), oldest first. Only the requester's masked name is shown.

@@ -40,7 +40,7 @@ export interface VerifierDeps {
   clockToleranceSeconds: number;
   /** Results of codes verified moments ago, re-checked on every hit (verified-cache.ts). */
   cache?: VerifiedCache<ValidOutcome> | undefined;
-  /** The signature check (default jose, jws-signature.ts); the benchmark swaps in its alternative. */
+  /** The signature check (default WebCrypto, jws-signature.ts; the gateway passes node:crypto's, jws-signature-node.ts). */
   verifySignature?: SignatureCheck | undefined;
 }
 
@@ -82,7 +82,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
 
     const { alg, kid } = checkHeader(parsed.header, partner);
     const key = await deps.keySource.getKey(partner, kid, alg);
-    await checkSignature(parsed, alg, key.key);
+    await checkSignature(parsed, alg, key.key, key.jwk);
 
     const claims = timeClaims(payload, partner);
     const { credential, binding } = normalizeCredential(partner, payload, claims);

@@ -10,6 +10,7 @@ import { Keystore } from '../issuer/keystore.js';
 import type { Store } from '../store/store.js';
 import { OwnStatusList } from '../status-list/own-status-list.js';
 import type { IssuerMetadata, Partner } from '../types/schemas.js';
+import { DeclarationQueue } from '../declarations/declaration-queue.js';
 import { admissionPool, type WiringContext } from './context.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -62,6 +63,10 @@ export interface Issuing {
   app: Pick<AppDeps, 'metadata' | 'tokenStatusList'> & IssuerDeps;
   /** Starts the hourly pruning of expired records (when background work runs); returns its stop. */
   startPruning(): () => void;
+  /** The launch-day queue (absent when DECLARATION_QUEUE_ENABLED is false). */
+  queue: DeclarationQueue | undefined;
+  /** Stops taking queued jobs and waits for the ones running. */
+  stopQueue(): Promise<void>;
 }
 
 /** Declarations, codes and their records: the issuer's side of the gateway. */
@@ -75,7 +80,14 @@ export function wireIssuing(ctx: WiringContext, signing: Signing, store: Store):
   const onStatusChange = (): void => {
     for (const listener of listeners) listener();
   };
-  const deps: IssuerDeps = { config, store, keystore: signing.keystore, rules: signing.rules, pepper: signing.pepper, now, metrics, issuePool: pool, onStatusChange };
+  // Issue 22: declarations that find the issue pool busy are stored and bound later, from the store.
+  const queue = config.declarationQueue.enabled
+    ? new DeclarationQueue({ store, pepper: () => signing.pepper, pool, scryptLogN: config.binding.scryptLogN, metrics, logger, now, pollMs: config.declarationQueue.pollMs })
+    : undefined;
+  metrics.declarationQueueStats = () => store.declarationQueueStats();
+  metrics.declarationQueueNow = now;
+  if (queue && ctx.background) queue.start(config.declarationQueue.worker);
+  const deps: IssuerDeps = { config, store, keystore: signing.keystore, rules: signing.rules, pepper: signing.pepper, now, metrics, issuePool: pool, onStatusChange, declarationQueue: queue };
 
   // Every fresh code adds a record; once a code is past exp + tolerance it is refused on its exp
   // alone, so its record goes (hourly, with a day's margin for the status list and audits).
@@ -101,5 +113,7 @@ export function wireIssuing(ctx: WiringContext, signing: Signing, store: Store):
     onStatusChange: (listener) => listeners.push(listener),
     app: { ...deps, metadata: signing.metadata, tokenStatusList: () => ownStatusList.current() },
     startPruning,
+    queue,
+    stopQueue: async () => queue?.stop(),
   };
 }

@@ -11,6 +11,7 @@ import type { Partner } from '../types/schemas.js';
 import { VerifiedCache } from '../verify/verified-cache.js';
 import { createVerifier, type ValidOutcome } from '../verify/verify-code.js';
 import type { WiringContext } from './context.js';
+import { verifySignatureNode } from '../verify/jws-signature-node.js';
 
 export interface Recognition {
   /** Partners' keys as fetched (their ages and refreshes). */
@@ -96,7 +97,7 @@ export function wireRecognition(ctx: WiringContext, { registry, self, keystore, 
   const cacheMisses = metrics.verifiedCacheLookups.labels({ outcome: 'miss' });
   const verifiedCache = cacheEntries > 0 ? new VerifiedCache<ValidOutcome>(cacheEntries, (hit) => (hit ? cacheHits : cacheMisses).inc()) : undefined;
   metrics.verifiedCacheSize = () => verifiedCache?.size ?? 0;
-  const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache, verifySignature: options.signatureCheck });
+  const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache, verifySignature: options.signatureCheck ?? verifySignatureNode });
   // Partners' Token Status Lists are signed with their own keys: read through the same key source as their codes.
   const tokenStatusLists = new RemoteTokenStatusSource({
     ...fetching,

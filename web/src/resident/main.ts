@@ -10,6 +10,7 @@ import { renderCheckInForm } from './check-in.js';
 import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration, type Facts } from './form.js';
 import { setupPicker, renderPicker } from './region-picker.js';
 import { tellProxyRefusal, wireActions, type Actions } from './actions.js';
+import { isQueued } from './queued.js';
 
 /**
  * The resident's page: 申报 → 信息二次确认 → 亮码, 修改信息 once a day, 代人申请. The holder token
@@ -72,7 +73,7 @@ async function openCode(subjectId: string): Promise<void> {
       button.textContent = t('consent') + (count ? ` (${count})` : '');
     });
   }
-  if (await fetchCode(subjectId, own.holderToken, onCodeError)) show('code-view');
+  await fetchCode(subjectId, own.holderToken, onCodeError, () => show('code-view'));
 }
 
 function openForm(next: Mode): void {
@@ -118,6 +119,14 @@ async function submitConfirmed(): Promise<void> {
   const answer = await send(pending);
   button.disabled = false;
   pending = undefined;
+  if (answer.status === 202 && isQueued(answer.body) && mode !== 'modify') {
+    // Launch day: stored and queued; the code follows (queued.ts asks for it by itself).
+    resetForm();
+    if (mode === 'declare') store.set(HOLDER, { subjectId: answer.body.subjectId, holderToken: answer.body.holderToken ?? '' });
+    else remember({ subjectId: answer.body.subjectId, name: '' });
+    for (const view of VIEWS) el(view).hidden = true;
+    return openCode(answer.body.subjectId);
+  }
   if (answer.status === 202) {
     // Proxy consent: the person already has a code and must agree (202 {requestId, status: pending}).
     resetForm();

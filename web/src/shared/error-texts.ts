@@ -42,6 +42,7 @@ export const ERROR_TEXTS: { readonly [code in ErrorCode]: Text } = {
   ERR_PROXY_SELF: { zh: '这是您本人的证件，不能为自己代办；请返回查看本人健康码。', en: 'This is your own document; go back to your own code instead.' },
   ERR_MODIFICATION_LIMIT: { zh: '今天已修改过一次信息，每天只能修改1次，请明天再试。', en: 'The information was already modified today; try again tomorrow.' },
   ERR_SUBJECT_NOT_FOUND: { zh: '未找到此人的健康码，可能已被注销；请重新申报。', en: 'No code was found for this person; it may have been withdrawn. Please declare again.' },
+  ERR_DECLARATION_QUEUED: { zh: '申报已受理，健康码还在生成中；生成后才能修改信息，请稍后再试。', en: 'Your declaration was received and its code is still being made; it can be modified once the code is ready.' },
   ERR_PROXY_REQUEST_NOT_FOUND: { zh: '该代办请求已过期或已处理，无需操作。', en: 'This request has expired or was already answered; nothing to do.' },
   ERR_PROXY_NOT_FOUND: { zh: '此人已不是您的代办人，无需操作。', en: 'This person no longer acts for you; nothing to do.' },
   ERR_PROXY_IDENTITY_CHANGE: { zh: '代办人只能修改健康情况（到访地区、症状、接触史）；姓名、证件和手机号码请由本人修改。', en: 'A proxy may change only the health facts (travel, symptoms, contact); the person must change their own name, document or phone.' },
