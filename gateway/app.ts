@@ -41,6 +41,9 @@ import type { KeySource } from './partners/key-source.js';
 import type { SourceOf } from './federation/partner-sources.js';
 import type { VerifyOutcome } from './verify/verify-code.js';
 import type { IssuerMetadata, Partner } from './types/schemas.js';
+import type { SmsSender } from './people/sms-sender.js';
+import type { RecoveryLimits } from './people/recovery-limits.js';
+import { peopleRoutes } from './people/people-routes.js';
 
 export interface AppDeps extends IssuerDeps {
   logger: Logger;
@@ -64,6 +67,9 @@ export interface AppDeps extends IssuerDeps {
   pages: PageAssets;
   /** The signed trust bundle for offline verifiers (gateway/trust/trust-bundle.ts). */
   trustBundle: () => Promise<string>;
+  /** Sends recovery codes to the registered phone (issue 17); undefined: recovery by phone is off. */
+  smsSender: SmsSender | undefined;
+  recoveryLimits: RecoveryLimits;
 }
 
 /**
@@ -132,6 +138,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.get('/v1/subjects/:subjectId/proxies', getSubjectProxies(deps));
   app.delete('/v1/subjects/:subjectId/proxies/:proxyId', deleteSubjectProxy(deps));
   app.post('/v1/risk-events', json, postRiskEvents(deps));
+  peopleRoutes(app, deps, json);
 
   app.post('/v1/verify', limited, json, postVerify(deps.verify));
   // Scans come from registered devices only, limited per device (the same bucket sizes).

@@ -33,6 +33,8 @@ import { publishedSchemas, servedOpenApi } from './schemas/published.js';
 import { loadPageAssets } from './web/page-assets.js';
 import { FederatedPartners } from './federation/federated-partners.js';
 import type { TrustListHolder } from './federation/trust-list-holder.js';
+import { createSmsSender } from './people/sms-sender.js';
+import { recoveryLimits } from './people/recovery-limits.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -258,6 +260,8 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     schemas: publishedSchemas(openapi, config.issuer.url),
     pages,
     trustBundle: async () => signTrustBundle(await buildTrustBundle(trustDeps), keystore.activeKey()),
+    smsSender: createSmsSender(config),
+    recoveryLimits: recoveryLimits(config, now),
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
   };
   const separateAdmin = config.adminPort !== undefined;

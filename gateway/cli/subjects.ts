@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { loadConfig } from '../config/load-config.js';
 import { openStore } from '../store/open-store.js';
 import { runSubjectsCommand } from '../subjects/subjects-command.js';
+import { loadOrCreatePepper } from '../issuer/bootstrap-secrets.js';
 
 /**
  * Operators' resolution of claimed documents (docs/security.md):
@@ -12,6 +13,8 @@ import { runSubjectsCommand } from '../subjects/subjects-command.js';
  * run while the gateway serves. Who: --operator, else the OS user running the command.
  */
 const config = loadConfig();
+// The claim code printed by release is keyed with the gateway's pepper; never generated here.
+const pepper = loadOrCreatePepper(config.certsDir, { warn: () => undefined }, false);
 const store = await openStore({
   dataDir: config.dataDir,
   ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
@@ -22,6 +25,7 @@ try {
     store,
     now: Date.now,
     defaultOperator: userInfo().username,
+    pepper,
     out: (line) => console.log(line),
     err: (line) => console.error(line),
   });

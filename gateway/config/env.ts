@@ -64,6 +64,12 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'TRUST_LIST_KEYS', path: 'trustList.keysFile', kind: 'string', description: "JWK Set file of the federation's pinned public keys; a list signed by any other key is refused." },
   { name: 'TRUST_LIST_STALE_MAX_SECONDS', path: 'trustList.staleMaxSeconds', kind: 'integer', default: 86400, description: 'How long the last good trust list keeps working while it cannot be refreshed (never past its expiresAt); then its members are refused.' },
   { name: 'TRUST_LIST_MAX_BYTES', path: 'trustList.maxBytes', kind: 'integer', default: 1048576, description: 'Largest trust-list body accepted.' },
+  { name: 'HOLDER_TOKEN_IDLE_SECONDS', path: 'holderTokenIdleSeconds', kind: 'integer', default: 2592000, description: 'A holder token unused for this long stops working (401 ERR_HOLDER_TOKEN_EXPIRED); the resident recovers its code (找回健康码). Default 30 days.' },
+  { name: 'SMS_WEBHOOK_URL', path: 'sms.webhookUrl', kind: 'string', description: "The city's SMS gateway: one-time recovery codes are POSTed there as JSON {\"to\", \"text\"} (docs/security.md). Unset in production: recovery by phone answers 503 ERR_RECOVERY_UNAVAILABLE." },
+  { name: 'SMS_WEBHOOK_TOKEN', path: 'sms.webhookToken', kind: 'string', description: 'Bearer token sent to SMS_WEBHOOK_URL (≥16 chars).' },
+  { name: 'SMS_OUTBOX_FILE', path: 'sms.outboxFile', kind: 'string', description: 'Development only, when SMS_WEBHOOK_URL is unset: recovery codes are appended to this file, one JSON line {"to", "text"} per message. Unset: <DATA_DIR>/sms-outbox.jsonl. Production refuses it.' },
+  { name: 'RECOVERY_DOCUMENT_PER_HOUR', path: 'recovery.perDocumentPerHour', kind: 'integer', default: 5, description: 'Recovery requests and code checks (POST /v1/recovery, /v1/recovery/verify) per document per hour; beyond, 429 ERR_RATE_LIMITED. Always on.' },
+  { name: 'RECOVERY_ADDRESS_PER_HOUR', path: 'recovery.perAddressPerHour', kind: 'integer', default: 60, description: 'Recovery requests and code checks per client address per hour. Always on.' },
 ];
 
 /** A copy of the variables the gateway knows, taken once. */

@@ -7,12 +7,17 @@ import { documentKey, hashToken, identityKey, isSubjectId, newHolderToken, newSu
 import { currentColor, invalidateCodes, issueCode, type IssuerDeps } from './code-issuer.js';
 import { requestProxy } from './proxy-consent.js';
 import type { Declaration, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
+import { checkOwnerToken } from '../people/owner-token.js';
+import { phoneKey } from '../people/phone-key.js';
+import { claimCodeHash } from '../people/one-time-codes.js';
+import { vacantToken } from '../store/store.js';
 
 const CONFLICTS = {
   document_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED',
   proxy_holder_limit: 'ERR_PROXY_HOLDER_LIMIT',
   proxy_subject_limit: 'ERR_PROXY_SUBJECT_LIMIT',
   proxy_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED', // not reached: a new subject has no links yet
+  claim_required: 'ERR_DOCUMENT_CLAIM_REQUIRED',
 } as const;
 
 /**
@@ -37,8 +42,10 @@ function storedFacts(declaration: Declaration): StoredDeclaration {
 
 /** The subject a holder token belongs to; 401 without a token or with an unknown one. */
 export async function authenticate(deps: IssuerDeps, token: string | undefined): Promise<SubjectRecord> {
-  const subject = token ? await deps.store.getSubjectByTokenHash(hashToken(token)) : undefined;
-  if (!subject) throw new GatewayError('ERR_UNAUTHENTICATED');
+  const tokenHash = token ? hashToken(token) : undefined;
+  const subject = tokenHash ? await deps.store.getSubjectByTokenHash(tokenHash) : undefined;
+  if (!subject || !tokenHash) throw new GatewayError('ERR_UNAUTHENTICATED');
+  await checkOwnerToken(deps, subject, tokenHash);
   return subject;
 }
 
@@ -83,29 +90,36 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
     return { status: 202, result: { requestId: await requestProxy(deps, proxy, existing), status: 'pending' } };
   }
 
-  const holderToken = newHolderToken();
+  // Issue 17, item 3: a proxy creating a person's record becomes its proxy, never its owner: the
+  // owner slot waits for the person (recovery by phone code, sign-in), and no owner token is made.
+  const id = newSubjectId();
+  const holderToken = proxy ? undefined : newHolderToken();
   const subject: SubjectRecord = {
-    id: newSubjectId(),
+    id,
     documentType: applicant.document.type,
     documentKey: docKey,
     identityKey: idKey,
     nameMasked: maskName(applicant.name),
     documentMasked: maskDocumentNumber(applicant.document.number),
     binding: await bindingOf(deps, applicant.document),
-    holderTokenHash: hashToken(holderToken),
+    holderTokenHash: holderToken ? hashToken(holderToken) : vacantToken(id),
     declaration: storedFacts(declaration),
     declaredAt: now,
     modifiedDay: null,
     createdAt: now,
+    phoneKey: phoneKey(deps.pepper, canonicalPhone),
+    tokenUsedAt: now,
   };
-  await deps.store.insertSubject(subject, proxy?.id).catch((error: unknown) => {
+  const claimCode = declaration.claimCode;
+  const claim = { codeHash: claimCode === undefined ? undefined : claimCodeHash(deps.pepper, docKey, claimCode), now };
+  await deps.store.insertSubject(subject, proxy?.id, claim).catch((error: unknown) => {
     throw conflictError(error);
   });
   deps.metrics.declarations.inc({ kind: proxy ? 'proxy' : 'self' });
   const issued = await issueCode(deps, subject);
   return {
     status: 201,
-    result: { subjectId: subject.id, color: issued.color, reasons: issued.reasons, holderToken, credential: issued.credential },
+    result: { subjectId: subject.id, color: issued.color, reasons: issued.reasons, ...(holderToken ? { holderToken } : {}), credential: issued.credential },
   };
 }
 
@@ -133,6 +147,7 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
     binding: documentChanged ? await bindingOf(deps, applicant.document) : subject.binding,
     declaration: storedFacts(declaration),
     declaredAt: now,
+    phoneKey: phoneKey(deps.pepper, canonicalPhone),
   };
   const outcome = await deps.store.updateDeclaration(subject.id, update, shanghaiDay(now)).catch((error: unknown) => {
     throw conflictError(error);

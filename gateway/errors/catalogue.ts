@@ -41,6 +41,15 @@ export const ERROR_CATALOGUE = {
     message: 'A proxy may change only the health facts (travel, symptoms, contact); the name, phone and document stay as the person declared them.',
   },
 
+  // --- people: owners, recovery, the counter's claim (issue 17)
+  ERR_HOLDER_TOKEN_EXPIRED: { status: 401, message: 'This holder token was not used for too long and has ended; recover the code (找回健康码).' },
+  ERR_RECOVERY_CODE_INVALID: { status: 400, message: 'The one-time code is wrong, used up or expired; ask for a new one.' },
+  ERR_RECOVERY_UNAVAILABLE: { status: 503, message: 'Recovery by phone is not configured on this gateway; sign in, or ask at a counter.' },
+  ERR_DOCUMENT_CLAIM_REQUIRED: {
+    status: 409,
+    message: 'This document was released at a counter for its owner: declare it with the claim code given there.',
+  },
+
   // --- checkpoint devices
   ERR_DEVICE_UNAUTHORIZED: { status: 401, message: 'A checkpoint device token is missing, unknown or revoked.' },
 

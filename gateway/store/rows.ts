@@ -43,7 +43,12 @@ export interface SubjectRow {
   declared_at: Int;
   modified_day: string | null;
   created_at: Int;
+  phone_key?: string | null;
+  token_used_at?: Int | null;
 }
+
+/** What a subject read selects: the inserted columns, then those of migration 7. */
+export const SUBJECT_READ_COLUMNS = () => `${SUBJECT_COLUMNS}, phone_key, token_used_at`;
 
 export const SUBJECT_COLUMNS =
   'id, document_type, document_key, identity_key, name_masked, document_masked, binding, holder_token_hash, declaration, declared_at, modified_day, created_at';
@@ -62,6 +67,8 @@ export function subjectFromRow(row: SubjectRow): SubjectRecord {
     declaredAt: int(row.declared_at),
     modifiedDay: row.modified_day,
     createdAt: int(row.created_at),
+    phoneKey: row.phone_key ?? null,
+    tokenUsedAt: row.token_used_at === null || row.token_used_at === undefined ? null : int(row.token_used_at),
   };
 }
 

@@ -319,6 +319,40 @@ staleMaxSeconds: number
  */
 maxBytes: number
 }
+/**
+ * A holder token not used for this long stops working (401 ERR_HOLDER_TOKEN_EXPIRED); the person recovers its code (issue 17).
+ */
+holderTokenIdleSeconds: number
+/**
+ * The sender of one-time recovery codes to the registered phone: the city's SMS gateway (webhookUrl), or in development a file that receives one JSON line per message (outboxFile). Production refuses the file.
+ */
+sms?: {
+/**
+ * The SMS gateway's endpoint: POST application/json {"to", "text"} (docs/security.md).
+ */
+webhookUrl?: string
+/**
+ * Bearer token sent to the SMS gateway.
+ */
+webhookToken?: string
+/**
+ * Development only: append one JSON line {"to", "text"} per message to this file.
+ */
+outboxFile?: string
+}
+/**
+ * Rate limits of POST /v1/recovery and /v1/recovery/verify, always on.
+ */
+recovery: {
+/**
+ * Recovery requests and code checks per document per hour.
+ */
+perDocumentPerHour: number
+/**
+ * Recovery requests and code checks per client address per hour.
+ */
+perAddressPerHour: number
+}
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).
@@ -384,6 +418,10 @@ contactWithCase: boolean
  * Must be true: false or concealed declarations are made red (notice, Q5).
  */
 attestTruthful: boolean
+/**
+ * The one-time claim code a counter printed when it released this document for its owner (subjects release); required for 7 days after the release. Ignored on modifications.
+ */
+claimCode?: string
 }
 export interface Applicant {
 /**
@@ -701,6 +739,75 @@ status: ("ready" | "not_ready")
  * store: the database does not answer; signing_key: no active signing key; partners: the partner registry is not loaded; shutting_down: the process is draining after SIGTERM.
  */
 failing: ("store" | "signing_key" | "partners" | "shutting_down")[]
+}
+/**
+ * 找回健康码: the document and the phone it was declared with. If they match a record, a one-time code goes to that phone; the answer is the same either way.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RecoveryRequest".
+ */
+export interface RecoveryRequest {
+document: IdentityDocument
+phone: string
+}
+/**
+ * The person proved it holds the registered phone: its subject and a new owner holder token (shown once). Every earlier token of the subject stopped working.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RecoveryResult".
+ */
+export interface RecoveryResult {
+subjectId: string
+holderToken: string
+}
+/**
+ * The same answer whether or not the document and phone matched a record: no oracle.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RecoveryStarted".
+ */
+export interface RecoveryStarted {
+status: "sent_if_registered"
+/**
+ * How long a code sent now stays valid.
+ */
+expiresInSeconds: number
+}
+/**
+ * The document and the 6-digit code the registered phone received.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RecoveryVerify".
+ */
+export interface RecoveryVerify {
+document: IdentityDocument
+code: string
+}
+/**
+ * What a holder's own page shows of its proxy role: the people it may act for (health facts only) and its requests still pending.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RepresentedList".
+ */
+export interface RepresentedList {
+/**
+ * @maxItems 3
+ */
+people: RepresentedPerson[]
+requests: OwnProxyRequest[]
+}
+export interface RepresentedPerson {
+subjectId: string
+/**
+ * Masked name (张*猛).
+ */
+name: string
+since: string
+}
+export interface OwnProxyRequest {
+requestId: string
+requestedAt: string
+expiresAt: string
 }
 /**
  * This interface was referenced by `AllSchemas`'s JSON-Schema

@@ -12,7 +12,7 @@ import { declare, declared, getCode, jwsOf, payloadOf, personEvent, postEvents, 
 async function run(gw: TestGateway, argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runSubjectsCommand(argv, { store: gw.deps.store, now: gw.clock.now, defaultOperator: 'os-user', out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runSubjectsCommand(argv, { store: gw.deps.store, now: gw.clock.now, defaultOperator: 'os-user', pepper: gw.deps.pepper, out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, out, err };
 }
 

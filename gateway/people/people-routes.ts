@@ -1,0 +1,14 @@
+import type { Express, RequestHandler } from 'express';
+import { postRecovery } from '../routes/post-recovery.js';
+import { postRecoveryVerify } from '../routes/post-recovery-verify.js';
+import { deleteHolderToken } from '../routes/delete-holder-token.js';
+import { getSubjectRepresented } from '../routes/get-subject-represented.js';
+import type { RecoveryDeps } from './recovery.js';
+
+/** The routes of issue 17 (people, not tokens), wired by app.ts on the public surface. */
+export function peopleRoutes(app: Express, deps: RecoveryDeps, json: RequestHandler | RequestHandler[]): void {
+  app.post('/v1/recovery', json, postRecovery(deps));
+  app.post('/v1/recovery/verify', json, postRecoveryVerify(deps));
+  app.delete('/v1/holder-token', deleteHolderToken(deps));
+  app.get('/v1/subjects/:subjectId/represented', getSubjectRepresented(deps));
+}
