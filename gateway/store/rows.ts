@@ -67,8 +67,9 @@ export function subjectFromRow(row: SubjectRow): SubjectRecord {
     declaredAt: int(row.declared_at),
     modifiedDay: row.modified_day,
     createdAt: int(row.created_at),
-    phoneKey: row.phone_key ?? null,
-    tokenUsedAt: row.token_used_at === null || row.token_used_at === undefined ? null : int(row.token_used_at),
+    // Set only when stored: a subject written without them reads back as it was written.
+    ...(row.phone_key ? { phoneKey: row.phone_key } : {}),
+    ...(row.token_used_at === null || row.token_used_at === undefined ? {} : { tokenUsedAt: int(row.token_used_at) }),
   };
 }
 
