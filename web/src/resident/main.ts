@@ -7,6 +7,8 @@ import { setupLanguage, t } from '../shared/i18n.js';
 import { claimsOf, fetchCode, renderCode, stopRefreshing, type CodeResult } from './code-view.js';
 import { pendingRequests, renderConsent } from './consent.js';
 import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration } from './form.js';
+import { closeRecovery, setupAccount, withClaimCode } from './account.js';
+import { syncRepresented } from './represented.js';
 
 /**
  * The resident's page: 申报 → 信息二次确认 → 亮码, 修改信息 once a day, 代人申请. The holder token
@@ -37,17 +39,19 @@ const held = (): Held[] => store.get<Held[]>(HELD) ?? [];
 const message = el('message');
 
 function show(view: (typeof VIEWS)[number]): void {
+  closeRecovery();
   showView(VIEWS, view);
   if (view !== 'code-view') stopRefreshing();
 }
 
 function onCodeError(error: ApiError): void {
   say(message, errorText(error));
-  if (error.code === 'ERR_UNAUTHENTICATED') {
-    // The gateway no longer knows this token: start over with a declaration.
+  if (error.code === 'ERR_UNAUTHENTICATED' || error.code === 'ERR_HOLDER_TOKEN_EXPIRED') {
+    // The gateway no longer knows this token: start over with a declaration, or 找回健康码.
     store.remove(HOLDER);
     store.remove(HELD);
     openForm('declare');
+    say(message, errorText(error));
   }
 }
 
@@ -91,6 +95,12 @@ function renderHeld(): void {
 function openFamily(): void {
   renderHeld();
   show('family-view');
+  const own = holder();
+  // The gateway's list is the truth (a proxy removed elsewhere disappears here too).
+  if (own) void syncRepresented(own.subjectId, own.holderToken).then((people) => {
+    if (people) store.set(HELD, people);
+    renderHeld();
+  });
 }
 
 function remember(person: Held): void {
@@ -99,7 +109,7 @@ function remember(person: Held): void {
 
 async function send(body: Declaration): Promise<ApiAnswer<CodeResult>> {
   const own = holder();
-  if (mode === 'declare') return api<CodeResult>('POST', '/v1/declarations', { body });
+  if (mode === 'declare') return api<CodeResult>('POST', '/v1/declarations', { body: withClaimCode(body) });
   if (mode === 'proxy') return api<CodeResult>('POST', '/v1/declarations', { body, token: own?.holderToken ?? '' });
   return api<CodeResult>('PUT', `/v1/subjects/${encodeURIComponent(viewing ?? own?.subjectId ?? '')}/declaration`, { body, token: own?.holderToken ?? '' });
 }
@@ -185,6 +195,25 @@ el('btn-consent').addEventListener('click', () => {
 });
 el('btn-consent-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 el('btn-family-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
+
+setupAccount({
+  hideOthers: () => {
+    stopRefreshing();
+    showView(VIEWS, '');
+  },
+  token: () => holder()?.holderToken,
+  async onRecovered(recovered) {
+    store.set(HOLDER, recovered);
+    store.remove(HELD);
+    await openCode(recovered.subjectId);
+  },
+  onSignedOut() {
+    store.remove(HOLDER);
+    store.remove(HELD);
+    openForm('declare');
+  },
+  onBack: () => (holder() ? void openCode(holder()!.subjectId) : openForm('declare')),
+});
 
 fillDocumentTypes(el<HTMLSelectElement>('f-doc-type'));
 setupLanguage(() => {
