@@ -3,8 +3,8 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { assertValid } from '../schemas/registry.js';
 import { validateDocument } from '../identity/documents.js';
 import { validatePhone } from '../identity/phone.js';
-import { documentKey, safeEqual } from '../declarations/secrets.js';
-import { isReleased } from '../store/store.js';
+import { documentKey, identityKey, safeEqual } from '../declarations/secrets.js';
+import { isReleased, type SubjectRecord } from '../store/store.js';
 import { newRecoveryCode, recoveryCodeHash } from './one-time-codes.js';
 import { phoneKey } from './phone-key.js';
 import { replaceOwnerToken } from './owner-token.js';
@@ -35,6 +35,15 @@ async function limit(deps: RecoveryDeps, docKey: string, address: string): Promi
   }
 }
 
+/**
+ * Whether `phone` is the one registered with the subject: its keyed hash, or — for subjects
+ * declared before migration 7 kept one — the keyed hash of the name and phone declared together.
+ */
+function registeredPhone(deps: RecoveryDeps, subject: SubjectRecord, phone: string, name: string | undefined): boolean {
+  if (subject.phoneKey) return safeEqual(subject.phoneKey, phoneKey(deps.pepper, phone));
+  return name !== undefined && safeEqual(subject.identityKey, identityKey(deps.pepper, name, phone));
+}
+
 /** POST /v1/recovery: a code goes to the registered phone if the document and phone match a record. */
 export async function startRecovery(deps: RecoveryDeps, body: unknown, address: string): Promise<RecoveryStarted> {
   const now = deps.now();
@@ -49,7 +58,7 @@ export async function startRecovery(deps: RecoveryDeps, body: unknown, address: 
   const docKey = documentKey(deps.pepper, request.document);
   await limit(deps, docKey, address);
   const subject = await deps.store.getSubjectByDocumentKey(docKey);
-  const matches = subject !== undefined && !isReleased(subject) && !!subject.phoneKey && safeEqual(subject.phoneKey, phoneKey(deps.pepper, phone));
+  const matches = subject !== undefined && !isReleased(subject) && registeredPhone(deps, subject, phone, request.name);
   if (!matches) {
     deps.metrics.recoveryRequests.inc({ outcome: 'no_match' });
   } else {

@@ -749,6 +749,10 @@ failing: ("store" | "signing_key" | "partners" | "shutting_down")[]
 export interface RecoveryRequest {
 document: IdentityDocument
 phone: string
+/**
+ * The full name declared. Needed only for codes declared before the gateway kept a keyed hash of the phone (migration 7): those match on name and phone together.
+ */
+name?: string
 }
 /**
  * The person proved it holds the registered phone: its subject and a new owner holder token (shown once). Every earlier token of the subject stopped working.

@@ -37,8 +37,8 @@ export function verifyRecovery(gw: TestGateway, body: unknown): request.Test {
 
 /** The person of `declaration` recovers its code with the phone it declared: a new owner token. */
 export async function recovered(gw: TestGateway, declaration: Body): Promise<{ subjectId: string; holderToken: string }> {
-  const { document, phone } = declaration['applicant'] as { document: unknown; phone: string };
-  const started = await startRecovery(gw, { document, phone });
+  const { document, phone, name } = declaration['applicant'] as { document: unknown; phone: string; name: string };
+  const started = await startRecovery(gw, { document, phone, name });
   expect(started.status).toBe(202);
   const code = lastCodeTo(gw, phone);
   expect(code).toMatch(/^\d{6}$/);

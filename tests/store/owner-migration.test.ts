@@ -8,6 +8,10 @@ import { createTestGateway, type TestGateway } from '../helpers/test-gateway.js'
 import { MIGRATIONS, MIGRATIONS_TABLE_DDL } from '../../gateway/store/migrations.js';
 import { hashToken, newHolderToken } from '../../gateway/declarations/secrets.js';
 import { getCode } from '../issuer/issuer-helpers.js';
+import { documentKey, identityKey } from '../../gateway/declarations/secrets.js';
+import { loadOrCreatePepper } from '../../gateway/issuer/bootstrap-secrets.js';
+import { personDeclaration } from '../helpers/test-gateway.js';
+import { outbox, recovered, startRecovery } from '../issuer/recovery-helpers.js';
 import { TEST_DATABASE_URL, warnPostgresSkipped } from '../issuer/issuer-helpers.js';
 
 /**
@@ -66,12 +70,24 @@ test('SQLite: after migration 7 the creator\'s copy of the person\'s token answe
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)').run(m.version, m.name);
     }
     const { legacy, subjects, links } = legacyRows();
+    // The self-declared legacy subject is a real person of the test data, keyed with the pepper the
+    // gateway will read: it recovers on name and phone, as it has no phone key yet.
+    const pepper = loadOrCreatePepper(join(dir, 'certs'), { warn: () => undefined });
+    const person = personDeclaration(3)['applicant'] as { name: string; phone: string; document: { type: 'resident_id'; number: string } };
+    subjects[2]![2] = documentKey(pepper, person.document);
+    subjects[2]![3] = identityKey(pepper, person.name, person.phone);
     for (const s of subjects) db.prepare(`${SUBJECT_INSERT} (${s.map(() => '?').join(', ')})`).run(...s);
     for (const l of links) db.prepare('INSERT INTO proxy_links (proxy_id, subject_id, proxy_slot, subject_slot, created_at) VALUES (?, ?, ?, ?, ?)').run(...l);
     db.close();
     const gw = await createTestGateway({ dir });
     try {
       await expectMigrated(gw, legacy);
+      // Declared before the phone key: the phone alone matches nothing, name and phone together do.
+      await startRecovery(gw, { document: person.document, phone: person.phone }).expect(202);
+      expect(outbox(gw)).toEqual([]);
+      const back = await recovered(gw, { applicant: person });
+      expect(back.subjectId).toBe(legacy.approved.id);
+      expect((await getCode(gw, legacy.approved.id, legacy.approved.token)).status).toBe(401);
     } finally {
       await gw.close();
     }

@@ -17,7 +17,7 @@ describeInBrowser('recovery and sign-out on the resident page (GET /) in Chromiu
 
   test('a resident on a new phone recovers its code with the text-message code, then signs out and the device forgets it', async () => {
     const body = personDeclaration(80);
-    const { document, phone } = body['applicant'] as { document: { number: string }; phone: string };
+    const { document, phone, name } = body['applicant'] as { document: { number: string }; phone: string; name: string };
     const first = await postJson(pages.base, '/v1/declarations', body);
     expect(first.status).toBe(201);
 
@@ -31,6 +31,7 @@ describeInBrowser('recovery and sign-out on the resident page (GET /) in Chromiu
     expect(await seriousA11yViolations(page)).toEqual([]);
     // The declaration form (hidden) has fields of the same names: ask the recovery view.
     const view = page.locator('#recover-view');
+    await view.getByLabel('姓名').fill(name);
     await view.getByLabel('证件号码').fill(document.number);
     await view.getByLabel('手机号码').fill('12345');
     await view.getByRole('button', { name: '获取验证码' }).click();

@@ -14,8 +14,8 @@ import { phoneProblem, documentProblem } from '../shared/validate.js';
 addStrings({
   recover: { zh: '找回健康码', en: 'Recover my code' },
   recoverHelp: {
-    zh: '换了手机或清除了浏览器数据？填写申报时的证件和手机号码，我们会向该手机发送验证码。',
-    en: 'New phone or cleared browser? Enter the document and the mobile number you declared with; a code goes to that phone.',
+    zh: '换了手机或清除了浏览器数据？填写申报时的姓名、证件和手机号码，我们会向该手机发送验证码。',
+    en: 'New phone or cleared browser? Enter the name, document and mobile number you declared with; a code goes to that phone.',
   },
   recoverSend: { zh: '获取验证码', en: 'Send me a code' },
   recoverSent: {
@@ -24,6 +24,7 @@ addStrings({
   },
   recoverCode: { zh: '短信验证码（6位数字）', en: 'Code from the text message (6 digits)' },
   recoverConfirm: { zh: '确认', en: 'Confirm' },
+  recoverNameProblem: { zh: '请填写申报时的姓名。', en: 'Enter the name you declared with.' },
   recoverCodeProblem: { zh: '请输入短信中的6位数字验证码。', en: 'Enter the 6 digits of the text message.' },
   recovered: { zh: '已找回健康码。其他设备上的旧登录已失效。', en: 'Your code is back. The sign-in on any other device has ended.' },
   signOut: { zh: '退出登录', en: 'Sign out' },
@@ -83,6 +84,7 @@ function buildView(): void {
   fillDocumentTypes(docType);
   const send = node('button', { type: 'submit', id: 'btn-recover-send', 'data-i18n': 'recoverSend' }, t('recoverSend'));
   form.append(
+    field('r-name', 'name', node('input', { name: 'name', autocomplete: 'name', maxlength: '64', required: '' })),
     field('r-doc-type', 'docType', docType),
     field('r-doc-number', 'docNumber', node('input', { name: 'docNumber', autocomplete: 'off', maxlength: '32', autocapitalize: 'characters', required: '' })),
     field('r-phone', 'phone', node('input', { name: 'phone', type: 'tel', inputmode: 'tel', autocomplete: 'tel', maxlength: '20', required: '' })),
@@ -145,7 +147,7 @@ export function setupAccount(hooks: AccountHooks): { open: () => void; signOut: 
     documentOf = undefined;
     wire(hooks);
     el('recover-view').hidden = false;
-    el('r-doc-number').focus();
+    el('r-name').focus();
   };
 
   const signOut = async (): Promise<void> => {
@@ -172,12 +174,14 @@ function wire(hooks: AccountHooks): void {
     event.preventDefault();
     const document = { type: el<HTMLSelectElement>('r-doc-type').value, number: el<HTMLInputElement>('r-doc-number').value.trim().toUpperCase() };
     const phone = el<HTMLInputElement>('r-phone').value.trim();
+    const name = el<HTMLInputElement>('r-name').value.trim();
+    if (!showFieldError('r-name', name ? undefined : t('recoverNameProblem'))) return;
     const docProblem = documentProblem(document.type, document.number);
     if (!showFieldError('r-doc-number', docProblem ? t(docProblem) : undefined)) return;
     const phoneWrong = phoneProblem(phone);
     if (!showFieldError('r-phone', phoneWrong ? t(phoneWrong) : undefined)) return;
     void (async () => {
-      const answer = await api('POST', '/v1/recovery', { body: { document, phone } });
+      const answer = await api('POST', '/v1/recovery', { body: { document, phone, name } });
       if (answer.status !== 202) return say(message, errorText(answer.error!));
       documentOf = document;
       say(message, t('recoverSent'), 'info');
