@@ -43,6 +43,7 @@ import type { VerifyOutcome } from './verify/verify-code.js';
 import type { IssuerMetadata, Partner } from './types/schemas.js';
 import type { SmsSender } from './people/sms-sender.js';
 import type { RecoveryLimits } from './people/recovery-limits.js';
+import type { OidcSignIn } from './people/oidc-sign-in.js';
 import { peopleRoutes } from './people/people-routes.js';
 
 export interface AppDeps extends IssuerDeps {
@@ -70,6 +71,8 @@ export interface AppDeps extends IssuerDeps {
   /** Sends recovery codes to the registered phone (issue 17); undefined: recovery by phone is off. */
   smsSender: SmsSender | undefined;
   recoveryLimits: RecoveryLimits;
+  /** Real-name sign-in through the city's identity provider (issue 17); undefined: not configured. */
+  oidcSignIn: OidcSignIn | undefined;
 }
 
 /**

@@ -35,6 +35,7 @@ import { FederatedPartners } from './federation/federated-partners.js';
 import type { TrustListHolder } from './federation/trust-list-holder.js';
 import { createSmsSender } from './people/sms-sender.js';
 import { recoveryLimits } from './people/recovery-limits.js';
+import { createOidcSignIn } from './people/oidc-sign-in.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -262,6 +263,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     trustBundle: async () => signTrustBundle(await buildTrustBundle(trustDeps), keystore.activeKey()),
     smsSender: createSmsSender(config),
     recoveryLimits: recoveryLimits(config, now),
+    oidcSignIn: createOidcSignIn(config, now),
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
   };
   const separateAdmin = config.adminPort !== undefined;

@@ -21,6 +21,7 @@ export const INVALIDATION_STATUSES = ['superseded', 'revoked'] as const;
 export const RECOVERY_REQUEST_OUTCOMES = ['sent', 'no_match', 'send_failed', 'unavailable'] as const;
 export const RECOVERY_VERIFY_OUTCOMES = ['verified', 'refused'] as const;
 export const TOKEN_END_REASONS = ['sign_out', 'recovery'] as const;
+export const SIGN_IN_OUTCOMES = ['owner', 'refused'] as const;
 export const RISK_EVENT_TYPES = ['confirmed_case', 'close_contact', 'false_report', 'clearance', 'high_risk_regions'] as const satisfies readonly (PersonEvent['type'] | RegionListEvent['type'])[];
 export const RISK_EVENT_OUTCOMES = ['applied', 'duplicate'] as const;
 export const DENY_REASONS = ['code_invalid', 'color_yellow', 'color_red', 'advisory', 'fever', 'document_mismatch', 'document_mismatch_locked', 'binding_missing'] as const satisfies readonly DenyReason[];

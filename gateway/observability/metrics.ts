@@ -2,7 +2,7 @@ import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom
 import type { Color } from '../types/schemas.js';
 import {
   ADDRESS_CLASSES, BINDING_METHODS, BINDING_OUTCOMES, WORK_POOLS, CACHE_OUTCOMES, COLORS, DECLARATION_KINDS, DENY_REASONS, FETCH_OUTCOMES, INVALIDATION_STATUSES,
-  KEY_SET_REFUSALS, RECOVERY_REQUEST_OUTCOMES, RECOVERY_VERIFY_OUTCOMES, TOKEN_END_REASONS, RELOAD_OUTCOMES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
+  KEY_SET_REFUSALS, RECOVERY_REQUEST_OUTCOMES, RECOVERY_VERIFY_OUTCOMES, TOKEN_END_REASONS, SIGN_IN_OUTCOMES, RELOAD_OUTCOMES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
 } from './label-sets.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -86,6 +86,12 @@ export class Metrics {
     'gateway_recovery_verifications_total',
     'One-time code checks (POST /v1/recovery/verify): verified (a new owner token) or refused.',
     { outcome: RECOVERY_VERIFY_OUTCOMES },
+  );
+
+  readonly signIns = this.counter(
+    'gateway_sign_ins_total',
+    'Sign-ins through the identity provider: the person became the owner of its record, or was refused (any stable error code).',
+    { outcome: SIGN_IN_OUTCOMES },
   );
 
   readonly holderTokensEnded = this.counter(

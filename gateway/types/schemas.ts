@@ -353,6 +353,40 @@ perDocumentPerHour: number
  */
 perAddressPerHour: number
 }
+/**
+ * Real-name sign-in through the city's OpenID Connect provider (issue 17): authorization code with PKCE, state and nonce. Unset issuer: sign-in is off.
+ */
+oidc?: {
+/**
+ * The provider's issuer URL (discovery at /.well-known/openid-configuration); https in production.
+ */
+issuer?: string
+clientId?: string
+/**
+ * client_secret_basic authentication.
+ */
+clientSecret?: string
+/**
+ * PEM (PKCS#8) private key for private_key_jwt authentication, instead of clientSecret.
+ */
+privateKeyFile?: string
+/**
+ * Where the provider sends the person back: the resident page (e.g. https://gateway.xinji.example/).
+ */
+redirectUri?: string
+/**
+ * The ID token claim carrying the verified full name.
+ */
+nameClaim?: string
+/**
+ * The ID token claim carrying the verified resident ID number.
+ */
+documentClaim?: string
+/**
+ * Scopes asked for (openid and those that release the two claims).
+ */
+scope?: string
+}
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).
@@ -866,6 +900,20 @@ type: "high_risk_regions"
  */
 regions: string[]
 occurredAt: string
+}
+/**
+ * The parameters the identity provider put on the redirect back to the page (OpenID Connect Core 1.0 §3.1.2.5), passed on by the page.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "SignInCallback".
+ */
+export interface SignInCallback {
+code?: string
+state: string
+iss?: string
+error?: string
+error_description?: string
+session_state?: string
 }
 /**
  * One file per Xinji signing key in CERTS_DIR (<name>.key.json). Exactly one key is active. A 'next' key is published but does not sign yet; a retired key stays published until every code it signed has expired.
