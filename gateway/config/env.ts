@@ -70,7 +70,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'SMS_OUTBOX_FILE', path: 'sms.outboxFile', kind: 'string', description: 'Development only, when SMS_WEBHOOK_URL is unset: recovery codes are appended to this file, one JSON line {"to", "text"} per message. Unset: <DATA_DIR>/sms-outbox.jsonl. Production refuses it.' },
   { name: 'RECOVERY_DOCUMENT_PER_HOUR', path: 'recovery.perDocumentPerHour', kind: 'integer', default: 5, description: 'Recovery requests and code checks (POST /v1/recovery, /v1/recovery/verify) per document per hour; beyond, 429 ERR_RATE_LIMITED. Always on.' },
   { name: 'RECOVERY_ADDRESS_PER_HOUR', path: 'recovery.perAddressPerHour', kind: 'integer', default: 60, description: 'Recovery requests and code checks per client address per hour. Always on.' },
-  { name: 'OIDC_ISSUER', path: 'oidc.issuer', kind: 'string', description: "The city's OpenID Connect provider (real-name sign-in, 实名认证): its issuer URL, https in production. Unset: sign-in is off (503 ERR_SIGN_IN_UNAVAILABLE)." },
+  { name: 'OIDC_ISSUER', path: 'oidc.issuer', kind: 'string', description: "The city's OpenID Connect provider (real-name sign-in, 实名认证): its issuer URL, https in production. Unset: sign-in is off (404 ERR_SIGN_IN_UNAVAILABLE)." },
   { name: 'OIDC_CLIENT_ID', path: 'oidc.clientId', kind: 'string', description: 'The gateway\'s client id at the provider.' },
   { name: 'OIDC_CLIENT_SECRET', path: 'oidc.clientSecret', kind: 'string', description: 'Client secret (client_secret_basic); or OIDC_PRIVATE_KEY_FILE.' },
   { name: 'OIDC_PRIVATE_KEY_FILE', path: 'oidc.privateKeyFile', kind: 'string', description: 'PEM (PKCS#8) private key for private_key_jwt client authentication, instead of OIDC_CLIENT_SECRET.' },

@@ -50,7 +50,7 @@ export const ERROR_CATALOGUE = {
     message: 'This document was released at a counter for its owner: declare it with the claim code given there.',
   },
 
-  ERR_SIGN_IN_UNAVAILABLE: { status: 503, message: 'Sign-in with the identity provider is not configured on this gateway.' },
+  ERR_SIGN_IN_UNAVAILABLE: { status: 404, message: 'Sign-in with the identity provider is not configured on this gateway.' },
   ERR_SIGN_IN_PROVIDER_UNAVAILABLE: { status: 503, message: 'The identity provider cannot be reached; nothing was changed, retry later.' },
   ERR_SIGN_IN_STATE: { status: 400, message: 'This sign-in was not started here, was started too long ago, or was answered already; start again.' },
   ERR_SIGN_IN_REFUSED: { status: 401, message: "The identity provider's answer did not verify (code, ID token signature, audience, expiry or nonce); nothing was changed." },

@@ -12,6 +12,7 @@ export function getSignIn(deps: SignInDeps): RequestHandler {
     const secure = deps.config.issuer.url.startsWith('https://') ? '; Secure' : '';
     res.setHeader('set-cookie', `${SIGN_IN_COOKIE}=${cookie}; Path=/v1/sign-in; Max-Age=${SIGN_IN_TTL_MS / 1000}; HttpOnly; SameSite=Lax${secure}`);
     res.setHeader('cache-control', 'no-store');
-    res.redirect(302, location);
+    res.status(302).setHeader('location', location);
+    res.end();
   };
 }

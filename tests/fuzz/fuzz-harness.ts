@@ -180,6 +180,8 @@ export function seeds(t: FuzzTarget): Seed[] {
     'POST /v1/recovery/verify': { path: '/v1/recovery/verify', headers: {}, body: t.recovery ? { document: t.recovery.document, code: t.recovery.code } : { document, code: '123456' } },
     // Never the holder's own token: ending it would leave the operations after this one nothing to fuzz.
     'DELETE /v1/holder-token': { path: '/v1/holder-token', headers: { authorization: `Bearer ${t.recovery?.spareToken ?? 'hct_none'}` } },
+    // No identity provider in the fuzz gateway: the callback answers 404 ERR_SIGN_IN_UNAVAILABLE after validating the body.
+    'POST /v1/sign-in/callback': { path: '/v1/sign-in/callback', headers: {}, body: { code: 'fuzz-code', state: 'fuzz-state' } },
     'GET /schemas/{file}': { path: '/schemas/normalized-credential.schema.json', headers: {} },
     'GET /assets/{name}': { path: '/assets/style.css', headers: {} },
   };
