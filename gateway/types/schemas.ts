@@ -406,7 +406,7 @@ since: string
 expiresAt: string
 }
 /**
- * Answer to a declaration or a code request. holderToken appears only when a subject is created; it is shown once and stored only as a hash.
+ * Answer to a declaration or a code request. holderToken appears only when a person declares for themself (a new subject); it is shown once and stored only as a hash. A proxy declaring for a new person gets none: it acts with its own token, and the person takes its record by recovery or sign-in.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "DeclarationResult".

@@ -4,6 +4,7 @@ import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
 import { addStrings, t } from '../shared/i18n.js';
 import { phoneProblem, documentProblem } from '../shared/validate.js';
+import { addSignInButton } from './sign-in.js';
 
 /**
  * 找回健康码 and 退出登录 (issue 17): a resident on a new phone, or whose token ended, gets its code
@@ -147,6 +148,7 @@ export function setupAccount(hooks: AccountHooks): { open: () => void; signOut: 
     documentOf = undefined;
     wire(hooks);
     el('recover-view').hidden = false;
+    void addSignInButton(el('recover-heading'));
     el('r-name').focus();
   };
 

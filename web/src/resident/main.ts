@@ -9,6 +9,7 @@ import { pendingRequests, renderConsent } from './consent.js';
 import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration } from './form.js';
 import { closeRecovery, setupAccount, withClaimCode } from './account.js';
 import { syncRepresented } from './represented.js';
+import { finishSignInFromUrl } from './sign-in.js';
 
 /**
  * The resident's page: 申报 → 信息二次确认 → 亮码, 修改信息 once a day, 代人申请. The holder token
@@ -225,6 +226,14 @@ setupLanguage(() => {
   if (own && !el('consent-view').hidden) void renderConsent(own.subjectId, own.holderToken);
 });
 
-const own = holder();
-if (own) void openCode(own.subjectId);
-else openForm('declare');
+// Back from the identity provider (实名认证登录): finish that first, else as always.
+void finishSignInFromUrl(async (signedIn) => {
+  store.set(HOLDER, signedIn);
+  store.remove(HELD);
+  await openCode(signedIn.subjectId);
+}).then((signedIn) => {
+  if (signedIn) return;
+  const own = holder();
+  if (own) void openCode(own.subjectId);
+  else openForm('declare');
+});

@@ -1,0 +1,60 @@
+import { api } from '../shared/api.js';
+import { el, say } from '../shared/dom.js';
+import { errorText } from '../shared/errors.js';
+import { addStrings, t } from '../shared/i18n.js';
+import type { Recovered } from './account.js';
+
+/**
+ * 实名认证登录 (issue 17, item 1): the page offers sign-in through the city's identity provider when
+ * the gateway has one, and finishes it when the provider sends the person back here with `code` and
+ * `state` — which leave the address bar at once, before anything else runs.
+ */
+addStrings({
+  signIn: { zh: '实名认证登录', en: 'Sign in with real-name verification' },
+  signedIn: { zh: '已通过实名认证找回健康码。其他设备上的旧登录已失效。', en: 'Signed in with real-name verification; the sign-in on any other device has ended.' },
+  ERR_SIGN_IN_STATE: { zh: '登录已过期或不是从本页发起的，请重新登录。', en: 'This sign-in expired or was not started here; start again.' },
+  ERR_SIGN_IN_REFUSED: { zh: '实名认证未通过校验，请重新登录。', en: 'The real-name verification did not check out; start again.' },
+  ERR_SIGN_IN_CLAIMS: { zh: '实名认证的姓名或证件与该健康码不一致，请到窗口办理。', en: 'The verified name or document does not match this code; please ask at a counter.' },
+  ERR_SIGN_IN_NO_SUBJECT: { zh: '该证件尚未申领健康码，请先申报。', en: 'No health code for this document yet; declare first.' },
+  ERR_SIGN_IN_PROVIDER_UNAVAILABLE: { zh: '实名认证服务暂时无法连接，请稍后再试。', en: 'The identity provider cannot be reached; retry later.' },
+  ERR_SIGN_IN_UNAVAILABLE: { zh: '暂不支持实名认证登录。', en: 'Sign-in is not available here.' },
+});
+
+/** Whether the gateway has an identity provider: its sign-in start redirects (opaque to fetch). */
+export async function signInAvailable(): Promise<boolean> {
+  try {
+    const res = await fetch('/v1/sign-in', { redirect: 'manual', cache: 'no-store' });
+    return res.type === 'opaqueredirect' || (res.status >= 300 && res.status < 400);
+  } catch {
+    return false;
+  }
+}
+
+/** A button that starts the sign-in, added after `anchor` when the gateway offers it. */
+export async function addSignInButton(anchor: HTMLElement): Promise<void> {
+  if (!(await signInAvailable()) || document.getElementById('btn-sign-in')) return;
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.id = 'btn-sign-in';
+  button.dataset['i18n'] = 'signIn';
+  button.textContent = t('signIn');
+  button.addEventListener('click', () => window.location.assign('/v1/sign-in'));
+  anchor.after(button);
+}
+
+/** Finishes a sign-in the provider answered; false when this page load is not such an answer. */
+export async function finishSignInFromUrl(onSignedIn: (holder: Recovered) => void | Promise<void>): Promise<boolean> {
+  const query = new URLSearchParams(window.location.search);
+  if (!query.has('state') || !(query.has('code') || query.has('error'))) return false;
+  // The code and state are single-use secrets: out of the address bar and the history first.
+  window.history.replaceState(null, '', window.location.pathname);
+  const body = Object.fromEntries([...query].filter(([k]) => ['code', 'state', 'iss', 'error', 'error_description', 'session_state'].includes(k)));
+  const answer = await api<Recovered>('POST', '/v1/sign-in/callback', { body });
+  if (!answer.body) {
+    say(el('message'), errorText(answer.error!));
+    return false;
+  }
+  await onSignedIn(answer.body);
+  say(el('message'), t('signedIn'), 'info');
+  return true;
+}
