@@ -102,6 +102,21 @@ describe('recovering a code with the registered phone', () => {
     await startRecovery(gw, { document, phone }).expect(202);
   });
 
+  test('one client address is limited across documents (RECOVERY_ADDRESS_PER_HOUR): the next gets 429, verifications count too', async () => {
+    const limited = await createTestGateway({ overrides: { recovery: { perDocumentPerHour: 5, perAddressPerHour: 3 } } });
+    try {
+      const docs = [11, 12, 13].map((n) => applicant(personDeclaration(n)));
+      await startRecovery(limited, { document: docs[0]!.document, phone: docs[0]!.phone }).expect(202);
+      await startRecovery(limited, { document: docs[1]!.document, phone: docs[1]!.phone }).expect(202);
+      await verifyRecovery(limited, { document: docs[2]!.document, code: '123456' }).expect(400);
+      const fourth = await startRecovery(limited, { document: docs[2]!.document, phone: docs[2]!.phone });
+      expect(fourth.status).toBe(429);
+      expect(fourth.body.error.code).toBe('ERR_RATE_LIMITED');
+    } finally {
+      await limited.close();
+    }
+  });
+
   test('bad input is refused with a stable code and sends nothing', async () => {
     const { document } = applicant(personDeclaration(7));
     const cases: Array<[unknown, string]> = [
