@@ -10,6 +10,7 @@ import type { Declaration, DeclarationResult, ProxyRequestPending } from '../typ
 import { checkOwnerToken } from '../people/owner-token.js';
 import { phoneKey } from '../people/phone-key.js';
 import { claimCodeHash } from '../people/one-time-codes.js';
+import { ticketAdmits } from '../people/sign-in-ticket.js';
 import { vacantToken } from '../store/store.js';
 
 const CONFLICTS = {
@@ -111,7 +112,8 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
     tokenUsedAt: now,
   };
   const claimCode = declaration.claimCode;
-  const claim = { codeHash: claimCode === undefined ? undefined : claimCodeHash(deps.pepper, docKey, claimCode), now };
+  const verified = ticketAdmits(deps.pepper, declaration.signInTicket, docKey, subject.nameMasked, now);
+  const claim = { codeHash: claimCode === undefined ? undefined : claimCodeHash(deps.pepper, docKey, claimCode), now, verified };
   await deps.store.insertSubject(subject, proxy?.id, claim).catch((error: unknown) => {
     throw conflictError(error);
   });

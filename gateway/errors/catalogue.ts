@@ -55,7 +55,6 @@ export const ERROR_CATALOGUE = {
   ERR_SIGN_IN_STATE: { status: 400, message: 'This sign-in was not started here, was started too long ago, or was answered already; start again.' },
   ERR_SIGN_IN_REFUSED: { status: 401, message: "The identity provider's answer did not verify (code, ID token signature, audience, expiry or nonce); nothing was changed." },
   ERR_SIGN_IN_CLAIMS: { status: 403, message: 'The identity provider did not vouch for a name and resident ID matching this health code.' },
-  ERR_SIGN_IN_NO_SUBJECT: { status: 404, message: 'No health code exists for the signed-in document yet: declare first.' },
 
   // --- checkpoint devices
   ERR_DEVICE_UNAUTHORIZED: { status: 401, message: 'A checkpoint device token is missing, unknown or revoked.' },

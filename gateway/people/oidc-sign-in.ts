@@ -10,7 +10,8 @@ import { replaceOwnerToken } from './owner-token.js';
 import { seal, unseal, SIGN_IN_TTL_MS, type PendingSignIn } from './sign-in-cookie.js';
 import type { Config } from '../config/load-config.js';
 import type { IssuerDeps } from '../declarations/code-issuer.js';
-import type { RecoveryResult, SignInCallback } from '../types/schemas.js';
+import type { SignInCallback, SignInResult } from '../types/schemas.js';
+import { sealTicket, TICKET_TTL_MS } from './sign-in-ticket.js';
 
 /**
  * Real-name sign-in (issue 17, item 1): OpenID Connect authorization code with PKCE, state and
@@ -153,7 +154,7 @@ export async function startSignIn(deps: SignInDeps): Promise<{ location: string;
  * document — if its masked name is the verified one's — gets a new owner token; every earlier one
  * (a relative's, a lost phone's) ends at once.
  */
-export async function finishSignIn(deps: SignInDeps, body: unknown, cookie: string | undefined): Promise<RecoveryResult> {
+export async function finishSignIn(deps: SignInDeps, body: unknown, cookie: string | undefined): Promise<SignInResult> {
   const params = assertValid<SignInCallback>('sign-in-callback', body);
   try {
     return await ownerBySignIn(deps, params, cookie);
@@ -163,7 +164,7 @@ export async function finishSignIn(deps: SignInDeps, body: unknown, cookie: stri
   }
 }
 
-async function ownerBySignIn(deps: SignInDeps, params: SignInCallback, cookie: string | undefined): Promise<RecoveryResult> {
+async function ownerBySignIn(deps: SignInDeps, params: SignInCallback, cookie: string | undefined): Promise<SignInResult> {
   const { name, documentNumber } = await signIn(deps).finish(deps.pepper, params, cookie);
   const document = { type: 'resident_id' as const, number: documentNumber };
   try {
@@ -171,8 +172,14 @@ async function ownerBySignIn(deps: SignInDeps, params: SignInCallback, cookie: s
   } catch {
     throw new GatewayError('ERR_SIGN_IN_CLAIMS');
   }
-  const subject = await deps.store.getSubjectByDocumentKey(documentKey(deps.pepper, document));
-  if (!subject || isReleased(subject)) throw new GatewayError('ERR_SIGN_IN_NO_SUBJECT');
+  const docKey = documentKey(deps.pepper, document);
+  const subject = await deps.store.getSubjectByDocumentKey(docKey);
+  if (!subject || isReleased(subject)) {
+    // No record (never declared, or released at a counter): the person may declare it, claim or not.
+    const expiresAt = deps.now() + TICKET_TTL_MS;
+    deps.metrics.signIns.inc({ outcome: 'ticket' });
+    return { declareTicket: sealTicket(deps.pepper, { documentKey: docKey, nameMasked: maskName(name), expiresAt }), ticketExpiresAt: new Date(expiresAt).toISOString() };
+  }
   if (maskName(name) !== subject.nameMasked) throw new GatewayError('ERR_SIGN_IN_CLAIMS');
   const holderToken = await replaceOwnerToken(deps, subject.id);
   deps.metrics.signIns.inc({ outcome: 'owner' });

@@ -161,7 +161,9 @@ export class PostgresStore implements Store {
     // claim's code hash: the claim's presence and the insert are one statement, so no interleaving
     // lets a racer without the code in; the claim is consumed after (the document is taken by then).
     const claimGuard = claim
-      ? 'WHERE NOT EXISTS (SELECT 1 FROM document_claims WHERE document_key = $3 AND expires_at > $16::bigint AND code_hash IS DISTINCT FROM $17::text)'
+      ? claim.verified
+        ? 'WHERE $16::bigint IS NOT NULL OR $17::text IS NULL'
+        : 'WHERE NOT EXISTS (SELECT 1 FROM document_claims WHERE document_key = $3 AND expires_at > $16::bigint AND code_hash IS DISTINCT FROM $17::text)'
       : 'WHERE $16::bigint IS NULL AND $17::text IS NULL';
     const insert = async (c: Queryable): Promise<void> => {
       const { rowCount } = await c.query(
@@ -187,7 +189,9 @@ export class PostgresStore implements Store {
     } catch (err) {
       rethrowDocument(err);
     }
-    if (claim?.codeHash !== undefined) {
+    if (claim?.verified) {
+      await this.pool.query('DELETE FROM document_claims WHERE document_key = $1', [s.documentKey]);
+    } else if (claim?.codeHash !== undefined) {
       await this.pool.query('DELETE FROM document_claims WHERE document_key = $1 AND code_hash = $2', [s.documentKey, claim.codeHash]);
     }
   }

@@ -229,7 +229,7 @@ export class SqliteStore implements Store {
           // A released document under a counter's claim: only its code declares it, once (issue 17, item 4).
           const held = this.sql('SELECT code_hash FROM document_claims WHERE document_key = ? AND expires_at > ?').pluck().get(subject.documentKey, claim.now) as string | undefined;
           if (held !== undefined) {
-            if (held !== claim.codeHash) throw new StoreConflict('claim_required');
+            if (held !== claim.codeHash && !claim.verified) throw new StoreConflict('claim_required');
             this.sql('DELETE FROM document_claims WHERE document_key = ?').run(subject.documentKey);
           }
         }

@@ -327,6 +327,8 @@ export interface Store {
 export interface ClaimCheck {
   /** HMAC of the claim code presented, or undefined when none was. */
   codeHash: string | undefined;
+  /** The person proved the document by sign-in (a declare ticket): a claim does not hold it back, and is consumed. */
+  verified?: boolean;
   now: number;
 }
 

@@ -453,6 +453,10 @@ contactWithCase: boolean
  */
 attestTruthful: boolean
 /**
+ * The declareTicket of a sign-in (POST /v1/sign-in/callback) for this document and name: the person proved it with the identity provider, so a counter's claim does not hold it back.
+ */
+signInTicket?: string
+/**
  * The one-time claim code a counter printed when it released this document for its owner (subjects release); required for 7 days after the release. Ignored on modifications.
  */
 claimCode?: string
@@ -914,6 +918,21 @@ iss?: string
 error?: string
 error_description?: string
 session_state?: string
+}
+/**
+ * A finished sign-in. With a record for the verified document: its subject id and a new owner holder token (shown once; every earlier token ended). Without one (never declared, or released at a counter): a declareTicket, valid 10 minutes, that lets this person declare that document — also while a counter's claim holds it.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "SignInResult".
+ */
+export interface SignInResult {
+subjectId?: string
+holderToken?: string
+/**
+ * Put it in the declaration as signInTicket; only for the verified document and name.
+ */
+declareTicket?: string
+ticketExpiresAt?: string
 }
 /**
  * One file per Xinji signing key in CERTS_DIR (<name>.key.json). Exactly one key is active. A 'next' key is published but does not sign yet; a retired key stays published until every code it signed has expired.

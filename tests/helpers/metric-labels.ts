@@ -42,7 +42,7 @@ const PER_METRIC: Record<string, Record<string, readonly string[]>> = {
   gateway_recovery_requests_total: { outcome: ['sent', 'no_match', 'send_failed', 'unavailable'] },
   gateway_recovery_verifications_total: { outcome: ['verified', 'refused'] },
   gateway_holder_tokens_ended_total: { reason: ['sign_out', 'recovery'] },
-  gateway_sign_ins_total: { outcome: ['owner', 'refused'] },
+  gateway_sign_ins_total: { outcome: ['owner', 'ticket', 'refused'] },
   gateway_risk_events_total: { type: RISK_EVENT_TYPES, outcome: ['applied', 'duplicate'] },
   gateway_verifications_total: { result: ['valid', ...Object.keys(ERROR_CATALOGUE)] },
   gateway_checkpoint_decisions_total: { decision: ['pass', 'deny'], reason: ['none', ...DENY_REASONS] },

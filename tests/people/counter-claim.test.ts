@@ -2,6 +2,9 @@ import type { TestGateway } from '../helpers/test-gateway.js';
 import { DAY_MS, personDeclaration } from '../helpers/test-gateway.js';
 import { runSubjectsCommand } from '../../gateway/subjects/subjects-command.js';
 import { declare, declared, useStoreGateway, TEST_DATABASE_URL, warnPostgresSkipped } from '../issuer/issuer-helpers.js';
+import { sealTicket } from '../../gateway/people/sign-in-ticket.js';
+import { documentKey } from '../../gateway/declarations/secrets.js';
+import { maskName } from '../../gateway/identity/documents.js';
 
 /**
  * Issue 17, item 4: a release at the counter gives the document back to its owner, not to whoever
@@ -49,6 +52,19 @@ function claims(kind: 'sqlite' | 'postgres'): void {
     expect((await declare(gw, body)).body.error.code).toBe('ERR_DOCUMENT_CLAIM_REQUIRED');
     gw.clock.advance(1);
     expect((await declare(gw, body)).status).toBe(201);
+  });
+
+  test('a person signed in for the document (a sign-in ticket, tests/people/oidc-sign-in.test.ts) declares it without the code, and the claim is spent', async () => {
+    const body = personDeclaration(74);
+    const { name, document } = body['applicant'] as { name: string; document: { type: 'resident_id'; number: string } };
+    const squatter = await declared(gw, body);
+    const { claimCode } = await release(gw, squatter.subjectId);
+    const signInTicket = sealTicket(gw.deps.pepper, { documentKey: documentKey(gw.deps.pepper, document), nameMasked: maskName(name), expiresAt: gw.clock.ms + 60_000 });
+    const owner = await declare(gw, { ...body, signInTicket });
+    expect(owner.status).toBe(201);
+    // The counter's code is spent with the claim: released again later, only a new code counts.
+    await release(gw, owner.body.subjectId);
+    expect((await declare(gw, { ...body, claimCode })).body.error.code).toBe('ERR_DOCUMENT_CLAIM_REQUIRED');
   });
 
   test('a proxy cannot take a claimed document for someone either, and the audit never shows the claim code', async () => {

@@ -4,7 +4,7 @@ import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
 import { addStrings, t } from '../shared/i18n.js';
 import { phoneProblem, documentProblem } from '../shared/validate.js';
-import { addSignInButton } from './sign-in.js';
+import { addSignInButton, signInTicket } from './sign-in.js';
 
 /**
  * 找回健康码 and 退出登录 (issue 17): a resident on a new phone, or whose token ended, gets its code
@@ -123,10 +123,11 @@ function buildClaimField(): void {
   submit.before(field('f-claim-code', 'claimCode', input));
 }
 
-/** The declaration body with the claim code, when one was typed. */
-export function withClaimCode<T extends object>(body: T): T & { claimCode?: string } {
+/** The declaration body with the claim code when one was typed, and the sign-in ticket when there is one. */
+export function withClaimCode<T extends object>(body: T): T & { claimCode?: string; signInTicket?: string } {
   const code = el<HTMLInputElement>('f-claim-code').value.trim();
-  return code ? { ...body, claimCode: code } : body;
+  const ticket = signInTicket();
+  return { ...body, ...(code ? { claimCode: code } : {}), ...(ticket ? { signInTicket: ticket } : {}) };
 }
 
 function showFieldError(id: string, text: string | undefined): boolean {

@@ -231,7 +231,7 @@ void finishSignInFromUrl(async (signedIn) => {
   store.set(HOLDER, signedIn);
   store.remove(HELD);
   await openCode(signedIn.subjectId);
-}).then((signedIn) => {
+}, () => openForm('declare')).then((signedIn) => {
   if (signedIn) return;
   const own = holder();
   if (own) void openCode(own.subjectId);

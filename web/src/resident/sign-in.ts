@@ -11,11 +11,11 @@ import type { Recovered } from './account.js';
  */
 addStrings({
   signIn: { zh: '实名认证登录', en: 'Sign in with real-name verification' },
+  signInDeclare: { zh: '实名认证已通过：该证件尚无健康码，请填写申报信息。', en: 'Verified: this document has no health code yet; fill in the declaration.' },
   signedIn: { zh: '已通过实名认证找回健康码。其他设备上的旧登录已失效。', en: 'Signed in with real-name verification; the sign-in on any other device has ended.' },
   ERR_SIGN_IN_STATE: { zh: '登录已过期或不是从本页发起的，请重新登录。', en: 'This sign-in expired or was not started here; start again.' },
   ERR_SIGN_IN_REFUSED: { zh: '实名认证未通过校验，请重新登录。', en: 'The real-name verification did not check out; start again.' },
   ERR_SIGN_IN_CLAIMS: { zh: '实名认证的姓名或证件与该健康码不一致，请到窗口办理。', en: 'The verified name or document does not match this code; please ask at a counter.' },
-  ERR_SIGN_IN_NO_SUBJECT: { zh: '该证件尚未申领健康码，请先申报。', en: 'No health code for this document yet; declare first.' },
   ERR_SIGN_IN_PROVIDER_UNAVAILABLE: { zh: '实名认证服务暂时无法连接，请稍后再试。', en: 'The identity provider cannot be reached; retry later.' },
   ERR_SIGN_IN_UNAVAILABLE: { zh: '暂不支持实名认证登录。', en: 'Sign-in is not available here.' },
 });
@@ -42,19 +42,44 @@ export async function addSignInButton(anchor: HTMLElement): Promise<void> {
   anchor.after(button);
 }
 
-/** Finishes a sign-in the provider answered; false when this page load is not such an answer. */
-export async function finishSignInFromUrl(onSignedIn: (holder: Recovered) => void | Promise<void>): Promise<boolean> {
+const TICKET = 'hc.signInTicket';
+
+/** The ticket of a sign-in whose document has no record yet, for the next declaration (this tab only). */
+export function signInTicket(): string | undefined {
+  try {
+    return sessionStorage.getItem(TICKET) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Finishes a sign-in the provider answered; false when this page load is not such an answer. A
+ * document without a record yet comes back as a ticket: kept for this tab's declaration, and the
+ * form is shown (`onDeclare`).
+ */
+export async function finishSignInFromUrl(onSignedIn: (holder: Recovered) => void | Promise<void>, onDeclare: () => void): Promise<boolean> {
   const query = new URLSearchParams(window.location.search);
   if (!query.has('state') || !(query.has('code') || query.has('error'))) return false;
   // The code and state are single-use secrets: out of the address bar and the history first.
   window.history.replaceState(null, '', window.location.pathname);
   const body = Object.fromEntries([...query].filter(([k]) => ['code', 'state', 'iss', 'error', 'error_description', 'session_state'].includes(k)));
-  const answer = await api<Recovered>('POST', '/v1/sign-in/callback', { body });
+  const answer = await api<Partial<Recovered> & { declareTicket?: string }>('POST', '/v1/sign-in/callback', { body });
   if (!answer.body) {
     say(el('message'), errorText(answer.error!));
     return false;
   }
-  await onSignedIn(answer.body);
+  if (answer.body.declareTicket) {
+    try {
+      sessionStorage.setItem(TICKET, answer.body.declareTicket);
+    } catch {
+      // Private mode: the declaration then needs the counter's claim code, as without sign-in.
+    }
+    onDeclare();
+    say(el('message'), t('signInDeclare'), 'info');
+    return true;
+  }
+  await onSignedIn(answer.body as Recovered);
   say(el('message'), t('signedIn'), 'info');
   return true;
 }
