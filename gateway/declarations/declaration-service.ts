@@ -3,11 +3,11 @@ import { createBinding } from '../identity/binding.js';
 import { maskDocumentNumber, maskName } from '../identity/documents.js';
 import { StoreConflict, type StoredDeclaration, type SubjectRecord } from '../store/store.js';
 import { validateDeclaration } from './validate-declaration.js';
-import { documentKey, hashToken, identityKey, isSubjectId, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
+import { documentKey, hashToken, identityKey, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
 import { currentColor, invalidateCodes, issueCode, type IssuerDeps } from './code-issuer.js';
 import { requestProxy } from './proxy-consent.js';
+import { authenticate, authorize } from './holder-auth.js';
 import type { Declaration, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
-import { checkOwnerToken } from '../people/owner-token.js';
 import { phoneKey } from '../people/phone-key.js';
 import { claimCodeHash } from '../people/one-time-codes.js';
 import { ticketAdmits } from '../people/sign-in-ticket.js';
@@ -41,26 +41,6 @@ function storedFacts(declaration: Declaration): StoredDeclaration {
   return { residence: declaration.applicant.residence, travel14d, symptoms, contactWithCase };
 }
 
-/** The subject a holder token belongs to; 401 without a token or with an unknown one. */
-export async function authenticate(deps: IssuerDeps, token: string | undefined): Promise<SubjectRecord> {
-  const tokenHash = token ? hashToken(token) : undefined;
-  const subject = tokenHash ? await deps.store.getSubjectByTokenHash(tokenHash) : undefined;
-  if (!subject || !tokenHash) throw new GatewayError('ERR_UNAUTHENTICATED');
-  await checkOwnerToken(deps, subject, tokenHash);
-  return subject;
-}
-
-/**
- * The target subject, when the token is its holder's or an approved proxy's; `viaProxy` says which.
- * The link is read on every request, so a removed proxy is refused from the next one on.
- */
-export async function authorize(deps: IssuerDeps, token: string | undefined, subjectId: string): Promise<SubjectRecord & { viaProxy: boolean }> {
-  const caller = await authenticate(deps, token);
-  const subject = caller.id === subjectId ? caller : isSubjectId(subjectId) ? await deps.store.getSubject(subjectId) : undefined;
-  if (!subject) throw new GatewayError('ERR_SUBJECT_NOT_FOUND');
-  if (caller.id !== subject.id && !(await deps.store.isProxyOf(caller.id, subject.id))) throw new GatewayError('ERR_FORBIDDEN');
-  return { ...subject, viaProxy: caller.id !== subject.id };
-}
 
 export type DeclareOutcome = { status: 201; result: DeclarationResult } | { status: 202; result: ProxyRequestPending };
 

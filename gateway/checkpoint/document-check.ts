@@ -5,6 +5,7 @@ import { documentKey } from '../declarations/secrets.js';
 import { isCheckableBinding, matchesBinding } from '../identity/binding.js';
 import { normalizeDocumentNumber } from '../identity/documents.js';
 import type { IdentityDocument } from '../types/schemas.js';
+import type { BindingVerdict } from '../verify/checkpoint-rule.js';
 import type { ValidOutcome } from '../verify/verify-code.js';
 
 /**
@@ -27,14 +28,6 @@ import type { ValidOutcome } from '../verify/verify-code.js';
  * process (bounded LRU): with several instances an attacker gets LOCK_AFTER tries per instance,
  * against ~10^8 candidate numbers (binding.ts), behind an authenticated, rate-limited device.
  */
-export type BindingVerdict = 'match' | 'document_mismatch' | 'document_mismatch_locked' | 'binding_missing';
-
-/** What the gateway holds about its own code's subject (verify-service.ts fills it in). */
-export interface OwnSubjectBinding {
-  documentKey: string;
-  binding: string;
-}
-
 export const LOCK_AFTER = 3;
 const MAX_LOCK_ENTRIES = 100_000;
 
