@@ -4,7 +4,7 @@ import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
 import { addStrings, t } from '../shared/i18n.js';
 import { phoneProblem, documentProblem } from '../shared/validate.js';
-import { addSignInButton, signInTicket } from './sign-in.js';
+import { addSignInButton, signInTicket, type Recovered } from './sign-in.js';
 
 /**
  * 找回健康码 and 退出登录 (issue 17): a resident on a new phone, or whose token ended, gets its code
@@ -40,10 +40,7 @@ addStrings({
   },
 });
 
-export interface Recovered {
-  subjectId: string;
-  holderToken: string;
-}
+export type { Recovered };
 
 export interface AccountHooks {
   /** Hides the page's own views (the recovery view then shows alone). */

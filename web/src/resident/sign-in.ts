@@ -2,7 +2,6 @@ import { api } from '../shared/api.js';
 import { el, say } from '../shared/dom.js';
 import { errorText } from '../shared/errors.js';
 import { addStrings, t } from '../shared/i18n.js';
-import type { Recovered } from './account.js';
 
 /**
  * 实名认证登录 (issue 17, item 1): the page offers sign-in through the city's identity provider when
@@ -40,6 +39,12 @@ export async function addSignInButton(anchor: HTMLElement): Promise<void> {
   button.textContent = t('signIn');
   button.addEventListener('click', () => window.location.assign('/v1/sign-in'));
   anchor.after(button);
+}
+
+/** A new owner holder token: from recovery by phone code, or from sign-in. */
+export interface Recovered {
+  subjectId: string;
+  holderToken: string;
 }
 
 const TICKET = 'hc.signInTicket';
