@@ -14,7 +14,13 @@ import { loadOrCreatePepper } from '../issuer/bootstrap-secrets.js';
  */
 const config = loadConfig();
 // The claim code printed by release is keyed with the gateway's pepper; never generated here.
-const pepper = loadOrCreatePepper(config.certsDir, { warn: () => undefined }, false);
+let pepper: Buffer;
+try {
+  pepper = loadOrCreatePepper(config.certsDir, { warn: () => undefined }, false);
+} catch {
+  console.error(`no document pepper in ${config.certsDir} (CERTS_DIR): run the command with the gateway's CERTS_DIR (a development gateway creates it on its first start)`);
+  process.exit(2);
+}
 const store = await openStore({
   dataDir: config.dataDir,
   ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
