@@ -78,7 +78,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const serving = wireServing(ctx, {
     deps,
-    stopBackground: [stopPruning, () => signing.certs.close()],
+    stopBackground: [stopPruning, () => signing.certs.close(), () => federation.stopWatching()],
     closeAfterDrain: [() => partners.close(), () => recognition.keySource.close(), () => recognition.statusLists.close(), () => store.close()],
   });
   return {

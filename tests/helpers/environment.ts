@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { projectRoot } from '../../gateway/paths.js';
@@ -33,5 +34,24 @@ export function promtoolPath(): string | undefined {
   if (found) return found;
   if (process.env['REQUIRE_PROMTOOL'] === '1') throw new Error('REQUIRE_PROMTOOL=1 but promtool is not on PATH (apt-get install prometheus)');
   console.warn('promtool not found: the unit tests of the alerting rules are SKIPPED (apt-get install prometheus)');
+  return undefined;
+}
+
+/**
+ * A `node` older than `floor` on this machine (Debian's /usr/bin/node is 20, or OLD_NODE), to
+ * show what an operator with it sees; undefined (with a warning) when there is none.
+ */
+export function oldNodePath(isTooOld: (version: string) => boolean): string | undefined {
+  const candidates = [process.env['OLD_NODE'], '/usr/bin/node', ...(process.env['PATH'] ?? '').split(':').map((dir) => resolve(dir || '.', 'node'))];
+  for (const path of candidates) {
+    if (!path || !existsSync(path)) continue;
+    try {
+      const version = execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
+      if (isTooOld(version)) return path;
+    } catch {
+      // not runnable: try the next one
+    }
+  }
+  console.warn('no Node.js older than the floor on this machine (/usr/bin/node, PATH, OLD_NODE): the old-Node runs are SKIPPED');
   return undefined;
 }
