@@ -11,6 +11,9 @@ import { getTrustBundle } from './routes/get-trust-bundle.js';
 import { TRUST_BUNDLE_PATH } from './trust/trust-bundle-typ.js';
 import { postDeclarations } from './routes/post-declarations.js';
 import { putSubjectDeclaration } from './routes/put-subject-declaration.js';
+import { postSubjectCheckIns } from './routes/post-subject-check-ins.js';
+import { getSubjectColor } from './routes/get-subject-color.js';
+import { getSubjectDeclaration } from './routes/get-subject-declaration.js';
 import { getSubjectCode } from './routes/get-subject-code.js';
 import { getSubjectProxyRequests } from './routes/get-subject-proxy-requests.js';
 import { postSubjectProxyRequestApprove } from './routes/post-subject-proxy-request-approve.js';
@@ -20,6 +23,7 @@ import { deleteSubjectProxy } from './routes/delete-subject-proxy.js';
 import { postRiskEvents } from './routes/post-risk-events.js';
 import { postVerify } from './routes/post-verify.js';
 import { postCheckpointScans } from './routes/post-checkpoint-scans.js';
+import { getCheckpointDevice } from './routes/get-checkpoint-device.js';
 import { getPartners } from './routes/get-partners.js';
 import { postAdminPartnersReload } from './routes/post-admin-partners-reload.js';
 import { getMetrics } from './routes/get-metrics.js';
@@ -134,7 +138,10 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
 
   app.post('/v1/declarations', issuing, json, postDeclarations(deps));
   app.put('/v1/subjects/:subjectId/declaration', json, putSubjectDeclaration(deps));
+  app.get('/v1/subjects/:subjectId/declaration', getSubjectDeclaration(deps));
   app.get('/v1/subjects/:subjectId/code', issuing, getSubjectCode(deps));
+  app.post('/v1/subjects/:subjectId/check-ins', json, postSubjectCheckIns(deps));
+  app.get('/v1/subjects/:subjectId/color', getSubjectColor(deps));
   app.get('/v1/subjects/:subjectId/proxy-requests', getSubjectProxyRequests(deps));
   app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/approve', postSubjectProxyRequestApprove(deps));
   app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/decline', postSubjectProxyRequestDecline(deps));
@@ -158,6 +165,8 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
       now: deps.now,
     }),
   );
+  // The device a token belongs to: the checkpoint page checks the token at sign-in (same bucket as its scans).
+  app.get('/v1/checkpoint/device', deviceAuth(deps.store, deviceBuckets), getCheckpointDevice(deps.store));
   app.get('/openapi.yaml', getOpenApi(deps.openapiYaml));
   app.get(`${SCHEMAS_PATH}:file`, getSchema(deps.schemas));
 }

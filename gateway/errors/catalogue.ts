@@ -40,6 +40,7 @@ export const ERROR_CATALOGUE = {
     status: 403,
     message: 'A proxy may change only the health facts (travel, symptoms, contact); the name, phone and document stay as the person declared them.',
   },
+  ERR_CHECK_IN_LIMIT: { status: 409, message: 'This person already checked in today (Asia/Shanghai); the next check-in is possible tomorrow.' },
 
   // --- people: owners, recovery, the counter's claim (issue 17)
   ERR_HOLDER_TOKEN_EXPIRED: { status: 401, message: 'This holder token was not used for too long and has ended; recover the code (找回健康码).' },

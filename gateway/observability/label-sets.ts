@@ -16,6 +16,8 @@ export type LabelValues = readonly string[] | (() => readonly string[]);
 
 export const COLORS = ['green', 'yellow', 'red'] as const satisfies readonly Color[];
 export const DECLARATION_KINDS = ['self', 'proxy', 'proxy_request', 'proxy_link', 'modification'] as const;
+/** What a daily check-in reported: a fever (with or without symptoms), symptoms only, or nothing. */
+export const CHECK_IN_REPORTS = ['clean', 'symptoms', 'fever'] as const;
 export const INVALIDATION_STATUSES = ['superseded', 'revoked'] as const;
 /** Recovery by one-time code (issue 17): `no_match` is counted but never answered differently. */
 export const RECOVERY_REQUEST_OUTCOMES = ['sent', 'no_match', 'send_failed', 'unavailable'] as const;

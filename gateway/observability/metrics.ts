@@ -3,6 +3,7 @@ import type { Color } from '../types/schemas.js';
 import {
   ADDRESS_CLASSES, BINDING_METHODS, BINDING_OUTCOMES, WORK_POOLS, CACHE_OUTCOMES, COLORS, DECLARATION_KINDS, DENY_REASONS, FETCH_OUTCOMES, INVALIDATION_STATUSES,
   KEY_SET_REFUSALS, RECOVERY_REQUEST_OUTCOMES, RECOVERY_VERIFY_OUTCOMES, TOKEN_END_REASONS, SIGN_IN_OUTCOMES, RELOAD_OUTCOMES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
+  CHECK_IN_REPORTS,
 } from './label-sets.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -98,6 +99,12 @@ export class Metrics {
     'gateway_holder_tokens_ended_total',
     'Owner holder tokens ended before their idle expiry: by their holder (sign_out), or replaced when the person recovered its code.',
     { reason: TOKEN_END_REASONS },
+  );
+
+  readonly checkIns = this.counter(
+    'gateway_check_ins_total',
+    'Daily check-ins (健康打卡) recorded, by what they reported: fever (with or without symptoms), symptoms, or clean.',
+    { reported: CHECK_IN_REPORTS },
   );
 
   readonly credentialsInvalidated = this.counter(

@@ -12,6 +12,7 @@ import {
   releaseFromRow,
   countsFromRows,
   credentialFromRow,
+  checkInFromRow,
   deviceFromRow,
   hasTravel,
   intFromRow,
@@ -19,6 +20,7 @@ import {
   personEventFromRow,
   proxyLinkFromRow,
   subjectFromRow,
+  type CheckInRow,
   type CredentialRow,
   type PendingRequestRow,
   type DeviceRow,
@@ -30,6 +32,7 @@ import {
   RELEASED_PREFIX,
   StoreConflict,
   vacantToken,
+  type CheckInRecord,
   type CredentialRecord,
   type CredentialStatus,
   type DeclarationUpdate,
@@ -247,6 +250,11 @@ export class PostgresStore implements Store {
 
   async addProxyLink(proxyId: string, subjectId: string, at: number): Promise<void> {
     await this.tx((c) => this.link(c, proxyId, subjectId, at));
+  }
+
+  async countPeopleActedFor(proxyId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM proxy_links WHERE proxy_id = $1', [proxyId]);
+    return intFromRow(rows[0]?.n ?? 0);
   }
 
   async isProxyOf(proxyId: string, subjectId: string): Promise<boolean> {
@@ -544,6 +552,27 @@ export class PostgresStore implements Store {
   async subjectIdsWithTravel(): Promise<string[]> {
     const { rows } = await this.pool.query<{ id: string }>('SELECT id FROM subjects WHERE has_travel ORDER BY id');
     return rows.map((r) => r.id);
+  }
+
+  async insertCheckIn(c: CheckInRecord): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO check_ins (subject_id, day, temperature_c, symptoms, checked_in_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      [c.subjectId, c.day, c.temperatureC, JSON.stringify(c.symptoms), c.at],
+    );
+    return rowCount === 1;
+  }
+
+  async checkIns(subjectId: string, since: number): Promise<CheckInRecord[]> {
+    const { rows } = await this.pool.query<CheckInRow>(
+      'SELECT subject_id, day, temperature_c, symptoms, checked_in_at FROM check_ins WHERE subject_id = $1 AND checked_in_at >= $2 ORDER BY checked_in_at',
+      [subjectId, since],
+    );
+    return rows.map(checkInFromRow);
+  }
+
+  async deleteCheckInsBefore(before: number): Promise<number> {
+    const { rowCount } = await this.pool.query('DELETE FROM check_ins WHERE checked_in_at < $1', [before]);
+    return rowCount ?? 0;
   }
 
   async insertDevice(d: DeviceRecord): Promise<boolean> {

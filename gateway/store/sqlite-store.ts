@@ -13,6 +13,7 @@ import {
   releaseFromRow,
   countsFromRows,
   credentialFromRow,
+  checkInFromRow,
   deviceFromRow,
   hasTravel,
   intFromRow,
@@ -21,6 +22,7 @@ import {
   personEventFromRow,
   proxyLinkFromRow,
   subjectFromRow,
+  type CheckInRow,
   type CredentialRow,
   type PendingRequestRow,
   type DeviceRow,
@@ -32,6 +34,7 @@ import {
   RELEASED_PREFIX,
   StoreConflict,
   vacantToken,
+  type CheckInRecord,
   type CredentialRecord,
   type CredentialStatus,
   type DeclarationUpdate,
@@ -301,6 +304,11 @@ export class SqliteStore implements Store {
 
   async addProxyLink(proxyId: string, subjectId: string, at: number): Promise<void> {
     await this.write(() => this.link(proxyId, subjectId, at));
+  }
+
+  async countPeopleActedFor(proxyId: string): Promise<number> {
+    this.settle();
+    return intFromRow(this.sql('SELECT count(*) FROM proxy_links WHERE proxy_id = ?').pluck().get(proxyId) as number);
   }
 
   async isProxyOf(proxyId: string, subjectId: string): Promise<boolean> {
@@ -620,6 +628,27 @@ export class SqliteStore implements Store {
   async subjectIdsWithTravel(): Promise<string[]> {
     this.settle();
     return this.sql('SELECT id FROM subjects WHERE has_travel = 1 ORDER BY id').pluck().all() as string[];
+  }
+
+  async insertCheckIn(c: CheckInRecord): Promise<boolean> {
+    return this.write(
+      () =>
+        this
+          .sql(`INSERT INTO check_ins (subject_id, day, temperature_c, symptoms, checked_in_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+          .run(c.subjectId, c.day, c.temperatureC, JSON.stringify(c.symptoms), c.at).changes === 1,
+    );
+  }
+
+  async checkIns(subjectId: string, since: number): Promise<CheckInRecord[]> {
+    this.settle();
+    const rows = this
+      .sql('SELECT subject_id, day, temperature_c, symptoms, checked_in_at FROM check_ins WHERE subject_id = ? AND checked_in_at >= ? ORDER BY checked_in_at')
+      .all(subjectId, since) as CheckInRow[];
+    return rows.map(checkInFromRow);
+  }
+
+  async deleteCheckInsBefore(before: number): Promise<number> {
+    return this.write(() => this.sql('DELETE FROM check_ins WHERE checked_in_at < ?').run(before).changes);
   }
 
   async insertDevice(d: DeviceRecord): Promise<boolean> {

@@ -31,13 +31,6 @@ addStrings({
   signOut: { zh: '退出登录', en: 'Sign out' },
   signedOut: { zh: '已退出登录，本机不再保存您的健康码。', en: 'Signed out: this device no longer keeps your code.' },
   claimCode: { zh: '柜台领取码（仅在窗口办理后需要）', en: 'Claim code from the counter (only if one was given)' },
-  ERR_HOLDER_TOKEN_EXPIRED: { zh: '登录已过期，请通过“找回健康码”重新获取。', en: 'The sign-in expired; use “Recover my code”.' },
-  ERR_RECOVERY_CODE_INVALID: { zh: '验证码错误或已过期，请重新获取。', en: 'The code is wrong or expired; ask for a new one.' },
-  ERR_RECOVERY_UNAVAILABLE: { zh: '暂不支持短信找回，请到窗口办理。', en: 'Recovery by text message is not available; please ask at a counter.' },
-  ERR_DOCUMENT_CLAIM_REQUIRED: {
-    zh: '该证件已在窗口办理释放，请填写窗口提供的领取码后再申报。',
-    en: 'This document was released at a counter: enter the claim code you were given there.',
-  },
 });
 
 export type { Recovered };

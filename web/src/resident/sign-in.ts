@@ -12,11 +12,6 @@ addStrings({
   signIn: { zh: '实名认证登录', en: 'Sign in with real-name verification' },
   signInDeclare: { zh: '实名认证已通过：该证件尚无健康码，请填写申报信息。', en: 'Verified: this document has no health code yet; fill in the declaration.' },
   signedIn: { zh: '已通过实名认证找回健康码。其他设备上的旧登录已失效。', en: 'Signed in with real-name verification; the sign-in on any other device has ended.' },
-  ERR_SIGN_IN_STATE: { zh: '登录已过期或不是从本页发起的，请重新登录。', en: 'This sign-in expired or was not started here; start again.' },
-  ERR_SIGN_IN_REFUSED: { zh: '实名认证未通过校验，请重新登录。', en: 'The real-name verification did not check out; start again.' },
-  ERR_SIGN_IN_CLAIMS: { zh: '实名认证的姓名或证件与该健康码不一致，请到窗口办理。', en: 'The verified name or document does not match this code; please ask at a counter.' },
-  ERR_SIGN_IN_PROVIDER_UNAVAILABLE: { zh: '实名认证服务暂时无法连接，请稍后再试。', en: 'The identity provider cannot be reached; retry later.' },
-  ERR_SIGN_IN_UNAVAILABLE: { zh: '暂不支持实名认证登录。', en: 'Sign-in is not available here.' },
 });
 
 /** Whether the gateway has an identity provider: its sign-in start redirects (opaque to fetch). */
