@@ -65,7 +65,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const checkpoint = wireCheckpoint(ctx, signing.pepper);
   const pools = { binding: checkpoint.pool, issue: issuing.pool };
   const operations = wireOperations(ctx, { store, keystore: signing.keystore, registry: partners.registry, pools });
-  const deps: AppDeps = { ...issuing.app, ...recognition.app, ...federation.app, ...checkpoint.app, ...operations, ...loadServedFiles(ctx) , ...wirePeople(ctx) };
+  const deps: AppDeps = { ...issuing.app, ...recognition.app, ...federation.app, ...checkpoint.app, ...operations, ...loadServedFiles(ctx), ...wirePeople(ctx) };
 
   // Keys are warmed up at start; a status list is fetched on the first code of its partner (that
   // verification awaits it, single-flight) and then kept fresh by the timer: a list read before
