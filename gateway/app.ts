@@ -49,6 +49,9 @@ import type { SmsSender } from './people/sms-sender.js';
 import type { RecoveryLimits } from './people/recovery-limits.js';
 import type { OidcSignIn } from './people/oidc-sign-in.js';
 import { peopleRoutes } from './people/people-routes.js';
+import type { HeldTrustBundle } from './trust/trust-bundle-holder.js';
+import { TOKEN_STATUS_LIST_PATH, type SignedStatusList } from './status-list/own-status-list.js';
+import { getTokenStatusList } from './routes/get-token-status-list.js';
 
 export interface AppDeps extends IssuerDeps {
   logger: Logger;
@@ -70,8 +73,10 @@ export interface AppDeps extends IssuerDeps {
   schemas: ReadonlyMap<string, Buffer>;
   /** The built pages (GET /, GET /checkpoint, GET /assets/:name); empty when not built. */
   pages: PageAssets;
-  /** The signed trust bundle for offline verifiers (gateway/trust/trust-bundle.ts). */
-  trustBundle: () => Promise<string>;
+  /** The signed trust bundle for offline verifiers, kept in memory (gateway/trust/trust-bundle-holder.ts). */
+  trustBundle: () => Promise<HeldTrustBundle>;
+  /** Xinji's signed Token Status List (gateway/status-list/own-status-list.ts). */
+  tokenStatusList: () => Promise<SignedStatusList>;
   /** Sends recovery codes to the registered phone (issue 17); undefined: recovery by phone is off. */
   smsSender: SmsSender | undefined;
   recoveryLimits: RecoveryLimits;
@@ -135,6 +140,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.get(METADATA_PATH, limited, getIssuerMetadata(deps.metadata));
   app.get(STATUS_PATH, limited, getCredentialStatus(deps));
   app.get(TRUST_BUNDLE_PATH, limited, getTrustBundle(deps.trustBundle));
+  app.get(TOKEN_STATUS_LIST_PATH, limited, getTokenStatusList(deps.tokenStatusList));
 
   app.post('/v1/declarations', issuing, json, postDeclarations(deps));
   app.put('/v1/subjects/:subjectId/declaration', json, putSubjectDeclaration(deps));
