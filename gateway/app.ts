@@ -45,6 +45,10 @@ import type { KeySource } from './partners/key-source.js';
 import type { SourceOf } from './federation/partner-sources.js';
 import type { VerifyOutcome } from './verify/verify-code.js';
 import type { IssuerMetadata, Partner } from './types/schemas.js';
+import type { SmsSender } from './people/sms-sender.js';
+import type { RecoveryLimits } from './people/recovery-limits.js';
+import type { OidcSignIn } from './people/oidc-sign-in.js';
+import { peopleRoutes } from './people/people-routes.js';
 import type { HeldTrustBundle } from './trust/trust-bundle-holder.js';
 import { TOKEN_STATUS_LIST_PATH, type SignedStatusList } from './status-list/own-status-list.js';
 import { getTokenStatusList } from './routes/get-token-status-list.js';
@@ -73,6 +77,11 @@ export interface AppDeps extends IssuerDeps {
   trustBundle: () => Promise<HeldTrustBundle>;
   /** Xinji's signed Token Status List (gateway/status-list/own-status-list.ts). */
   tokenStatusList: () => Promise<SignedStatusList>;
+  /** Sends recovery codes to the registered phone (issue 17); undefined: recovery by phone is off. */
+  smsSender: SmsSender | undefined;
+  recoveryLimits: RecoveryLimits;
+  /** Real-name sign-in through the city's identity provider (issue 17); undefined: not configured. */
+  oidcSignIn: OidcSignIn | undefined;
 }
 
 /**
@@ -145,6 +154,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.get('/v1/subjects/:subjectId/proxies', getSubjectProxies(deps));
   app.delete('/v1/subjects/:subjectId/proxies/:proxyId', deleteSubjectProxy(deps));
   app.post('/v1/risk-events', json, postRiskEvents(deps));
+  peopleRoutes(app, deps, json);
 
   app.post('/v1/verify', limited, json, postVerify(deps.verify));
   // Scans come from registered devices only, limited per device (the same bucket sizes).

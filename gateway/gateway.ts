@@ -16,6 +16,7 @@ import { loadSigning, wireIssuing } from './wiring/issuing.js';
 import { wireOperations, wireServing } from './wiring/operations.js';
 import { loadServedFiles } from './wiring/served-files.js';
 import { wireRecognition } from './wiring/recognition.js';
+import { wirePeople } from './wiring/people.js';
 
 export type { GatewayOptions } from './wiring/context.js';
 
@@ -70,7 +71,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const checkpoint = wireCheckpoint(ctx, signing.pepper);
   const pools = { binding: checkpoint.pool, issue: issuing.pool };
   const operations = wireOperations(ctx, { store, keystore: signing.keystore, registry: partners.registry, pools });
-  const deps: AppDeps = { ...issuing.app, ...recognition.app, ...federation.app, ...checkpoint.app, ...operations, ...loadServedFiles(ctx) };
+  const deps: AppDeps = { ...issuing.app, ...recognition.app, ...federation.app, ...checkpoint.app, ...operations, ...loadServedFiles(ctx), ...wirePeople(ctx) };
 
   // Keys are warmed up at start; a status list is fetched on the first code of its partner (that
   // verification awaits it, single-flight) and then kept fresh by the timer: a list read before

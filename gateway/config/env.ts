@@ -67,6 +67,20 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'TRUST_LIST_KEYS', path: 'trustList.keysFile', kind: 'string', description: "JWK Set file of the federation's pinned public keys; a list signed by any other key is refused." },
   { name: 'TRUST_LIST_STALE_MAX_SECONDS', path: 'trustList.staleMaxSeconds', kind: 'integer', default: 86400, description: 'How long the last good trust list keeps working while it cannot be refreshed (never past its expiresAt); then its members are refused.' },
   { name: 'TRUST_LIST_MAX_BYTES', path: 'trustList.maxBytes', kind: 'integer', default: 1048576, description: 'Largest trust-list body accepted.' },
+  { name: 'HOLDER_TOKEN_IDLE_SECONDS', path: 'holderTokenIdleSeconds', kind: 'integer', default: 2592000, description: 'A holder token unused for this long stops working (401 ERR_HOLDER_TOKEN_EXPIRED); the resident recovers its code (找回健康码). Default 30 days.' },
+  { name: 'SMS_WEBHOOK_URL', path: 'sms.webhookUrl', kind: 'string', description: "The city's SMS gateway: one-time recovery codes are POSTed there as JSON {\"to\", \"text\"} (docs/security.md). Unset in production: recovery by phone answers 503 ERR_RECOVERY_UNAVAILABLE." },
+  { name: 'SMS_WEBHOOK_TOKEN', path: 'sms.webhookToken', kind: 'string', description: 'Bearer token sent to SMS_WEBHOOK_URL (≥16 chars).' },
+  { name: 'SMS_OUTBOX_FILE', path: 'sms.outboxFile', kind: 'string', description: 'Development only, when SMS_WEBHOOK_URL is unset: recovery codes are appended to this file, one JSON line {"to", "text"} per message. Unset: <DATA_DIR>/sms-outbox.jsonl. Production refuses it.' },
+  { name: 'RECOVERY_DOCUMENT_PER_HOUR', path: 'recovery.perDocumentPerHour', kind: 'integer', default: 5, description: 'Recovery requests and code checks (POST /v1/recovery, /v1/recovery/verify) per document per hour; beyond, 429 ERR_RATE_LIMITED. Always on.' },
+  { name: 'RECOVERY_ADDRESS_PER_HOUR', path: 'recovery.perAddressPerHour', kind: 'integer', default: 60, description: 'Recovery requests and code checks per client address per hour. Always on.' },
+  { name: 'OIDC_ISSUER', path: 'oidc.issuer', kind: 'string', description: "The city's OpenID Connect provider (real-name sign-in, 实名认证): its issuer URL, https in production. Unset: sign-in is off (404 ERR_SIGN_IN_UNAVAILABLE)." },
+  { name: 'OIDC_CLIENT_ID', path: 'oidc.clientId', kind: 'string', description: 'The gateway\'s client id at the provider.' },
+  { name: 'OIDC_CLIENT_SECRET', path: 'oidc.clientSecret', kind: 'string', description: 'Client secret (client_secret_basic); or OIDC_PRIVATE_KEY_FILE.' },
+  { name: 'OIDC_PRIVATE_KEY_FILE', path: 'oidc.privateKeyFile', kind: 'string', description: 'PEM (PKCS#8) private key for private_key_jwt client authentication, instead of OIDC_CLIENT_SECRET.' },
+  { name: 'OIDC_REDIRECT_URI', path: 'oidc.redirectUri', kind: 'string', description: 'Where the provider sends the person back: the resident page (e.g. https://gateway.xinji.example/).' },
+  { name: 'OIDC_NAME_CLAIM', path: 'oidc.nameClaim', kind: 'string', default: 'name', description: 'ID token claim with the verified full name.' },
+  { name: 'OIDC_DOCUMENT_CLAIM', path: 'oidc.documentClaim', kind: 'string', default: 'id_card_number', description: 'ID token claim with the verified resident ID number.' },
+  { name: 'OIDC_SCOPE', path: 'oidc.scope', kind: 'string', default: 'openid profile', description: 'Scopes asked for: openid and those that release the two claims.' },
 ];
 
 /** A copy of the variables the gateway knows, taken once. */

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { WorkPool } from '../admission/work-pool.js';
 import { createBinding } from '../identity/binding.js';
 import type { Metrics } from '../observability/metrics.js';
-import type { ClaimedDeclarationJob, QueuedDeclaration, Store, SubjectRecord } from '../store/store.js';
+import type { ClaimCheck, ClaimedDeclarationJob, QueuedDeclaration, Store, SubjectRecord } from '../store/store.js';
 import type { IdentityDocument } from '../types/schemas.js';
 import { openDocument, sealDocument } from './queue-seal.js';
 
@@ -70,9 +70,9 @@ export class DeclarationQueue {
   }
 
   /** Stores the subject (binding QUEUED_BINDING) with its job; resolves once both are durable. */
-  async enqueue(subject: SubjectRecord, document: IdentityDocument, proxyId?: string): Promise<QueuePlace> {
+  async enqueue(subject: SubjectRecord, document: IdentityDocument, proxyId?: string, claim?: ClaimCheck): Promise<QueuePlace> {
     const job: QueuedDeclaration = { sealedDocument: sealDocument(this.deps.pepper(), subject.id, document), enqueuedAt: this.deps.now() };
-    const { position } = await this.deps.store.enqueueDeclaration(subject, job, proxyId);
+    const { position } = await this.deps.store.enqueueDeclaration(subject, job, proxyId, claim);
     this.knownDepth = Math.max(this.knownDepth, position);
     this.wake();
     return { position, etaSeconds: this.eta(position) };

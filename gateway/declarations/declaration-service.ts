@@ -9,12 +9,17 @@ import { requestProxy } from './proxy-consent.js';
 import { currentOrFreshCode } from './code-reuse.js';
 import { authenticate, authorize } from './holder-auth.js';
 import type { Declaration, DeclarationQueued, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
+import { phoneKey } from '../people/phone-key.js';
+import { claimCodeHash } from '../people/one-time-codes.js';
+import { ticketAdmits } from '../people/sign-in-ticket.js';
+import { vacantToken } from '../store/store.js';
 
 const CONFLICTS = {
   document_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED',
   proxy_holder_limit: 'ERR_PROXY_HOLDER_LIMIT',
   proxy_subject_limit: 'ERR_PROXY_SUBJECT_LIMIT',
   proxy_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED', // not reached: a new subject has no links yet
+  claim_required: 'ERR_DOCUMENT_CLAIM_REQUIRED',
 } as const;
 
 /**
@@ -67,29 +72,37 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
     return { status: 202, result: { requestId: await requestProxy(deps, proxy, existing), status: 'pending' } };
   }
 
-  const holderToken = newHolderToken();
+  // Issue 17, item 3: a proxy creating a person's record becomes its proxy, never its owner: the
+  // owner slot waits for the person (recovery by phone code, sign-in), and no owner token is made.
+  const id = newSubjectId();
+  const holderToken = proxy ? undefined : newHolderToken();
   const unbound: SubjectRecord = {
-    id: newSubjectId(),
+    id,
     documentType: applicant.document.type,
     documentKey: docKey,
     identityKey: idKey,
     nameMasked: maskName(applicant.name),
     documentMasked: maskDocumentNumber(applicant.document.number),
     binding: QUEUED_BINDING,
-    holderTokenHash: hashToken(holderToken),
+    holderTokenHash: holderToken ? hashToken(holderToken) : vacantToken(id),
     declaration: storedFacts(declaration),
     declaredAt: now,
     modifiedDay: null,
     createdAt: now,
+    phoneKey: phoneKey(deps.pepper, canonicalPhone),
+    tokenUsedAt: now,
   };
+  const claimCode = declaration.claimCode;
+  const verified = ticketAdmits(deps.pepper, declaration.signInTicket, docKey, unbound.nameMasked, now);
+  const claim = { codeHash: claimCode === undefined ? undefined : claimCodeHash(deps.pepper, docKey, claimCode), now, verified };
   // Issue 22: while the issue pool is busy (or others already wait), store now and bind later.
   const queue = deps.declarationQueue;
   const enqueue = async (): Promise<DeclareOutcome> => {
-    const place = await queue!.enqueue(unbound, applicant.document, proxy?.id).catch((error: unknown) => {
+    const place = await queue!.enqueue(unbound, applicant.document, proxy?.id, claim).catch((error: unknown) => {
       throw conflictError(error);
     });
     deps.metrics.declarations.inc({ kind: proxy ? 'proxy' : 'self' });
-    return { status: 202, result: { status: 'queued', position: place.position, etaSeconds: place.etaSeconds, subjectId: unbound.id, holderToken } };
+    return { status: 202, result: { status: 'queued', position: place.position, etaSeconds: place.etaSeconds, subjectId: unbound.id, ...(holderToken ? { holderToken } : {}) } };
   };
   if (queue?.busy()) return enqueue();
   let binding: string;
@@ -101,14 +114,14 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
     throw error;
   }
   const subject: SubjectRecord = { ...unbound, binding };
-  await deps.store.insertSubject(subject, proxy?.id).catch((error: unknown) => {
+  await deps.store.insertSubject(subject, proxy?.id, claim).catch((error: unknown) => {
     throw conflictError(error);
   });
   deps.metrics.declarations.inc({ kind: proxy ? 'proxy' : 'self' });
   const issued = await issueCode(deps, subject);
   return {
     status: 201,
-    result: { subjectId: subject.id, color: issued.color, reasons: issued.reasons, holderToken, credential: issued.credential },
+    result: { subjectId: subject.id, color: issued.color, reasons: issued.reasons, ...(holderToken ? { holderToken } : {}), credential: issued.credential },
   };
 }
 
@@ -138,6 +151,7 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
     binding: documentChanged ? await bindingOf(deps, applicant.document) : subject.binding,
     declaration: storedFacts(declaration),
     declaredAt: now,
+    phoneKey: phoneKey(deps.pepper, canonicalPhone),
   };
   const outcome = await deps.store.updateDeclaration(subject.id, update, shanghaiDay(now)).catch((error: unknown) => {
     throw conflictError(error);

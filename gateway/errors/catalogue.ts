@@ -43,6 +43,21 @@ export const ERROR_CATALOGUE = {
   },
   ERR_CHECK_IN_LIMIT: { status: 409, message: 'This person already checked in today (Asia/Shanghai); the next check-in is possible tomorrow.' },
 
+  // --- people: owners, recovery, the counter's claim (issue 17)
+  ERR_HOLDER_TOKEN_EXPIRED: { status: 401, message: 'This holder token was not used for too long and has ended; recover the code (找回健康码).' },
+  ERR_RECOVERY_CODE_INVALID: { status: 400, message: 'The one-time code is wrong, used up or expired; ask for a new one.' },
+  ERR_RECOVERY_UNAVAILABLE: { status: 503, message: 'Recovery by phone is not configured on this gateway; sign in, or ask at a counter.' },
+  ERR_DOCUMENT_CLAIM_REQUIRED: {
+    status: 409,
+    message: 'This document was released at a counter for its owner: declare it with the claim code given there.',
+  },
+
+  ERR_SIGN_IN_UNAVAILABLE: { status: 404, message: 'Sign-in with the identity provider is not configured on this gateway.' },
+  ERR_SIGN_IN_PROVIDER_UNAVAILABLE: { status: 503, message: 'The identity provider cannot be reached; nothing was changed, retry later.' },
+  ERR_SIGN_IN_STATE: { status: 400, message: 'This sign-in was not started here, was started too long ago, or was answered already; start again.' },
+  ERR_SIGN_IN_REFUSED: { status: 401, message: "The identity provider's answer did not verify (code, ID token signature, audience, expiry or nonce); nothing was changed." },
+  ERR_SIGN_IN_CLAIMS: { status: 403, message: 'The identity provider did not vouch for a name and resident ID matching this health code.' },
+
   // --- checkpoint devices
   ERR_DEVICE_UNAUTHORIZED: { status: 401, message: 'A checkpoint device token is missing, unknown or revoked.' },
 

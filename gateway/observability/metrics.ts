@@ -2,7 +2,7 @@ import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom
 import type { Color } from '../types/schemas.js';
 import {
   ADDRESS_CLASSES, BINDING_METHODS, BINDING_OUTCOMES, WORK_POOLS, CACHE_OUTCOMES, COLORS, DECLARATION_KINDS, DENY_REASONS, FETCH_OUTCOMES, INVALIDATION_STATUSES,
-  KEY_SET_REFUSALS, RELOAD_OUTCOMES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
+  KEY_SET_REFUSALS, RECOVERY_REQUEST_OUTCOMES, RECOVERY_VERIFY_OUTCOMES, TOKEN_END_REASONS, SIGN_IN_OUTCOMES, RELOAD_OUTCOMES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
   CHECK_IN_REPORTS,
 } from './label-sets.js';
 
@@ -75,6 +75,30 @@ export class Metrics {
     'gateway_declarations_total',
     'Declarations accepted, by kind (self, proxy, proxy_request, proxy_link, modification).',
     { kind: DECLARATION_KINDS },
+  );
+
+  readonly recoveryRequests = this.counter(
+    'gateway_recovery_requests_total',
+    'Recovery requests (POST /v1/recovery) by outcome: a code sent, no matching record, the sender failed, no sender configured.',
+    { outcome: RECOVERY_REQUEST_OUTCOMES },
+  );
+
+  readonly recoveryVerifications = this.counter(
+    'gateway_recovery_verifications_total',
+    'One-time code checks (POST /v1/recovery/verify): verified (a new owner token) or refused.',
+    { outcome: RECOVERY_VERIFY_OUTCOMES },
+  );
+
+  readonly signIns = this.counter(
+    'gateway_sign_ins_total',
+    'Sign-ins through the identity provider: the person became the owner of its record, or was refused (any stable error code).',
+    { outcome: SIGN_IN_OUTCOMES },
+  );
+
+  readonly holderTokensEnded = this.counter(
+    'gateway_holder_tokens_ended_total',
+    'Owner holder tokens ended before their idle expiry: by their holder (sign_out), or replaced when the person recovered its code.',
+    { reason: TOKEN_END_REASONS },
   );
 
   readonly checkIns = this.counter(

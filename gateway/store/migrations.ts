@@ -212,6 +212,38 @@ const V6 = (int: string) => `CREATE TABLE trust_list_state (
 )${int === 'INTEGER' ? ' STRICT' : ''};`;
 
 /**
+ * People, not tokens (issue 17). A subject has one owner token at most (holder_token_hash, or
+ * VACANT_PREFIX while the owner slot waits for the person), its last use (idle expiry), and a keyed
+ * hash of the registered phone for recovery by one-time code. Subjects a proxy created before this
+ * change — the creator's link was written in the same transaction as the subject, so with the
+ * subject's created_at — lose the token the creator received: the creator stays a proxy, and the
+ * owner slot waits for the person to prove itself. Recovery codes and the counter's claim codes are
+ * stored hashed (HMAC with the pepper).
+ */
+const V7 = (int: string, nowMs: string) => `
+ALTER TABLE subjects ADD COLUMN phone_key TEXT;
+ALTER TABLE subjects ADD COLUMN token_used_at ${int};
+UPDATE subjects SET token_used_at = ${nowMs};
+UPDATE subjects SET holder_token_hash = 'vacant:' || id
+  WHERE holder_token_hash NOT LIKE 'released:%'
+    AND EXISTS (SELECT 1 FROM proxy_links l WHERE l.subject_id = subjects.id AND l.created_at = subjects.created_at);
+CREATE TABLE recovery_codes (
+  subject_id TEXT PRIMARY KEY REFERENCES subjects (id) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  tries_left ${int} NOT NULL CHECK (tries_left >= 0),
+  expires_at ${int} NOT NULL,
+  created_at ${int} NOT NULL
+)${int === 'INTEGER' ? ' STRICT' : ''};
+CREATE TABLE document_claims (
+  document_key TEXT PRIMARY KEY,
+  code_hash TEXT NOT NULL,
+  released_subject_id TEXT NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+  expires_at ${int} NOT NULL,
+  created_at ${int} NOT NULL
+)${int === 'INTEGER' ? ' STRICT' : ''};
+`;
+
+/**
  * Issue 18: the IETF Token Status List and codes that are not re-issued for nothing.
  * - `status_indices`: every index of Xinji's status list that is taken, by whom (`ref`, e.g. a
  *   code's jti) and until when (`held_until`, past the credential's exp + clock tolerance). Any
@@ -274,6 +306,12 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 4, name: 'audit of released subjects', sqlite: V4('INTEGER'), postgres: V4('BIGINT') },
   { version: 5, name: 'checkpoint devices', sqlite: V5('INTEGER'), postgres: V5('BIGINT') },
   { version: 6, name: 'trust-list sequence held', sqlite: V6('INTEGER'), postgres: V6('BIGINT') },
+  {
+    version: 7,
+    name: 'one owner token, recovery codes, claim codes',
+    sqlite: V7('INTEGER', "CAST(unixepoch('subsec') * 1000 AS INTEGER)"),
+    postgres: V7('BIGINT', '(extract(epoch FROM clock_timestamp()) * 1000)::bigint'),
+  },
   { version: 9, name: 'token status list indices, reusable codes', sqlite: V9('INTEGER'), postgres: V9('BIGINT') },
   { version: 11, name: 'daily check-ins', sqlite: V11('INTEGER', 'REAL', 'TEXT CHECK (json_valid(symptoms))'), postgres: V11('BIGINT', 'DOUBLE PRECISION', 'JSONB') },
   { version: 12, name: 'declaration queue', sqlite: V12('sqlite'), postgres: V12('postgres') },

@@ -44,7 +44,12 @@ export interface SubjectRow {
   declared_at: Int;
   modified_day: string | null;
   created_at: Int;
+  phone_key?: string | null;
+  token_used_at?: Int | null;
 }
+
+/** What a subject read selects: the inserted columns, then those of migration 7. */
+export const SUBJECT_READ_COLUMNS = () => `${SUBJECT_COLUMNS}, phone_key, token_used_at`;
 
 export const SUBJECT_COLUMNS =
   'id, document_type, document_key, identity_key, name_masked, document_masked, binding, holder_token_hash, declaration, declared_at, modified_day, created_at';
@@ -63,6 +68,9 @@ export function subjectFromRow(row: SubjectRow): SubjectRecord {
     declaredAt: int(row.declared_at),
     modifiedDay: row.modified_day,
     createdAt: int(row.created_at),
+    // Set only when stored: a subject written without them reads back as it was written.
+    ...(row.phone_key ? { phoneKey: row.phone_key } : {}),
+    ...(row.token_used_at === null || row.token_used_at === undefined ? {} : { tokenUsedAt: int(row.token_used_at) }),
   };
 }
 

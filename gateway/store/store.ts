@@ -27,8 +27,15 @@ export interface SubjectRecord {
   documentMasked: string;
   /** The binding value written into every code of this subject (gateway/issuer/binding.ts). */
   binding: string;
-  /** SHA-256 of the holder token, hex. The token itself is shown once and never stored. */
+  /**
+   * SHA-256 of the owner's holder token, hex. The token itself is shown once and never stored.
+   * VACANT_PREFIX + id while the owner slot waits for the person (created by a proxy, signed out).
+   */
   holderTokenHash: string;
+  /** HMAC-SHA256(pepper, canonical phone), hex: recovery by one-time code. Absent for subjects declared before issue 17. */
+  phoneKey?: string | null;
+  /** Last use of the owner token (idle expiry); absent or null: not tracked. */
+  tokenUsedAt?: number | null;
   declaration: StoredDeclaration;
   declaredAt: number;
   /** Calendar day (Asia/Shanghai, YYYY-MM-DD) of the last modification, null if never modified. */
@@ -76,7 +83,7 @@ export interface HighRiskRegions {
 export type DeclarationUpdate = Pick<
   SubjectRecord,
   'documentType' | 'documentKey' | 'identityKey' | 'nameMasked' | 'documentMasked' | 'binding' | 'declaration' | 'declaredAt'
->;
+> & { /** A new phone's key; absent: unchanged. */ phoneKey?: string | null };
 
 /** A checkpoint device allowed to POST /v1/checkpoint/scans (gateway/checkpoint/devices.ts). */
 export interface DeviceRecord {
@@ -105,7 +112,7 @@ export interface CheckInRecord {
 /** Thrown by a store for a conflict a client can act upon; the service maps it to a GatewayError. */
 export class StoreConflict extends Error {
   override name = 'StoreConflict';
-  constructor(readonly kind: 'document_exists' | 'proxy_holder_limit' | 'proxy_subject_limit' | 'proxy_exists') {
+  constructor(readonly kind: 'document_exists' | 'proxy_holder_limit' | 'proxy_subject_limit' | 'proxy_exists' | 'claim_required') {
     super(kind);
   }
 }
@@ -154,6 +161,42 @@ export interface ClaimedDeclarationJob extends DeclarationJob {
   complete(binding: string): Promise<boolean>;
   /** Gives the job back untouched (a worker stopping, a failed scrypt). */
   release(): Promise<void>;
+}
+
+/** The owner slot of a subject without an owner token (created by a proxy, or signed out): waits for the person. */
+export const VACANT_PREFIX = 'vacant:';
+
+export function vacantToken(subjectId: string): string {
+  return VACANT_PREFIX + subjectId;
+}
+
+/** A one-time recovery code sent to the registered phone (stored as an HMAC, never in clear). */
+export interface RecoveryCodeRecord {
+  subjectId: string;
+  codeHash: string;
+  triesLeft: number;
+  expiresAt: number;
+  createdAt: number;
+}
+
+/** The counter's claim code of a released document (stored as an HMAC of document key and code). */
+export interface DocumentClaim {
+  codeHash: string;
+  expiresAt: number;
+}
+
+/** Someone a proxy may act for, as the proxy's own page shows it. */
+export interface RepresentedView {
+  subjectId: string;
+  nameMasked: string;
+  since: number;
+}
+
+/** A request the proxy itself made and that is still pending (nothing about the person). */
+export interface OwnRequestView {
+  id: string;
+  createdAt: number;
+  expiresAt: number;
 }
 
 /** A request of a green holder to become a proxy of a subject that already exists (代人申请 with consent). */
@@ -210,13 +253,13 @@ export interface Store {
    * Durable when the promise resolves (SQLite synchronous=FULL, PostgreSQL commit).
    * Throws StoreConflict('document_exists' | 'proxy_holder_limit' | 'proxy_subject_limit').
    */
-  insertSubject(subject: SubjectRecord, proxyId?: string): Promise<void>;
-  /**
+  insertSubject(subject: SubjectRecord, proxyId?: string, claim?: ClaimCheck): Promise<void>;
+    /**
    * Issue 22: inserts a subject (binding QUEUED_BINDING) and its job in one transaction, like
-   * insertSubject (same conflicts, same proxy link); durable when it resolves. Returns its place:
+   * insertSubject (same conflicts, same proxy link, same counter's claim); durable when it resolves. Returns its place:
    * 1 + the jobs queued before it.
    */
-  enqueueDeclaration(subject: SubjectRecord, job: QueuedDeclaration, proxyId?: string): Promise<{ position: number }>;
+  enqueueDeclaration(subject: SubjectRecord, job: QueuedDeclaration, proxyId?: string, claim?: ClaimCheck): Promise<{ position: number }>;
   /** Takes the oldest job no other worker holds, or undefined when there is none. */
   claimDeclarationJob(): Promise<ClaimedDeclarationJob | undefined>;
   /** The subject's place in the queue (1: next), or undefined when it is not queued. */
@@ -265,7 +308,29 @@ export interface Store {
    * links and requests on both sides and writes the audit record, in one transaction. Codes are
    * revoked by the caller afterwards (see code-issuer.ts on the order of writes and reads).
    */
-  releaseSubject(subjectId: string, audit: ReleaseAudit): Promise<'released' | 'already_released' | 'not_found'>;
+  releaseSubject(subjectId: string, audit: ReleaseAudit, claim?: DocumentClaim): Promise<'released' | 'already_released' | 'not_found'>;
+
+  /** Replaces the owner token (null: the slot waits, VACANT_PREFIX); false when the subject is unknown or released. */
+  setOwnerToken(subjectId: string, tokenHash: string | null, at: number): Promise<boolean>;
+  /** Ends the owner token with this hash (sign-out); false when no subject holds it. */
+  endOwnerToken(tokenHash: string): Promise<boolean>;
+  /** Records a use of the owner token (idle expiry counts from the last one). */
+  touchOwnerToken(tokenHash: string, at: number): Promise<void>;
+  /** Records a recovery code for the subject, replacing any earlier one. */
+  putRecoveryCode(code: RecoveryCodeRecord): Promise<void>;
+  /**
+   * Spends one try of the subject's unexpired recovery code and returns its hash, or undefined when
+   * there is none (expired, tries spent, never sent). The try is spent before the comparison, so
+   * concurrent guesses cannot exceed the tries.
+   */
+  spendRecoveryTry(subjectId: string, now: number): Promise<string | undefined>;
+  /** Deletes the subject's recovery code if its hash is still `codeHash`; true for the one caller that did. */
+  deleteRecoveryCode(subjectId: string, codeHash: string): Promise<boolean>;
+  /** The unexpired claim on a released document, if any. */
+  getDocumentClaim(documentKey: string, now: number): Promise<DocumentClaim | undefined>;
+  /** The subjects this proxy may act for, and its own pending requests. */
+  listRepresented(proxyId: string): Promise<RepresentedView[]>;
+  listOwnProxyRequests(requesterId: string, now: number): Promise<OwnRequestView[]>;
   /** The audit records of a subject's releases, oldest first. */
   listReleases(subjectId: string): Promise<ReleaseAudit[]>;
   countProxyLinks(): Promise<{ byProxy: Record<string, number>; bySubject: Record<string, number> }>;
@@ -340,6 +405,18 @@ export interface Store {
   trustListHeld(uri: string): Promise<TrustListHeld | undefined>;
   /** Records a list taken from `uri` when its sequence is higher than the one recorded; false otherwise. */
   recordTrustList(uri: string, held: TrustListHeld, at: number): Promise<boolean>;
+}
+
+/**
+ * A new subject's document may be under a counter's claim (a release, gateway/subjects/): the
+ * insert succeeds only with that claim's code hash, and consumes the claim.
+ */
+export interface ClaimCheck {
+  /** HMAC of the claim code presented, or undefined when none was. */
+  codeHash: string | undefined;
+  /** The person proved the document by sign-in (a declare ticket): a claim does not hold it back, and is consumed. */
+  verified?: boolean;
+  now: number;
 }
 
 export interface TrustListHeld {

@@ -402,6 +402,74 @@ worker: boolean
  */
 pollMs: number
 }
+/**
+ * A holder token not used for this long stops working (401 ERR_HOLDER_TOKEN_EXPIRED); the person recovers its code (issue 17).
+ */
+holderTokenIdleSeconds: number
+/**
+ * The sender of one-time recovery codes to the registered phone: the city's SMS gateway (webhookUrl), or in development a file that receives one JSON line per message (outboxFile). Production refuses the file.
+ */
+sms?: {
+/**
+ * The SMS gateway's endpoint: POST application/json {"to", "text"} (docs/security.md).
+ */
+webhookUrl?: string
+/**
+ * Bearer token sent to the SMS gateway.
+ */
+webhookToken?: string
+/**
+ * Development only: append one JSON line {"to", "text"} per message to this file.
+ */
+outboxFile?: string
+}
+/**
+ * Rate limits of POST /v1/recovery and /v1/recovery/verify, always on.
+ */
+recovery: {
+/**
+ * Recovery requests and code checks per document per hour.
+ */
+perDocumentPerHour: number
+/**
+ * Recovery requests and code checks per client address per hour.
+ */
+perAddressPerHour: number
+}
+/**
+ * Real-name sign-in through the city's OpenID Connect provider (issue 17): authorization code with PKCE, state and nonce. Unset issuer: sign-in is off.
+ */
+oidc?: {
+/**
+ * The provider's issuer URL (discovery at /.well-known/openid-configuration); https in production.
+ */
+issuer?: string
+clientId?: string
+/**
+ * client_secret_basic authentication.
+ */
+clientSecret?: string
+/**
+ * PEM (PKCS#8) private key for private_key_jwt authentication, instead of clientSecret.
+ */
+privateKeyFile?: string
+/**
+ * Where the provider sends the person back: the resident page (e.g. https://gateway.xinji.example/).
+ */
+redirectUri?: string
+/**
+ * The ID token claim carrying the verified full name.
+ */
+nameClaim?: string
+/**
+ * The ID token claim carrying the verified resident ID number.
+ */
+documentClaim?: string
+/**
+ * Scopes asked for (openid and those that release the two claims).
+ */
+scope?: string
+}
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).
@@ -469,7 +537,7 @@ contactWithCase: boolean
 attestTruthful: boolean
 }
 /**
- * Answer to a declaration or a code request. holderToken appears only when a subject is created; it is shown once and stored only as a hash.
+ * Answer to a declaration or a code request. holderToken appears only when a person declares for themself (a new subject); it is shown once and stored only as a hash. A proxy declaring for a new person gets none: it acts with its own token, and the person takes its record by recovery or sign-in.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "DeclarationResult".
@@ -549,6 +617,14 @@ contactWithCase: boolean
  * Must be true: false or concealed declarations are made red (notice, Q5).
  */
 attestTruthful: boolean
+/**
+ * The declareTicket of a sign-in (POST /v1/sign-in/callback) for this document and name: the person proved it with the identity provider, so a counter's claim does not hold it back.
+ */
+signInTicket?: string
+/**
+ * The one-time claim code a counter printed when it released this document for its owner (subjects release); required for 7 days after the release. Ignored on modifications.
+ */
+claimCode?: string
 }
 export interface Applicant {
 /**
@@ -881,6 +957,79 @@ status: ("ready" | "not_ready")
 failing: ("store" | "signing_key" | "partners" | "shutting_down")[]
 }
 /**
+ * 找回健康码: the document and the phone it was declared with. If they match a record, a one-time code goes to that phone; the answer is the same either way.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RecoveryRequest".
+ */
+export interface RecoveryRequest {
+document: IdentityDocument
+phone: string
+/**
+ * The full name declared. Needed only for codes declared before the gateway kept a keyed hash of the phone (migration 7): those match on name and phone together.
+ */
+name?: string
+}
+/**
+ * The person proved it holds the registered phone: its subject and a new owner holder token (shown once). Every earlier token of the subject stopped working.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RecoveryResult".
+ */
+export interface RecoveryResult {
+subjectId: string
+holderToken: string
+}
+/**
+ * The same answer whether or not the document and phone matched a record: no oracle.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RecoveryStarted".
+ */
+export interface RecoveryStarted {
+status: "sent_if_registered"
+/**
+ * How long a code sent now stays valid.
+ */
+expiresInSeconds: number
+}
+/**
+ * The document and the 6-digit code the registered phone received.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RecoveryVerify".
+ */
+export interface RecoveryVerify {
+document: IdentityDocument
+code: string
+}
+/**
+ * What a holder's own page shows of its proxy role: the people it may act for (health facts only) and its requests still pending.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RepresentedList".
+ */
+export interface RepresentedList {
+/**
+ * @maxItems 3
+ */
+people: RepresentedPerson[]
+requests: OwnProxyRequest[]
+}
+export interface RepresentedPerson {
+subjectId: string
+/**
+ * Masked name (张*猛).
+ */
+name: string
+since: string
+}
+export interface OwnProxyRequest {
+requestId: string
+requestedAt: string
+expiresAt: string
+}
+/**
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "RiskEventResult".
  */
@@ -933,6 +1082,35 @@ type: "high_risk_regions"
  */
 regions: string[]
 occurredAt: string
+}
+/**
+ * The parameters the identity provider put on the redirect back to the page (OpenID Connect Core 1.0 §3.1.2.5), passed on by the page.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "SignInCallback".
+ */
+export interface SignInCallback {
+code?: string
+state: string
+iss?: string
+error?: string
+error_description?: string
+session_state?: string
+}
+/**
+ * A finished sign-in. With a record for the verified document: its subject id and a new owner holder token (shown once; every earlier token ended). Without one (never declared, or released at a counter): a declareTicket, valid 10 minutes, that lets this person declare that document — also while a counter's claim holds it.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "SignInResult".
+ */
+export interface SignInResult {
+subjectId?: string
+holderToken?: string
+/**
+ * Put it in the declaration as signInTicket; only for the verified document and name.
+ */
+declareTicket?: string
+ticketExpiresAt?: string
 }
 /**
  * One file per Xinji signing key in CERTS_DIR (<name>.key.json). Exactly one key is active. A 'next' key is published but does not sign yet; a retired key stays published until every code it signed has expired.

@@ -11,6 +11,9 @@ import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type De
 import { setupPicker, renderPicker } from './region-picker.js';
 import { tellProxyRefusal, wireActions, type Actions } from './actions.js';
 import { isQueued } from './queued.js';
+import { closeRecovery, setupAccount, withClaimCode } from './account.js';
+import { syncRepresented } from './represented.js';
+import { finishSignInFromUrl } from './sign-in.js';
 
 /**
  * The resident's page: 申报 → 信息二次确认 → 亮码, 修改信息 once a day, 代人申请. The holder token
@@ -41,6 +44,7 @@ const held = (): Held[] => store.get<Held[]>(HELD) ?? [];
 const message = el('message');
 
 function show(view: (typeof VIEWS)[number]): void {
+  closeRecovery();
   showView(VIEWS, view);
   if (view !== 'code-view') stopRefreshing();
   // The check-in's symptom boxes exist only while it is open (the declaration has the same words).
@@ -49,11 +53,12 @@ function show(view: (typeof VIEWS)[number]): void {
 
 function onCodeError(error: ApiError): void {
   say(message, errorText(error));
-  if (error.code === 'ERR_UNAUTHENTICATED') {
-    // The gateway no longer knows this token: start over with a declaration.
+  if (error.code === 'ERR_UNAUTHENTICATED' || error.code === 'ERR_HOLDER_TOKEN_EXPIRED') {
+    // The gateway no longer knows this token: start over with a declaration, or 找回健康码.
     store.remove(HOLDER);
     store.remove(HELD);
     openForm('declare');
+    say(message, errorText(error));
   }
 }
 
@@ -97,6 +102,12 @@ function renderHeld(): void {
 function openFamily(): void {
   renderHeld();
   show('family-view');
+  const own = holder();
+  // The gateway's list is the truth (a proxy removed elsewhere disappears here too).
+  if (own) void syncRepresented(own.subjectId, own.holderToken).then((people) => {
+    if (people) store.set(HELD, people);
+    renderHeld();
+  });
   tellProxyRefusal(actions);
 }
 
@@ -106,7 +117,7 @@ function remember(person: Held): void {
 
 async function send(body: Declaration | Facts): Promise<ApiAnswer<CodeResult>> {
   const own = holder();
-  if (mode === 'declare') return api<CodeResult>('POST', '/v1/declarations', { body });
+  if (mode === 'declare') return api<CodeResult>('POST', '/v1/declarations', { body: withClaimCode(body) });
   if (mode === 'proxy') return api<CodeResult>('POST', '/v1/declarations', { body, token: own?.holderToken ?? '' });
   // 修改信息: the whole declaration, or the health facts only when the identity is kept (form.ts).
   return api<CodeResult>('PUT', `/v1/subjects/${encodeURIComponent(viewing ?? own?.subjectId ?? '')}/declaration`, { body, token: own?.holderToken ?? '' });
@@ -198,6 +209,24 @@ el('btn-consent').addEventListener('click', () => {
 el('btn-consent-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 el('btn-family-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 
+setupAccount({
+  hideOthers: () => {
+    stopRefreshing();
+    showView(VIEWS, '');
+  },
+  token: () => holder()?.holderToken,
+  async onRecovered(recovered) {
+    store.set(HOLDER, recovered);
+    store.remove(HELD);
+    await openCode(recovered.subjectId);
+  },
+  onSignedOut() {
+    store.remove(HOLDER);
+    store.remove(HELD);
+    openForm('declare');
+  },
+  onBack: () => (holder() ? void openCode(holder()!.subjectId) : openForm('declare')),
+});
 const actions: Actions = {
   subject: () => viewing ?? holder()?.subjectId ?? '',
   holder,
@@ -221,6 +250,14 @@ setupLanguage(() => {
   if (own && !el('consent-view').hidden) void renderConsent(own.subjectId, own.holderToken);
 });
 
-const own = holder();
-if (own) void openCode(own.subjectId);
-else openForm('declare');
+// Back from the identity provider (实名认证登录): finish that first, else as always.
+void finishSignInFromUrl(async (signedIn) => {
+  store.set(HOLDER, signedIn);
+  store.remove(HELD);
+  await openCode(signedIn.subjectId);
+}, () => openForm('declare')).then((signedIn) => {
+  if (signedIn) return;
+  const own = holder();
+  if (own) void openCode(own.subjectId);
+  else openForm('declare');
+});

@@ -48,6 +48,17 @@ export const ERROR_TEXTS: { readonly [code in ErrorCode]: Text } = {
   ERR_PROXY_IDENTITY_CHANGE: { zh: '代办人只能修改健康情况（到访地区、症状、接触史）；姓名、证件和手机号码请由本人修改。', en: 'A proxy may change only the health facts (travel, symptoms, contact); the person must change their own name, document or phone.' },
   ERR_CHECK_IN_LIMIT: { zh: '今天已经打过卡了，每天打卡1次，请明天再来。如身体不适，请修改申报信息或及时就医。', en: 'Today\'s check-in is already done (one a day); come back tomorrow. If you feel unwell, modify your declaration or see a doctor.' },
 
+  // --- people: owners, recovery, sign-in, the counter's claim (issue 17)
+  ERR_HOLDER_TOKEN_EXPIRED: { zh: '登录已过期，请通过“找回健康码”重新获取。', en: 'The sign-in expired; use “Recover my code”.' },
+  ERR_RECOVERY_CODE_INVALID: { zh: '验证码错误或已过期，请重新获取。', en: 'The code is wrong or expired; ask for a new one.' },
+  ERR_RECOVERY_UNAVAILABLE: { zh: '暂不支持短信找回，请到窗口办理。', en: 'Recovery by text message is not available; please ask at a counter.' },
+  ERR_DOCUMENT_CLAIM_REQUIRED: { zh: '该证件已在窗口办理释放，请填写窗口提供的领取码后再申报。', en: 'This document was released at a counter: enter the claim code you were given there.', },
+  ERR_SIGN_IN_STATE: { zh: '登录已过期或不是从本页发起的，请重新登录。', en: 'This sign-in expired or was not started here; start again.' },
+  ERR_SIGN_IN_REFUSED: { zh: '实名认证未通过校验，请重新登录。', en: 'The real-name verification did not check out; start again.' },
+  ERR_SIGN_IN_CLAIMS: { zh: '实名认证的姓名或证件与该健康码不一致，请到窗口办理。', en: 'The verified name or document does not match this code; please ask at a counter.' },
+  ERR_SIGN_IN_PROVIDER_UNAVAILABLE: { zh: '实名认证服务暂时无法连接，请稍后再试。', en: 'The identity provider cannot be reached; retry later.' },
+  ERR_SIGN_IN_UNAVAILABLE: { zh: '暂不支持实名认证登录。', en: 'Sign-in is not available here.' },
+
   // --- checkpoint devices
   ERR_DEVICE_UNAUTHORIZED: { zh: '设备登录码无效或已停用，请向管理员索取新的登录码后重新登录。', en: 'This device\'s sign-in code is wrong or was withdrawn; ask your administrator for a new one and sign in again.' },
 
