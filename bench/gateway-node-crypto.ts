@@ -1,19 +1,19 @@
 import { loadConfig } from '../gateway/config/load-config.js';
 import { createGateway } from '../gateway/gateway.js';
 import { createLogger } from '../gateway/observability/logger.js';
-import { verifySignatureNodeCrypto } from './node-crypto-signature.js';
+import { verifySignatureJose } from '../gateway/verify/jws-signature.js';
 
 /**
  * BENCH ONLY: the gateway exactly as `node dist/gateway/main.js` runs it with WORKERS=1, except that
- * signatures are checked by the former node:crypto path (node-crypto-signature.ts) instead of
- * jose.compactVerify. The signature row of `npm run bench` loads both side by side.
+ * signatures are checked by jose.compactVerify (the check before issue 22) instead of the direct
+ * node:crypto check over the parsed JWS. The signature row of `npm run bench` loads both side by side.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  const gateway = await createGateway(config, { logger, defaultMetrics: true, signatureCheck: verifySignatureNodeCrypto });
+  const gateway = await createGateway(config, { logger, defaultMetrics: true, signatureCheck: verifySignatureJose });
   await gateway.listen();
-  logger.info({ port: config.port, signatureCheck: 'node:crypto' }, 'bench gateway listening');
+  logger.info({ port: config.port, signatureCheck: 'jose' }, 'bench gateway listening');
   const stop = (): void => {
     gateway.shutdown().then((outcome) => process.exit(outcome === 'drained' ? 0 : 1), () => process.exit(1));
   };

@@ -1,4 +1,5 @@
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
+import { cpus } from 'node:os';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,9 +49,9 @@ export function verifyLoad(url: string, codes: readonly string[], seconds: numbe
   };
 }
 
-function bareExpress(port: number): Promise<{ stop(): Promise<void> }> {
+export function bareExpress(port: number, file?: string): Promise<{ stop(): Promise<void> }> {
   const script = fileURLToPath(new URL('./bare-express.js', import.meta.url));
-  const child = fork(script, [String(port)], { stdio: 'ignore' });
+  const child = fork(script, [String(port), ...(file ? [file] : [])], { stdio: 'ignore' });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`bare express exited (${code})`)));
@@ -123,6 +124,7 @@ function childrenOf(pid: number): number[] {
  */
 export async function workersRow(dir: string, partner: BenchPartner, codes: readonly string[], seconds: number): Promise<Row> {
   const results: Record<number, LoadResult> = {};
+  const pinnable = cpus().length >= 3;
   let workersSeen = 0;
   for (const workers of [1, 2]) {
     const gw = await startGatewayProcess(join(dir, `workers-${workers}`), `workers-${workers}`, partner, benchEnv({ WORKERS: String(workers) }));
@@ -131,11 +133,18 @@ export async function workersRow(dir: string, partner: BenchPartner, codes: read
         workersSeen = gw.pid ? childrenOf(gw.pid).length : 0;
         if (workersSeen < 2) break;
       }
+      // Issue 22: the load generator (this process) away from the workers where the machine allows:
+      // with 3 cores or more, this process on core 0 and the gateway's processes on cores 1 and 2.
+      if (pinnable && gw.pid) {
+        execFileSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+        for (const pid of [gw.pid, ...childrenOf(gw.pid)]) execFileSync('taskset', ['-a', '-p', '-c', '1,2', String(pid)], { stdio: 'ignore' });
+      }
       results[workers] = await warmLoad(verifyLoad(gw.url, codes, seconds));
     } finally {
       await gw.stop();
     }
   }
+  if (pinnable) execFileSync('taskset', ['-a', '-p', '-c', `0-${cpus().length - 1}`, String(process.pid)], { stdio: 'ignore' });
   const one = results[1]!;
   const two = results[2];
   const reason = 'the 2 cores are shared by the gateway processes and the load generator (autocannon, one JavaScript thread that needs most of a core at these rates); a second worker can only use what autocannon leaves, and each worker verifies with its own key and result caches';
@@ -153,7 +162,8 @@ export async function workersRow(dir: string, partner: BenchPartner, codes: read
       value: two.perSecond, unit: 'req/s',
       baseline: { name: 'WORKERS=1', value: one.perSecond },
       p50Ms: two.p50Ms, p99Ms: two.p99Ms, failures: two.failures + one.failures,
-      notes: [`reason for the figure: ${reason}`, `WORKERS=1 p50/p99 ${one.p50Ms}/${one.p99Ms} ms`],
-    }, null),
+      notes: [`reason for the figure: ${reason}`, `WORKERS=1 p50/p99 ${one.p50Ms}/${one.p99Ms} ms`, pinnable ? 'load generator pinned to core 0, the gateway to cores 1 and 2' : `not pinned: ${cpus().length} cores leave none for the load generator apart from the two workers`],
+      bound: reason,
+    }, 1.6),
   };
 }

@@ -6,8 +6,9 @@ import { ratioRow, type Row } from './report.js';
 import { benchEnv, CONNECTIONS, startGatewayProcess, verifyLoad, warmLoad } from './rows-http.js';
 
 /**
- * Issue 9, item 4: the signature check, jose.compactVerify (what the gateway uses) against the
- * former hand-written node:crypto.verify path, at the level users feel — POST /v1/verify over HTTP
+ * Issues 9 and 22: the gateway's signature check (issue 22: node:crypto over the already-parsed JWS,
+ * gateway/verify/jws-signature-node.ts) against jose.compactVerify (bench/gateway-node-crypto.ts
+ * loads it), at the level users feel — POST /v1/verify over HTTP
  * with distinct codes (never a cache hit). Two gateway processes run side by side and are loaded
  * in turn, A B B A A B …, so drift of a shared machine falls on both alike. The decision rule: the
  * hand-written path would be kept only if it served at least 1.3× the requests of jose.
@@ -54,14 +55,14 @@ export async function signatureRow(dir: string, partner: BenchPartner, codes: re
   const paired = median(sides.node.rounds.map((n, i) => n / Math.max(1, sides.jose.rounds[i] ?? 0)));
   return ratioRow({
     id: 'verify-signature',
-    name: `POST /v1/verify, jose vs node:crypto (distinct codes, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds each)`,
+    name: `POST /v1/verify, the gateway's direct node:crypto check vs jose.compactVerify (distinct codes, ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds each)`,
     value: jose, unit: 'req/s',
-    baseline: { name: 'node:crypto.verify path (bench/node-crypto-signature.ts)', value: node },
+    baseline: { name: 'the same gateway with jose.compactVerify', value: node },
     p50Ms: median(sides.jose.p50), p99Ms: median(sides.jose.p99), failures: sides.jose.failures + sides.node.failures,
     notes: [
-      `node:crypto / jose = ${gain.toFixed(3)}×: ${gain >= KEEP_OWN_PATH_AT ? 'at least' : 'under'} the ${KEEP_OWN_PATH_AT}× that would justify owning the signature code, so the gateway ${gain >= KEEP_OWN_PATH_AT ? 'should go back to' : 'rightly uses'} ${gain >= KEEP_OWN_PATH_AT ? 'node:crypto' : 'jose'}`,
-      `req/s per round — jose: ${sides.jose.rounds.join(', ')}; node:crypto: ${sides.node.rounds.join(', ')}; median of the per-round node:crypto / jose ratios ${paired.toFixed(3)}×`,
-      `node:crypto p50/p99 (median of rounds) ${median(sides.node.p50)}/${median(sides.node.p99)} ms`,
+      `direct check / jose = ${(1 / gain).toFixed(3)}× (issue 9 asked 1.3× to own the check; issue 22 asks the pipeline to keep up with the signature alone)`,
+      `req/s per round — direct check: ${sides.jose.rounds.join(', ')}; jose.compactVerify: ${sides.node.rounds.join(', ')}; median of the per-round jose / direct ratios ${paired.toFixed(3)}×`,
+      `jose.compactVerify p50/p99 (median of rounds) ${median(sides.node.p50)}/${median(sides.node.p99)} ms`,
     ],
     bound: 'one signature check per request among the JSON body parse, strict JWS parsing, claims, normalisation and the answer',
   }, null);

@@ -17,6 +17,9 @@ import { httpRows, workersRow } from './rows-http.js';
 import { signatureRow } from './rows-signature.js';
 import { checkpointRows, pinnedProcessesRow } from './rows-checkpoint.js';
 import { documentScanRow } from './rows-document.js';
+import { statusListRows } from './rows-status-list.js';
+import { bareJoseRow } from './rows-bare-jose.js';
+import { queueRows } from './rows-queue.js';
 import { qrLegibility, type QrFormatFigures } from './rows-qr.js';
 import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
 
@@ -31,10 +34,13 @@ import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
  * key cache), launch (declarations, SQLite then PostgreSQL), workers, guessing,
  * checkpoint (scans of own and partner codes, scans under a declaration flood, the flood itself),
  * pinned (declarations on 2 processes pinned to a core each vs 1, PostgreSQL), qr (the code's length,
- * QR version and the share ZXing decodes from degraded renders, per code layout), document (一证通行
- * scans by document alone vs scans of the same people's codes).
+ * QR version and the share ZXing decodes from degraded renders, per code layout), statuslist (Xinji's
+ * Token Status List for 1,000,000 codes, 10,000 code fetches by one token, GET of the trust bundle),
+ * jose (POST /v1/verify vs a bare express + jose.jwtVerify process), queue (the launch-day queue:
+ * accepted vs plain insert, codes from the queue vs the scrypt bound, 2 pinned worker processes vs 1),
+ * document (一证通行 scans by document alone vs scans of the same people's codes).
  */
-const GROUPS = ['pipeline', 'library', 'http', 'signature', 'cold', 'launch', 'workers', 'guessing', 'checkpoint', 'pinned', 'qr', 'document'] as const;
+const GROUPS = ['pipeline', 'library', 'http', 'jose', 'signature', 'cold', 'launch', 'queue', 'workers', 'guessing', 'checkpoint', 'pinned', 'qr', 'statuslist', 'document'] as const;
 type Group = (typeof GROUPS)[number];
 
 function flag(name: string): string | undefined {
@@ -109,24 +115,27 @@ async function main(): Promise<void> {
   const partner = await new BenchPartner().start();
   try {
     // 2 × cache size + 1 distinct codes: cycled in order they never hit the LRU cache.
-    const needsCodes = selected.has('pipeline') || selected.has('library') || selected.has('http') || selected.has('signature') || selected.has('workers');
+    const needsCodes = selected.has('pipeline') || selected.has('library') || selected.has('http') || selected.has('jose') || selected.has('signature') || selected.has('workers');
     const codes = needsCodes ? partner.codes(2 * CACHE_ENTRIES + 1) : [];
     if (selected.has('pipeline')) rows.push(...(await inProcessRows(dir, partner, codes, SECONDS)));
     if (selected.has('library')) rows.push(await libraryRow(dir, partner, codes, SECONDS));
     if (selected.has('http')) rows.push(...(await httpRows(dir, partner, codes, SECONDS)));
+    if (selected.has('jose')) rows.push(await bareJoseRow(dir, partner, codes, SECONDS));
     if (selected.has('signature')) rows.push(await signatureRow(dir, partner, codes, SECONDS));
     if (selected.has('cold')) rows.push(await coldCacheRow(dir));
     // One logN-15 scrypt on one core of this machine, measured in this run: the scrypt bound of the rows is cores ÷ it.
-    const needsBound = selected.has('launch') || selected.has('checkpoint');
+    const needsBound = selected.has('launch') || selected.has('checkpoint') || selected.has('queue');
     const scryptMs = needsBound ? await scryptLogN15Ms() : 0;
     const scryptBoundPerSecond = cpu.length / (scryptMs / 1000);
     if (selected.has('launch')) {
       rows.push(...(await launchDayRows(dir, { seconds: LAUNCH_SECONDS, full: LAUNCH_FULL, databaseUrl: process.env['TEST_DATABASE_URL'], diagnostic: true, scryptBoundPerSecond })));
     }
+    if (selected.has('queue')) rows.push(...(await queueRows(dir, { seconds: SECONDS, databaseUrl: process.env['TEST_DATABASE_URL'], scryptMs })));
     if (selected.has('checkpoint')) rows.push(...(await checkpointRows(dir, partner, SECONDS, scryptMs)));
     if (selected.has('pinned')) rows.push(await pinnedProcessesRow(dir, SECONDS, process.env['TEST_DATABASE_URL']));
     if (selected.has('document')) rows.push(await documentScanRow(dir, partner, SECONDS));
     if (selected.has('workers')) rows.push(await workersRow(dir, partner, codes, SECONDS));
+    if (selected.has('statuslist')) rows.push(...(await statusListRows(dir, partner, SECONDS)));
     if (selected.has('guessing')) guessed = await guessing();
     if (selected.has('qr')) qr = await qrLegibility({ codes: positive('qr-codes', 60), issuer: 'https://gateway.xinji.example' });
   } finally {

@@ -49,6 +49,13 @@ import type { KeySource } from './partners/key-source.js';
 import type { SourceOf } from './federation/partner-sources.js';
 import type { VerifyOutcome } from './verify/verify-code.js';
 import type { IssuerMetadata, Partner } from './types/schemas.js';
+import type { SmsSender } from './people/sms-sender.js';
+import type { RecoveryLimits } from './people/recovery-limits.js';
+import type { OidcSignIn } from './people/oidc-sign-in.js';
+import { peopleRoutes } from './people/people-routes.js';
+import type { HeldTrustBundle } from './trust/trust-bundle-holder.js';
+import { TOKEN_STATUS_LIST_PATH, type SignedStatusList } from './status-list/own-status-list.js';
+import { getTokenStatusList } from './routes/get-token-status-list.js';
 
 export interface AppDeps extends IssuerDeps {
   logger: Logger;
@@ -70,8 +77,15 @@ export interface AppDeps extends IssuerDeps {
   schemas: ReadonlyMap<string, Buffer>;
   /** The built pages (GET /, GET /checkpoint, GET /assets/:name); empty when not built. */
   pages: PageAssets;
-  /** The signed trust bundle for offline verifiers (gateway/trust/trust-bundle.ts). */
-  trustBundle: () => Promise<string>;
+  /** The signed trust bundle for offline verifiers, kept in memory (gateway/trust/trust-bundle-holder.ts). */
+  trustBundle: () => Promise<HeldTrustBundle>;
+  /** Xinji's signed Token Status List (gateway/status-list/own-status-list.ts). */
+  tokenStatusList: () => Promise<SignedStatusList>;
+  /** Sends recovery codes to the registered phone (issue 17); undefined: recovery by phone is off. */
+  smsSender: SmsSender | undefined;
+  recoveryLimits: RecoveryLimits;
+  /** Real-name sign-in through the city's identity provider (issue 17); undefined: not configured. */
+  oidcSignIn: OidcSignIn | undefined;
 }
 
 /**
@@ -133,6 +147,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.get(STATUS_PATH, limited, getCredentialStatus(deps));
   app.get(TRUST_BUNDLE_PATH, limited, getTrustBundle(deps.trustBundle));
   app.get('/v1/help', limited, getHelp(deps.config.helpHotlines));
+  app.get(TOKEN_STATUS_LIST_PATH, limited, getTokenStatusList(deps.tokenStatusList));
 
   app.post('/v1/declarations', issuing, json, postDeclarations(deps));
   app.put('/v1/subjects/:subjectId/declaration', json, putSubjectDeclaration(deps));
@@ -146,6 +161,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.get('/v1/subjects/:subjectId/proxies', getSubjectProxies(deps));
   app.delete('/v1/subjects/:subjectId/proxies/:proxyId', deleteSubjectProxy(deps));
   app.post('/v1/risk-events', json, postRiskEvents(deps));
+  peopleRoutes(app, deps, json);
 
   app.post('/v1/verify', limited, json, postVerify(deps.verify));
   // Scans come from registered devices only, limited per device (the same bucket sizes).

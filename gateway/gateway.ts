@@ -3,7 +3,9 @@ import type { Express } from 'express';
 import type { AppDeps } from './app.js';
 import type { Config } from './config/load-config.js';
 import type { WorkPool } from './admission/work-pool.js';
+import type { DeclarationQueue } from './declarations/declaration-queue.js';
 import type { TrustListHolder } from './federation/trust-list-holder.js';
+import type { RemoteTokenStatusSource } from './partners/token-status-cache.js';
 import type { CertsReloadOutcome } from './issuer/certs-reloader.js';
 import type { VerifiedCache } from './verify/verified-cache.js';
 import type { ValidOutcome } from './verify/verify-code.js';
@@ -12,8 +14,9 @@ import { wireCheckpoint } from './wiring/checkpoint.js';
 import { loadPartners, wireFederation } from './wiring/federation.js';
 import { loadSigning, wireIssuing } from './wiring/issuing.js';
 import { wireOperations, wireServing } from './wiring/operations.js';
-import { loadPublished } from './wiring/published.js';
+import { loadServedFiles } from './wiring/served-files.js';
 import { wireRecognition } from './wiring/recognition.js';
+import { wirePeople } from './wiring/people.js';
 
 export type { GatewayOptions } from './wiring/context.js';
 
@@ -27,10 +30,14 @@ export interface Gateway {
   deps: AppDeps;
   /** The federation's trust list (absent without TRUST_LIST_URI). */
   trustList: TrustListHolder | undefined;
+  /** Partners' Token Status Lists (their fetch status, a refresh now). */
+  tokenStatusLists: RemoteTokenStatusSource;
   /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
   /** The admission pools of slow work: partner bindings at checkpoints, and declarations. */
   pools: { binding: WorkPool; issue: WorkPool };
+  /** The launch-day queue of declarations (absent when DECLARATION_QUEUE_ENABLED is false). */
+  declarationQueue: DeclarationQueue | undefined;
   /** Listens on PORT (and ADMIN_PORT when set); resolves with the public server. */
   listen(): Promise<Server>;
   /** Reads CERTS_DIR's signing keys again (SIGHUP); a refused set or pepper keeps those in use. */
@@ -60,11 +67,11 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const issuing = wireIssuing(ctx, signing, store);
   const recognition = wireRecognition(ctx, { registry: partners.registry, self: signing.self, keystore: signing.keystore, issuer: issuing.deps });
-  const federation = wireFederation(ctx, { partners, store, recognition, keystore: signing.keystore, issuer: issuing.deps });
+  const federation = wireFederation(ctx, { partners, store, recognition, keystore: signing.keystore, issuer: issuing.deps, ownStatusList: issuing.ownStatusList, onStatusChange: issuing.onStatusChange });
   const checkpoint = wireCheckpoint(ctx, signing.pepper);
   const pools = { binding: checkpoint.pool, issue: issuing.pool };
   const operations = wireOperations(ctx, { store, keystore: signing.keystore, registry: partners.registry, pools });
-  const deps: AppDeps = { ...issuing.app, ...recognition.app, ...federation.app, ...checkpoint.app, ...operations, ...loadPublished(ctx) };
+  const deps: AppDeps = { ...issuing.app, ...recognition.app, ...federation.app, ...checkpoint.app, ...operations, ...loadServedFiles(ctx), ...wirePeople(ctx) };
 
   // Keys are warmed up at start; a status list is fetched on the first code of its partner (that
   // verification awaits it, single-flight) and then kept fresh by the timer: a list read before
@@ -78,14 +85,17 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const serving = wireServing(ctx, {
     deps,
     stopBackground: [stopPruning, () => signing.certs.close(), () => federation.stopWatching()],
-    closeAfterDrain: [() => partners.close(), () => recognition.keySource.close(), () => recognition.statusLists.close(), () => store.close()],
+    // The queue's workers finish the jobs they hold before the store closes (issue 22).
+    closeAfterDrain: [() => issuing.stopQueue(), () => partners.close(), () => recognition.keySource.close(), () => recognition.statusLists.close(), () => recognition.tokenStatusLists.close(), () => store.close()],
   });
   return {
     ...serving,
     deps,
     verifiedCache: recognition.verifiedCache,
     trustList: federation.trustList,
+    tokenStatusLists: recognition.tokenStatusLists,
     pools,
+    declarationQueue: issuing.queue,
     reloadKeys: () => signing.certs.reload(),
     async close() {
       await serving.shutdown();

@@ -3,6 +3,7 @@ import { acceptTrustBundle, importPinnedKeys, usableBundle, type PinnedKey } fro
 import type { CheckpointDecision, IdentityDocument, Partner, PublicJwk, TrustBundle, TrustedPartner, VerifyResult } from '../gateway/types/schemas.js';
 import { decideAtCheckpoint, scryptBindingCheck } from '../gateway/verify/checkpoint-rule.js';
 import { createVerifier, type VerifyOutcome } from '../gateway/verify/verify-code.js';
+import { checkStatusReference, decodeStatusListClaim, type StatusArray } from '../gateway/verify/token-status-list.js';
 import { matchesBinding } from './binding.js';
 import { BundleKeySource } from './bundle-key-source.js';
 
@@ -32,6 +33,8 @@ interface Loaded {
   byIssuer: Map<string, Partner>;
   /** Each partner's status snapshot by jti (revoked outranks superseded, as in status-cache.ts); absent: no list. */
   listed: Map<string, Map<string, 'superseded' | 'revoked'> | null>;
+  /** Each partner's Token Status List, decoded once per bundle; null: none usable (or malformed). */
+  tokenLists: Map<string, { uri: string; list: StatusArray } | null>;
   keySource: BundleKeySource;
 }
 
@@ -67,6 +70,7 @@ export class TrustStore {
         bundle,
         byIssuer: new Map(bundle.partners.map((p) => [p.descriptor.issuer, p.descriptor])),
         listed: listedByPartner(bundle.partners),
+        tokenLists: tokenListsByPartner(bundle.partners),
         keySource: new BundleKeySource(bundle),
       };
       return { accepted: true, generatedAt: bundle.generatedAt, expiresAt: bundle.expiresAt };
@@ -100,12 +104,14 @@ export class TrustStore {
     });
     const outcome = await verifier(code);
     if (!outcome.valid) return outcome;
-    // A 通行证 is green only while its issuer's status data does not list it: without that data, no pass.
-    if (outcome.credential.kind === 'pass' && !loaded.listed.has(outcome.partner.id)) {
-      return { valid: false, error: new GatewayError('ERR_PASS_UNVERIFIABLE'), partnerId: outcome.partner.id };
+    // A 通行证 carries no colour: it is green only while its issuer's status data (the Token Status
+    // List, or the older jti snapshot) does not list it. Without either, no pass (fail closed).
+    const partnerId = outcome.partner.id;
+    if (outcome.credential.kind === 'pass' && !loaded.tokenLists.has(partnerId) && !loaded.listed.has(partnerId)) {
+      return { valid: false, error: new GatewayError('ERR_PASS_UNVERIFIABLE'), partnerId };
     }
-    const listed = statusError(loaded.listed, outcome.partner.id, outcome.jti);
-    return listed ? { valid: false, error: listed, partnerId: outcome.partner.id } : outcome;
+    const listed = statusError(loaded.listed, partnerId, outcome.jti) ?? tokenStatusError(loaded.tokenLists, partnerId, outcome.payload);
+    return listed ? { valid: false, error: listed, partnerId } : outcome;
   }
 
   /** Exactly the body POST /v1/verify answers with. */
@@ -134,6 +140,37 @@ function listedByPartner(partners: readonly TrustedPartner[]): Loaded['listed'] 
     byPartner.set(p.descriptor.id, listed);
   }
   return byPartner;
+}
+
+function tokenListsByPartner(partners: readonly TrustedPartner[]): Loaded['tokenLists'] {
+  const byPartner: Loaded['tokenLists'] = new Map();
+  for (const p of partners) {
+    if (p.tokenStatusList === undefined) continue;
+    let decoded: { uri: string; list: StatusArray } | null = null;
+    try {
+      // The bundle is signed by the gateway, which checked the partner's signature; a list that
+      // still does not decode leaves that partner's codes unverifiable (fail closed), not the bundle.
+      if (p.tokenStatusList) decoded = { uri: p.tokenStatusList.uri, list: decodeStatusListClaim(p.tokenStatusList) };
+    } catch {
+      decoded = null;
+    }
+    byPartner.set(p.descriptor.id, decoded);
+  }
+  return byPartner;
+}
+
+/** The answer of the gateway's Token Status List check (token-status-list.ts) from the bundle's copy. */
+function tokenStatusError(lists: Loaded['tokenLists'], partnerId: string, payload: Record<string, unknown>): GatewayError | undefined {
+  if (!lists.has(partnerId)) return undefined;
+  const held = lists.get(partnerId);
+  if (!held) return new GatewayError('ERR_STATUS_UNAVAILABLE');
+  try {
+    checkStatusReference(payload, held.uri, held.list);
+    return undefined;
+  } catch (error) {
+    if (isGatewayError(error)) return error;
+    throw error;
+  }
 }
 
 /** The answer of the gateway's status check (status-cache.ts check) from the bundle's snapshot. */

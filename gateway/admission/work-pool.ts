@@ -36,6 +36,11 @@ export class WorkPool {
     return this.active;
   }
 
+  /** Jobs it runs at once. */
+  get concurrency(): number {
+    return this.options.concurrency;
+  }
+
   get queued(): number {
     return this.waiting.length;
   }

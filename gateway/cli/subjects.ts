@@ -6,6 +6,7 @@ import { openStore } from '../store/open-store.js';
 import { runSubjectsCommand, SUBJECTS_USAGE } from '../subjects/subjects-command.js';
 import { cliConfigOrExit } from './cli-settings.js';
 import { parseCommandLine, subcommand } from './command-line.js';
+import { loadOrCreatePepper } from '../issuer/bootstrap-secrets.js';
 
 /**
  * Operators' resolution of claimed documents (docs/security.md):
@@ -22,6 +23,14 @@ const { values, positionals } = parseCommandLine(argv.slice(1), {
   positionals: [1, 1],
 });
 const config = cliConfigOrExit(values['env-file']);
+// The claim code printed by release is keyed with the gateway's pepper; never generated here.
+let pepper: Buffer;
+try {
+  pepper = loadOrCreatePepper(config.certsDir, { warn: () => undefined }, false);
+} catch {
+  console.error(`no document pepper in ${config.certsDir} (CERTS_DIR): run the command with the gateway's CERTS_DIR (a development gateway creates it on its first start)`);
+  process.exit(2);
+}
 const store = await openStore({
   dataDir: config.dataDir,
   ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
@@ -34,6 +43,7 @@ try {
     store,
     now: Date.now,
     defaultOperator: userInfo().username,
+    pepper,
     out: (line) => console.log(line),
     err: (line) => console.error(line),
   });

@@ -1,4 +1,4 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { ENV_VARS, readEnv, type EnvVar } from './env.js';
 import { validator, errorField, errorMessage } from '../schemas/registry.js';
 import { productionProblems } from './production.js';
@@ -65,6 +65,7 @@ export function loadConfig(env: Record<string, string> = readEnv(), overrides: P
     const p = merged[key];
     if (typeof p === 'string' && !isAbsolute(p)) merged[key] = resolve(p);
   }
+  resolveSmsOutbox(merged);
   const trustList = merged['trustList'] as { keysFile?: unknown } | undefined;
   if (trustList && typeof trustList.keysFile === 'string' && !isAbsolute(trustList.keysFile)) {
     merged['trustList'] = { ...trustList, keysFile: resolve(trustList.keysFile) };
@@ -80,6 +81,19 @@ export function loadConfig(env: Record<string, string> = readEnv(), overrides: P
   const problems = options.serving === false ? [] : productionProblems(merged as unknown as GatewayConfig);
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
   return deepFreeze(merged as unknown as GatewayConfig);
+}
+
+/**
+ * The development sender of recovery codes writes to <DATA_DIR>/sms-outbox.jsonl unless told
+ * otherwise; production gets no default (a file there would be refused: production.ts).
+ */
+function resolveSmsOutbox(merged: Record<string, unknown>): void {
+  const sms = { ...((merged['sms'] as Record<string, unknown> | undefined) ?? {}) };
+  if (sms['webhookUrl'] === undefined && sms['outboxFile'] === undefined && merged['environment'] !== 'production' && typeof merged['dataDir'] === 'string') {
+    sms['outboxFile'] = join(merged['dataDir'], 'sms-outbox.jsonl');
+  }
+  if (typeof sms['outboxFile'] === 'string' && !isAbsolute(sms['outboxFile'])) sms['outboxFile'] = resolve(sms['outboxFile']);
+  merged['sms'] = sms;
 }
 
 function mergeDeep(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {

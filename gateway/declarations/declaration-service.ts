@@ -1,19 +1,25 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { createBinding } from '../identity/binding.js';
 import { maskDocumentNumber, maskName } from '../identity/documents.js';
-import { StoreConflict, type StoredDeclaration, type SubjectRecord } from '../store/store.js';
+import { isQueued, QUEUED_BINDING, StoreConflict, type StoredDeclaration, type SubjectRecord } from '../store/store.js';
 import { validateDeclaration } from './validate-declaration.js';
 import { documentKey, hashToken, identityKey, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
 import { currentColor, invalidateCodes, issueCode, reasonsUntil, type IssuerDeps } from './code-issuer.js';
 import { requestProxy } from './proxy-consent.js';
+import { currentOrFreshCode } from './code-reuse.js';
 import { authenticate, authorize } from './holder-auth.js';
-import type { Declaration, DeclarationResult, ProxyRequestPending, ReasonUntil } from '../types/schemas.js';
+import type { Declaration, DeclarationQueued, DeclarationResult, ProxyRequestPending, ReasonUntil } from '../types/schemas.js';
+import { phoneKey } from '../people/phone-key.js';
+import { claimCodeHash } from '../people/one-time-codes.js';
+import { ticketAdmits } from '../people/sign-in-ticket.js';
+import { vacantToken } from '../store/store.js';
 
 const CONFLICTS = {
   document_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED',
   proxy_holder_limit: 'ERR_PROXY_HOLDER_LIMIT',
   proxy_subject_limit: 'ERR_PROXY_SUBJECT_LIMIT',
   proxy_exists: 'ERR_DOCUMENT_ALREADY_REGISTERED', // not reached: a new subject has no links yet
+  claim_required: 'ERR_DOCUMENT_CLAIM_REQUIRED',
 } as const;
 
 /**
@@ -37,7 +43,7 @@ function storedFacts(declaration: Declaration): StoredDeclaration {
 }
 
 
-export type DeclareOutcome = { status: 201; result: DeclarationResult } | { status: 202; result: ProxyRequestPending };
+export type DeclareOutcome = { status: 201; result: DeclarationResult } | { status: 202; result: ProxyRequestPending | DeclarationQueued };
 
 /**
  * POST /v1/declarations. Without a token: a person declares for themself. With a holder token:
@@ -66,29 +72,56 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
     return { status: 202, result: { requestId: await requestProxy(deps, proxy, existing), status: 'pending' } };
   }
 
-  const holderToken = newHolderToken();
-  const subject: SubjectRecord = {
-    id: newSubjectId(),
+  // Issue 17, item 3: a proxy creating a person's record becomes its proxy, never its owner: the
+  // owner slot waits for the person (recovery by phone code, sign-in), and no owner token is made.
+  const id = newSubjectId();
+  const holderToken = proxy ? undefined : newHolderToken();
+  const unbound: SubjectRecord = {
+    id,
     documentType: applicant.document.type,
     documentKey: docKey,
     identityKey: idKey,
     nameMasked: maskName(applicant.name),
     documentMasked: maskDocumentNumber(applicant.document.number),
-    binding: await bindingOf(deps, applicant.document),
-    holderTokenHash: hashToken(holderToken),
+    binding: QUEUED_BINDING,
+    holderTokenHash: holderToken ? hashToken(holderToken) : vacantToken(id),
     declaration: storedFacts(declaration),
     declaredAt: now,
     modifiedDay: null,
     createdAt: now,
+    phoneKey: phoneKey(deps.pepper, canonicalPhone),
+    tokenUsedAt: now,
   };
-  await deps.store.insertSubject(subject, proxy?.id).catch((error: unknown) => {
+  const claimCode = declaration.claimCode;
+  const verified = ticketAdmits(deps.pepper, declaration.signInTicket, docKey, unbound.nameMasked, now);
+  const claim = { codeHash: claimCode === undefined ? undefined : claimCodeHash(deps.pepper, docKey, claimCode), now, verified };
+  // Issue 22: while the issue pool is busy (or others already wait), store now and bind later.
+  const queue = deps.declarationQueue;
+  const enqueue = async (): Promise<DeclareOutcome> => {
+    const place = await queue!.enqueue(unbound, applicant.document, proxy?.id, claim).catch((error: unknown) => {
+      throw conflictError(error);
+    });
+    deps.metrics.declarations.inc({ kind: proxy ? 'proxy' : 'self' });
+    return { status: 202, result: { status: 'queued', position: place.position, etaSeconds: place.etaSeconds, subjectId: unbound.id, ...(holderToken ? { holderToken } : {}) } };
+  };
+  if (queue?.busy()) return enqueue();
+  let binding: string;
+  try {
+    binding = await bindingOf(deps, applicant.document);
+  } catch (error) {
+    // The pool filled between the look and the run: queue rather than refuse.
+    if (queue && error instanceof GatewayError && error.code === 'ERR_OVERLOADED') return enqueue();
+    throw error;
+  }
+  const subject: SubjectRecord = { ...unbound, binding };
+  await deps.store.insertSubject(subject, proxy?.id, claim).catch((error: unknown) => {
     throw conflictError(error);
   });
   deps.metrics.declarations.inc({ kind: proxy ? 'proxy' : 'self' });
   const issued = await issueCode(deps, subject);
   return {
     status: 201,
-    result: { subjectId: subject.id, color: issued.color, reasons: issued.reasons, ...(await untilOf(deps, subject, issued.reasons)), holderToken, credential: issued.credential },
+    result: { subjectId: subject.id, color: issued.color, reasons: issued.reasons, ...(await untilOf(deps, subject, issued.reasons)), ...(holderToken ? { holderToken } : {}), credential: issued.credential },
   };
 }
 
@@ -99,6 +132,8 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
  */
 export async function modify(deps: IssuerDeps, subjectId: string, body: unknown, token: string | undefined): Promise<DeclarationResult> {
   const { viaProxy, ...subject } = await authorize(deps, token, subjectId);
+  // A queued declaration's job would write the binding of the document it holds, over any change.
+  if (isQueued(subject)) throw new GatewayError('ERR_DECLARATION_QUEUED');
   const now = deps.now();
   const { declaration, canonicalPhone } = validateDeclaration(body, now);
   const { applicant } = declaration;
@@ -116,6 +151,7 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
     binding: documentChanged ? await bindingOf(deps, applicant.document) : subject.binding,
     declaration: storedFacts(declaration),
     declaredAt: now,
+    phoneKey: phoneKey(deps.pepper, canonicalPhone),
   };
   const outcome = await deps.store.updateDeclaration(subject.id, update, shanghaiDay(now)).catch((error: unknown) => {
     throw conflictError(error);
@@ -131,10 +167,23 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
   return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, ...(await untilOf(deps, modified, issued.reasons)), credential: issued.credential };
 }
 
-/** GET /v1/subjects/{id}/code: a fresh code with the current colour. */
-export async function freshCode(deps: IssuerDeps, subjectId: string, token: string | undefined): Promise<DeclarationResult> {
+/**
+ * GET /v1/subjects/{id}/code: a code with the current colour — the current one again while it may be
+ * (code-reuse.ts) — or — while the declaration is
+ * still queued (issue 22) — its place in the queue.
+ */
+export async function freshCode(deps: IssuerDeps, subjectId: string, token: string | undefined): Promise<DeclarationResult | DeclarationQueued> {
   const { viaProxy: _, ...subject } = await authorize(deps, token, subjectId);
-  const issued = await issueCode(deps, subject);
+  if (isQueued(subject)) {
+    const place = await deps.declarationQueue?.place(subject.id);
+    if (place) return { status: 'queued', position: place.position, etaSeconds: place.etaSeconds, subjectId: subject.id };
+    // The job finished between the two reads: the subject now has its binding.
+    const bound = await deps.store.getSubject(subject.id);
+    if (!bound) throw new GatewayError('ERR_SUBJECT_NOT_FOUND');
+    if (isQueued(bound)) return { status: 'queued', position: 1, etaSeconds: 1, subjectId: subject.id };
+    return freshCode(deps, subjectId, token);
+  }
+  const issued = await currentOrFreshCode(deps, subject);
   return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, ...(await untilOf(deps, subject, issued.reasons)), credential: issued.credential };
 }
 

@@ -2,14 +2,18 @@ import { GatewayError } from '../errors/gateway-error.js';
 import type { SubjectRecord } from '../store/store.js';
 import type { IssuerDeps } from './code-issuer.js';
 import { hashToken, isSubjectId } from './secrets.js';
+import { checkOwnerToken } from '../people/owner-token.js';
 
 // Who is asking, from the holder token: declaring (declaration-service.ts) and proxy consent
 // (proxy-consent.ts) both start here, so it sits below them both.
 
 /** The subject a holder token belongs to; 401 without a token or with an unknown one. */
 export async function authenticate(deps: IssuerDeps, token: string | undefined): Promise<SubjectRecord> {
-  const subject = token ? await deps.store.getSubjectByTokenHash(hashToken(token)) : undefined;
-  if (!subject) throw new GatewayError('ERR_UNAUTHENTICATED');
+  const tokenHash = token ? hashToken(token) : undefined;
+  const subject = tokenHash ? await deps.store.getSubjectByTokenHash(tokenHash) : undefined;
+  if (!subject || !tokenHash) throw new GatewayError('ERR_UNAUTHENTICATED');
+  // Issue 17, item 5: an owner token unused for HOLDER_TOKEN_IDLE_SECONDS has ended.
+  await checkOwnerToken(deps, subject, tokenHash);
   return subject;
 }
 

@@ -1,5 +1,9 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { signPass } from '../issuer/sign-pass.js';
+import { codeExpiry } from '../issuer/sign-credential.js';
+import { allocateStatusIndex } from '../status-list/allocate-index.js';
+import { tokenStatusListUri } from '../status-list/own-status-list.js';
+import { randomUUID } from 'node:crypto';
 import { isReleased, type CredentialRecord } from '../store/store.js';
 import { currentColor, type IssuerDeps } from './code-issuer.js';
 import { isSubjectId } from './secrets.js';
@@ -38,15 +42,25 @@ export async function issuePass(deps: IssuerDeps, subjectId: string): Promise<Is
   const subject = await subjectOf(deps, subjectId);
   if ((await currentColor(deps, subject)).color !== 'green') throw new GatewayError('ERR_PASS_NOT_GREEN');
   const now = deps.now();
+  // As for a code (code-issuer.ts issueCode): the pass's index of Xinji's Token Status List is
+  // reserved for its jti until past its exp, before it is signed, so a withdrawn pass is a 1 there.
+  const jti = randomUUID();
+  const statusIdx = await allocateStatusIndex(
+    { store: deps.store, now: deps.now, clockToleranceSeconds: deps.config.clockToleranceSeconds },
+    jti,
+    codeExpiry(now, deps.config.passTtlSeconds),
+  );
   const signed = await signPass(subject, deps.keystore, {
     issuer: deps.config.issuer.url,
     region: deps.config.issuer.region,
     ttlSeconds: deps.config.passTtlSeconds,
     now,
+    jti,
+    status: { idx: statusIdx, uri: tokenStatusListUri(deps.config.issuer.url) },
   });
   const record: CredentialRecord = {
     jti: signed.jti, subjectId: subject.id, color: 'green', kid: signed.kid,
-    issuedAt: signed.issuedAt, expiresAt: signed.expiresAt, status: 'active', statusAt: null,
+    issuedAt: signed.issuedAt, expiresAt: signed.expiresAt, status: 'active', statusAt: null, statusIdx,
   };
   await deps.store.insertPass(record);
   // As for codes (code-issuer.ts issueCode): an event committed between the colour read and the
@@ -55,7 +69,7 @@ export async function issuePass(deps: IssuerDeps, subjectId: string): Promise<Is
   const fresh = await deps.store.getSubject(subject.id);
   const stillGreen = fresh !== undefined && !isReleased(fresh) && (await currentColor(deps, fresh)).color === 'green';
   if (!stillGreen || fresh.binding !== subject.binding || fresh.nameMasked !== subject.nameMasked) {
-    await deps.store.invalidateCredential(record.jti, 'revoked', deps.now());
+    if (await deps.store.invalidateCredential(record.jti, 'revoked', deps.now())) deps.onStatusChange?.();
     throw new GatewayError(stillGreen ? 'ERR_SUBJECT_NOT_FOUND' : 'ERR_PASS_NOT_GREEN');
   }
   deps.metrics.passesIssued.inc();
@@ -73,6 +87,10 @@ export async function listPasses(deps: IssuerDeps, subjectId: string): Promise<I
 export async function revokePass(deps: IssuerDeps, passId: string): Promise<IssuedPass> {
   const record = await deps.store.getPass(passId);
   if (!record) throw new GatewayError('ERR_PASS_NOT_FOUND');
-  if (await deps.store.invalidateCredential(passId, 'revoked', deps.now())) deps.metrics.credentialsInvalidated.inc({ status: 'revoked' });
+  if (await deps.store.invalidateCredential(passId, 'revoked', deps.now())) {
+    deps.metrics.credentialsInvalidated.inc({ status: 'revoked' });
+    // Xinji's Token Status List is built again (own-status-list.ts): the pass is a 1 there at once.
+    deps.onStatusChange?.();
+  }
   return passOf((await deps.store.getPass(passId)) ?? record, deps.now());
 }

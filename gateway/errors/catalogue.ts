@@ -34,6 +34,7 @@ export const ERROR_CATALOGUE = {
   ERR_PROXY_SELF: { status: 400, message: 'A holder cannot declare for itself as a proxy.' },
   ERR_MODIFICATION_LIMIT: { status: 429, message: 'The declaration was already modified today (Asia/Shanghai); try again tomorrow.' },
   ERR_SUBJECT_NOT_FOUND: { status: 404, message: 'No such subject.' },
+  ERR_DECLARATION_QUEUED: { status: 409, message: 'The declaration is still queued; it can be modified once its code is ready.' },
   ERR_PROXY_REQUEST_NOT_FOUND: { status: 404, message: 'No pending proxy request with this id: it expired, was answered, or never existed.' },
   ERR_PROXY_NOT_FOUND: { status: 404, message: 'This person has no proxy with this id.' },
   ERR_PROXY_IDENTITY_CHANGE: {
@@ -41,6 +42,21 @@ export const ERROR_CATALOGUE = {
     message: 'A proxy may change only the health facts (travel, symptoms, contact); the name, phone and document stay as the person declared them.',
   },
   ERR_CHECK_IN_LIMIT: { status: 409, message: 'This person already checked in today (Asia/Shanghai); the next check-in is possible tomorrow.' },
+
+  // --- people: owners, recovery, the counter's claim (issue 17)
+  ERR_HOLDER_TOKEN_EXPIRED: { status: 401, message: 'This holder token was not used for too long and has ended; recover the code (找回健康码).' },
+  ERR_RECOVERY_CODE_INVALID: { status: 400, message: 'The one-time code is wrong, used up or expired; ask for a new one.' },
+  ERR_RECOVERY_UNAVAILABLE: { status: 503, message: 'Recovery by phone is not configured on this gateway; sign in, or ask at a counter.' },
+  ERR_DOCUMENT_CLAIM_REQUIRED: {
+    status: 409,
+    message: 'This document was released at a counter for its owner: declare it with the claim code given there.',
+  },
+
+  ERR_SIGN_IN_UNAVAILABLE: { status: 404, message: 'Sign-in with the identity provider is not configured on this gateway.' },
+  ERR_SIGN_IN_PROVIDER_UNAVAILABLE: { status: 503, message: 'The identity provider cannot be reached; nothing was changed, retry later.' },
+  ERR_SIGN_IN_STATE: { status: 400, message: 'This sign-in was not started here, was started too long ago, or was answered already; start again.' },
+  ERR_SIGN_IN_REFUSED: { status: 401, message: "The identity provider's answer did not verify (code, ID token signature, audience, expiry or nonce); nothing was changed." },
+  ERR_SIGN_IN_CLAIMS: { status: 403, message: 'The identity provider did not vouch for a name and resident ID matching this health code.' },
 
   // --- printed passes (通行证)
   ERR_PASS_NOT_GREEN: { status: 409, message: 'A 通行证 is printed only for a person whose colour is green now.' },
@@ -77,6 +93,7 @@ export const ERROR_CATALOGUE = {
   ERR_CREDENTIAL_REVOKED: { status: 400, message: 'The code was revoked.' },
   ERR_STATUS_UNAVAILABLE: { status: 400, message: 'The issuer\'s status list cannot be obtained right now.' },
   ERR_PASS_UNVERIFIABLE: { status: 400, message: 'This 通行证 carries no colour and its issuer publishes no status list, so whether its holder is green now cannot be known.' },
+  ERR_STATUS_REFERENCE_INVALID: { status: 400, message: 'The code\'s status claim is missing, malformed, names another list or an index outside its issuer\'s status list.' },
   // The verifier library's trust bundle (gateway/trust/accept-bundle.ts): never an HTTP answer of
   // this gateway, but the same `{ valid: false, error }` the library returns where POST /v1/verify would.
   ERR_TRUST_BUNDLE_INVALID: { status: 400, message: 'The trust bundle is not a health-code-trust JWS signed by a pinned key.' },

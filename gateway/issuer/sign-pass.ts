@@ -24,13 +24,23 @@ export const PASS_TYP = 'health-pass+jwt';
 export async function signPass(
   subject: SubjectRecord,
   keystore: Keystore,
-  options: { issuer: string; region: string; ttlSeconds: number; now: number },
+  options: {
+    issuer: string;
+    region: string;
+    ttlSeconds: number;
+    now: number;
+    /** The jti chosen by the caller (its status-list index is reserved for it first); default a new UUID. */
+    jti?: string;
+    /** The pass's entry in Xinji's Token Status List (draft-ietf-oauth-status-list §6.1), as a code's. */
+    status?: { idx: number; uri: string };
+  },
 ): Promise<IssuedCode> {
   const key = keystore.activeKey();
   const iat = Math.floor(options.now / 1000);
   const exp = iat + options.ttlSeconds;
-  const jti = randomUUID();
+  const jti = options.jti ?? randomUUID();
   const jws = await new SignJWT({
+    ...(options.status ? { status: { status_list: { idx: options.status.idx, uri: options.status.uri } } } : {}),
     hc: {
       v: 1,
       region: options.region,

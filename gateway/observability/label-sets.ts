@@ -19,6 +19,11 @@ export const DECLARATION_KINDS = ['self', 'proxy', 'proxy_request', 'proxy_link'
 /** What a daily check-in reported: a fever (with or without symptoms), symptoms only, or nothing. */
 export const CHECK_IN_REPORTS = ['clean', 'symptoms', 'fever'] as const;
 export const INVALIDATION_STATUSES = ['superseded', 'revoked'] as const;
+/** Recovery by one-time code (issue 17): `no_match` is counted but never answered differently. */
+export const RECOVERY_REQUEST_OUTCOMES = ['sent', 'no_match', 'send_failed', 'unavailable'] as const;
+export const RECOVERY_VERIFY_OUTCOMES = ['verified', 'refused'] as const;
+export const TOKEN_END_REASONS = ['sign_out', 'recovery'] as const;
+export const SIGN_IN_OUTCOMES = ['owner', 'ticket', 'refused'] as const;
 export const RISK_EVENT_TYPES = ['confirmed_case', 'close_contact', 'false_report', 'clearance', 'high_risk_regions'] as const satisfies readonly (PersonEvent['type'] | RegionListEvent['type'])[];
 export const RISK_EVENT_OUTCOMES = ['applied', 'duplicate'] as const;
 export const DENY_REASONS = ['code_invalid', 'color_yellow', 'color_red', 'advisory', 'fever', 'document_mismatch', 'document_mismatch_locked', 'binding_missing', 'no_code'] as const satisfies readonly DenyReason[];
@@ -46,6 +51,7 @@ export const VERIFICATION_RESULTS = [
   'ERR_ISSUER_SUSPENDED', 'ERR_KEYS_UNAVAILABLE', 'ERR_CLAIMS_INVALID', 'ERR_TOKEN_EXPIRED', 'ERR_TOKEN_LIFETIME_TOO_LONG',
   'ERR_TOKEN_NOT_YET_VALID', 'ERR_TOKEN_ISSUED_IN_FUTURE', 'ERR_COLOR_UNMAPPED',
   'ERR_CREDENTIAL_SUPERSEDED', 'ERR_CREDENTIAL_REVOKED', 'ERR_STATUS_UNAVAILABLE',
+  'ERR_STATUS_REFERENCE_INVALID',
 ] as const satisfies readonly ('valid' | ErrorCode)[];
 
 /** Every combination of the labels' values (the cartesian product), e.g. partner × outcome. */

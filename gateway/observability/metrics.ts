@@ -2,7 +2,7 @@ import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom
 import type { Color } from '../types/schemas.js';
 import {
   ADDRESS_CLASSES, BINDING_METHODS, BINDING_OUTCOMES, WORK_POOLS, CACHE_OUTCOMES, COLORS, DECLARATION_KINDS, DENY_REASONS, FETCH_OUTCOMES, INVALIDATION_STATUSES,
-  KEY_SET_REFUSALS, RELOAD_OUTCOMES, SCAN_MODES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
+  KEY_SET_REFUSALS, RECOVERY_REQUEST_OUTCOMES, RECOVERY_VERIFY_OUTCOMES, TOKEN_END_REASONS, SIGN_IN_OUTCOMES, RELOAD_OUTCOMES, SCAN_MODES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
   CHECK_IN_REPORTS,
 } from './label-sets.js';
 
@@ -81,6 +81,30 @@ export class Metrics {
     'gateway_declarations_total',
     'Declarations accepted, by kind (self, proxy, proxy_request, proxy_link, modification).',
     { kind: DECLARATION_KINDS },
+  );
+
+  readonly recoveryRequests = this.counter(
+    'gateway_recovery_requests_total',
+    'Recovery requests (POST /v1/recovery) by outcome: a code sent, no matching record, the sender failed, no sender configured.',
+    { outcome: RECOVERY_REQUEST_OUTCOMES },
+  );
+
+  readonly recoveryVerifications = this.counter(
+    'gateway_recovery_verifications_total',
+    'One-time code checks (POST /v1/recovery/verify): verified (a new owner token) or refused.',
+    { outcome: RECOVERY_VERIFY_OUTCOMES },
+  );
+
+  readonly signIns = this.counter(
+    'gateway_sign_ins_total',
+    'Sign-ins through the identity provider: the person became the owner of its record, or was refused (any stable error code).',
+    { outcome: SIGN_IN_OUTCOMES },
+  );
+
+  readonly holderTokensEnded = this.counter(
+    'gateway_holder_tokens_ended_total',
+    'Owner holder tokens ended before their idle expiry: by their holder (sign_out), or replaced when the person recovered its code.',
+    { reason: TOKEN_END_REASONS },
   );
 
   readonly checkIns = this.counter(
@@ -318,6 +342,40 @@ export class Metrics {
         this.workPoolJobsGauge.set({ pool, state: 'queued' }, queued);
       }
     },
+  });
+
+  /**
+   * Issue 22, the launch-day queue. Set by the composition root: depth and oldest enqueue time,
+   * read from the store at scrape time. Every process sees the same queue, so across WORKERS the
+   * aggregate is the max, never the sum.
+   */
+  declarationQueueStats: () => Promise<{ depth: number; oldestEnqueuedAt: number | null } | undefined> = async () => undefined;
+  declarationQueueNow: () => number = Date.now;
+
+  readonly declarationQueueDepth = new Gauge({
+    name: 'gateway_declaration_queue_depth',
+    help: 'Declarations stored and waiting for their binding (202 queued), taken ones included: the queue workers scale on.',
+    registers: [this.registry],
+    aggregator: 'max',
+    collect: async () => {
+      const stats = await this.declarationQueueStats();
+      this.declarationQueueDepth.set(stats?.depth ?? 0);
+      this.declarationQueueOldestWait.set(stats?.oldestEnqueuedAt == null ? 0 : Math.max(0, this.declarationQueueNow() - stats.oldestEnqueuedAt) / 1000);
+    },
+  });
+
+  readonly declarationQueueOldestWait = new Gauge({
+    name: 'gateway_declaration_queue_oldest_wait_seconds',
+    help: 'How long the oldest queued declaration has waited (0 when the queue is empty): the wait a resident queuing now will at least see.',
+    registers: [this.registry],
+    aggregator: 'max',
+  });
+
+  readonly declarationQueueWait = new Histogram({
+    name: 'gateway_declaration_queue_wait_seconds',
+    help: 'Time from a declaration queued (202) to its binding written (its code can be fetched).',
+    buckets: [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [this.registry],
   });
 
   constructor(options: { defaultMetrics?: boolean } = {}) {

@@ -5,6 +5,7 @@ import { freshCode } from '../declarations/declaration-service.js';
 import { bearerToken } from '../declarations/secrets.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { IssuerDeps } from '../declarations/code-issuer.js';
+import { retryAfter } from '../declarations/queue-retry-after.js';
 
 const FORMATS = ['json', 'svg', 'png'] as const;
 type Format = (typeof FORMATS)[number];
@@ -27,6 +28,12 @@ export function getSubjectCode(deps: IssuerDeps): RequestHandler<{ subjectId: st
     const format = chooseFormat(req.query['format'], (types) => req.accepts(types));
     const result = await freshCode(deps, req.params.subjectId, bearerToken(req.headers.authorization));
     res.setHeader('cache-control', 'no-store');
+    if ('status' in result) {
+      // Still queued (issue 22): no code in any format yet; the place, and when to ask again.
+      res.setHeader('retry-after', String(retryAfter(result.etaSeconds)));
+      res.status(202).json(result);
+      return;
+    }
     res.setHeader('x-health-code-color', result.color);
     if (format === 'svg') {
       res.type('image/svg+xml').send(await QRCode.toString(qrSegments(result.credential.jws), { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));

@@ -212,6 +212,63 @@ const V6 = (int: string) => `CREATE TABLE trust_list_state (
 )${int === 'INTEGER' ? ' STRICT' : ''};`;
 
 /**
+ * People, not tokens (issue 17). A subject has one owner token at most (holder_token_hash, or
+ * VACANT_PREFIX while the owner slot waits for the person), its last use (idle expiry), and a keyed
+ * hash of the registered phone for recovery by one-time code. Subjects a proxy created before this
+ * change — the creator's link was written in the same transaction as the subject, so with the
+ * subject's created_at — lose the token the creator received: the creator stays a proxy, and the
+ * owner slot waits for the person to prove itself. Recovery codes and the counter's claim codes are
+ * stored hashed (HMAC with the pepper).
+ */
+const V7 = (int: string, nowMs: string) => `
+ALTER TABLE subjects ADD COLUMN phone_key TEXT;
+ALTER TABLE subjects ADD COLUMN token_used_at ${int};
+UPDATE subjects SET token_used_at = ${nowMs};
+UPDATE subjects SET holder_token_hash = 'vacant:' || id
+  WHERE holder_token_hash NOT LIKE 'released:%'
+    AND EXISTS (SELECT 1 FROM proxy_links l WHERE l.subject_id = subjects.id AND l.created_at = subjects.created_at);
+CREATE TABLE recovery_codes (
+  subject_id TEXT PRIMARY KEY REFERENCES subjects (id) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  tries_left ${int} NOT NULL CHECK (tries_left >= 0),
+  expires_at ${int} NOT NULL,
+  created_at ${int} NOT NULL
+)${int === 'INTEGER' ? ' STRICT' : ''};
+CREATE TABLE document_claims (
+  document_key TEXT PRIMARY KEY,
+  code_hash TEXT NOT NULL,
+  released_subject_id TEXT NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+  expires_at ${int} NOT NULL,
+  created_at ${int} NOT NULL
+)${int === 'INTEGER' ? ' STRICT' : ''};
+`;
+
+/**
+ * Issue 18: the IETF Token Status List and codes that are not re-issued for nothing.
+ * - `status_indices`: every index of Xinji's status list that is taken, by whom (`ref`, e.g. a
+ *   code's jti) and until when (`held_until`, past the credential's exp + clock tolerance). Any
+ *   Xinji credential reserves its index here (gateway/status-list/allocate-index.ts); a row whose
+ *   hold ended may be taken again, never before.
+ * - `credentials.status_idx`: the code's index, so the list is one indexed read of the codes that
+ *   stopped being valid. `jws` and `facts` let GET /v1/subjects/{id}/code return the current code
+ *   again while nothing it states changed (gateway/declarations/code-reuse.ts).
+ * - `credentials_withdrawn_idx` covers the list's one read (the indices of unexpired codes withdrawn
+ *   early): without it, a million codes cost a second's scan; with it, the 100 000 withdrawn ones only.
+ */
+const V9 = (int: string) => `
+CREATE TABLE status_indices (
+  idx ${int} PRIMARY KEY,
+  ref TEXT NOT NULL,
+  held_until ${int} NOT NULL
+)${int === 'INTEGER' ? ' STRICT' : ''};
+ALTER TABLE credentials ADD COLUMN status_idx ${int};
+ALTER TABLE credentials ADD COLUMN jws TEXT;
+ALTER TABLE credentials ADD COLUMN facts TEXT;
+CREATE INDEX credentials_current_idx ON credentials (subject_id, issued_at) WHERE status = 'active';
+CREATE INDEX credentials_withdrawn_idx ON credentials (expires_at, status_idx) WHERE status <> 'active';
+`;
+
+/**
  * Which credentials are printed 通行证 (issue 25): the pass itself is a row of `credentials` like
  * any code, so the status list and every invalidation cover it; this table only says which rows
  * are passes, for `passes -- list` and `revoke`.
@@ -238,6 +295,22 @@ const V11 = (int: string, real: string, json: string) => `CREATE TABLE check_ins
 CREATE INDEX check_ins_subject_at_idx ON check_ins (subject_id, checked_in_at);
 CREATE INDEX check_ins_at_idx ON check_ins (checked_in_at);`;
 
+/**
+ * Issue 22: the launch-day queue of declarations waiting for their binding (one scrypt). A queued
+ * subject is already in `subjects` (binding QUEUED_BINDING), so its document is taken and its
+ * holder token works from the 202 on; the job holds what the worker needs — the document sealed
+ * (AES-256-GCM under a key derived from the pepper, queue-seal.ts) — and goes in the transaction
+ * that writes the binding. `seq` orders the queue (never reused: AUTOINCREMENT, a sequence);
+ * `ahead` is how many waited before it, for the wait estimate (declaration-queue.ts).
+ */
+const V12 = (dialect: 'sqlite' | 'postgres') => `CREATE TABLE declaration_queue (
+  seq ${dialect === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY'},
+  subject_id TEXT NOT NULL CONSTRAINT declaration_queue_subject_key UNIQUE REFERENCES subjects (id) ON DELETE CASCADE,
+  sealed_document TEXT NOT NULL,
+  ahead ${dialect === 'sqlite' ? 'INTEGER' : 'BIGINT'} NOT NULL,
+  enqueued_at ${dialect === 'sqlite' ? 'INTEGER' : 'BIGINT'} NOT NULL
+)${dialect === 'sqlite' ? ' STRICT' : ''};`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },
   { version: 2, name: 'index credentials by expiry', sqlite: V2_BOTH, postgres: V2_BOTH },
@@ -245,8 +318,16 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 4, name: 'audit of released subjects', sqlite: V4('INTEGER'), postgres: V4('BIGINT') },
   { version: 5, name: 'checkpoint devices', sqlite: V5('INTEGER'), postgres: V5('BIGINT') },
   { version: 6, name: 'trust-list sequence held', sqlite: V6('INTEGER'), postgres: V6('BIGINT') },
+  {
+    version: 7,
+    name: 'one owner token, recovery codes, claim codes',
+    sqlite: V7('INTEGER', "CAST(unixepoch('subsec') * 1000 AS INTEGER)"),
+    postgres: V7('BIGINT', '(extract(epoch FROM clock_timestamp()) * 1000)::bigint'),
+  },
+  { version: 9, name: 'token status list indices, reusable codes', sqlite: V9('INTEGER'), postgres: V9('BIGINT') },
   { version: 10, name: 'printed passes (通行证)', sqlite: V10('INTEGER'), postgres: V10('BIGINT') },
   { version: 11, name: 'daily check-ins', sqlite: V11('INTEGER', 'REAL', 'TEXT CHECK (json_valid(symptoms))'), postgres: V11('BIGINT', 'DOUBLE PRECISION', 'JSONB') },
+  { version: 12, name: 'declaration queue', sqlite: V12('sqlite'), postgres: V12('postgres') },
 ]);
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

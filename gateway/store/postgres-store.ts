@@ -1,12 +1,14 @@
 import pg from 'pg';
 import type { Color } from '../types/schemas.js';
 import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
+import { JOB_COLUMNS, POSITION_SQL, SET_BINDING_SQL, STATS_SQL, jobFromRow, type JobRow } from './queue-rows.js';
 import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
 import {
   CREDENTIAL_COLUMNS,
   CREDENTIAL_COLUMNS_C,
   DEVICE_COLUMNS,
   SUBJECT_COLUMNS,
+  SUBJECT_READ_COLUMNS,
   PENDING_REQUESTS_SQL,
   RELEASES_SQL,
   releaseFromRow,
@@ -22,6 +24,8 @@ import {
   subjectFromRow,
   type CheckInRow,
   type CredentialRow,
+  REUSABLE_CREDENTIAL_COLUMNS,
+  PASS_CREDENTIAL_COLUMNS,
   type PendingRequestRow,
   type DeviceRow,
   type PersonEventRow,
@@ -31,17 +35,25 @@ import {
 import {
   RELEASED_PREFIX,
   StoreConflict,
+  vacantToken,
   type CheckInRecord,
   type CredentialRecord,
   type CredentialStatus,
   type DeclarationUpdate,
+  type ClaimCheck,
   type DeviceRecord,
+  type DocumentClaim,
+  type OwnRequestView,
+  type RecoveryCodeRecord,
+  type RepresentedView,
   type HighRiskRegions,
   type PendingProxyRequest,
   type PersonEventRecord,
   type ProxyLinkView,
   type ProxyRequestRecord,
   type ReleaseAudit,
+  type ClaimedDeclarationJob,
+  type QueuedDeclaration,
   type Store,
   type SubjectRecord,
   type TrustListHeld,
@@ -153,30 +165,156 @@ export class PostgresStore implements Store {
     await this.pool.query('SELECT 1');
   }
 
-  async insertSubject(s: SubjectRecord, proxyId?: string): Promise<void> {
-    const insert = (c: Queryable) => c.query(
-      `INSERT INTO subjects (${SUBJECT_COLUMNS}, has_travel) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+  /**
+   * Inserts the subject row, under a counter's claim when one is given (issue 17, item 4): the
+   * claim's presence and the insert are one statement, so no interleaving lets a racer without the
+   * code in. Throws StoreConflict('claim_required').
+   */
+  private async insertSubjectRow(c: Queryable, s: SubjectRecord, claim: ClaimCheck | undefined): Promise<void> {
+    const claimGuard = claim
+      ? claim.verified
+        ? 'WHERE $16::bigint IS NOT NULL OR $17::text IS NULL'
+        : 'WHERE NOT EXISTS (SELECT 1 FROM document_claims WHERE document_key = $3 AND expires_at > $16::bigint AND code_hash IS DISTINCT FROM $17::text)'
+      : 'WHERE $16::bigint IS NULL AND $17::text IS NULL';
+    const { rowCount } = await c.query(
+      `INSERT INTO subjects (${SUBJECT_COLUMNS}, has_travel, phone_key, token_used_at)
+       SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::bigint, $11, $12::bigint, $13::boolean, $14, $15::bigint ${claimGuard}`,
       [s.id, s.documentType, s.documentKey, s.identityKey, s.nameMasked, s.documentMasked, s.binding, s.holderTokenHash,
-        JSON.stringify(s.declaration), s.declaredAt, s.modifiedDay, s.createdAt, hasTravel(s.declaration)],
+        JSON.stringify(s.declaration), s.declaredAt, s.modifiedDay, s.createdAt, hasTravel(s.declaration), s.phoneKey ?? null,
+        s.tokenUsedAt ?? null, claim ? claim.now : null, claim?.codeHash ?? null],
     );
+    if (rowCount !== 1) throw new StoreConflict('claim_required');
+  }
+
+  /** The claim is consumed once the document is taken (by then no one else can declare it). */
+  private async consumeClaim(documentKey: string, claim: ClaimCheck | undefined): Promise<void> {
+    if (claim?.verified) {
+      await this.pool.query('DELETE FROM document_claims WHERE document_key = $1', [documentKey]);
+    } else if (claim?.codeHash !== undefined) {
+      await this.pool.query('DELETE FROM document_claims WHERE document_key = $1 AND code_hash = $2', [documentKey, claim.codeHash]);
+    }
+  }
+
+  async insertSubject(s: SubjectRecord, proxyId?: string, claim?: ClaimCheck): Promise<void> {
     try {
       // One statement commits atomically on its own (one round trip instead of BEGIN, INSERT,
       // COMMIT); a proxy link must commit with the subject, in one transaction.
       if (proxyId === undefined) {
-        await insert(this.pool);
+        await this.insertSubjectRow(this.pool, s, claim);
       } else {
         await this.tx(async (c) => {
-          await insert(c);
+          await this.insertSubjectRow(c, s, claim);
           await this.link(c, proxyId, s.id, s.createdAt);
         });
       }
     } catch (err) {
       rethrowDocument(err);
     }
+    await this.consumeClaim(s.documentKey, claim);
+  }
+
+  /**
+   * The subject and its job in one statement (one round trip, atomic on its own); with a proxy,
+   * in one transaction with the link, as insertSubject does.
+   */
+  async enqueueDeclaration(s: SubjectRecord, job: QueuedDeclaration, proxyId?: string, claim?: ClaimCheck): Promise<{ position: number }> {
+    let place: { position: number };
+    try {
+      // The subject (under its claim), its job and its proxy link commit together.
+      place = await this.tx(async (c) => {
+        await this.insertSubjectRow(c, s, claim);
+        const { rows } = await c.query<{ ahead: string }>(
+          `WITH h AS (SELECT min(seq) AS lo, max(seq) AS hi FROM declaration_queue)
+           INSERT INTO declaration_queue (subject_id, sealed_document, ahead, enqueued_at)
+           SELECT $1, $2, COALESCE(h.hi - h.lo + 1, 0), $3 FROM h RETURNING ahead`,
+          [s.id, job.sealedDocument, job.enqueuedAt],
+        );
+        if (proxyId !== undefined) await this.link(c, proxyId, s.id, s.createdAt);
+        return { position: intFromRow(rows[0]!.ahead) + 1 };
+      });
+    } catch (err) {
+      rethrowDocument(err);
+    }
+    await this.consumeClaim(s.documentKey, claim);
+    return place;
+  }
+
+  /**
+   * FOR UPDATE SKIP LOCKED in a transaction that stays open while the worker computes the
+   * binding: any number of workers in any number of processes take distinct jobs, oldest first,
+   * and a worker that dies takes its lock with it (its connection ends, the transaction rolls
+   * back), so the job is taken again at once — no lease to time out, nothing lost.
+   */
+  async claimDeclarationJob(): Promise<ClaimedDeclarationJob | undefined> {
+    const client = await this.pool.connect();
+    // A connection that breaks while a job is held (a database restart, a terminated session)
+    // emits 'error' on the checked-out client: without a listener that would end the process. The
+    // job's lock ends with the connection, so another worker takes it; this one's complete() fails.
+    let broken: Error | undefined;
+    const onError = (err: Error): void => {
+      broken = err;
+    };
+    client.on('error', onError);
+    const giveBack = (err?: Error): void => {
+      client.off('error', onError);
+      client.release(err ?? broken);
+    };
+    let job;
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<JobRow>(`SELECT ${JOB_COLUMNS} FROM declaration_queue ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED`);
+      job = rows[0] && jobFromRow(rows[0]);
+      if (!job) await client.query('ROLLBACK');
+    } catch (err) {
+      giveBack(err as Error);
+      throw err;
+    }
+    if (!job) {
+      giveBack();
+      return undefined;
+    }
+    const taken = job;
+    let open = true;
+    const finish = async <T>(fn: () => Promise<T>): Promise<T> => {
+      if (!open) throw new Error('store: this job was already completed or released');
+      open = false;
+      try {
+        if (broken) throw broken;
+        const result = await fn();
+        giveBack();
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        giveBack(err as Error);
+        throw err;
+      }
+    };
+    return {
+      ...taken,
+      complete: (binding) => finish(async () => {
+        const set = await client.query(SET_BINDING_SQL((n) => `$${n}`), [binding, taken.subjectId]);
+        await client.query('DELETE FROM declaration_queue WHERE seq = $1', [taken.seq]);
+        await client.query('COMMIT');
+        return (set.rowCount ?? 0) > 0;
+      }),
+      release: () => finish(async () => {
+        await client.query('ROLLBACK');
+      }),
+    };
+  }
+
+  async declarationQueuePosition(subjectId: string): Promise<number | undefined> {
+    const { rows } = await this.pool.query<{ position: string }>(POSITION_SQL((n) => `$${n}`), [subjectId]);
+    return rows[0] ? intFromRow(rows[0].position) : undefined;
+  }
+
+  async declarationQueueStats(): Promise<{ depth: number; oldestEnqueuedAt: number | null }> {
+    const { rows } = await this.pool.query<{ depth: string; oldest: string | null }>(STATS_SQL);
+    return { depth: intFromRow(rows[0]!.depth), oldestEnqueuedAt: rows[0]!.oldest === null ? null : intFromRow(rows[0]!.oldest) };
   }
 
   private async getBy(column: 'id' | 'document_key' | 'holder_token_hash', value: string): Promise<SubjectRecord | undefined> {
-    const { rows } = await this.pool.query<SubjectRow>(`SELECT ${SUBJECT_COLUMNS} FROM subjects WHERE ${column} = $1`, [value]);
+    const { rows } = await this.pool.query<SubjectRow>(`SELECT ${SUBJECT_READ_COLUMNS()} FROM subjects WHERE ${column} = $1`, [value]);
     return rows[0] && subjectFromRow(rows[0]);
   }
 
@@ -298,8 +436,10 @@ export class PostgresStore implements Store {
     return rowCount ?? 0;
   }
 
-  async releaseSubject(subjectId: string, audit: ReleaseAudit): Promise<'released' | 'already_released' | 'not_found'> {
+  async releaseSubject(subjectId: string, audit: ReleaseAudit, claim?: DocumentClaim): Promise<'released' | 'already_released' | 'not_found'> {
     return this.tx(async (c) => {
+      // The document key before the tombstone (the claim is keyed by it); the row lock holds until commit.
+      const { rows: before } = await c.query<{ document_key: string }>('SELECT document_key FROM subjects WHERE id = $1 FOR UPDATE', [subjectId]);
       const { rowCount } = await c.query(
         `UPDATE subjects SET document_key = $2, holder_token_hash = $2, identity_key = $2, has_travel = false
          WHERE id = $1 AND document_key NOT LIKE $3 || '%'`,
@@ -314,8 +454,83 @@ export class PostgresStore implements Store {
       ]);
       await c.query('DELETE FROM proxy_links WHERE subject_id = $1 OR proxy_id = $1', [subjectId]);
       await c.query('DELETE FROM proxy_requests WHERE subject_id = $1 OR requester_id = $1', [subjectId]);
+      await c.query('DELETE FROM recovery_codes WHERE subject_id = $1', [subjectId]);
+      const documentKey = before[0]?.document_key;
+      if (claim && documentKey !== undefined) {
+        await c.query(
+          `INSERT INTO document_claims (document_key, code_hash, released_subject_id, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)
+           ON CONFLICT (document_key) DO UPDATE SET code_hash = excluded.code_hash, released_subject_id = excluded.released_subject_id,
+             expires_at = excluded.expires_at, created_at = excluded.created_at`,
+          [documentKey, claim.codeHash, subjectId, claim.expiresAt, audit.at],
+        );
+      }
       return 'released' as const;
     });
+  }
+
+  async setOwnerToken(subjectId: string, tokenHash: string | null, at: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `UPDATE subjects SET holder_token_hash = $1, token_used_at = $2 WHERE id = $3 AND document_key NOT LIKE '${RELEASED_PREFIX}%'`,
+      [tokenHash ?? vacantToken(subjectId), at, subjectId],
+    );
+    return rowCount === 1;
+  }
+
+  async endOwnerToken(tokenHash: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query("UPDATE subjects SET holder_token_hash = 'vacant:' || id WHERE holder_token_hash = $1", [tokenHash]);
+    return rowCount === 1;
+  }
+
+  async touchOwnerToken(tokenHash: string, at: number): Promise<void> {
+    await this.pool.query('UPDATE subjects SET token_used_at = $1 WHERE holder_token_hash = $2', [at, tokenHash]);
+  }
+
+  async putRecoveryCode(r: RecoveryCodeRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO recovery_codes (subject_id, code_hash, tries_left, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (subject_id) DO UPDATE SET code_hash = excluded.code_hash, tries_left = excluded.tries_left,
+         expires_at = excluded.expires_at, created_at = excluded.created_at`,
+      [r.subjectId, r.codeHash, r.triesLeft, r.expiresAt, r.createdAt],
+    );
+  }
+
+  async spendRecoveryTry(subjectId: string, now: number): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ code_hash: string }>(
+      'UPDATE recovery_codes SET tries_left = tries_left - 1 WHERE subject_id = $1 AND expires_at > $2 AND tries_left > 0 RETURNING code_hash',
+      [subjectId, now],
+    );
+    return rows[0]?.code_hash;
+  }
+
+  async deleteRecoveryCode(subjectId: string, codeHash: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('DELETE FROM recovery_codes WHERE subject_id = $1 AND code_hash = $2', [subjectId, codeHash]);
+    return rowCount === 1;
+  }
+
+  async getDocumentClaim(documentKey: string, now: number): Promise<DocumentClaim | undefined> {
+    const { rows } = await this.pool.query<{ code_hash: string; expires_at: string }>(
+      'SELECT code_hash, expires_at FROM document_claims WHERE document_key = $1 AND expires_at > $2',
+      [documentKey, now],
+    );
+    const row = rows[0];
+    return row && { codeHash: row.code_hash, expiresAt: intFromRow(row.expires_at) };
+  }
+
+  async listRepresented(proxyId: string): Promise<RepresentedView[]> {
+    const { rows } = await this.pool.query<{ subject_id: string; name_masked: string; created_at: string }>(
+      `SELECT l.subject_id, s.name_masked, l.created_at FROM proxy_links l JOIN subjects s ON s.id = l.subject_id
+       WHERE l.proxy_id = $1 ORDER BY l.proxy_slot`,
+      [proxyId],
+    );
+    return rows.map((r) => ({ subjectId: r.subject_id, nameMasked: r.name_masked, since: intFromRow(r.created_at) }));
+  }
+
+  async listOwnProxyRequests(requesterId: string, now: number): Promise<OwnRequestView[]> {
+    const { rows } = await this.pool.query<{ id: string; created_at: string; expires_at: string }>(
+      'SELECT id, created_at, expires_at FROM proxy_requests WHERE requester_id = $1 AND expires_at > $2 ORDER BY created_at, id',
+      [requesterId, now],
+    );
+    return rows.map((r) => ({ id: r.id, createdAt: intFromRow(r.created_at), expiresAt: intFromRow(r.expires_at) }));
   }
 
   async listReleases(subjectId: string): Promise<ReleaseAudit[]> {
@@ -343,12 +558,13 @@ export class PostgresStore implements Store {
       const { rows } = await this.pool.query<{ updated: boolean; found: boolean }>(
         `WITH u AS (
            UPDATE subjects SET document_type = $2, document_key = $3, identity_key = $4, name_masked = $5,
-             document_masked = $6, binding = $7, declaration = $8, has_travel = $9, declared_at = $10, modified_day = $11
+             document_masked = $6, binding = $7, declaration = $8, has_travel = $9, declared_at = $10, modified_day = $11,
+             phone_key = coalesce($12, phone_key)
            WHERE id = $1 AND (modified_day IS NULL OR modified_day <> $11)
            RETURNING 1)
          SELECT EXISTS (SELECT 1 FROM u) AS updated, EXISTS (SELECT 1 FROM subjects WHERE id = $1) AS found`,
         [id, u.documentType, u.documentKey, u.identityKey, u.nameMasked, u.documentMasked, u.binding,
-          JSON.stringify(u.declaration), hasTravel(u.declaration), u.declaredAt, day],
+          JSON.stringify(u.declaration), hasTravel(u.declaration), u.declaredAt, day, u.phoneKey ?? null],
       );
       const row = rows[0]!;
       if (row.updated) return 'updated';
@@ -359,8 +575,8 @@ export class PostgresStore implements Store {
   }
 
   async insertCredential(c: CredentialRecord): Promise<void> {
-    await this.pool.query(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-      c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt,
+    await this.pool.query(`INSERT INTO credentials (${REUSABLE_CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
+      c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt, c.statusIdx ?? null, c.jws ?? null, c.facts ?? null,
     ]);
   }
 
@@ -391,6 +607,34 @@ export class PostgresStore implements Store {
     return rowCount === 1;
   }
 
+  async currentCredential(subjectId: string, now: number): Promise<CredentialRecord | undefined> {
+    const { rows } = await this.pool.query<CredentialRow>(
+      `SELECT ${REUSABLE_CREDENTIAL_COLUMNS} FROM credentials
+       WHERE subject_id = $1 AND status = 'active' AND expires_at > $2 AND jws IS NOT NULL
+       ORDER BY issued_at DESC, jti LIMIT 1`,
+      [subjectId, now],
+    );
+    return rows[0] && credentialFromRow(rows[0]);
+  }
+
+  async reserveStatusIndex(idx: number, ref: string, heldUntil: number, now: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO status_indices (idx, ref, held_until) VALUES ($1, $2, $3)
+       ON CONFLICT (idx) DO UPDATE SET ref = excluded.ref, held_until = excluded.held_until
+       WHERE status_indices.held_until < $4`,
+      [idx, ref, heldUntil, now],
+    );
+    return rowCount === 1;
+  }
+
+  async listInvalidStatusIndices(now: number): Promise<number[]> {
+    const { rows } = await this.pool.query<{ status_idx: string | number }>(
+      "SELECT status_idx FROM credentials WHERE status <> 'active' AND expires_at > $1 AND status_idx IS NOT NULL",
+      [now],
+    );
+    return rows.map((r) => Number(r.status_idx));
+  }
+
   async listInvalidatedCredentials(now: number): Promise<CredentialRecord[]> {
     const { rows } = await this.pool.query<CredentialRow>(
       `SELECT ${CREDENTIAL_COLUMNS} FROM credentials WHERE status <> 'active' AND expires_at > $1 ORDER BY status_at, jti`,
@@ -401,8 +645,8 @@ export class PostgresStore implements Store {
 
   async insertPass(c: CredentialRecord): Promise<void> {
     await this.tx(async (client) => {
-      await client.query(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-        c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt,
+      await client.query(`INSERT INTO credentials (${PASS_CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+        c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt, c.statusIdx ?? null,
       ]);
       await client.query('INSERT INTO passes (jti, subject_id, expires_at) VALUES ($1, $2, $3)', [c.jti, c.subjectId, c.expiresAt]);
     });

@@ -44,7 +44,12 @@ export interface SubjectRow {
   declared_at: Int;
   modified_day: string | null;
   created_at: Int;
+  phone_key?: string | null;
+  token_used_at?: Int | null;
 }
+
+/** What a subject read selects: the inserted columns, then those of migration 7. */
+export const SUBJECT_READ_COLUMNS = () => `${SUBJECT_COLUMNS}, phone_key, token_used_at`;
 
 export const SUBJECT_COLUMNS =
   'id, document_type, document_key, identity_key, name_masked, document_masked, binding, holder_token_hash, declaration, declared_at, modified_day, created_at';
@@ -63,6 +68,9 @@ export function subjectFromRow(row: SubjectRow): SubjectRecord {
     declaredAt: int(row.declared_at),
     modifiedDay: row.modified_day,
     createdAt: int(row.created_at),
+    // Set only when stored: a subject written without them reads back as it was written.
+    ...(row.phone_key ? { phoneKey: row.phone_key } : {}),
+    ...(row.token_used_at === null || row.token_used_at === undefined ? {} : { tokenUsedAt: int(row.token_used_at) }),
   };
 }
 
@@ -80,11 +88,19 @@ export interface CredentialRow {
   expires_at: Int;
   status: string;
   status_at: Int | null;
+  status_idx?: Int | null;
+  jws?: string | null;
+  facts?: string | null;
 }
 
+/** The columns of a credential that may be returned again (code-reuse.ts). */
+export const REUSABLE_CREDENTIAL_COLUMNS = 'jti, subject_id, color, kid, issued_at, expires_at, status, status_at, status_idx, jws, facts';
+
 export const CREDENTIAL_COLUMNS = 'jti, subject_id, color, kid, issued_at, expires_at, status, status_at';
+/** A pass's columns (issue 25): a code's, and its index in the Token Status List; never `jws`, so code-reuse.ts never returns a pass as a code. */
+export const PASS_CREDENTIAL_COLUMNS = `${CREDENTIAL_COLUMNS}, status_idx`;
 /** The same columns of `credentials c`, for joins (passes). */
-export const CREDENTIAL_COLUMNS_C = CREDENTIAL_COLUMNS.split(', ').map((column) => `c.${column}`).join(', ');
+export const CREDENTIAL_COLUMNS_C = PASS_CREDENTIAL_COLUMNS.split(', ').map((column) => `c.${column}`).join(', ');
 
 export function credentialFromRow(row: CredentialRow): CredentialRecord {
   return {
@@ -96,6 +112,8 @@ export function credentialFromRow(row: CredentialRow): CredentialRecord {
     expiresAt: int(row.expires_at),
     status: row.status as CredentialStatus,
     statusAt: row.status_at === null ? null : int(row.status_at),
+    ...(row.status_idx === undefined ? {} : { statusIdx: row.status_idx === null ? null : int(row.status_idx) }),
+    ...(row.jws === undefined ? {} : { jws: row.jws, facts: row.facts ?? null }),
   };
 }
 

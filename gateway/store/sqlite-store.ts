@@ -2,12 +2,14 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { Color } from '../types/schemas.js';
 import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
+import { JOB_COLUMNS, POSITION_SQL, SET_BINDING_SQL, STATS_SQL, jobFromRow, type JobRow } from './queue-rows.js';
 import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
 import {
   CREDENTIAL_COLUMNS,
   CREDENTIAL_COLUMNS_C,
   DEVICE_COLUMNS,
   SUBJECT_COLUMNS,
+  SUBJECT_READ_COLUMNS,
   PENDING_REQUESTS_SQL,
   RELEASES_SQL,
   releaseFromRow,
@@ -24,6 +26,8 @@ import {
   subjectFromRow,
   type CheckInRow,
   type CredentialRow,
+  REUSABLE_CREDENTIAL_COLUMNS,
+  PASS_CREDENTIAL_COLUMNS,
   type PendingRequestRow,
   type DeviceRow,
   type PersonEventRow,
@@ -33,17 +37,25 @@ import {
 import {
   RELEASED_PREFIX,
   StoreConflict,
+  vacantToken,
   type CheckInRecord,
   type CredentialRecord,
   type CredentialStatus,
   type DeclarationUpdate,
+  type ClaimCheck,
   type DeviceRecord,
+  type DocumentClaim,
+  type OwnRequestView,
+  type RecoveryCodeRecord,
+  type RepresentedView,
   type HighRiskRegions,
   type PendingProxyRequest,
   type PersonEventRecord,
   type ProxyLinkView,
   type ProxyRequestRecord,
   type ReleaseAudit,
+  type ClaimedDeclarationJob,
+  type QueuedDeclaration,
   type Store,
   type SubjectRecord,
   type TrustListHeld,
@@ -219,25 +231,100 @@ export class SqliteStore implements Store {
     this.sql('SELECT 1').get();
   }
 
-  async insertSubject(subject: SubjectRecord, proxyId?: string): Promise<void> {
+  private insertSubjectRow(subject: SubjectRecord, proxyId: string | undefined, claim: ClaimCheck | undefined): void {
+    if (claim) {
+      // A released document under a counter's claim: only its code declares it, once (issue 17, item 4).
+      const held = this.sql('SELECT code_hash FROM document_claims WHERE document_key = ? AND expires_at > ?').pluck().get(subject.documentKey, claim.now) as string | undefined;
+      if (held !== undefined) {
+        if (held !== claim.codeHash && !claim.verified) throw new StoreConflict('claim_required');
+        this.sql('DELETE FROM document_claims WHERE document_key = ?').run(subject.documentKey);
+      }
+    }
+    this
+      .sql(
+        `INSERT INTO subjects (${SUBJECT_COLUMNS}, has_travel, phone_key, token_used_at) VALUES (@id, @documentType, @documentKey, @identityKey,
+         @nameMasked, @documentMasked, @binding, @holderTokenHash, @declaration, @declaredAt, @modifiedDay, @createdAt, @hasTravel, @phoneKey, @tokenUsedAt)`,
+      )
+      .run({
+        ...subject,
+        declaration: JSON.stringify(subject.declaration),
+        hasTravel: hasTravel(subject.declaration) ? 1 : 0,
+        phoneKey: subject.phoneKey ?? null,
+        tokenUsedAt: subject.tokenUsedAt ?? null,
+      });
+    if (proxyId !== undefined) this.link(proxyId, subject.id, subject.createdAt);
+  }
+
+  async insertSubject(subject: SubjectRecord, proxyId?: string, claim?: ClaimCheck): Promise<void> {
     try {
-      await this.write(() => {
-        this
-          .sql(
-            `INSERT INTO subjects (${SUBJECT_COLUMNS}, has_travel) VALUES (@id, @documentType, @documentKey, @identityKey,
-             @nameMasked, @documentMasked, @binding, @holderTokenHash, @declaration, @declaredAt, @modifiedDay, @createdAt, @hasTravel)`,
-          )
-          .run({ ...subject, declaration: JSON.stringify(subject.declaration), hasTravel: hasTravel(subject.declaration) ? 1 : 0 });
-        if (proxyId !== undefined) this.link(proxyId, subject.id, subject.createdAt);
+      await this.write(() => this.insertSubjectRow(subject, proxyId, claim));
+    } catch (err) {
+      rethrowDocument(err);
+    }
+  }
+
+  /** Jobs this process has taken (SQLite serves one process: a claim is held in memory and ends with it). */
+  private readonly claimed = new Set<number>();
+
+  async enqueueDeclaration(subject: SubjectRecord, job: QueuedDeclaration, proxyId?: string, claim?: ClaimCheck): Promise<{ position: number }> {
+    try {
+      return await this.write(() => {
+        this.insertSubjectRow(subject, proxyId, claim);
+        const { lo, hi } = this.sql('SELECT min(seq) AS lo, max(seq) AS hi FROM declaration_queue').get() as { lo: number | null; hi: number | null };
+        const ahead = lo === null || hi === null ? 0 : hi - lo + 1;
+        this.sql('INSERT INTO declaration_queue (subject_id, sealed_document, ahead, enqueued_at) VALUES (?, ?, ?, ?)').run(subject.id, job.sealedDocument, ahead, job.enqueuedAt);
+        return { position: ahead + 1 };
       });
     } catch (err) {
       rethrowDocument(err);
     }
   }
 
+  async claimDeclarationJob(): Promise<ClaimedDeclarationJob | undefined> {
+    this.settle();
+    const rows = this.sql(`SELECT ${JOB_COLUMNS} FROM declaration_queue ORDER BY seq LIMIT ?`).all(this.claimed.size + 1) as JobRow[];
+    const row = rows.find((r) => !this.claimed.has(Number(r.seq)));
+    if (!row) return undefined;
+    const job = jobFromRow(row);
+    this.claimed.add(job.seq);
+    let open = true;
+    const end = (): void => {
+      open = false;
+      this.claimed.delete(job.seq);
+    };
+    return {
+      ...job,
+      complete: async (binding) => {
+        if (!open) throw new Error('store: this job was already completed or released');
+        try {
+          return await this.write(() => {
+            const set = this.sql(SET_BINDING_SQL(() => '?')).run(binding, job.subjectId);
+            this.sql('DELETE FROM declaration_queue WHERE seq = ?').run(job.seq);
+            return set.changes > 0;
+          });
+        } finally {
+          end();
+        }
+      },
+      release: async () => end(),
+    };
+  }
+
+  async declarationQueuePosition(subjectId: string): Promise<number | undefined> {
+    this.settle();
+    const row = this.sql(POSITION_SQL(() => '?')).get(subjectId) as { position: number } | undefined;
+    return row ? Number(row.position) : undefined;
+  }
+
+  async declarationQueueStats(): Promise<{ depth: number; oldestEnqueuedAt: number | null }> {
+    this.settle();
+    const row = this.sql(STATS_SQL).get() as { depth: number; oldest: number | null };
+    return { depth: Number(row.depth), oldestEnqueuedAt: row.oldest === null ? null : Number(row.oldest) };
+  }
+
   private getBy(column: 'id' | 'document_key' | 'holder_token_hash', value: string): SubjectRecord | undefined {
     this.settle();
-    const row = this.sql(`SELECT ${SUBJECT_COLUMNS} FROM subjects WHERE ${column} = ?`).get(value) as SubjectRow | undefined;
+    const row = this.sql(`SELECT ${SUBJECT_READ_COLUMNS()} FROM subjects WHERE ${column} = ?`).get(value) as SubjectRow | undefined;
     return row && subjectFromRow(row);
   }
 
@@ -358,8 +445,9 @@ export class SqliteStore implements Store {
     return this.write(() => this.sql('DELETE FROM proxy_requests WHERE expires_at <= ?').run(before).changes);
   }
 
-  async releaseSubject(subjectId: string, audit: ReleaseAudit): Promise<'released' | 'already_released' | 'not_found'> {
+  async releaseSubject(subjectId: string, audit: ReleaseAudit, claim?: DocumentClaim): Promise<'released' | 'already_released' | 'not_found'> {
     return this.write(() => {
+      const documentKey = this.sql('SELECT document_key FROM subjects WHERE id = ?').pluck().get(subjectId) as string | undefined;
       const changed = this
         .sql(
           `UPDATE subjects SET document_key = @tomb, holder_token_hash = @tomb, identity_key = @tomb, has_travel = 0
@@ -372,8 +460,86 @@ export class SqliteStore implements Store {
       );
       this.sql('DELETE FROM proxy_links WHERE subject_id = ? OR proxy_id = ?').run(subjectId, subjectId);
       this.sql('DELETE FROM proxy_requests WHERE subject_id = ? OR requester_id = ?').run(subjectId, subjectId);
+      this.sql('DELETE FROM recovery_codes WHERE subject_id = ?').run(subjectId);
+      if (claim && documentKey !== undefined) {
+        this.sql(
+          `INSERT INTO document_claims (document_key, code_hash, released_subject_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (document_key) DO UPDATE SET code_hash = excluded.code_hash, released_subject_id = excluded.released_subject_id,
+             expires_at = excluded.expires_at, created_at = excluded.created_at`,
+        ).run(documentKey, claim.codeHash, subjectId, claim.expiresAt, audit.at);
+      }
       return 'released';
     });
+  }
+
+  async setOwnerToken(subjectId: string, tokenHash: string | null, at: number): Promise<boolean> {
+    return this.write(
+      () =>
+        this
+          .sql(`UPDATE subjects SET holder_token_hash = ?, token_used_at = ? WHERE id = ? AND document_key NOT LIKE '${RELEASED_PREFIX}%'`)
+          .run(tokenHash ?? vacantToken(subjectId), at, subjectId).changes === 1,
+    );
+  }
+
+  async endOwnerToken(tokenHash: string): Promise<boolean> {
+    return this.write(
+      () => this.sql("UPDATE subjects SET holder_token_hash = 'vacant:' || id WHERE holder_token_hash = ?").run(tokenHash).changes === 1,
+    );
+  }
+
+  async touchOwnerToken(tokenHash: string, at: number): Promise<void> {
+    await this.write(() => this.sql('UPDATE subjects SET token_used_at = ? WHERE holder_token_hash = ?').run(at, tokenHash));
+  }
+
+  async putRecoveryCode(c: RecoveryCodeRecord): Promise<void> {
+    await this.write(() =>
+      this.sql(
+        `INSERT INTO recovery_codes (subject_id, code_hash, tries_left, expires_at, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (subject_id) DO UPDATE SET code_hash = excluded.code_hash, tries_left = excluded.tries_left,
+           expires_at = excluded.expires_at, created_at = excluded.created_at`,
+      ).run(c.subjectId, c.codeHash, c.triesLeft, c.expiresAt, c.createdAt),
+    );
+  }
+
+  async spendRecoveryTry(subjectId: string, now: number): Promise<string | undefined> {
+    return this.write(
+      () =>
+        this
+          .sql('UPDATE recovery_codes SET tries_left = tries_left - 1 WHERE subject_id = ? AND expires_at > ? AND tries_left > 0 RETURNING code_hash')
+          .pluck()
+          .get(subjectId, now) as string | undefined,
+    );
+  }
+
+  async deleteRecoveryCode(subjectId: string, codeHash: string): Promise<boolean> {
+    return this.write(() => this.sql('DELETE FROM recovery_codes WHERE subject_id = ? AND code_hash = ?').run(subjectId, codeHash).changes === 1);
+  }
+
+  async getDocumentClaim(documentKey: string, now: number): Promise<DocumentClaim | undefined> {
+    this.settle();
+    const row = this.sql('SELECT code_hash, expires_at FROM document_claims WHERE document_key = ? AND expires_at > ?').get(documentKey, now) as
+      | { code_hash: string; expires_at: number }
+      | undefined;
+    return row && { codeHash: row.code_hash, expiresAt: intFromRow(row.expires_at) };
+  }
+
+  async listRepresented(proxyId: string): Promise<RepresentedView[]> {
+    this.settle();
+    const rows = this
+      .sql(
+        `SELECT l.subject_id, s.name_masked, l.created_at FROM proxy_links l JOIN subjects s ON s.id = l.subject_id
+         WHERE l.proxy_id = ? ORDER BY l.proxy_slot`,
+      )
+      .all(proxyId) as Array<{ subject_id: string; name_masked: string; created_at: number }>;
+    return rows.map((r) => ({ subjectId: r.subject_id, nameMasked: r.name_masked, since: intFromRow(r.created_at) }));
+  }
+
+  async listOwnProxyRequests(requesterId: string, now: number): Promise<OwnRequestView[]> {
+    this.settle();
+    const rows = this
+      .sql('SELECT id, created_at, expires_at FROM proxy_requests WHERE requester_id = ? AND expires_at > ? ORDER BY created_at, id')
+      .all(requesterId, now) as Array<{ id: string; created_at: number; expires_at: number }>;
+    return rows.map((r) => ({ id: r.id, createdAt: intFromRow(r.created_at), expiresAt: intFromRow(r.expires_at) }));
   }
 
   async listReleases(subjectId: string): Promise<ReleaseAudit[]> {
@@ -398,7 +564,8 @@ export class SqliteStore implements Store {
           .sql(
             `UPDATE subjects SET document_type = @documentType, document_key = @documentKey, identity_key = @identityKey,
                name_masked = @nameMasked, document_masked = @documentMasked, binding = @binding,
-               declaration = @declaration, has_travel = @hasTravel, declared_at = @declaredAt, modified_day = @day
+               declaration = @declaration, has_travel = @hasTravel, declared_at = @declaredAt, modified_day = @day,
+               phone_key = coalesce(@phoneKey, phone_key)
              WHERE id = @id AND (modified_day IS NULL OR modified_day <> @day)`,
           )
           .run({
@@ -411,6 +578,7 @@ export class SqliteStore implements Store {
             declaration: JSON.stringify(update.declaration),
             hasTravel: hasTravel(update.declaration) ? 1 : 0,
             declaredAt: update.declaredAt,
+            phoneKey: update.phoneKey ?? null,
             day,
             id,
           }).changes;
@@ -425,8 +593,8 @@ export class SqliteStore implements Store {
   async insertCredential(c: CredentialRecord): Promise<void> {
     await this.write(() =>
       this
-        .sql(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt),
+        .sql(`INSERT INTO credentials (${REUSABLE_CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt, c.statusIdx ?? null, c.jws ?? null, c.facts ?? null),
     );
   }
 
@@ -462,6 +630,40 @@ export class SqliteStore implements Store {
     );
   }
 
+  async currentCredential(subjectId: string, now: number): Promise<CredentialRecord | undefined> {
+    this.settle();
+    const row = this
+      .sql(
+        `SELECT ${REUSABLE_CREDENTIAL_COLUMNS} FROM credentials
+         WHERE subject_id = ? AND status = 'active' AND expires_at > ? AND jws IS NOT NULL
+         ORDER BY issued_at DESC, jti LIMIT 1`,
+      )
+      .get(subjectId, now) as CredentialRow | undefined;
+    return row && credentialFromRow(row);
+  }
+
+  async reserveStatusIndex(idx: number, ref: string, heldUntil: number, now: number): Promise<boolean> {
+    return this.write(
+      () =>
+        this
+          .sql(
+            `INSERT INTO status_indices (idx, ref, held_until) VALUES (@idx, @ref, @heldUntil)
+             ON CONFLICT (idx) DO UPDATE SET ref = excluded.ref, held_until = excluded.held_until
+             WHERE status_indices.held_until < @now`,
+          )
+          .run({ idx, ref, heldUntil, now }).changes === 1,
+    );
+  }
+
+  async listInvalidStatusIndices(now: number): Promise<number[]> {
+    this.settle();
+    const rows = this
+      .sql("SELECT status_idx FROM credentials WHERE status <> 'active' AND expires_at > ? AND status_idx IS NOT NULL")
+      .raw()
+      .all(now) as Array<[number | bigint]>;
+    return rows.map((r) => Number(r[0]));
+  }
+
   async listInvalidatedCredentials(now: number): Promise<CredentialRecord[]> {
     this.settle();
     const rows = this
@@ -476,8 +678,8 @@ export class SqliteStore implements Store {
   async insertPass(c: CredentialRecord): Promise<void> {
     await this.write(() => {
       this
-        .sql(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt);
+        .sql(`INSERT INTO credentials (${PASS_CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt, c.statusIdx ?? null);
       this.sql('INSERT INTO passes (jti, subject_id, expires_at) VALUES (?, ?, ?)').run(c.jti, c.subjectId, c.expiresAt);
     });
   }

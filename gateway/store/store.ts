@@ -27,8 +27,15 @@ export interface SubjectRecord {
   documentMasked: string;
   /** The binding value written into every code of this subject (gateway/issuer/binding.ts). */
   binding: string;
-  /** SHA-256 of the holder token, hex. The token itself is shown once and never stored. */
+  /**
+   * SHA-256 of the owner's holder token, hex. The token itself is shown once and never stored.
+   * VACANT_PREFIX + id while the owner slot waits for the person (created by a proxy, signed out).
+   */
   holderTokenHash: string;
+  /** HMAC-SHA256(pepper, canonical phone), hex: recovery by one-time code. Absent for subjects declared before issue 17. */
+  phoneKey?: string | null;
+  /** Last use of the owner token (idle expiry); absent or null: not tracked. */
+  tokenUsedAt?: number | null;
   declaration: StoredDeclaration;
   declaredAt: number;
   /** Calendar day (Asia/Shanghai, YYYY-MM-DD) of the last modification, null if never modified. */
@@ -48,6 +55,11 @@ export interface CredentialRecord {
   status: CredentialStatus;
   /** When the status left 'active'; null while active. */
   statusAt: number | null;
+  /** Its index in Xinji's Token Status List (gateway/status-list/); null for codes issued before it. */
+  statusIdx?: number | null;
+  /** The code as signed, and a digest of what it states (code-reuse.ts): it may be returned again. */
+  jws?: string | null;
+  facts?: string | null;
 }
 
 export type PersonEventType = 'confirmed_case' | 'close_contact' | 'false_report' | 'clearance';
@@ -71,7 +83,7 @@ export interface HighRiskRegions {
 export type DeclarationUpdate = Pick<
   SubjectRecord,
   'documentType' | 'documentKey' | 'identityKey' | 'nameMasked' | 'documentMasked' | 'binding' | 'declaration' | 'declaredAt'
->;
+> & { /** A new phone's key; absent: unchanged. */ phoneKey?: string | null };
 
 /** A checkpoint device allowed to POST /v1/checkpoint/scans (gateway/checkpoint/devices.ts). */
 export interface DeviceRecord {
@@ -100,7 +112,7 @@ export interface CheckInRecord {
 /** Thrown by a store for a conflict a client can act upon; the service maps it to a GatewayError. */
 export class StoreConflict extends Error {
   override name = 'StoreConflict';
-  constructor(readonly kind: 'document_exists' | 'proxy_holder_limit' | 'proxy_subject_limit' | 'proxy_exists') {
+  constructor(readonly kind: 'document_exists' | 'proxy_holder_limit' | 'proxy_subject_limit' | 'proxy_exists' | 'claim_required') {
     super(kind);
   }
 }
@@ -114,6 +126,77 @@ export const RELEASED_PREFIX = 'released:';
 
 export function isReleased(subject: Pick<SubjectRecord, 'documentKey'>): boolean {
   return subject.documentKey.startsWith(RELEASED_PREFIX);
+}
+
+/**
+ * The binding of a subject whose declaration waits in the launch-day queue (issue 22): no real
+ * binding (s1.…) can equal it. Such a subject has no code yet; its job (DeclarationJob) computes
+ * the binding, and the code is signed when the holder asks for it.
+ */
+export const QUEUED_BINDING = 'queued';
+
+export function isQueued(subject: Pick<SubjectRecord, 'binding'>): boolean {
+  return subject.binding === QUEUED_BINDING;
+}
+
+/** What a queued declaration's job needs besides the subject: the document, sealed (queue-seal.ts). */
+export interface QueuedDeclaration {
+  sealedDocument: string;
+  enqueuedAt: number;
+}
+
+export interface DeclarationJob extends QueuedDeclaration {
+  seq: number;
+  subjectId: string;
+  /** Declarations that waited before this one when it was queued. */
+  ahead: number;
+}
+
+/**
+ * A job taken by one worker. Until complete() or release(), no other worker can take it; if the
+ * worker dies first (its database connection or its process ends), the job is taken again.
+ */
+export interface ClaimedDeclarationJob extends DeclarationJob {
+  /** Writes the binding and removes the job, in one transaction; false when the subject is no longer queued. */
+  complete(binding: string): Promise<boolean>;
+  /** Gives the job back untouched (a worker stopping, a failed scrypt). */
+  release(): Promise<void>;
+}
+
+/** The owner slot of a subject without an owner token (created by a proxy, or signed out): waits for the person. */
+export const VACANT_PREFIX = 'vacant:';
+
+export function vacantToken(subjectId: string): string {
+  return VACANT_PREFIX + subjectId;
+}
+
+/** A one-time recovery code sent to the registered phone (stored as an HMAC, never in clear). */
+export interface RecoveryCodeRecord {
+  subjectId: string;
+  codeHash: string;
+  triesLeft: number;
+  expiresAt: number;
+  createdAt: number;
+}
+
+/** The counter's claim code of a released document (stored as an HMAC of document key and code). */
+export interface DocumentClaim {
+  codeHash: string;
+  expiresAt: number;
+}
+
+/** Someone a proxy may act for, as the proxy's own page shows it. */
+export interface RepresentedView {
+  subjectId: string;
+  nameMasked: string;
+  since: number;
+}
+
+/** A request the proxy itself made and that is still pending (nothing about the person). */
+export interface OwnRequestView {
+  id: string;
+  createdAt: number;
+  expiresAt: number;
 }
 
 /** A request of a green holder to become a proxy of a subject that already exists (代人申请 with consent). */
@@ -170,7 +253,19 @@ export interface Store {
    * Durable when the promise resolves (SQLite synchronous=FULL, PostgreSQL commit).
    * Throws StoreConflict('document_exists' | 'proxy_holder_limit' | 'proxy_subject_limit').
    */
-  insertSubject(subject: SubjectRecord, proxyId?: string): Promise<void>;
+  insertSubject(subject: SubjectRecord, proxyId?: string, claim?: ClaimCheck): Promise<void>;
+    /**
+   * Issue 22: inserts a subject (binding QUEUED_BINDING) and its job in one transaction, like
+   * insertSubject (same conflicts, same proxy link, same counter's claim); durable when it resolves. Returns its place:
+   * 1 + the jobs queued before it.
+   */
+  enqueueDeclaration(subject: SubjectRecord, job: QueuedDeclaration, proxyId?: string, claim?: ClaimCheck): Promise<{ position: number }>;
+  /** Takes the oldest job no other worker holds, or undefined when there is none. */
+  claimDeclarationJob(): Promise<ClaimedDeclarationJob | undefined>;
+  /** The subject's place in the queue (1: next), or undefined when it is not queued. */
+  declarationQueuePosition(subjectId: string): Promise<number | undefined>;
+  /** How many declarations wait (taken ones included), and since when the oldest waits. */
+  declarationQueueStats(): Promise<{ depth: number; oldestEnqueuedAt: number | null }>;
   getSubject(id: string): Promise<SubjectRecord | undefined>;
   getSubjectByDocumentKey(documentKey: string): Promise<SubjectRecord | undefined>;
   getSubjectByTokenHash(holderTokenHash: string): Promise<SubjectRecord | undefined>;
@@ -213,7 +308,29 @@ export interface Store {
    * links and requests on both sides and writes the audit record, in one transaction. Codes are
    * revoked by the caller afterwards (see code-issuer.ts on the order of writes and reads).
    */
-  releaseSubject(subjectId: string, audit: ReleaseAudit): Promise<'released' | 'already_released' | 'not_found'>;
+  releaseSubject(subjectId: string, audit: ReleaseAudit, claim?: DocumentClaim): Promise<'released' | 'already_released' | 'not_found'>;
+
+  /** Replaces the owner token (null: the slot waits, VACANT_PREFIX); false when the subject is unknown or released. */
+  setOwnerToken(subjectId: string, tokenHash: string | null, at: number): Promise<boolean>;
+  /** Ends the owner token with this hash (sign-out); false when no subject holds it. */
+  endOwnerToken(tokenHash: string): Promise<boolean>;
+  /** Records a use of the owner token (idle expiry counts from the last one). */
+  touchOwnerToken(tokenHash: string, at: number): Promise<void>;
+  /** Records a recovery code for the subject, replacing any earlier one. */
+  putRecoveryCode(code: RecoveryCodeRecord): Promise<void>;
+  /**
+   * Spends one try of the subject's unexpired recovery code and returns its hash, or undefined when
+   * there is none (expired, tries spent, never sent). The try is spent before the comparison, so
+   * concurrent guesses cannot exceed the tries.
+   */
+  spendRecoveryTry(subjectId: string, now: number): Promise<string | undefined>;
+  /** Deletes the subject's recovery code if its hash is still `codeHash`; true for the one caller that did. */
+  deleteRecoveryCode(subjectId: string, codeHash: string): Promise<boolean>;
+  /** The unexpired claim on a released document, if any. */
+  getDocumentClaim(documentKey: string, now: number): Promise<DocumentClaim | undefined>;
+  /** The subjects this proxy may act for, and its own pending requests. */
+  listRepresented(proxyId: string): Promise<RepresentedView[]>;
+  listOwnProxyRequests(requesterId: string, now: number): Promise<OwnRequestView[]>;
   /** The audit records of a subject's releases, oldest first. */
   listReleases(subjectId: string): Promise<ReleaseAudit[]>;
   countProxyLinks(): Promise<{ byProxy: Record<string, number>; bySubject: Record<string, number> }>;
@@ -239,6 +356,18 @@ export interface Store {
   ): Promise<Color[]>;
   /** Moves one active credential to `status`; false when it was not active any more. */
   invalidateCredential(jti: string, status: Exclude<CredentialStatus, 'active'>, at: number): Promise<boolean>;
+  /**
+   * The subject's newest active credential whose exp is after `now` and that was stored with its
+   * JWS and facts (code-reuse.ts), or undefined.
+   */
+  currentCredential(subjectId: string, now: number): Promise<CredentialRecord | undefined>;
+  /**
+   * Takes index `idx` of the status list for `ref` until `heldUntil`: true when it was free or its
+   * previous hold ended before `now` (one atomic statement), false when someone holds it.
+   */
+  reserveStatusIndex(idx: number, ref: string, heldUntil: number, now: number): Promise<boolean>;
+  /** Status-list indices of credentials superseded or revoked whose exp is after `now` (the INVALID bits). */
+  listInvalidStatusIndices(now: number): Promise<number[]>;
   /** Superseded or revoked credentials whose exp is after `now`, oldest change first. */
   listInvalidatedCredentials(now: number): Promise<CredentialRecord[]>;
   /** Records a printed 通行证: its credential row and its mark as a pass, in one transaction. */
@@ -282,6 +411,18 @@ export interface Store {
   trustListHeld(uri: string): Promise<TrustListHeld | undefined>;
   /** Records a list taken from `uri` when its sequence is higher than the one recorded; false otherwise. */
   recordTrustList(uri: string, held: TrustListHeld, at: number): Promise<boolean>;
+}
+
+/**
+ * A new subject's document may be under a counter's claim (a release, gateway/subjects/): the
+ * insert succeeds only with that claim's code hash, and consumes the claim.
+ */
+export interface ClaimCheck {
+  /** HMAC of the claim code presented, or undefined when none was. */
+  codeHash: string | undefined;
+  /** The person proved the document by sign-in (a declare ticket): a claim does not hold it back, and is consumed. */
+  verified?: boolean;
+  now: number;
 }
 
 export interface TrustListHeld {

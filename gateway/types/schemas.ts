@@ -24,6 +24,13 @@ export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advis
  */
 export type DocumentType = ("resident_id" | "hmt_residence_permit" | "hk_macau_permit" | "taiwan_permit" | "passport" | "foreign_permanent_resident_id")
 /**
+ * Answer 202 to POST /v1/declarations: a proxy request waiting for the person's approval (status pending), or a declaration stored and queued for its binding on a busy day (status queued, issue 22).
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "DeclarationAccepted".
+ */
+export type DeclarationAccepted = (ProxyRequestPending | DeclarationQueued)
+/**
  * Regions visited in the last 14 days: 6-digit GB/T 2260 codes, or 'overseas' (海外地区).
  * 
  * @maxItems 30
@@ -401,6 +408,91 @@ staleMaxSeconds: number
  */
 maxBytes: number
 }
+/**
+ * Issue 22: the launch-day queue of declarations waiting for their binding (docs/operating.md).
+ */
+declarationQueue: {
+/**
+ * A declaration that finds the issue pool busy is stored and answered 202 queued instead of 503 ERR_OVERLOADED.
+ */
+enabled: boolean
+/**
+ * This process computes the bindings of queued declarations.
+ */
+worker: boolean
+/**
+ * How often an idle worker looks for declarations queued by other processes.
+ */
+pollMs: number
+}
+/**
+ * A holder token not used for this long stops working (401 ERR_HOLDER_TOKEN_EXPIRED); the person recovers its code (issue 17).
+ */
+holderTokenIdleSeconds: number
+/**
+ * The sender of one-time recovery codes to the registered phone: the city's SMS gateway (webhookUrl), or in development a file that receives one JSON line per message (outboxFile). Production refuses the file.
+ */
+sms?: {
+/**
+ * The SMS gateway's endpoint: POST application/json {"to", "text"} (docs/security.md).
+ */
+webhookUrl?: string
+/**
+ * Bearer token sent to the SMS gateway.
+ */
+webhookToken?: string
+/**
+ * Development only: append one JSON line {"to", "text"} per message to this file.
+ */
+outboxFile?: string
+}
+/**
+ * Rate limits of POST /v1/recovery and /v1/recovery/verify, always on.
+ */
+recovery: {
+/**
+ * Recovery requests and code checks per document per hour.
+ */
+perDocumentPerHour: number
+/**
+ * Recovery requests and code checks per client address per hour.
+ */
+perAddressPerHour: number
+}
+/**
+ * Real-name sign-in through the city's OpenID Connect provider (issue 17): authorization code with PKCE, state and nonce. Unset issuer: sign-in is off.
+ */
+oidc?: {
+/**
+ * The provider's issuer URL (discovery at /.well-known/openid-configuration); https in production.
+ */
+issuer?: string
+clientId?: string
+/**
+ * client_secret_basic authentication.
+ */
+clientSecret?: string
+/**
+ * PEM (PKCS#8) private key for private_key_jwt authentication, instead of clientSecret.
+ */
+privateKeyFile?: string
+/**
+ * Where the provider sends the person back: the resident page (e.g. https://gateway.xinji.example/).
+ */
+redirectUri?: string
+/**
+ * The ID token claim carrying the verified full name.
+ */
+nameClaim?: string
+/**
+ * The ID token claim carrying the verified resident ID number.
+ */
+documentClaim?: string
+/**
+ * Scopes asked for (openid and those that release the two claims).
+ */
+scope?: string
+}
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).
@@ -418,6 +510,35 @@ jti: string
 status: ("superseded" | "revoked")
 since: string
 expiresAt: string
+}
+/**
+ * Answer (202) to a holder declaring for a person who already has a code: a request the person must approve with its own holder token. Nothing about the person (no colour, code or subject id) is given.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "ProxyRequestPending".
+ */
+export interface ProxyRequestPending {
+requestId: string
+status: "pending"
+}
+/**
+ * Answer (202) to a declaration accepted while the gateway is busy (launch day), and to a code request before its code can be made: the declaration is stored durably and waits for its document binding. holderToken appears only in the answer to the declaration (shown once, stored only as a hash): with it and subjectId the holder fetches the code from GET /v1/subjects/{subjectId}/code, which answers 202 with the place until the code is ready, then 200.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "DeclarationQueued".
+ */
+export interface DeclarationQueued {
+status: "queued"
+/**
+ * Place in the queue: 1 is next. An upper bound (jobs finished out of order are still counted).
+ */
+position: number
+/**
+ * Estimated seconds until the code can be fetched, at the rate the queue was recently worked.
+ */
+etaSeconds: number
+subjectId: string
+holderToken?: string
 }
 /**
  * A modification of the health facts only (PUT /v1/subjects/{id}/declaration without `applicant`): the name, document and phone stay as declared, so neither the holder nor a proxy has to type them again. The daily limit is the same as for a full modification.
@@ -439,7 +560,7 @@ contactWithCase: boolean
 attestTruthful: boolean
 }
 /**
- * Answer to a declaration or a code request. holderToken appears only when a subject is created; it is shown once and stored only as a hash.
+ * Answer to a declaration or a code request. holderToken appears only when a person declares for themself (a new subject); it is shown once and stored only as a hash. A proxy declaring for a new person gets none: it acts with its own token, and the person takes its record by recovery or sign-in.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "DeclarationResult".
@@ -527,6 +648,14 @@ contactWithCase: boolean
  * Must be true: false or concealed declarations are made red (notice, Q5).
  */
 attestTruthful: boolean
+/**
+ * The declareTicket of a sign-in (POST /v1/sign-in/callback) for this document and name: the person proved it with the identity provider, so a counter's claim does not hold it back.
+ */
+signInTicket?: string
+/**
+ * The one-time claim code a counter printed when it released this document for its owner (subjects release); required for 7 days after the release. Ignored on modifications.
+ */
+claimCode?: string
 }
 export interface Applicant {
 /**
@@ -589,7 +718,18 @@ id: string
 name: string
 region: string
 jwks_uri: string
+/**
+ * Deprecated: the JSON list of withdrawn codes (credential-status.schema.json), served until status_uri_sunset; read status_list_uri instead.
+ */
 status_uri: string
+/**
+ * When status_uri stops being served (its deprecation window ends).
+ */
+status_uri_sunset?: string
+/**
+ * The issuer's IETF Token Status List (draft-ietf-oauth-status-list): a statuslist+jwt signed with a key of jwks_uri, whose sub is this URI; every code's status.status_list names it and the code's index.
+ */
+status_list_uri?: string
 /**
  * URL of the normalised credential schema the claims map onto, served by the issuer (GET /schemas/normalized-credential.schema.json); also its $id.
  */
@@ -791,6 +931,10 @@ jwksUri: string
  */
 statusUri?: string
 /**
+ * Optional: where the partner publishes its IETF Token Status List (draft-ietf-oauth-status-list), a statuslist+jwt signed with one of its keys whose sub is this URI. With it, each of the partner's codes must carry status.status_list naming this URI and an index whose status is VALID (0); anything else is refused. Same transport rule as jwksUri. May stand beside statusUri: a code must then pass both.
+ */
+statusListUri?: string
+/**
  * Algorithms this partner signs with (RFC 8725 §3.1: pinned per issuer; never none or HS*).
  * 
  * @minItems 1
@@ -856,16 +1000,6 @@ export interface ProxyList {
 proxies: ProxyLink[]
 }
 /**
- * Answer (202) to a holder declaring for a person who already has a code: a request the person must approve with its own holder token. Nothing about the person (no colour, code or subject id) is given.
- * 
- * This interface was referenced by `AllSchemas`'s JSON-Schema
- * via the `definition` "ProxyRequestPending".
- */
-export interface ProxyRequestPending {
-requestId: string
-status: "pending"
-}
-/**
  * A subject's pending proxy requests (not expired, not yet approved or declined), oldest first. Only the requester's masked name is shown.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
@@ -895,6 +1029,79 @@ status: ("ready" | "not_ready")
  * store: the database does not answer; signing_key: no active signing key; partners: the partner registry is not loaded; shutting_down: the process is draining after SIGTERM.
  */
 failing: ("store" | "signing_key" | "partners" | "shutting_down")[]
+}
+/**
+ * 找回健康码: the document and the phone it was declared with. If they match a record, a one-time code goes to that phone; the answer is the same either way.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RecoveryRequest".
+ */
+export interface RecoveryRequest {
+document: IdentityDocument
+phone: string
+/**
+ * The full name declared. Needed only for codes declared before the gateway kept a keyed hash of the phone (migration 7): those match on name and phone together.
+ */
+name?: string
+}
+/**
+ * The person proved it holds the registered phone: its subject and a new owner holder token (shown once). Every earlier token of the subject stopped working.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RecoveryResult".
+ */
+export interface RecoveryResult {
+subjectId: string
+holderToken: string
+}
+/**
+ * The same answer whether or not the document and phone matched a record: no oracle.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RecoveryStarted".
+ */
+export interface RecoveryStarted {
+status: "sent_if_registered"
+/**
+ * How long a code sent now stays valid.
+ */
+expiresInSeconds: number
+}
+/**
+ * The document and the 6-digit code the registered phone received.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RecoveryVerify".
+ */
+export interface RecoveryVerify {
+document: IdentityDocument
+code: string
+}
+/**
+ * What a holder's own page shows of its proxy role: the people it may act for (health facts only) and its requests still pending.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "RepresentedList".
+ */
+export interface RepresentedList {
+/**
+ * @maxItems 3
+ */
+people: RepresentedPerson[]
+requests: OwnProxyRequest[]
+}
+export interface RepresentedPerson {
+subjectId: string
+/**
+ * Masked name (张*猛).
+ */
+name: string
+since: string
+}
+export interface OwnProxyRequest {
+requestId: string
+requestedAt: string
+expiresAt: string
 }
 /**
  * This interface was referenced by `AllSchemas`'s JSON-Schema
@@ -949,6 +1156,35 @@ type: "high_risk_regions"
  */
 regions: string[]
 occurredAt: string
+}
+/**
+ * The parameters the identity provider put on the redirect back to the page (OpenID Connect Core 1.0 §3.1.2.5), passed on by the page.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "SignInCallback".
+ */
+export interface SignInCallback {
+code?: string
+state: string
+iss?: string
+error?: string
+error_description?: string
+session_state?: string
+}
+/**
+ * A finished sign-in. With a record for the verified document: its subject id and a new owner holder token (shown once; every earlier token ended). Without one (never declared, or released at a counter): a declareTicket, valid 10 minutes, that lets this person declare that document — also while a counter's claim holds it.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "SignInResult".
+ */
+export interface SignInResult {
+subjectId?: string
+holderToken?: string
+/**
+ * Put it in the declaration as signInTicket; only for the verified document and name.
+ */
+declareTicket?: string
+ticketExpiresAt?: string
 }
 /**
  * One file per Xinji signing key in CERTS_DIR (<name>.key.json). Exactly one key is active. A 'next' key is published but does not sign yet; a retired key stays published until every code it signed has expired.
@@ -1021,6 +1257,10 @@ descriptor: Partner
  */
 keys: (null | TrustedKey[])
 /**
+ * The partner's IETF Token Status List (draft-ietf-oauth-status-list), as the gateway last accepted it, its signature and claims checked: a code of this partner is valid only if its status.status_list names this uri and an index whose status is 0 (VALID). Absent: the partner publishes none. null: it does, but the gateway has no usable copy (its codes are refused with ERR_STATUS_UNAVAILABLE). The gateway's own issuer is listed this way.
+ */
+tokenStatusList?: (null | TrustedTokenStatusList)
+/**
  * Absent: the partner publishes no status list. null: it does, but the gateway has no usable copy (its codes are refused with ERR_STATUS_UNAVAILABLE). Otherwise the codes withdrawn before their exp.
  */
 statusList?: (null | TrustedStatusList)
@@ -1029,6 +1269,17 @@ export interface TrustedKey {
 kid: (string | null)
 alg: ("ES256" | "ES384" | "EdDSA" | "RS256" | "PS256")
 jwk: PublicJwk
+}
+export interface TrustedTokenStatusList {
+/**
+ * The list's URI: its sub, and the uri every code of the partner names.
+ */
+uri: string
+bits: (1 | 2 | 4 | 8)
+/**
+ * base64url(ZLIB(bit array)), as the issuer signed it.
+ */
+lst: string
 }
 export interface TrustedStatusList {
 /**

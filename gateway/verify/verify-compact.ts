@@ -14,9 +14,10 @@ export async function verifyCompactWithKey(
   rules: HeaderRules,
   key: CryptoKey | Uint8Array,
   check: SignatureCheck = verifySignature,
+  jwk?: object,
 ): Promise<ParsedCompact & { alg: string; kid: string | undefined }> {
   const parsed = parseCompact(jws);
   const { alg, kid } = checkHeader(parsed.header, rules);
-  await check(parsed, alg, key);
+  await check(parsed, alg, key, jwk);
   return { ...parsed, alg, kid };
 }

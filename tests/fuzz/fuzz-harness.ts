@@ -61,6 +61,8 @@ export interface FuzzTarget {
   jws: string;
   /** Token of a registered checkpoint device (scans need one). */
   deviceToken: string;
+  /** 找回健康码: a document with a recovery code sent, and a token nobody else needs (signed out by its seed). */
+  recovery?: { document: unknown; code: string; spareToken: string };
 }
 
 /** Sends one request; a request unanswered within 5 s is a hang and fails the property. */
@@ -182,6 +184,13 @@ export function seeds(t: FuzzTarget): Seed[] {
     'POST /v1/checkpoint/scans': { path: '/v1/checkpoint/scans', headers: { authorization: `Bearer ${t.deviceToken}` }, body: { code: t.jws, temperatureC: 36.5, document } },
     'POST /v1/admin/partners/reload': { path: '/v1/admin/partners/reload', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
     'POST /v1/admin/subjects/{subjectId}/passes': { path: `/v1/admin/subjects/${subjectId}/passes`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+    'GET /v1/subjects/{subjectId}/represented': { path: `/v1/subjects/${subjectId}/represented`, headers: own },
+    'POST /v1/recovery': { path: '/v1/recovery', headers: {}, body: { document, phone: (declaration['applicant'] as { phone: string }).phone } },
+    'POST /v1/recovery/verify': { path: '/v1/recovery/verify', headers: {}, body: t.recovery ? { document: t.recovery.document, code: t.recovery.code } : { document, code: '123456' } },
+    // Never the holder's own token: ending it would leave the operations after this one nothing to fuzz.
+    'DELETE /v1/holder-token': { path: '/v1/holder-token', headers: { authorization: `Bearer ${t.recovery?.spareToken ?? 'hct_none'}` } },
+    // No identity provider in the fuzz gateway: the callback answers 404 ERR_SIGN_IN_UNAVAILABLE after validating the body.
+    'POST /v1/sign-in/callback': { path: '/v1/sign-in/callback', headers: {}, body: { code: 'fuzz-code', state: 'fuzz-state' } },
     'GET /schemas/{file}': { path: '/schemas/normalized-credential.schema.json', headers: {} },
     'GET /assets/{name}': { path: '/assets/style.css', headers: {} },
   };

@@ -115,7 +115,7 @@ const LOAD_WORKERS = 6;
 const KILL_AFTER_ACKS = 30;
 
 function durabilityUnderLoad(kind: 'sqlite' | 'postgres'): void {
-  test(`every declaration answered 201 survives kill -9 in the middle of a load of ${LOAD_WORKERS} concurrent streams`, async () => {
+  test(`every declaration answered 201 or 202 queued survives kill -9 in the middle of a load of ${LOAD_WORKERS} concurrent streams`, async () => {
     const dirs = await makeDirs(await tempRoot(), kind === 'postgres' ? await freshSchemaUrl() : undefined);
     const first = await start(dirs);
     const acked: Array<{ subjectId: string; holderToken: string }> = [];
@@ -129,7 +129,8 @@ function durabilityUnderLoad(kind: 'sqlite' | 'postgres'): void {
         const n = next++;
         try {
           await http(first.port, 'POST', '/v1/declarations', personDeclaration(1000 + n), undefined, (a: HttpAnswer) => {
-            if (a.status !== 201) {
+            // 201, or 202 queued (issue 22: the gateway was busy, the declaration stored for later binding).
+            if (a.status !== 201 && !(a.status === 202 && a.body['status'] === 'queued')) {
               otherAnswers.push(`${a.status} ${JSON.stringify(a.body).slice(0, 100)}`);
               return;
             }
@@ -153,11 +154,16 @@ function durabilityUnderLoad(kind: 'sqlite' | 'postgres'): void {
     const second = await start(dirs);
     const missing: string[] = [];
     for (const { subjectId, holderToken } of acked) {
-      const code = await http(second.port, 'GET', `/v1/subjects/${subjectId}/code`, undefined, holderToken);
+      // A queued one is stored too: its code comes when a worker has bound it (202 until then).
+      let code = await http(second.port, 'GET', `/v1/subjects/${subjectId}/code`, undefined, holderToken);
+      for (let tries = 0; code.status === 202 && tries < 300; tries++) {
+        await new Promise((r) => setTimeout(r, 100));
+        code = await http(second.port, 'GET', `/v1/subjects/${subjectId}/code`, undefined, holderToken);
+      }
       if (code.status !== 200 || code.body['subjectId'] !== subjectId) missing.push(`${subjectId}: ${code.status}`);
     }
     expect(missing).toEqual([]);
-    // Declarations in flight at the kill may or may not have committed; none answered 201 is lost.
+    // Declarations in flight at the kill may or may not have committed; none answered 201 or 202 is lost.
     if (dirs.databaseUrl) expect(await subjectsInSchema(dirs.databaseUrl)).toBeGreaterThanOrEqual(acked.length);
   }, TIMEOUT);
 }
@@ -187,8 +193,10 @@ warnPostgresSkipped('the kill -9 durability and cross-process tests');
     const results = await Promise.all(
       Array.from({ length: 12 }, (_, i) => http((i % 2 === 0 ? a : b).port, 'POST', '/v1/declarations', personDeclaration(100 + i), token)),
     );
-    expect(results.filter((r) => r.status === 201)).toHaveLength(3);
-    expect(results.filter((r) => r.status !== 201).map((r) => `${r.status} ${String((r.body['error'] as { code?: string })?.code)}`)).toEqual(
+    // Declared: 201, or 202 queued when that process's issue pool was busy (the link is written with the queued subject).
+    const made = (r: HttpAnswer): boolean => r.status === 201 || (r.status === 202 && r.body['status'] === 'queued');
+    expect(results.filter(made)).toHaveLength(3);
+    expect(results.filter((r) => !made(r)).map((r) => `${r.status} ${String((r.body['error'] as { code?: string })?.code)}`)).toEqual(
       Array(9).fill('409 ERR_PROXY_HOLDER_LIMIT'),
     );
     // In the database: the holder and the 3 people, 3 links; the 9 refused left no subject behind.

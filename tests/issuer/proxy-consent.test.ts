@@ -1,6 +1,7 @@
 import { createTestGateway, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
 import { maskName } from '../../gateway/identity/documents.js';
 import { approve, asOwner, declare, declared, getCode, modify, payloadOf, type Body } from './issuer-helpers.js';
+import { recovered } from './recovery-helpers.js';
 
 /**
  * Issue 9, item 1: 代人申请 only with the person's consent. A holder naming a person who already
@@ -141,7 +142,7 @@ describe('the person decides', () => {
 
   test('only the person own token decides: a proxy or a stranger gets 403, no token 401, unknown ids 404', async () => {
     const holder = await declared(gw, personDeclaration(1));
-    const child = await declared(gw, personDeclaration(2), holder.holderToken);
+    const child = { ...(await declared(gw, personDeclaration(2), holder.holderToken)), ...(await recovered(gw, personDeclaration(2))) };
     const other = await declared(gw, personDeclaration(3));
     const asked = await declare(gw, personDeclaration(2), other.holderToken);
     for (const res of [
@@ -166,7 +167,8 @@ describe('the person decides', () => {
 describe('proxies of a person', () => {
   test('the person removes a proxy and the removed proxy gets 403 from its next request on', async () => {
     const holder = await declared(gw, personDeclaration(1));
-    const child = await declared(gw, personDeclaration(2), holder.holderToken);
+    await declared(gw, personDeclaration(2), holder.holderToken);
+    const child = await recovered(gw, personDeclaration(2));
     expect((await proxies(child)).body.proxies).toEqual([{ proxyId: holder.subjectId, name: maskName('测试1号'), since: expect.any(String) }]);
     expect((await getCode(gw, child.subjectId, holder.holderToken)).status).toBe(200);
     expect((await remove(child, holder.subjectId)).status).toBe(204);

@@ -12,7 +12,7 @@ import { declare, declared, getCode, jwsOf, payloadOf, personEvent, postEvents, 
 async function run(gw: TestGateway, argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runSubjectsCommand(argv, { store: gw.deps.store, now: gw.clock.now, defaultOperator: 'os-user', out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await runSubjectsCommand(argv, { store: gw.deps.store, now: gw.clock.now, defaultOperator: 'os-user', pepper: gw.deps.pepper, out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, out, err };
 }
 
@@ -29,7 +29,16 @@ function release(kind: 'sqlite' | 'postgres'): void {
     const second = jwsOf(await getCode(gw, squatter.subjectId, squatter.holderToken));
 
     const result = await run(gw, ['release', squatter.subjectId, '--reason', 'ticket 4711: owner showed the ID card at the counter', '--operator', 'ops-wang']);
-    expect(result).toEqual({ code: 0, out: [expect.stringMatching(new RegExp(`^released ${squatter.subjectId}: 1 code\\(s\\) revoked, document freed; audit rel_`))], err: [] });
+    expect(result).toEqual({
+      code: 0,
+      out: [
+        expect.stringMatching(new RegExp(`^released ${squatter.subjectId}: 1 code\\(s\\) revoked, document freed; audit rel_`)),
+        'claim code for the person at the counter (declare with it until 2026-12-04T00:00:00.000Z):',
+        expect.stringMatching(/^[A-Z2-9]{5}-[A-Z2-9]{5}$/),
+      ],
+      err: [],
+    });
+    const claimCode = result.out.at(-1)!;
 
     const list = await request(gw.app).get('/.well-known/health-code-status');
     const status = Object.fromEntries((list.body.entries as Body[]).map((e) => [e['jti'], e['status']]));
@@ -38,7 +47,7 @@ function release(kind: 'sqlite' | 'postgres'): void {
     expect(((await verify(gw, second))['error'] as Body)['code']).toBe('ERR_CREDENTIAL_REVOKED');
     expect((await getCode(gw, squatter.subjectId, squatter.holderToken)).status).toBe(401);
 
-    const mine = await declare(gw, owner);
+    const mine = await declare(gw, { ...owner, claimCode });
     expect(mine.status).toBe(201);
     expect(mine.body.color).toBe('red');
     expect(mine.body.reasons).toEqual(['close_contact']);
@@ -61,10 +70,11 @@ function release(kind: 'sqlite' | 'postgres'): void {
     const holder = await declared(gw, personDeclaration(62));
     for (const n of [63, 64, 65]) await declared(gw, personDeclaration(n), holder.holderToken);
     expect((await declare(gw, personDeclaration(66), holder.holderToken)).body.error.code).toBe('ERR_PROXY_HOLDER_LIMIT');
-    expect((await run(gw, ['release', holder.subjectId, '--reason', 'claimed document'])).code).toBe(0);
+    const released = await run(gw, ['release', holder.subjectId, '--reason', 'claimed document']);
+    expect(released.code).toBe(0);
     // The released holder's token is dead; the people it declared for stay, without it as proxy.
     expect((await declare(gw, personDeclaration(66), holder.holderToken)).status).toBe(401);
-    const fresh = await declared(gw, personDeclaration(62));
+    const fresh = await declared(gw, { ...personDeclaration(62), claimCode: released.out.at(-1) });
     expect(fresh.color).toBe('green');
   });
 

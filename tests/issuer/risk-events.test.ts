@@ -74,7 +74,10 @@ describe('events about a person', () => {
     const body = exampleDeclaration();
     const { subjectId, holderToken } = await declared(gw, body);
     await postEvents(gw, [personEvent(gw, 'confirmed_case', body)]).expect(200);
-    gw.clock.advance(60 * DAY_MS);
+    // Fetched every month: a holder token unused for 30 days ends (HOLDER_TOKEN_IDLE_SECONDS).
+    gw.clock.advance(30 * DAY_MS);
+    expect((await getCode(gw, subjectId, holderToken)).body.color).toBe('red');
+    gw.clock.advance(30 * DAY_MS);
     expect((await getCode(gw, subjectId, holderToken)).body.color).toBe('red');
   });
 

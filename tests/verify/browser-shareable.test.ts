@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { fromRoot } from '../../gateway/paths.js';
 
 /**
- * Issue 9, item 4: the signature check is jose.compactVerify (WebCrypto), and the code around it —
+ * Issue 9, item 4 and issue 22: the shared signature check is WebCrypto's subtle.verify (jose's own primitive), and the code around it —
  * the header rules, the partner key filter, the key lookup — imports no Node-only module, so a
  * verifier library for browsers can share it. Followed through every runtime import (type-only
  * imports vanish at compile time); `Buffer` and `process` are Node globals and count too.
@@ -20,8 +20,12 @@ const ENTRIES = [
   // trust bundle's acceptance, and the library itself.
   'gateway/verify/verify-code.ts',
   'gateway/verify/checkpoint-rule.ts',
+  'gateway/verify/pinned-document.ts',
   'gateway/trust/accept-bundle.ts',
   'verifier/index.ts',
+  // Issue 18: the Token Status List codec and the reader of a partner's signed list.
+  'gateway/verify/token-status-list.ts',
+  'gateway/verify/status-list-token.ts',
 ];
 
 function nodeDependencies(entry: string, seen = new Set<string>()): string[] {
@@ -38,9 +42,9 @@ function nodeDependencies(entry: string, seen = new Set<string>()): string[] {
   return found;
 }
 
-test('the signature check is jose.compactVerify, not node:crypto', () => {
+test('the shared signature check verifies with WebCrypto over the parsed JWS, never node:crypto', () => {
   const text = readFileSync(fromRoot('gateway/verify/jws-signature.ts'), 'utf8');
-  expect(text).toMatch(/import \{ compactVerify[^}]*\} from 'jose'/);
+  expect(text).toMatch(/crypto\.subtle\.verify\(/);
   expect(text).not.toMatch(/from 'node:crypto'/);
 });
 

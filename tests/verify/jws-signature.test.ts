@@ -1,5 +1,6 @@
 import { webcrypto } from 'node:crypto';
-import { verifySignature } from '../../gateway/verify/jws-signature.js';
+import { verifySignature as webCryptoCheck, verifySignatureJose, type SignatureCheck } from '../../gateway/verify/jws-signature.js';
+import { verifySignatureNode } from '../../gateway/verify/jws-signature-node.js';
 import { parseCompact } from '../../gateway/verify/parse-compact.js';
 import type { CryptoKey } from 'jose';
 
@@ -16,7 +17,18 @@ async function signed(alg: string, params: webcrypto.AlgorithmIdentifier | webcr
   return `${input}.${b64u(signature)}`;
 }
 
-describe('verifySignature', () => {
+/**
+ * Every check the gateway has: WebCrypto over the parsed JWS (browsers, the verifier library),
+ * node:crypto on the thread pool (the gateway on Node; the key's JWK is exported the way the key
+ * filter keeps it), and jose.compactVerify (the check before issue 22).
+ */
+const withJwk = (check: SignatureCheck): SignatureCheck => async (parsed, alg, key) => {
+  const jwk = await webcrypto.subtle.exportKey('jwk', key as unknown as webcrypto.CryptoKey).catch(() => undefined);
+  return check(parsed, alg, key, jwk);
+};
+const CHECKS: Array<[string, SignatureCheck]> = [['WebCrypto', webCryptoCheck], ['node:crypto', withJwk(verifySignatureNode)], ['jose', verifySignatureJose]];
+
+describe.each(CHECKS)('the %s signature check', (_name, verifySignature) => {
   it('accepts an RS256 signature of a 2048-bit key, the control for the refusal below', async () => {
     const keys = await webcrypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
     const jws = await signed('RS256', { name: 'RSASSA-PKCS1-v1_5' }, keys.privateKey);
@@ -35,7 +47,7 @@ describe('verifySignature', () => {
     const pair = await webcrypto.subtle.generateKey({ name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' }, true, ['sign', 'verify']);
     const jws = await signed('RS256', { name: 'RSASSA-PKCS1-v1_5' }, pair.privateKey);
     const spki = await webcrypto.subtle.exportKey('spki', pair.publicKey);
-    const publicFor = (hash: string): Promise<webcrypto.CryptoKey> => webcrypto.subtle.importKey('spki', spki, { name: 'RSASSA-PKCS1-v1_5', hash }, false, ['verify']);
+    const publicFor = (hash: string): Promise<webcrypto.CryptoKey> => webcrypto.subtle.importKey('spki', spki, { name: 'RSASSA-PKCS1-v1_5', hash }, true, ['verify']);
     await expect(verifySignature(parseCompact(jws), 'RS256', (await publicFor('SHA-256')) as unknown as CryptoKey)).resolves.toBeUndefined();
     await expect(verifySignature(parseCompact(jws), 'RS256', (await publicFor('SHA-384')) as unknown as CryptoKey)).rejects.toMatchObject({ code: 'ERR_JWS_SIGNATURE_INVALID' });
   });

@@ -4,9 +4,9 @@ import { resolve } from 'node:path';
 import { compactVerify, importJWK, type CryptoKey, type JWK } from 'jose';
 import { isGatewayError } from '../../gateway/errors/gateway-error.js';
 import type { PublicJwk } from '../../gateway/types/schemas.js';
-import { verifySignature, type SignatureCheck } from '../../gateway/verify/jws-signature.js';
+import { verifySignature, verifySignatureJose, type SignatureCheck } from '../../gateway/verify/jws-signature.js';
+import { verifySignatureNode } from '../../gateway/verify/jws-signature-node.js';
 import { verifyCompactWithKey } from '../../gateway/verify/verify-compact.js';
-import { verifySignatureNodeCrypto } from '../../bench/node-crypto-signature.js';
 import { parseCompact } from '../../gateway/verify/parse-compact.js';
 import { toVerificationKeys, type PartnerAlg } from '../../gateway/partners/jwk-filter.js';
 import { sharedPath } from '../helpers/environment.js';
@@ -53,7 +53,7 @@ async function gatewayAccepts(jws: unknown, jwk: PublicJwk, alg: PartnerAlg, che
   const key = keys.find((k) => k.alg === alg);
   if (!key) return false;
   try {
-    await verifyCompactWithKey(typeof jws === 'string' ? jws : JSON.stringify(jws), { algorithms: [alg] }, key.key, check);
+    await verifyCompactWithKey(typeof jws === 'string' ? jws : JSON.stringify(jws), { algorithms: [alg] }, key.key, check, key.jwk);
     return true;
   } catch (error) {
     if (isGatewayError(error)) return false;
@@ -122,8 +122,9 @@ describeVectors('Wycheproof json_web_signature_test.json through the parse-and-v
         if (GATEWAY_ALGS.has(alg)) {
           const accepted = await gatewayAccepts(test.jws, groupKey, alg as PartnerAlg);
           if (accepted !== (test.result === 'valid')) wrong.push(label);
-          // The benchmark's node:crypto check (bench/node-crypto-signature.ts) must answer as jose does.
-          if ((await gatewayAccepts(test.jws, groupKey, alg as PartnerAlg, verifySignatureNodeCrypto)) !== accepted) wrong.push(`${label}: the node:crypto check disagrees with jose`);
+          // The gateway's node:crypto check and jose.compactVerify (the check before issue 22) must answer as the WebCrypto check does.
+          if ((await gatewayAccepts(test.jws, groupKey, alg as PartnerAlg, verifySignatureNode)) !== accepted) wrong.push(`${label}: the node:crypto check disagrees`);
+          else if ((await gatewayAccepts(test.jws, groupKey, alg as PartnerAlg, verifySignatureJose)) !== accepted) wrong.push(`${label}: jose.compactVerify disagrees`);
           else if (accepted) counts.validAccepted++;
           else counts.invalidRejected++;
           continue;
@@ -203,6 +204,7 @@ async function runRaw(file: string, alg: PartnerAlg, verifyAlg: webcrypto.EcdsaP
     const { keys } = await toVerificationKeys([{ ...groupJwk(group), kid: 'vector-key' }], [alg]);
     // A key the filter refuses rejects every signature under it.
     const key = keys[0]?.key as webcrypto.CryptoKey | undefined;
+    const jwk = keys[0]?.jwk;
     for (const test of group.tests) {
       let ok = false;
       if (key) {
@@ -212,17 +214,20 @@ async function runRaw(file: string, alg: PartnerAlg, verifyAlg: webcrypto.EcdsaP
           ok = false;
         }
       }
-      // And through the benchmark's node:crypto signature check (bench/node-crypto-signature.ts, the
-      // alternative jose is measured against): it must be as correct as jose for the comparison to
-      // mean anything. It verifies everything before the last '.', so the message as latin1 + '.'.
+      // And through the gateway's signature checks (jws-signature.ts with WebCrypto, as browsers run
+      // it; jws-signature-node.ts with node:crypto, as the gateway runs it). Both verify everything
+      // before the last '.', one byte per character, so the message as latin1 + '.'.
       let core = false;
+      let web = false;
       if (key) {
         const parsed = { jws: `${Buffer.from(test.msg, 'hex').toString('latin1')}.`, header: {}, payloadBytes: Buffer.alloc(0), signature: Buffer.from(test.sig, 'hex') };
-        core = await verifySignatureNodeCrypto(parsed, alg, key as unknown as CryptoKey).then(() => true, () => false);
+        core = await verifySignatureNode(parsed, alg, key as unknown as CryptoKey, jwk).then(() => true, () => false);
+        web = await verifySignature(parsed, alg, key as unknown as CryptoKey).then(() => true, () => false);
       }
       counts[test.result]++;
       if (test.result !== 'acceptable' && ok !== (test.result === 'valid')) wrong.push(`${test.tcId} ${test.comment} (${test.result})`);
       if (test.result !== 'acceptable' && core !== (test.result === 'valid')) wrong.push(`${test.tcId} ${test.comment} (${test.result}, node:crypto check)`);
+      if (test.result !== 'acceptable' && web !== (test.result === 'valid')) wrong.push(`${test.tcId} ${test.comment} (${test.result}, WebCrypto check)`);
     }
   }
   return { counts, wrong };

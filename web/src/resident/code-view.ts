@@ -6,6 +6,7 @@ import { el } from '../shared/dom.js';
 import { addStrings, currentLang, t } from '../shared/i18n.js';
 import { untilText } from './access.js';
 import { watchColor, type Watch } from './live-color.js';
+import { clearQueued, isQueued, showQueued } from './queued.js';
 
 addStrings({
   refresh: { zh: '刷新', en: 'Refresh' },
@@ -171,8 +172,14 @@ function setReachable(now: boolean): void {
   renderNetwork();
 }
 
-export async function fetchCode(subjectId: string, token: string, onError: (error: ApiError) => void): Promise<boolean> {
+/** `onShown`: called when a code is shown, also one that arrives later from the launch-day queue. */
+export async function fetchCode(subjectId: string, token: string, onError: (error: ApiError) => void, onShown?: () => void): Promise<boolean> {
   const answer = await api<CodeResult>('GET', `/v1/subjects/${encodeURIComponent(subjectId)}/code`, { token });
+  if (answer.status === 202 && isQueued(answer.body)) {
+    stopRefreshing();
+    refreshTimer = setTimeout(() => void fetchCode(subjectId, token, onError, onShown), showQueued(answer.body));
+    return false;
+  }
   if (!answer.body) {
     if (answer.status === 0 && shown && source?.subjectId === subjectId) {
       // Offline with a code on screen: said on the card (and cleared when the network is back);
@@ -189,9 +196,11 @@ export async function fetchCode(subjectId: string, token: string, onError: (erro
     }
     return false;
   }
+  clearQueued();
   setReachable(true);
   await showCode(answer.body);
   keepFresh(subjectId, token, onError);
+  onShown?.();
   return true;
 }
 

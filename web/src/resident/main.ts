@@ -11,6 +11,10 @@ import { renderCheckInForm } from './check-in.js';
 import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration, type Facts } from './form.js';
 import { setupPicker, renderPicker } from './region-picker.js';
 import { tellProxyRefusal, wireActions, type Actions } from './actions.js';
+import { isQueued } from './queued.js';
+import { closeRecovery, setupAccount, withClaimCode } from './account.js';
+import { syncRepresented } from './represented.js';
+import { finishSignInFromUrl } from './sign-in.js';
 
 /**
  * The resident's page: 申报 → 信息二次确认 → 亮码, 修改信息 once a day, 代人申请. The holder token
@@ -41,6 +45,7 @@ const held = (): Held[] => store.get<Held[]>(HELD) ?? [];
 const message = el('message');
 
 function show(view: (typeof VIEWS)[number]): void {
+  closeRecovery();
   showView(VIEWS, view);
   if (view !== 'code-view') stopRefreshing();
   // The check-in's symptom boxes exist only while it is open (the declaration has the same words).
@@ -49,11 +54,12 @@ function show(view: (typeof VIEWS)[number]): void {
 
 function onCodeError(error: ApiError): void {
   say(message, errorText(error));
-  if (error.code === 'ERR_UNAUTHENTICATED') {
-    // The gateway no longer knows this token: start over with a declaration.
+  if (error.code === 'ERR_UNAUTHENTICATED' || error.code === 'ERR_HOLDER_TOKEN_EXPIRED') {
+    // The gateway no longer knows this token: start over with a declaration, or 找回健康码.
     store.remove(HOLDER);
     store.remove(HELD);
     openForm('declare');
+    say(message, errorText(error));
   }
 }
 
@@ -73,7 +79,7 @@ async function openCode(subjectId: string): Promise<void> {
       button.textContent = t('consent') + (count ? ` (${count})` : '');
     });
   }
-  if (await fetchCode(subjectId, own.holderToken, onCodeError)) show('code-view');
+  await fetchCode(subjectId, own.holderToken, onCodeError, () => show('code-view'));
 }
 
 function openForm(next: Mode): void {
@@ -97,6 +103,12 @@ function renderHeld(): void {
 function openFamily(): void {
   renderHeld();
   show('family-view');
+  const own = holder();
+  // The gateway's list is the truth (a proxy removed elsewhere disappears here too).
+  if (own) void syncRepresented(own.subjectId, own.holderToken).then((people) => {
+    if (people) store.set(HELD, people);
+    renderHeld();
+  });
   tellProxyRefusal(actions);
 }
 
@@ -106,7 +118,7 @@ function remember(person: Held): void {
 
 async function send(body: Declaration | Facts): Promise<ApiAnswer<CodeResult>> {
   const own = holder();
-  if (mode === 'declare') return api<CodeResult>('POST', '/v1/declarations', { body });
+  if (mode === 'declare') return api<CodeResult>('POST', '/v1/declarations', { body: withClaimCode(body) });
   if (mode === 'proxy') return api<CodeResult>('POST', '/v1/declarations', { body, token: own?.holderToken ?? '' });
   // 修改信息: the whole declaration, or the health facts only when the identity is kept (form.ts).
   return api<CodeResult>('PUT', `/v1/subjects/${encodeURIComponent(viewing ?? own?.subjectId ?? '')}/declaration`, { body, token: own?.holderToken ?? '' });
@@ -119,6 +131,14 @@ async function submitConfirmed(): Promise<void> {
   const answer = await send(pending);
   button.disabled = false;
   pending = undefined;
+  if (answer.status === 202 && isQueued(answer.body) && mode !== 'modify') {
+    // Launch day: stored and queued; the code follows (queued.ts asks for it by itself).
+    resetForm();
+    if (mode === 'declare') store.set(HOLDER, { subjectId: answer.body.subjectId, holderToken: answer.body.holderToken ?? '' });
+    else remember({ subjectId: answer.body.subjectId, name: '' });
+    for (const view of VIEWS) el(view).hidden = true;
+    return openCode(answer.body.subjectId);
+  }
   if (answer.status === 202) {
     // Proxy consent: the person already has a code and must agree (202 {requestId, status: pending}).
     resetForm();
@@ -190,6 +210,24 @@ el('btn-consent').addEventListener('click', () => {
 el('btn-consent-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 el('btn-family-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 
+setupAccount({
+  hideOthers: () => {
+    stopRefreshing();
+    showView(VIEWS, '');
+  },
+  token: () => holder()?.holderToken,
+  async onRecovered(recovered) {
+    store.set(HOLDER, recovered);
+    store.remove(HELD);
+    await openCode(recovered.subjectId);
+  },
+  onSignedOut() {
+    store.remove(HOLDER);
+    store.remove(HELD);
+    openForm('declare');
+  },
+  onBack: () => (holder() ? void openCode(holder()!.subjectId) : openForm('declare')),
+});
 const actions: Actions = {
   subject: () => viewing ?? holder()?.subjectId ?? '',
   holder,
@@ -214,6 +252,14 @@ setupLanguage(() => {
   if (own && !el('consent-view').hidden) void renderConsent(own.subjectId, own.holderToken);
 });
 
-const own = holder();
-if (own) void openCode(own.subjectId);
-else openForm('declare');
+// Back from the identity provider (实名认证登录): finish that first, else as always.
+void finishSignInFromUrl(async (signedIn) => {
+  store.set(HOLDER, signedIn);
+  store.remove(HELD);
+  await openCode(signedIn.subjectId);
+}, () => openForm('declare')).then((signedIn) => {
+  if (signedIn) return;
+  const own = holder();
+  if (own) void openCode(own.subjectId);
+  else openForm('declare');
+});

@@ -42,10 +42,22 @@ export const ERROR_TEXTS: { readonly [code in ErrorCode]: Text } = {
   ERR_PROXY_SELF: { zh: '这是您本人的证件，不能为自己代办；请返回查看本人健康码。', en: 'This is your own document; go back to your own code instead.' },
   ERR_MODIFICATION_LIMIT: { zh: '今天已修改过一次信息，每天只能修改1次，请明天再试。', en: 'The information was already modified today; try again tomorrow.' },
   ERR_SUBJECT_NOT_FOUND: { zh: '未找到此人的健康码，可能已被注销；请重新申报。', en: 'No code was found for this person; it may have been withdrawn. Please declare again.' },
+  ERR_DECLARATION_QUEUED: { zh: '申报已受理，健康码还在生成中；生成后才能修改信息，请稍后再试。', en: 'Your declaration was received and its code is still being made; it can be modified once the code is ready.' },
   ERR_PROXY_REQUEST_NOT_FOUND: { zh: '该代办请求已过期或已处理，无需操作。', en: 'This request has expired or was already answered; nothing to do.' },
   ERR_PROXY_NOT_FOUND: { zh: '此人已不是您的代办人，无需操作。', en: 'This person no longer acts for you; nothing to do.' },
   ERR_PROXY_IDENTITY_CHANGE: { zh: '代办人只能修改健康情况（到访地区、症状、接触史）；姓名、证件和手机号码请由本人修改。', en: 'A proxy may change only the health facts (travel, symptoms, contact); the person must change their own name, document or phone.' },
   ERR_CHECK_IN_LIMIT: { zh: '今天已经打过卡了，每天打卡1次，请明天再来。如身体不适，请修改申报信息或及时就医。', en: 'Today\'s check-in is already done (one a day); come back tomorrow. If you feel unwell, modify your declaration or see a doctor.' },
+
+  // --- people: owners, recovery, sign-in, the counter's claim (issue 17)
+  ERR_HOLDER_TOKEN_EXPIRED: { zh: '登录已过期，请通过“找回健康码”重新获取。', en: 'The sign-in expired; use “Recover my code”.' },
+  ERR_RECOVERY_CODE_INVALID: { zh: '验证码错误或已过期，请重新获取。', en: 'The code is wrong or expired; ask for a new one.' },
+  ERR_RECOVERY_UNAVAILABLE: { zh: '暂不支持短信找回，请到窗口办理。', en: 'Recovery by text message is not available; please ask at a counter.' },
+  ERR_DOCUMENT_CLAIM_REQUIRED: { zh: '该证件已在窗口办理释放，请填写窗口提供的领取码后再申报。', en: 'This document was released at a counter: enter the claim code you were given there.', },
+  ERR_SIGN_IN_STATE: { zh: '登录已过期或不是从本页发起的，请重新登录。', en: 'This sign-in expired or was not started here; start again.' },
+  ERR_SIGN_IN_REFUSED: { zh: '实名认证未通过校验，请重新登录。', en: 'The real-name verification did not check out; start again.' },
+  ERR_SIGN_IN_CLAIMS: { zh: '实名认证的姓名或证件与该健康码不一致，请到窗口办理。', en: 'The verified name or document does not match this code; please ask at a counter.' },
+  ERR_SIGN_IN_PROVIDER_UNAVAILABLE: { zh: '实名认证服务暂时无法连接，请稍后再试。', en: 'The identity provider cannot be reached; retry later.' },
+  ERR_SIGN_IN_UNAVAILABLE: { zh: '暂不支持实名认证登录。', en: 'Sign-in is not available here.' },
 
   // --- checkpoint devices
   ERR_PASS_NOT_GREEN: { zh: '只能为当前为绿码的人打印通行证，请转为绿码后再来办理。', en: 'A pass is printed only for a person who is green now; come back once green.' },
@@ -78,6 +90,7 @@ export const ERROR_TEXTS: { readonly [code in ErrorCode]: Text } = {
   ERR_CREDENTIAL_REVOKED: { zh: '健康码已作废，请持码人刷新后重新出示', en: 'The code was revoked: ask the person to refresh it and show it again' },
   ERR_STATUS_UNAVAILABLE: { zh: '暂时无法获取发码城市的作废名单，请稍后重新核验或人工核实', en: 'The issuing city\'s status list is unavailable: verify again shortly or check by hand' },
   ERR_PASS_UNVERIFIABLE: { zh: '发证城市不公布作废名单，无法确认通行证持有人当前是否为绿码，请人工核实', en: 'The issuing city publishes no status list, so whether the pass holder is green now cannot be known: check by hand' },
+  ERR_STATUS_REFERENCE_INVALID: { zh: '健康码缺少或带有无效的状态信息，不能通行，请持码人刷新后重新出示', en: 'The code\'s status reference is missing or invalid: ask the person to refresh it and show it again' },
   ERR_TRUST_BUNDLE_INVALID: { zh: '离线核验数据无效，请联网后重新登录本设备', en: 'The offline verification data is invalid: reconnect and sign this device in again' },
   ERR_TRUST_BUNDLE_NOT_NEWER: { zh: '离线核验数据不是最新，请联网后重试', en: 'The offline verification data is not the newest: reconnect and retry' },
   ERR_TRUST_BUNDLE_EXPIRED: { zh: '离线核验数据已过期，请联网后重试', en: 'The offline verification data has expired: reconnect and retry' },

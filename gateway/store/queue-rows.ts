@@ -1,0 +1,30 @@
+import { QUEUED_BINDING, type DeclarationJob } from './store.js';
+import { intFromRow } from './rows.js';
+
+/**
+ * The SQL and row mapping of the declaration queue (issue 22), shared by both stores. A position
+ * is `seq − the oldest seq + 1`: one index lookup instead of counting the queue (630,000 rows on a
+ * launch morning). It can overstate a place by the jobs finished out of order, at most the jobs in
+ * flight at that moment, and never understates it.
+ */
+export const JOB_COLUMNS = 'seq, subject_id, sealed_document, ahead, enqueued_at';
+
+export interface JobRow {
+  seq: number | string | bigint;
+  subject_id: string;
+  sealed_document: string;
+  ahead: number | string | bigint;
+  enqueued_at: number | string | bigint;
+}
+
+export function jobFromRow(row: JobRow): DeclarationJob {
+  return { seq: intFromRow(row.seq), subjectId: row.subject_id, sealedDocument: row.sealed_document, ahead: intFromRow(row.ahead), enqueuedAt: intFromRow(row.enqueued_at) };
+}
+
+/** Parameters: the binding, the subject id. Only a subject still queued gets it (a release or a second worker cannot be overwritten). */
+export const SET_BINDING_SQL = (p: (n: number) => string): string => `UPDATE subjects SET binding = ${p(1)} WHERE id = ${p(2)} AND binding = '${QUEUED_BINDING}'`;
+
+export const POSITION_SQL = (p: (n: number) => string): string =>
+  `SELECT q.seq - (SELECT min(seq) FROM declaration_queue) + 1 AS position FROM declaration_queue q WHERE q.subject_id = ${p(1)}`;
+
+export const STATS_SQL = 'SELECT count(*) AS depth, min(enqueued_at) AS oldest FROM declaration_queue';
