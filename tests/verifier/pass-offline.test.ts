@@ -79,6 +79,10 @@ describe('a 通行证 at another city\'s gateway', () => {
       const { jws } = await issue(pair.xinji, 2703);
       const res = await request(blind.app).post('/v1/verify').send({ code: jws }).expect(200);
       expect(res.body).toMatchObject({ valid: false, error: { code: 'ERR_PASS_UNVERIFIABLE' } });
+      // Offline too: that city's trust bundle carries no status data for the issuer, so the library refuses the pass.
+      const store = await TrustStore.create({ pinnedKeys: (await request(blind.app).get('/.well-known/jwks.json')).body.keys as PublicJwk[] });
+      expect((await store.take(await bundleOf(blind), blind.clock.now())).accepted).toBe(true);
+      expect(await store.verify(jws, blind.clock.now())).toMatchObject({ valid: false, error: { code: 'ERR_PASS_UNVERIFIABLE' } });
     } finally {
       await blind.close();
     }
