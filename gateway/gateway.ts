@@ -33,6 +33,7 @@ import { publishedSchemas, servedOpenApi } from './schemas/published.js';
 import { loadPageAssets } from './web/page-assets.js';
 import { FederatedPartners } from './federation/federated-partners.js';
 import type { TrustListHolder } from './federation/trust-list-holder.js';
+import { openLimits } from './limits/limits.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -128,6 +129,12 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     onPoolError: (err) => logger.error({ err }, 'database pool error'),
   });
 
+  // Rate limits and the mismatch lock: Redis, else this PostgreSQL, else memory (limits/limits.ts).
+  const limits = await openLimits(config, store, logger).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
+
   // Partners' keys and status lists are fetched under the same rules: one safe dispatcher policy,
   // one stale bound (partner-fetch-cache.ts).
   const fetching = {
@@ -213,6 +220,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     matchCacheMaxEntries: config.checkpoint.matchCacheMaxEntries ?? 0,
     onCheck: (method, outcome) => metrics.bindingChecks.inc({ method, outcome }),
     onLocked: () => metrics.bindingLocks.inc(),
+    mismatches: limits.mismatches,
   });
 
   async function reloadPartners(): Promise<number> {
@@ -258,6 +266,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     schemas: publishedSchemas(openapi, config.issuer.url),
     pages,
     trustBundle: async () => signTrustBundle(await buildTrustBundle(trustDeps), keystore.activeKey()),
+    limits,
     ...(options.scrapeMetrics ? { scrapeMetrics: options.scrapeMetrics } : {}),
   };
   const separateAdmin = config.adminPort !== undefined;
@@ -299,6 +308,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       await partners.close();
       await keySource.close();
       await statusLists.close();
+      await limits.close();
       await store.close();
       return outcome;
     })());

@@ -124,6 +124,10 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
   const idKey = identityKey(deps.pepper, applicant.name, canonicalPhone);
   // Issue 9, item 1: a proxy acts on the person's health facts only; who the person is stays theirs.
   if (viaProxy && (documentChanged || idKey !== subject.identityKey)) throw new GatewayError('ERR_PROXY_IDENTITY_CHANGE');
+  // Issue 19, item 1: every cheap refusal comes before the scrypt of a changed document, so a
+  // token that already modified today cannot keep the issue pool busy with refused attempts.
+  // The store checks the day again atomically (a modification racing this one still loses).
+  if (subject.modifiedDay === shanghaiDay(now)) throw new GatewayError('ERR_MODIFICATION_LIMIT');
   const update = {
     documentType: applicant.document.type,
     documentKey: docKey,

@@ -211,6 +211,18 @@ const V6 = (int: string) => `CREATE TABLE trust_list_state (
   updated_at ${int} NOT NULL
 )${int === 'INTEGER' ? ' STRICT' : ''};`;
 
+/**
+ * The shared rate limits and checkpoint mismatch lock when the store is PostgreSQL and no Redis is
+ * configured (gateway/limits/limiter.ts): rate-limiter-flexible's layout (key, points, expire in
+ * epoch ms). SQLite serves one process, whose limits stay in memory: nothing to create there.
+ */
+const V8_POSTGRES = `CREATE TABLE rate_limits (
+  key VARCHAR(255) PRIMARY KEY,
+  points INTEGER NOT NULL DEFAULT 0,
+  expire BIGINT
+);
+CREATE INDEX rate_limits_expire_idx ON rate_limits (expire);`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },
   { version: 2, name: 'index credentials by expiry', sqlite: V2_BOTH, postgres: V2_BOTH },
@@ -218,6 +230,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 4, name: 'audit of released subjects', sqlite: V4('INTEGER'), postgres: V4('BIGINT') },
   { version: 5, name: 'checkpoint devices', sqlite: V5('INTEGER'), postgres: V5('BIGINT') },
   { version: 6, name: 'trust-list sequence held', sqlite: V6('INTEGER'), postgres: V6('BIGINT') },
+  { version: 8, name: 'shared rate limits', sqlite: '-- limits of one SQLite process stay in memory', postgres: V8_POSTGRES },
 ]);
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -141,6 +141,11 @@ export class PostgresStore implements Store {
     });
   }
 
+  /** The pool the shared rate limits use (gateway/limits/limiter.ts; table rate_limits). */
+  get limiterPool(): pg.Pool {
+    return this.pool;
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
   }
