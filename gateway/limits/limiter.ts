@@ -52,7 +52,10 @@ export class Limiter {
   /** What `key` has taken in its window, and how long until the window ends; nothing is counted. */
   async peek(key: string): Promise<{ consumed: number; retryAfterSeconds: number }> {
     const res = await this.limiter.get(key);
-    return res ? { consumed: res.consumedPoints, retryAfterSeconds: retryAfter(res) } : { consumed: 0, retryAfterSeconds: 0 };
+    // Every window here has a duration, so nothing left of it means it ended (the memory store
+    // drops ended keys on a timer, and may be asked in between).
+    if (!res || res.msBeforeNext <= 0) return { consumed: 0, retryAfterSeconds: 0 };
+    return { consumed: res.consumedPoints, retryAfterSeconds: retryAfter(res) };
   }
 
   /** Gives `points` back (a reservation that was not needed). */
