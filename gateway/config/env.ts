@@ -11,7 +11,7 @@ export interface EnvVar {
 }
 
 export const ENV_VARS: readonly EnvVar[] = [
-  { name: 'GATEWAY_ENV', path: 'environment', kind: 'string', default: 'development', description: 'development or production. Production refuses to start rather than generate a signing key or pepper, without RISK_FEED_TOKEN, or with ALLOW_INSECURE_LOOPBACK_JWKS.' },
+  { name: 'GATEWAY_ENV', path: 'environment', kind: 'string', default: 'development', description: 'development or production. Production refuses to start rather than generate a signing key or pepper, without RISK_FEED_TOKEN or ADMIN_TOKEN, with a placeholder token, without ISSUER_URL (https) or ADMIN_PORT, with TRUST_PROXY a hop count, or with ALLOW_INSECURE_LOOPBACK_JWKS.' },
   { name: 'PORT', path: 'port', kind: 'integer', default: 8080, description: 'HTTP port.' },
   { name: 'HOST', path: 'host', kind: 'string', default: '0.0.0.0', description: 'Address to listen on.' },
   { name: 'ADMIN_PORT', path: 'adminPort', kind: 'integer', description: 'Port of a separate admin listener for /metrics, /v1/partners and /v1/admin/* (which then answer 404 on PORT); /healthz and /readyz answer on both. Unset: PORT serves everything.' },
@@ -54,9 +54,9 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'KEEP_ALIVE_TIMEOUT_MS', path: 'http.keepAliveTimeoutMs', kind: 'integer', default: 5000, description: 'How long an idle keep-alive connection stays open.' },
   { name: 'TRUST_PROXY', path: 'http.trustProxy', kind: 'string', description: 'Whose X-Forwarded-For is believed: a hop count or addresses/CIDRs (express trust proxy). Unset: none; the socket address is the client.' },
   { name: 'RATE_LIMIT_ENABLED', path: 'rateLimit.enabled', kind: 'boolean', default: true, description: 'Per-client rate limit on the public endpoints (verify, checkpoint scans, JWKS, metadata, status list) and, with its own bucket (ISSUE_RATE_LIMIT_*), on declarations and code requests.' },
-  { name: 'RATE_LIMIT_PER_SECOND', path: 'rateLimit.perSecond', kind: 'number', default: 20, description: 'Sustained requests per second of one client address.' },
+  { name: 'RATE_LIMIT_PER_SECOND', path: 'rateLimit.perSecond', kind: 'number', default: 20, description: 'Sustained requests per second of one client address: the budget is RATE_LIMIT_BURST requests per window of ceil(burst / per second) seconds.' },
   { name: 'RATE_LIMIT_BURST', path: 'rateLimit.burst', kind: 'integer', default: 40, description: 'Requests one client address may send at once.' },
-  { name: 'RATE_LIMIT_MAX_CLIENTS', path: 'rateLimit.maxClients', kind: 'integer', default: 10000, description: 'Client addresses tracked (least recently seen dropped first): bounds memory.' },
+  { name: 'RATE_LIMIT_MAX_CLIENTS', path: 'rateLimit.maxClients', kind: 'integer', default: 10000, description: 'No longer used: limits live in Redis, PostgreSQL or memory (REDIS_URL), where a key ends with its window. Kept so existing settings still start.' },
   { name: 'ISSUE_RATE_LIMIT_PER_SECOND', path: 'issueRateLimit.perSecond', kind: 'number', default: 10, description: 'Sustained declarations and code requests per second of one client address (POST /v1/declarations, GET /v1/subjects/{id}/code; one bucket for both), when RATE_LIMIT_ENABLED. Sized for thousands of phones behind one carrier-grade NAT address.' },
   { name: 'ISSUE_RATE_LIMIT_BURST', path: 'issueRateLimit.burst', kind: 'integer', default: 100, description: 'Declarations and code requests one client address may send at once.' },
   { name: 'MODIFY_RATE_LIMIT_POINTS', path: 'modifyRateLimit.points', kind: 'integer', default: 10, description: 'Declaration modifications (PUT /v1/subjects/{id}/declaration) one holder token may attempt per window, when RATE_LIMIT_ENABLED; beyond, 429 before any work.' },

@@ -9,6 +9,7 @@ import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { ENV_VARS } from '../../gateway/config/env.js';
+import { loadConfig } from '../../gateway/config/load-config.js';
 import { fromRoot } from '../../gateway/paths.js';
 import { planAdd, secretManifest } from '../../gateway/cli/key-commands.js';
 
@@ -96,6 +97,13 @@ describe('the Kubernetes manifests', () => {
     expect(secretEnv).toEqual(expect.arrayContaining(['RISK_FEED_TOKEN', 'DATABASE_URL']));
   });
 
+  test('its environment, with the Secret\'s values, passes production mode\'s refusals (issue 19, item 5)', () => {
+    const plain = Object.fromEntries(container.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, String(e.value)]));
+    const secrets = { RISK_FEED_TOKEN: 'k8s-feed-token-0123456789abcdefgh', ADMIN_TOKEN: 'k8s-admin-token-0123456789abcdefg', DATABASE_URL: 'postgres://gateway@db:5432/gateway' };
+    expect(() => loadConfig({ ...plain, ...secrets })).not.toThrow();
+    expect(plain['PRODUCTION_OPT_OUT']).toBeUndefined();
+  });
+
   test('sets only variables the gateway knows', () => {
     const known = new Set(ENV_VARS.map((v) => v.name));
     expect(container.env.map((e: any) => e.name).filter((n: string) => !known.has(n))).toEqual([]);
@@ -108,7 +116,11 @@ describe('the Kubernetes manifests', () => {
     expect(labels).toMatchObject((byKind('PodDisruptionBudget') as any).spec.selector.matchLabels);
     const monitor = byKind('ServiceMonitor') as any;
     expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
-    expect(monitor.spec.endpoints[0]).toMatchObject({ port: service.spec.ports[0].name, path: '/metrics' });
+    // Metrics are scraped on the admin port (ADMIN_PORT), which the Service exposes under that name.
+    const admin = service.spec.ports.find((p: any) => p.name === monitor.spec.endpoints[0].port);
+    expect(monitor.spec.endpoints[0]).toMatchObject({ port: 'admin', path: '/metrics' });
+    expect(admin.targetPort).toBe('admin');
+    expect(container.ports).toContainEqual(expect.objectContaining({ name: 'admin', containerPort: Number(envValue('ADMIN_PORT')) }));
   });
 
   test('the PrometheusRule and the partners ConfigMap are in sync with their sources (npm run gen:kubernetes)', async () => {
