@@ -29,6 +29,7 @@ import { securityHeaders } from './http/security-headers.js';
 import { rateLimit } from './http/rate-limit.js';
 import { authFailureGuard } from './http/auth-failures.js';
 import { perTokenLimit } from './http/token-limit.js';
+import { policyEnd } from './http/policy-end.js';
 import type { Limits } from './limits/limits.js';
 import { deviceAuth } from './http/device-auth.js';
 import type { BindingCheck } from './checkpoint/binding-check.js';
@@ -125,15 +126,17 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   // Routes that take a token: an address whose tokens keep failing is refused before any work.
   const authenticated = authFailureGuard(deps.limits.authFailures);
   const holder = [...issuing, ...authenticated];
+  // After POLICY_END: 410 before anything else is looked at (http/policy-end.ts).
+  const ended = policyEnd(deps.config.policyEnd, deps.now);
 
   app.get(JWKS_PATH, limited, getJwks(deps));
   app.get(METADATA_PATH, limited, getIssuerMetadata(deps.metadata));
   app.get(STATUS_PATH, limited, getCredentialStatus(deps));
   app.get(TRUST_BUNDLE_PATH, limited, getTrustBundle(deps.trustBundle));
 
-  app.post('/v1/declarations', holder, json, postDeclarations(deps));
-  app.put('/v1/subjects/:subjectId/declaration', holder, perTokenLimit(deps.limits.modify), json, putSubjectDeclaration(deps));
-  app.get('/v1/subjects/:subjectId/code', holder, getSubjectCode(deps));
+  app.post('/v1/declarations', ended, holder, json, postDeclarations(deps));
+  app.put('/v1/subjects/:subjectId/declaration', ended, holder, perTokenLimit(deps.limits.modify), json, putSubjectDeclaration(deps));
+  app.get('/v1/subjects/:subjectId/code', ended, holder, getSubjectCode(deps));
   app.get('/v1/subjects/:subjectId/proxy-requests', authenticated, getSubjectProxyRequests(deps));
   app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/approve', authenticated, postSubjectProxyRequestApprove(deps));
   app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/decline', authenticated, postSubjectProxyRequestDecline(deps));
@@ -145,6 +148,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   // Scans come from registered devices only, limited per device (the same window as the public one).
   app.post(
     '/v1/checkpoint/scans',
+    ended,
     authenticated,
     deviceAuth(deps.store, deps.limits.device),
     json,

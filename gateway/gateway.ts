@@ -34,9 +34,11 @@ import { loadPageAssets } from './web/page-assets.js';
 import { FederatedPartners } from './federation/federated-partners.js';
 import type { TrustListHolder } from './federation/trust-list-holder.js';
 import { openLimits } from './limits/limits.js';
+import { purgeSubjects } from './subjects/retention.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
+const RETENTION_DAY_MS = 86_400_000;
 
 export interface GatewayOptions {
   /** Injected clock (epoch ms); tests move it. */
@@ -289,11 +291,28 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
       // Lapsed proxy requests are never listed nor approvable; only their rows are left to go.
       const lapsed = await store.deleteExpiredProxyRequests(now());
       if (lapsed > 0) logger.info({ lapsed }, 'expired proxy requests pruned');
+      // Purged subjects' anonymous rows, once none of their codes can be presented (retention.ts).
+      const purgedRows = await store.deletePurgedSubjects(now() - PRUNE_MARGIN_MS);
+      if (purgedRows > 0) logger.info({ purgedRows }, 'purged subjects removed');
     } catch (err) {
       logger.error({ err }, 'pruning expired credential records failed');
     }
   };
   const pruneTimer = background ? setInterval(() => void pruneCredentials(), PRUNE_EVERY_MS).unref() : undefined;
+  // RETENTION_DAYS (issue 19, item 6): once a day, subjects inactive that long are purged. Every
+  // instance may run it: a purge is idempotent, and each subject is purged by one statement.
+  const retain = async (): Promise<void> => {
+    if (config.retentionDays === undefined) return;
+    try {
+      const result = await purgeSubjects(store, { inactiveSince: now() - config.retentionDays * RETENTION_DAY_MS, now: now() });
+      // Counts only: no id of a deleted subject is written anywhere.
+      logger.info({ ...result, retentionDays: config.retentionDays }, 'inactive subjects purged');
+    } catch (err) {
+      logger.error({ err }, 'purging inactive subjects failed');
+    }
+  };
+  const retentionTimer = background && config.retentionDays !== undefined ? setInterval(() => void retain(), RETENTION_DAY_MS).unref() : undefined;
+  if (retentionTimer) void retain();
 
   let served: GatewayServer | undefined;
   let adminServed: GatewayServer | undefined;
@@ -302,6 +321,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
     (stopping ??= (async () => {
       readiness.startDraining(now());
       clearInterval(pruneTimer);
+      clearInterval(retentionTimer);
       certs.close();
       const outcomes = await Promise.all([served, adminServed].map((s) => (s ? s.drain(config.shutdownTimeoutMs, logger) : 'drained')));
       const outcome = outcomes.includes('forced') ? 'forced' : 'drained';

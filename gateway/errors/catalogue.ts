@@ -33,6 +33,8 @@ export const ERROR_CATALOGUE = {
   ERR_PROXY_SUBJECT_LIMIT: { status: 409, message: 'This person already has the maximum of 3 proxies.' },
   ERR_PROXY_SELF: { status: 400, message: 'A holder cannot declare for itself as a proxy.' },
   ERR_MODIFICATION_LIMIT: { status: 429, message: 'The declaration was already modified today (Asia/Shanghai); try again tomorrow.' },
+  // POLICY_END (issue 19, item 6): the health code was a temporary policy; it has ended.
+  ERR_POLICY_ENDED: { status: 410, message: 'The health-code policy has ended: no declarations, codes or scans any more.' },
   ERR_SUBJECT_NOT_FOUND: { status: 404, message: 'No such subject.' },
   ERR_PROXY_REQUEST_NOT_FOUND: { status: 404, message: 'No pending proxy request with this id: it expired, was answered, or never existed.' },
   ERR_PROXY_NOT_FOUND: { status: 404, message: 'This person has no proxy with this id.' },

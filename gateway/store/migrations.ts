@@ -223,6 +223,19 @@ const V8_POSTGRES = `CREATE TABLE rate_limits (
 );
 CREATE INDEX rate_limits_expire_idx ON rate_limits (expire);`;
 
+/**
+ * Retention (issue 19, item 6): when a subject last fetched a code or was scanned (declarations and
+ * modifications move declared_at), and when it was purged. A purged subject keeps an anonymous row
+ * — no document key, identity, token, masked name or declaration — only while the records of its
+ * revoked codes must stay in the status list; then the row goes too.
+ */
+const V15 = (int: string) => `
+ALTER TABLE subjects ADD COLUMN last_active_at ${int};
+ALTER TABLE subjects ADD COLUMN purged_at ${int};
+CREATE INDEX subjects_activity_idx ON subjects (declared_at, last_active_at) WHERE purged_at IS NULL;
+CREATE INDEX subjects_purged_idx ON subjects (purged_at) WHERE purged_at IS NOT NULL;
+`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },
   { version: 2, name: 'index credentials by expiry', sqlite: V2_BOTH, postgres: V2_BOTH },
@@ -231,6 +244,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 5, name: 'checkpoint devices', sqlite: V5('INTEGER'), postgres: V5('BIGINT') },
   { version: 6, name: 'trust-list sequence held', sqlite: V6('INTEGER'), postgres: V6('BIGINT') },
   { version: 8, name: 'shared rate limits', sqlite: '-- limits of one SQLite process stay in memory', postgres: V8_POSTGRES },
+  { version: 15, name: 'subject activity and purge', sqlite: V15('INTEGER'), postgres: V15('BIGINT') },
 ]);
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

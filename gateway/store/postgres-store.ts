@@ -27,6 +27,8 @@ import {
 } from './rows.js';
 import {
   RELEASED_PREFIX,
+  PURGED_DECLARATION,
+  PURGED_PREFIX,
   StoreConflict,
   type CredentialRecord,
   type CredentialStatus,
@@ -486,5 +488,45 @@ export class PostgresStore implements Store {
       [uri, held.sequence, held.payloadHash, at],
     );
     return rowCount === 1;
+  }
+
+  async touchSubject(id: string, at: number, granularityMs: number): Promise<void> {
+    await this.pool.query('UPDATE subjects SET last_active_at = $2 WHERE id = $1 AND purged_at IS NULL AND coalesce(last_active_at, 0) < $3', [id, at, at - granularityMs]);
+  }
+
+  async subjectIdsToPurge(before: number | undefined, limit: number): Promise<string[]> {
+    const { rows } = before === undefined
+      ? await this.pool.query<{ id: string }>('SELECT id FROM subjects WHERE purged_at IS NULL LIMIT $1', [limit])
+      : await this.pool.query<{ id: string }>('SELECT id FROM subjects WHERE purged_at IS NULL AND declared_at < $1 AND coalesce(last_active_at, 0) < $1 LIMIT $2', [before, limit]);
+    return rows.map((r) => r.id);
+  }
+
+  async purgeSubject(id: string, at: number, inactiveBefore?: number): Promise<boolean> {
+    return this.tx(async (c) => {
+      const { rowCount } = await c.query(
+        `UPDATE subjects SET document_key = $2, holder_token_hash = $2, identity_key = $2, name_masked = '', document_masked = '',
+           binding = '', declaration = $3, has_travel = false, modified_day = NULL, last_active_at = NULL, purged_at = $4
+         WHERE id = $1 AND purged_at IS NULL AND ($5::bigint IS NULL OR (declared_at < $5 AND coalesce(last_active_at, 0) < $5))`,
+        [id, PURGED_PREFIX + id, JSON.stringify(PURGED_DECLARATION), at, inactiveBefore ?? null],
+      );
+      if (rowCount !== 1) return false;
+      await c.query('DELETE FROM proxy_links WHERE subject_id = $1 OR proxy_id = $1', [id]);
+      await c.query('DELETE FROM proxy_requests WHERE subject_id = $1 OR requester_id = $1', [id]);
+      await c.query('DELETE FROM subject_releases WHERE subject_id = $1', [id]);
+      return true;
+    });
+  }
+
+  async deletePurgedSubjects(before: number): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      'DELETE FROM subjects WHERE purged_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM credentials c WHERE c.subject_id = subjects.id AND c.expires_at >= $1)',
+      [before],
+    );
+    return rowCount ?? 0;
+  }
+
+  async deletePersonEvents(): Promise<number> {
+    const { rowCount } = await this.pool.query("DELETE FROM risk_events WHERE kind = 'person'");
+    return rowCount ?? 0;
   }
 }

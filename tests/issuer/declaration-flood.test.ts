@@ -70,7 +70,7 @@ describe('a flood of modifications from one token', () => {
   test('a modification refused for the day costs no scrypt: with the issue pool full it still answers 429 ERR_MODIFICATION_LIMIT', async () => {
     gw = await gatewayWith({ admission: { bindingConcurrency: 1, bindingQueue: 1, issueConcurrency: 1, issueQueue: 0 } });
     const holder = await request(gw.app).post('/v1/declarations').send(exampleDeclaration());
-    const put = (body: unknown) =>
+    const put = (body: Record<string, unknown>) =>
       request(gw.app).put(`/v1/subjects/${holder.body.subjectId}/declaration`).set('authorization', `Bearer ${holder.body.holderToken}`).send(body);
     // Today's one modification (no new document: no scrypt).
     expect((await put(exampleDeclaration({ symptoms: ['fever'] }))).status).toBe(200);

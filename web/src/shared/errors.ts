@@ -16,6 +16,7 @@ addStrings({
   ERR_PROXY_SUBJECT_LIMIT: { zh: '此人已有3位代办人。', en: 'This person already has the maximum of 3 proxies.' },
   ERR_PROXY_SELF: { zh: '不能为自己代办。', en: 'You cannot declare for yourself as a proxy.' },
   ERR_MODIFICATION_LIMIT: { zh: '今天已修改过一次信息，每天只能修改1次，请明天再试。', en: 'The information was already modified today; try again tomorrow.' },
+  ERR_POLICY_ENDED: { zh: '健康码政策已结束，不再申报、出示或查验健康码。', en: 'The health-code policy has ended; codes are no longer issued or checked.' },
   ERR_SUBJECT_NOT_FOUND: { zh: '未找到此人的健康码。', en: 'No such person.' },
   ERR_RATE_LIMITED: { zh: '请求过于频繁，请稍后再试。', en: 'Too many requests; please retry shortly.' },
   ERR_VALIDATION: { zh: '填写的内容不完整或格式不正确。', en: 'Some information is missing or malformed.' },
