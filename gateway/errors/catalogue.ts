@@ -77,6 +77,7 @@ export const ERROR_CATALOGUE = {
   // this gateway, but the same `{ valid: false, error }` the library returns where POST /v1/verify would.
   ERR_TRUST_BUNDLE_INVALID: { status: 400, message: 'The trust bundle is not a health-code-trust JWS signed by a pinned key.' },
   ERR_TRUST_BUNDLE_NOT_NEWER: { status: 400, message: 'The trust bundle is not newer than the one already held.' },
+  ERR_TRUST_BUNDLE_FROM_FUTURE: { status: 400, message: 'The trust bundle was made in the future (beyond the clock tolerance): check the clocks of the gateway and of this device.' },
   ERR_TRUST_BUNDLE_EXPIRED: { status: 400, message: 'The trust bundle has expired: fetch a new one from the gateway before verifying offline.' },
   ERR_TRUST_BUNDLE_MISSING: { status: 400, message: 'No trust bundle is held yet: fetch one from the gateway before verifying offline.' },
 } as const satisfies Record<string, { status: number; message: string }>;

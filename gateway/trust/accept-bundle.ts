@@ -42,8 +42,25 @@ export const MAX_TRUST_BUNDLE_CHARS = 16 * 1024 * 1024;
 
 const invalid = (message?: string): GatewayError => new GatewayError('ERR_TRUST_BUNDLE_INVALID', message);
 
-/** The bundle's payload when `jws` may replace `held` at `now`; throws GatewayError ERR_TRUST_BUNDLE_*. */
-export async function acceptTrustBundle(jws: string, pinned: readonly PinnedKey[], held: TrustBundle | undefined, now: number): Promise<TrustBundle> {
+/** The clock skew granted between the gateway that made a bundle and the verifier (CLOCK_TOLERANCE_SECONDS' default). */
+export const BUNDLE_CLOCK_TOLERANCE_SECONDS = 60;
+
+/**
+ * The bundle's payload when `jws` may replace `held` at `now`; throws GatewayError ERR_TRUST_BUNDLE_*.
+ *
+ * A bundle made in the future (beyond the clock tolerance) is refused (issue 19, item 4): taken,
+ * it would make every honest bundle after it "not newer" until the verifier's clock caught up
+ * with it — days, for a gateway whose clock ran ahead — and the device would keep deciding with
+ * its old status lists. For the same reason a held bundle that is itself from the future (taken
+ * before this rule, or before the device's clock was corrected) does not block the next bundle.
+ */
+export async function acceptTrustBundle(
+  jws: string,
+  pinned: readonly PinnedKey[],
+  held: TrustBundle | undefined,
+  now: number,
+  clockToleranceSeconds: number = BUNDLE_CLOCK_TOLERANCE_SECONDS,
+): Promise<TrustBundle> {
   let payload: Record<string, unknown>;
   try {
     const parsed = parseCompact(jws.trim(), MAX_TRUST_BUNDLE_CHARS);
@@ -59,7 +76,10 @@ export async function acceptTrustBundle(jws: string, pinned: readonly PinnedKey[
   if (!validateTrustBundle(payload)) throw invalid('The trust bundle does not match trust-bundle.schema.json.');
   const bundle = payload as unknown as TrustBundle;
   if (Date.parse(bundle.expiresAt) <= now) throw new GatewayError('ERR_TRUST_BUNDLE_EXPIRED');
-  if (held && !(Date.parse(bundle.generatedAt) > Date.parse(held.generatedAt))) throw new GatewayError('ERR_TRUST_BUNDLE_NOT_NEWER');
+  const latest = now + clockToleranceSeconds * 1000;
+  if (Date.parse(bundle.generatedAt) > latest) throw new GatewayError('ERR_TRUST_BUNDLE_FROM_FUTURE');
+  const heldAt = held ? Date.parse(held.generatedAt) : undefined;
+  if (heldAt !== undefined && heldAt <= latest && !(Date.parse(bundle.generatedAt) > heldAt)) throw new GatewayError('ERR_TRUST_BUNDLE_NOT_NEWER');
   return bundle;
 }
 

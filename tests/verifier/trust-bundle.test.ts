@@ -130,6 +130,37 @@ describe('TrustStore', () => {
     expect(store.held(clock.now() + 90_000)).toMatchObject({ jws: newer, ageSeconds: 90 });
   });
 
+  it('refuses a bundle made in the future beyond the clock tolerance with ERR_TRUST_BUNDLE_FROM_FUTURE, and keeps the one held', async () => {
+    const store = await TrustStore.create({ pinnedKeys: pinned });
+    const honest = await fetchBundle();
+    expect((await store.take(honest, clock.now())).accepted).toBe(true);
+    clock.advance(10 * 86_400_000);
+    const future = await fetchBundle();
+    clock.advance(-10 * 86_400_000);
+    expect(await store.take(future, clock.now())).toMatchObject({ accepted: false, error: { code: 'ERR_TRUST_BUNDLE_FROM_FUTURE' } });
+    expect(store.held(clock.now())?.jws).toBe(honest);
+    // Within the tolerance (60 s) a bundle slightly ahead is taken.
+    clock.advance(50_000);
+    const ahead = await fetchBundle();
+    clock.advance(-50_000);
+    expect((await store.take(ahead, clock.now())).accepted).toBe(true);
+    clock.advance(50_000);
+  });
+
+  it('a device holding a bundle from the future recovers with the next honest bundle instead of refusing it as not newer', async () => {
+    const store = await TrustStore.create({ pinnedKeys: pinned });
+    // The gateway's clock ran ten days ahead, and the device took its bundle then (its own clock
+    // agreeing, or before the rule above existed).
+    clock.advance(10 * 86_400_000);
+    const future = await fetchBundle();
+    expect((await store.take(future, clock.now())).accepted).toBe(true);
+    // Both clocks are corrected: the next honest bundle is older than the one held, yet taken.
+    clock.advance(-10 * 86_400_000 + 60_000);
+    const honest = await fetchBundle();
+    expect(await store.take(honest, clock.now())).toMatchObject({ accepted: true });
+    expect(store.held(clock.now())?.jws).toBe(honest);
+  });
+
   it('fails closed past expiresAt: every code refused with ERR_TRUST_BUNDLE_EXPIRED, and an expired bundle is not taken', async () => {
     const store = await TrustStore.create({ pinnedKeys: pinned });
     const jws = await fetchBundle();
