@@ -217,4 +217,14 @@ describe('npm run verify (the command line)', () => {
     const noPin = await run(['--trust', join(dir, 'bundle.jws'), 'eyJ']);
     expect([noPin.status, noPin.stderr]).toEqual([2, expect.stringMatching(/needs --pin/)]);
   });
+
+  it('refuses --trust http://… without --pin, and a --pin over plain http, saying why, before fetching anything', async () => {
+    // A server that signs its own bundle with its own keys would pass an unpinned check: the
+    // URLs name a port where nothing listens, so the refusal cannot come from a fetch.
+    const plain = await run(['--trust', 'http://127.0.0.1:9/.well-known/health-code-trust', await greenBeijing()]);
+    expect([plain.status, plain.stderr]).toEqual([2, expect.stringMatching(/plain http needs --pin .*without TLS anyone on the path/)]);
+    writeFileSync(join(dir, 'bundle.jws'), await fetchBundle());
+    const httpPin = await run(['--trust', join(dir, 'bundle.jws'), '--pin', 'http://127.0.0.1:9/.well-known/jwks.json', await greenBeijing()]);
+    expect([httpPin.status, httpPin.stderr]).toEqual([2, expect.stringMatching(/--pin over plain http proves nothing/)]);
+  });
 });
