@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterCluster, RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 
@@ -7,6 +7,8 @@ import type pg from 'pg';
  * replica its own budget; a shared store gives them one:
  * - Redis (REDIS_URL): what a city runs for this; one atomic INCRBY + TTL script per take.
  * - PostgreSQL (DATABASE_URL without REDIS_URL): the table rate_limits (migration 8), one upsert.
+ * - cluster: the workers of one machine (WORKERS > 1 without either), counted in the primary's
+ *   memory over node:cluster IPC (RateLimiterClusterMaster, started by lifecycle/cluster.ts).
  * - memory: one process (SQLite, WORKERS=1), as before.
  * rate-limiter-flexible does the counting (docs/dependencies.md). When the shared store fails, its
  * insurance limiter counts in this process's memory instead: the gateway keeps answering and keeps
@@ -15,6 +17,7 @@ import type pg from 'pg';
 export type LimiterBackend =
   | { kind: 'redis'; client: Redis; prefix: string }
   | { kind: 'postgres'; pool: pg.Pool }
+  | { kind: 'cluster' }
   | { kind: 'memory' };
 
 /** `points` per window of `windowSeconds` (a fixed window per key, started by its first take). */
@@ -77,6 +80,8 @@ export function limiterFactory(backend: LimiterBackend): (name: string, limit: W
           new RateLimiterRedis({ ...common, storeClient: backend.client, keyPrefix: `${backend.prefix}:${name}`, insuranceLimiter: memory() }),
           points,
         );
+      case 'cluster':
+        return new Limiter(new RateLimiterCluster({ ...common, keyPrefix: name, timeoutMs: 3000, insuranceLimiter: memory() }), points);
       case 'postgres':
         return new Limiter(
           new RateLimiterPostgres({

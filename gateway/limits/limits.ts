@@ -1,4 +1,6 @@
+import cluster from 'node:cluster';
 import { Redis } from 'ioredis';
+import { RateLimiterClusterMaster } from 'rate-limiter-flexible';
 import type { Logger } from 'pino';
 import type { Config } from '../config/load-config.js';
 import type { Store } from '../store/store.js';
@@ -83,5 +85,16 @@ export async function openLimits(config: Config, store: Store, logger: Logger): 
     });
   }
   if (store instanceof PostgresStore) return createLimits(config, { kind: 'postgres', pool: store.limiterPool });
+  // WORKERS > 1 on SQLite: the workers share the primary's counters (startLimitsPrimary).
+  if (cluster.isWorker && config.workers > 1) return createLimits(config, { kind: 'cluster' });
   return createLimits(config, { kind: 'memory' });
+}
+
+/**
+ * In the primary of WORKERS > 1 when neither Redis nor PostgreSQL holds the limits: the one memory
+ * every worker counts in (rate-limiter-flexible's cluster master answers the workers over IPC, on
+ * a channel of its own beside the metrics requests).
+ */
+export function startLimitsPrimary(config: Config): void {
+  if (config.workers > 1 && !config.redisUrl && !config.databaseUrl) new RateLimiterClusterMaster();
 }
