@@ -95,3 +95,7 @@ test('two gateways without a shared store count alone: each process has its own 
     await b.close();
   }
 });
+
+test('a gateway whose REDIS_URL cannot be reached refuses to start, naming REDIS_URL', async () => {
+  await expect(createTestGateway({ overrides: { rateLimit: BUDGET, redisUrl: 'redis://127.0.0.1:9' } })).rejects.toThrow(/REDIS_URL: cannot connect to Redis/);
+});
