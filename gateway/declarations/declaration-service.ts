@@ -6,7 +6,7 @@ import { validateDeclaration } from './validate-declaration.js';
 import { documentKey, hashToken, identityKey, isSubjectId, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
 import { currentColor, invalidateCodes, issueCode, type IssuerDeps } from './code-issuer.js';
 import { requestProxy } from './proxy-consent.js';
-import { ACTIVITY_GRANULARITY_MS } from '../subjects/retention.js';
+import { recordActivity } from '../subjects/retention.js';
 import type { Declaration, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
 
 const CONFLICTS = {
@@ -161,7 +161,7 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
 export async function freshCode(deps: IssuerDeps, subjectId: string, token: string | undefined): Promise<DeclarationResult> {
   const { viaProxy: _, ...subject } = await authorize(deps, token, subjectId);
   // A code request keeps the subject's data from RETENTION_DAYS (subjects/retention.ts).
-  await deps.store.touchSubject(subject.id, deps.now(), ACTIVITY_GRANULARITY_MS);
+  await recordActivity(deps.store, subject.id, deps.now());
   const issued = await issueCode(deps, subject);
   return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };
 }

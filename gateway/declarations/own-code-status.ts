@@ -2,7 +2,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { currentColor, invalidateCodes, type IssuerDeps } from './code-issuer.js';
 import type { CredentialStatusList } from '../types/schemas.js';
 import type { SubjectRecord } from '../store/store.js';
-import { ACTIVITY_GRANULARITY_MS } from '../subjects/retention.js';
+import { recordActivity } from '../subjects/retention.js';
 
 /**
  * Xinji codes are also checked against Xinji's own records after their signature verified: a code
@@ -24,7 +24,7 @@ export async function checkOwnCode(deps: IssuerDeps, jti: string): Promise<Subje
     throw new GatewayError('ERR_CREDENTIAL_SUPERSEDED');
   }
   // A scan keeps the subject's data from RETENTION_DAYS (subjects/retention.ts).
-  await deps.store.touchSubject(subject.id, deps.now(), ACTIVITY_GRANULARITY_MS);
+  await recordActivity(deps.store, subject.id, deps.now());
   return subject;
 }
 
