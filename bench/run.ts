@@ -14,6 +14,7 @@ import { libraryRow } from './rows-library.js';
 import { httpRows, workersRow } from './rows-http.js';
 import { signatureRow } from './rows-signature.js';
 import { checkpointRows, pinnedProcessesRow } from './rows-checkpoint.js';
+import { qrLegibility, type QrFormatFigures } from './rows-qr.js';
 import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
 
 /**
@@ -26,9 +27,10 @@ import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
  * route), signature (POST /v1/verify with jose vs the node:crypto path, interleaved), cold (cold
  * key cache), launch (declarations, SQLite then PostgreSQL), workers, guessing,
  * checkpoint (scans of own and partner codes, scans under a declaration flood, the flood itself),
- * pinned (declarations on 2 processes pinned to a core each vs 1, PostgreSQL).
+ * pinned (declarations on 2 processes pinned to a core each vs 1, PostgreSQL), qr (the code's length,
+ * QR version and the share ZXing decodes from degraded renders, per code layout).
  */
-const GROUPS = ['pipeline', 'library', 'http', 'signature', 'cold', 'launch', 'workers', 'guessing', 'checkpoint', 'pinned'] as const;
+const GROUPS = ['pipeline', 'library', 'http', 'signature', 'cold', 'launch', 'workers', 'guessing', 'checkpoint', 'pinned', 'qr'] as const;
 type Group = (typeof GROUPS)[number];
 
 function flag(name: string): string | undefined {
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hcg-bench-'));
   const rows: Row[] = [];
   let guessed: Guessing | undefined;
+  let qr: { figures: QrFormatFigures[]; lines: string[] } | undefined;
   const partner = await new BenchPartner().start();
   try {
     // 2 × cache size + 1 distinct codes: cycled in order they never hit the LRU cache.
@@ -120,6 +123,7 @@ async function main(): Promise<void> {
     if (selected.has('pinned')) rows.push(await pinnedProcessesRow(dir, SECONDS, process.env['TEST_DATABASE_URL']));
     if (selected.has('workers')) rows.push(await workersRow(dir, partner, codes, SECONDS));
     if (selected.has('guessing')) guessed = await guessing();
+    if (selected.has('qr')) qr = await qrLegibility({ codes: positive('qr-codes', 60), issuer: 'https://gateway.xinji.example' });
   } finally {
     await partner.close();
     rmSync(dir, { recursive: true, force: true });
@@ -127,9 +131,10 @@ async function main(): Promise<void> {
 
   printTable(rows);
   if (guessed) console.log(`\n${guessed.lines.join('\n')}`);
+  if (qr) console.log(`\n${qr.lines.join('\n')}`);
   if (flag('markdown') === 'true') console.log(`\n${markdownTable(rows)}`);
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  writeJson(RESULTS, { command, markdown: markdownTable(rows), startedAt: started.toISOString(), machine, secondsPerRow: SECONDS, launchSeconds: LAUNCH_FULL ? null : LAUNCH_SECONDS, rows, guessing: guessed ?? null });
+  writeJson(RESULTS, { command, markdown: markdownTable(rows), startedAt: started.toISOString(), machine, secondsPerRow: SECONDS, launchSeconds: LAUNCH_FULL ? null : LAUNCH_SECONDS, rows, guessing: guessed ?? null, qr: qr?.figures ?? null });
   console.log(`\nFigures written to ${RESULTS}`);
   if (rows.some((r) => r.pass === false)) console.log(`Rows that miss their target: ${rows.filter((r) => r.pass === false).map((r) => r.id).join(', ')} (see docs/performance.md).`);
 }

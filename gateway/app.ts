@@ -32,7 +32,7 @@ import { perTokenLimit } from './http/token-limit.js';
 import { policyEnd } from './http/policy-end.js';
 import type { Limits } from './limits/limits.js';
 import { deviceAuth } from './http/device-auth.js';
-import type { BindingCheck } from './checkpoint/binding-check.js';
+import type { BindingCheck } from './checkpoint/document-check.js';
 import type { ReadinessState } from './lifecycle/readiness.js';
 import { getOpenApi } from './routes/get-openapi.js';
 import { getSchema } from './routes/get-schema.js';
@@ -55,7 +55,7 @@ export interface AppDeps extends IssuerDeps {
   sourceOf: (partnerId: string) => SourceOf;
   verify: (code: string) => Promise<VerifyOutcome>;
   reloadPartners: () => Promise<number>;
-  /** The document check of checkpoint scans (checkpoint/binding-check.ts). */
+  /** The document check of checkpoint scans (checkpoint/document-check.ts). */
   checkBinding: BindingCheck;
   readiness: ReadinessState;
   /** The Prometheus text /metrics answers with; absent: this process's registry (cluster workers ask the primary). */

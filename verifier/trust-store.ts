@@ -1,7 +1,7 @@
 import { GatewayError, isGatewayError } from '../gateway/errors/gateway-error.js';
 import { acceptTrustBundle, importPinnedKeys, usableBundle, type PinnedKey } from '../gateway/trust/accept-bundle.js';
 import type { CheckpointDecision, IdentityDocument, Partner, PublicJwk, TrustBundle, TrustedPartner, VerifyResult } from '../gateway/types/schemas.js';
-import { decideAtCheckpoint, scryptBindingCheck } from '../gateway/verify/checkpoint.js';
+import { decideAtCheckpoint, scryptBindingCheck } from '../gateway/verify/checkpoint-rule.js';
 import { createVerifier, type VerifyOutcome } from '../gateway/verify/verify-code.js';
 import { matchesBinding } from './binding.js';
 import { BundleKeySource } from './bundle-key-source.js';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { JWK } from 'jose';
 import { PEPPER_FILE, newPepperText } from '../issuer/bootstrap-secrets.js';
-import { generateKeyFile, keyFileName, keyFileText, publicJwkOf, readKeyFiles, type SigningAlg } from '../issuer/keystore.js';
+import { generateKeyFile, keyFileName, keyFileText, kidOfKeyFile, publicJwkOf, readKeyFiles, type SigningAlg } from '../issuer/keystore.js';
 import type { SigningKeyFile } from '../types/schemas.js';
 
 /**
@@ -30,7 +30,7 @@ export interface KeyEntry {
 }
 
 export async function keyEntries(dir: string): Promise<KeyEntry[]> {
-  return Promise.all(readKeyFiles(dir).map(async ({ path, file }) => ({ path, file, kid: (await publicJwkOf(file.privateJwk as JWK)).kid! })));
+  return Promise.all(readKeyFiles(dir).map(async ({ path, file }) => ({ path, file, kid: (await publicJwkOf(file.privateJwk as JWK, kidOfKeyFile(path))).kid! })));
 }
 
 const plan = (): Plan => ({ writes: new Map(), deletes: new Set(), notes: [] });

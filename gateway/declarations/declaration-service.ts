@@ -3,10 +3,11 @@ import { createBinding } from '../identity/binding.js';
 import { maskDocumentNumber, maskName } from '../identity/documents.js';
 import { StoreConflict, type StoredDeclaration, type SubjectRecord } from '../store/store.js';
 import { validateDeclaration } from './validate-declaration.js';
-import { documentKey, hashToken, identityKey, isSubjectId, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
+import { documentKey, hashToken, identityKey, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
 import { currentColor, invalidateCodes, issueCode, type IssuerDeps } from './code-issuer.js';
 import { requestProxy } from './proxy-consent.js';
 import { recordActivity } from '../subjects/retention.js';
+import { authenticate, authorize } from './holder-auth.js';
 import type { Declaration, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
 
 const CONFLICTS = {
@@ -36,29 +37,6 @@ function storedFacts(declaration: Declaration): StoredDeclaration {
   return { residence: declaration.applicant.residence, travel14d, symptoms, contactWithCase };
 }
 
-/** The subject a holder token belongs to; 401 without a token or with an unknown one. */
-export async function authenticate(deps: IssuerDeps, token: string | undefined): Promise<SubjectRecord> {
-  const subject = token ? await deps.store.getSubjectByTokenHash(hashToken(token)) : undefined;
-  if (!subject) throw new GatewayError('ERR_UNAUTHENTICATED');
-  return subject;
-}
-
-/**
- * The target subject, when the token is its holder's or an approved proxy's whose own code is
- * green; `viaProxy` says which. The link and the proxy's colour are read on every request, so a
- * removed proxy, or one no longer green, is refused from the next one on.
- */
-export async function authorize(deps: IssuerDeps, token: string | undefined, subjectId: string): Promise<SubjectRecord & { viaProxy: boolean }> {
-  const caller = await authenticate(deps, token);
-  const subject = caller.id === subjectId ? caller : isSubjectId(subjectId) ? await deps.store.getSubject(subjectId) : undefined;
-  if (!subject) throw new GatewayError('ERR_SUBJECT_NOT_FOUND');
-  if (caller.id !== subject.id && !(await deps.store.isProxyOf(caller.id, subject.id))) throw new GatewayError('ERR_FORBIDDEN');
-  // Issue 19, item 4: only a green holder may declare for others (notice, 代人申请), and that
-  // right lasts only while it stays green — a proxy turned yellow or red fetches and modifies
-  // nothing for the person until its own colour is green again.
-  if (caller.id !== subject.id && (await currentColor(deps, caller)).color !== 'green') throw new GatewayError('ERR_PROXY_NOT_GREEN');
-  return { ...subject, viaProxy: caller.id !== subject.id };
-}
 
 export type DeclareOutcome = { status: 201; result: DeclarationResult } | { status: 202; result: ProxyRequestPending };
 

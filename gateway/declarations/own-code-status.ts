@@ -8,7 +8,7 @@ import { recordActivity } from '../subjects/retention.js';
  * Xinji codes are also checked against Xinji's own records after their signature verified: a code
  * superseded by a newer colour, or revoked, is not valid even before its exp. A code whose colour
  * no longer matches the derived one (a rule window closed) is superseded here, lazily. Returns the
- * code's subject: the checkpoint compares the presented document with it (checkpoint/binding-check.ts).
+ * code's subject: the checkpoint compares the presented document with it (checkpoint/document-check.ts).
  */
 export async function checkOwnCode(deps: IssuerDeps, jti: string): Promise<SubjectRecord> {
   const record = await deps.store.getCredential(jti);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../errors/gateway-error.js';
 import { StoreConflict, type SubjectRecord } from '../store/store.js';
 import { currentColor, type IssuerDeps } from './code-issuer.js';
-import { authenticate } from './declaration-service.js';
+import { authenticate } from './holder-auth.js';
 import { isSubjectId } from './secrets.js';
 import type { ProxyLink, ProxyList, ProxyRequestList } from '../types/schemas.js';
 

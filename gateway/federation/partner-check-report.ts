@@ -1,4 +1,5 @@
-import type { Finding, PartnerCheckResult } from './partner-check.js';
+import type { Finding } from './partner-check-finding.js';
+import type { PartnerCheckResult } from './partner-check.js';
 
 /**
  * What a person at a partner city does about each finding. Written for them, not for us: it says

@@ -10,7 +10,7 @@ import { verifySignature } from '../verify/jws-signature.js';
 import { resolvePointer } from '../verify/json-pointer.js';
 import { decodePayload, parseCompact } from '../verify/parse-compact.js';
 import { createVerifier } from '../verify/verify-code.js';
-import type { Finding } from './partner-check.js';
+import type { Finding } from './partner-check-finding.js';
 
 export interface SampleCheckOptions {
   now: () => number;

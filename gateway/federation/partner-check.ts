@@ -12,6 +12,7 @@ import type { VerificationKey } from '../partners/key-source.js';
 import { describeSchemaErrors, partnerUriProblem } from '../partners/registry.js';
 import { validator } from '../schemas/registry.js';
 import { checkSamples } from './partner-check-samples.js';
+import type { Finding } from './partner-check-finding.js';
 
 /**
  * The self-test of a city that wants to join (npm run partner-check): everything the gateway
@@ -20,16 +21,7 @@ import { checkSamples } from './partner-check-samples.js';
  * (fetch-partner-json.ts), key filter (jwk-filter.ts) and verifier, so "ready" here means the
  * gateway will accept the city's codes.
  */
-export type Severity = 'ok' | 'warn' | 'fail';
-
-export interface Finding {
-  /** Stable id of the check (partner-check-report.ts says how to fix each). */
-  check: string;
-  severity: Severity;
-  /** What was looked at: the file, the keys, the status list, sample N. */
-  subject: string;
-  message: string;
-}
+export type { Finding, Severity } from './partner-check-finding.js';
 
 export interface PartnerCheckOptions {
   dispatcher: Dispatcher;

@@ -1,7 +1,7 @@
 import { randomBytes, scrypt as scryptCallback, type ScryptOptions } from 'node:crypto';
 import type { IdentityDocument } from '../types/schemas.js';
 import { normalizeDocumentNumber } from './documents.js';
-import { BINDING_VERSION, KEY_LENGTH, MAX_LOG_N, MIN_LOG_N, SALT_LENGTH, SCRYPT_P, SCRYPT_R, matchesBindingWith } from './binding-check.js';
+import { BINDING_VERSION, KEY_LENGTH, MAX_LOG_N, MIN_LOG_N, SALT_LENGTH, SCRYPT_P, SCRYPT_R, matchesBindingWith } from './binding-scheme.js';
 
 /**
  * The document binding written into every code: a checkpoint that is shown a document can
@@ -21,7 +21,7 @@ import { BINDING_VERSION, KEY_LENGTH, MAX_LOG_N, MIN_LOG_N, SALT_LENGTH, SCRYPT_
  * Verifiers accept only logN in [MIN_LOG_N, MAX_LOG_N]: a hostile code must not make a
  * checkpoint spend unbounded memory or time.
  */
-export { BINDING_VERSION, MIN_LOG_N, MAX_LOG_N, isCheckableBinding } from './binding-check.js';
+export { BINDING_VERSION, MIN_LOG_N, MAX_LOG_N, isCheckableBinding } from './binding-scheme.js';
 const R = SCRYPT_R;
 const P = SCRYPT_P;
 
@@ -56,7 +56,7 @@ export async function createBinding(document: IdentityDocument, logN: number): P
   return `${BINDING_VERSION}.${String(logN).padStart(2, '0')}.${salt.toString('base64url')}.${hash.toString('base64url')}`;
 }
 
-/** True when `document` is the document the binding was made for (binding-check.ts, with node:crypto's scrypt). */
+/** True when `document` is the document the binding was made for (binding-scheme.ts, with node:crypto's scrypt). */
 export function matchesBinding(binding: string, document: IdentityDocument): Promise<boolean> {
   return matchesBindingWith(scrypt, binding, document);
 }

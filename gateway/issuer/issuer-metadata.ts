@@ -1,4 +1,4 @@
-import { CREDENTIAL_TYP, XINJI_CLAIMS } from './sign-credential.js';
+import { CODE_LAYOUTS, CREDENTIAL_TYP, XINJI_CLAIMS } from './sign-credential.js';
 import { publishedSchemaUrl } from '../schemas/published.js';
 import { BINDING_INPUT, BINDING_VERSION } from '../identity/binding.js';
 import type { Config } from '../config/load-config.js';
@@ -27,6 +27,9 @@ export function buildIssuerMetadata(config: Config, algorithms: string[]): Issue
     // Served by this gateway (GET /schemas/{file}), so a partner can fetch what the URL names.
     credential_schema: publishedSchemaUrl(config.issuer.url, 'normalized-credential'),
     typ: CREDENTIAL_TYP,
+    // Layout 2 codes are compressed, layout 1 codes are not, and both may be valid at once.
+    zip: 'optional',
+    code_layouts: [...CODE_LAYOUTS],
     algorithms_supported: algorithms,
     claims: { ...XINJI_CLAIMS },
     color_map: { ...XINJI_COLOR_MAP, values: { ...XINJI_COLOR_MAP.values } },
@@ -53,6 +56,7 @@ export function partnerFromIssuerMetadata(metadata: IssuerMetadata): Partner {
     statusUri: metadata.status_uri,
     algorithms: metadata.algorithms_supported as Partner['algorithms'],
     typ: metadata.typ,
+    ...(metadata.zip !== undefined ? { zip: metadata.zip } : {}),
     claims: metadata.claims,
     colorMap: metadata.color_map,
     status: 'active',

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { assertValid } from '../schemas/registry.js';
 import type { PublicJwk, SigningKeyFile } from '../types/schemas.js';
@@ -32,15 +32,37 @@ function algOf(jwk: { kty: string; crv?: string }): SigningAlg {
   throw new Error(`unsupported signing key type ${jwk.kty}/${jwk.crv ?? '-'}`);
 }
 
-export async function publicJwkOf(privateJwk: JWK): Promise<PublicJwk> {
+/**
+ * Characters of the RFC 7638 thumbprint that a new key's kid keeps: 48 bits name a key uniquely
+ * among the handful an issuer publishes (RFC 7515 §4.1.4 asks only that), and every character of
+ * the kid is in every code and its QR (docs/credential.md, "Layouts and size").
+ */
+export const KID_CHARS = 8;
+
+/**
+ * The public JWK of a signing key, with `kid`: the one given (a key file's name: the full
+ * thumbprint for keys made before short kids, or a prefix of it of at least KID_CHARS characters),
+ * or the first KID_CHARS characters of the thumbprint for a new key.
+ */
+export async function publicJwkOf(privateJwk: JWK, kid?: string): Promise<PublicJwk> {
   const pub: Record<string, string> = {};
   for (const member of PUBLIC_MEMBERS) {
     const value = privateJwk[member];
     if (typeof value === 'string') pub[member] = value;
   }
   const alg = algOf(pub as { kty: string; crv?: string });
-  const kid = await calculateJwkThumbprint(pub as JWK, 'sha256'); // RFC 7638
-  return { ...(pub as unknown as PublicJwk), kid, alg, use: 'sig' };
+  const thumbprint = await calculateJwkThumbprint(pub as JWK, 'sha256'); // RFC 7638
+  if (kid !== undefined && !(kid.length >= KID_CHARS && thumbprint.startsWith(kid))) {
+    throw new Error(`kid ${kid} must be the key's RFC 7638 thumbprint (${thumbprint}) or a prefix of it of at least ${KID_CHARS} characters`);
+  }
+  return { ...(pub as unknown as PublicJwk), kid: kid ?? thumbprint.slice(0, KID_CHARS), alg, use: 'sig' };
+}
+
+const KEY_FILE_SUFFIX = '.key.json';
+
+/** The kid a key file names: `<kid>.key.json`. */
+export function kidOfKeyFile(path: string): string {
+  return basename(path).slice(0, -KEY_FILE_SUFFIX.length);
 }
 
 /** Generates a key file (not yet written). */
@@ -56,7 +78,7 @@ export async function generateKeyFile(alg: SigningAlg, status: SigningKeyFile['s
 
 /** A key file's name and text, as written to CERTS_DIR or put in a Secret. */
 export function keyFileName(kid: string): string {
-  return `${kid}.key.json`;
+  return `${kid}${KEY_FILE_SUFFIX}`;
 }
 export function keyFileText(file: SigningKeyFile): string {
   return `${JSON.stringify(file, null, 2)}\n`;
@@ -72,7 +94,7 @@ export function writeKeyFile(dir: string, kid: string, file: SigningKeyFile): st
 export function readKeyFiles(dir: string): Array<{ path: string; file: SigningKeyFile }> {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
-    .filter((name) => name.endsWith('.key.json'))
+    .filter((name) => name.endsWith(KEY_FILE_SUFFIX))
     .sort()
     .map((name) => {
       const path = join(dir, name);
@@ -95,9 +117,14 @@ export function readKeyFiles(dir: string): Array<{ path: string; file: SigningKe
 async function loadKeys(dir: string): Promise<LoadedKey[]> {
   const keys: LoadedKey[] = [];
   for (const { path, file } of readKeyFiles(dir)) {
-    const publicJwk = await publicJwkOf(file.privateJwk as JWK);
+    let publicJwk: PublicJwk;
+    try {
+      publicJwk = await publicJwkOf(file.privateJwk as JWK, kidOfKeyFile(path));
+    } catch (error) {
+      throw new Error(`${path}: file name must be <kid>.key.json: ${(error as Error).message}`);
+    }
+    if (keys.some((k) => k.kid === publicJwk.kid)) throw new Error(`${path}: two keys share the kid ${publicJwk.kid}`);
     const privateKey = (await importJWK(file.privateJwk as JWK, publicJwk.alg)) as CryptoKey;
-    if (!path.endsWith(`${publicJwk.kid}.key.json`)) throw new Error(`${path}: file name must be <kid>.key.json (kid ${publicJwk.kid})`);
     keys.push({
       kid: publicJwk.kid!,
       alg: publicJwk.alg as SigningAlg,

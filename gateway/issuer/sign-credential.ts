@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { deflateRawSync } from 'node:zlib';
+import { CompactSign, SignJWT } from 'jose';
 import type { Keystore } from './keystore.js';
 import type { Color } from '../types/schemas.js';
 import type { SubjectRecord } from '../store/store.js';
@@ -29,38 +30,69 @@ export interface IssuedCode {
 }
 
 /**
- * Signs a code: the colour, the masked name and number, the document type, the region and the
- * binding — no document number, full name or phone (privacy rules of the notice and PIPL).
- * `sub` is the opaque subject id. Times are whole seconds (RFC 7519 NumericDate).
+ * The code layouts this gateway can sign (docs/credential.md, "Layouts and size"):
+ * - `v1`, the first layout: plain JSON payload with `sub`, `nbf`, a UUID `jti` and `hc.region`;
+ *   drawn as a byte-mode QR (version 21 at error correction M for a 690-character code).
+ * - `v2`, the compact layout (the default): the payload raw-DEFLATE compressed with header
+ *   `zip: "DEF"` as SMART Health Cards do, no `sub` (nothing verifies it, and a stable subject id
+ *   in every code lets any verifier link one person's scans), no `nbf` (equal to `iat`), a 96-bit
+ *   random `jti` in base64url instead of a UUID, no `hc.region` (the issuer's region is in its
+ *   metadata); drawn in QR numeric mode (`shc:/` + two digits per character), which packs a JWS
+ *   into fewer modules than byte mode. Still a JWS any JOSE stack verifies: only the payload
+ *   bytes are compressed.
  */
-export async function signCredential(
-  subject: SubjectRecord,
-  color: Color,
-  keystore: Keystore,
-  options: { issuer: string; region: string; ttlSeconds: number; now: number },
-): Promise<IssuedCode> {
+export const CODE_FORMATS = ['v1', 'v2'] as const;
+export type CodeFormat = (typeof CODE_FORMATS)[number];
+export const DEFAULT_CODE_FORMAT: CodeFormat = 'v2';
+/** The hc.v values of the formats above, as the issuer metadata lists them (code_layouts). */
+export const CODE_LAYOUTS = [1, 2] as const;
+
+/** Bytes of a v2 `jti`: 96 random bits, unique among an issuer's codes without a UUID's 36 characters. */
+const COMPACT_JTI_BYTES = 12;
+
+export interface SignOptions {
+  issuer: string;
+  region: string;
+  ttlSeconds: number;
+  now: number;
+  format?: CodeFormat;
+}
+
+/**
+ * Signs a code: the colour, the masked name and number, the document type and the binding — no
+ * document number, full name or phone (privacy rules of the notice and PIPL). Times are whole
+ * seconds (RFC 7519 NumericDate).
+ */
+export async function signCredential(subject: SubjectRecord, color: Color, keystore: Keystore, options: SignOptions): Promise<IssuedCode> {
   const key = keystore.activeKey();
   const iat = Math.floor(options.now / 1000);
   const exp = iat + options.ttlSeconds;
-  const jti = randomUUID();
-  const jws = await new SignJWT({
-    hc: {
-      v: 1,
-      color,
-      region: options.region,
-      name: subject.nameMasked,
-      doc: subject.documentMasked,
-      docType: subject.documentType,
-      bind: subject.binding,
-    },
-  })
-    .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CREDENTIAL_TYP })
-    .setIssuer(options.issuer)
-    .setSubject(subject.id)
-    .setJti(jti)
-    .setIssuedAt(iat)
-    .setNotBefore(iat)
-    .setExpirationTime(exp)
-    .sign(key.privateKey);
-  return { jws, jti, kid: key.kid, issuedAt: iat * 1000, expiresAt: exp * 1000 };
+  const times = { issuedAt: iat * 1000, expiresAt: exp * 1000, kid: key.kid };
+  if ((options.format ?? DEFAULT_CODE_FORMAT) === 'v1') {
+    const jti = randomUUID();
+    const jws = await new SignJWT({
+      hc: { v: 1, color, region: options.region, name: subject.nameMasked, doc: subject.documentMasked, docType: subject.documentType, bind: subject.binding },
+    })
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CREDENTIAL_TYP })
+      .setIssuer(options.issuer)
+      .setSubject(subject.id)
+      .setJti(jti)
+      .setIssuedAt(iat)
+      .setNotBefore(iat)
+      .setExpirationTime(exp)
+      .sign(key.privateKey);
+    return { jws, jti, ...times };
+  }
+  const jti = randomBytes(COMPACT_JTI_BYTES).toString('base64url');
+  const claims = {
+    iss: options.issuer,
+    jti,
+    iat,
+    exp,
+    hc: { v: 2, color, name: subject.nameMasked, doc: subject.documentMasked, docType: subject.documentType, bind: subject.binding },
+  };
+  // RFC 1951 raw DEFLATE, as SMART Health Cards' zip "DEF"; the signature covers the compressed bytes.
+  const payload = deflateRawSync(Buffer.from(JSON.stringify(claims), 'utf8'), { level: 9 });
+  const jws = await new CompactSign(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CREDENTIAL_TYP, zip: 'DEF' }).sign(key.privateKey);
+  return { jws, jti, ...times };
 }

@@ -22,7 +22,7 @@ export const RISK_EVENT_OUTCOMES = ['applied', 'duplicate'] as const;
 export const DENY_REASONS = ['code_invalid', 'color_yellow', 'color_red', 'advisory', 'fever', 'document_mismatch', 'document_mismatch_locked', 'binding_missing'] as const satisfies readonly DenyReason[];
 export const FETCH_OUTCOMES = ['ok', 'error'] as const;
 export const CACHE_OUTCOMES = ['hit', 'miss'] as const;
-/** How a checkpoint's document check was answered, and what it found (checkpoint/binding-check.ts). */
+/** How a checkpoint's document check was answered, and what it found (checkpoint/document-check.ts). */
 export const BINDING_METHODS = ['lookup', 'cache', 'scrypt', 'locked'] as const;
 export const BINDING_OUTCOMES = ['match', 'document_mismatch', 'document_mismatch_locked', 'binding_missing'] as const;
 /** The admission pools of slow work (admission/work-pool.ts). */

@@ -107,7 +107,7 @@ export class Metrics {
    * One sample per decision, so the sum over reasons is the number of decisions. A deny with
    * several reasons is counted under its first: reasons are listed in a fixed precedence
    * (code_invalid, color_red/color_yellow, advisory, fever, binding_missing/document_mismatch;
-   * gateway/verify/checkpoint.ts). A pass has reason "none".
+   * gateway/verify/checkpoint-rule.ts). A pass has reason "none".
    */
   readonly checkpointDecisions = this.bounded(
     new Counter({

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import QRCode from 'qrcode';
+import { qrSegments } from '../issuer/qr-segments.js';
 import { freshCode } from '../declarations/declaration-service.js';
 import { bearerToken } from '../declarations/secrets.js';
 import { GatewayError } from '../errors/gateway-error.js';
@@ -19,7 +20,7 @@ function chooseFormat(query: unknown, accept: (types: string[]) => string | fals
 
 /**
  * GET /v1/subjects/:subjectId/code — a fresh code with the current colour, as JSON or, with
- * `?format=svg|png` (or Accept), as the QR image of the same JWS. Codes are personal: no caching.
+ * `?format=svg|png` (or Accept), as the QR image of the same JWS (numeric mode: issuer/qr-segments.ts). Codes are personal: no caching.
  */
 export function getSubjectCode(deps: IssuerDeps): RequestHandler<{ subjectId: string }> {
   return async (req, res) => {
@@ -28,9 +29,9 @@ export function getSubjectCode(deps: IssuerDeps): RequestHandler<{ subjectId: st
     res.setHeader('cache-control', 'no-store');
     res.setHeader('x-health-code-color', result.color);
     if (format === 'svg') {
-      res.type('image/svg+xml').send(await QRCode.toString(result.credential.jws, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
+      res.type('image/svg+xml').send(await QRCode.toString(qrSegments(result.credential.jws), { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }));
     } else if (format === 'png') {
-      res.type('image/png').send(await QRCode.toBuffer(result.credential.jws, { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 4 }));
+      res.type('image/png').send(await QRCode.toBuffer(qrSegments(result.credential.jws), { type: 'png', errorCorrectionLevel: 'M', margin: 2, scale: 4 }));
     } else {
       res.json(result);
     }

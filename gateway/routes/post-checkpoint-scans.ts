@@ -1,11 +1,11 @@
 import type { RequestHandler } from 'express';
 import { assertValid } from '../schemas/registry.js';
 import { validateDocument } from '../identity/documents.js';
-import { decideAtCheckpoint } from '../verify/checkpoint.js';
+import { decideAtCheckpoint } from '../verify/checkpoint-rule.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { VerifyOutcome } from '../verify/verify-code.js';
 import type { CheckpointScan } from '../types/schemas.js';
-import type { BindingCheck } from '../checkpoint/binding-check.js';
+import type { BindingCheck } from '../checkpoint/document-check.js';
 
 /**
  * POST /v1/checkpoint/scans — 亮码 + 身份证 + 测温 in one request. The presented document number

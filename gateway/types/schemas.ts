@@ -470,6 +470,14 @@ status_uri: string
  */
 credential_schema: string
 typ: string
+/**
+ * DEF: every payload must be raw-DEFLATE compressed (SMART Health Cards). optional: a payload may be compressed (header zip DEF) or not — an issuer moving to compressed codes while its older ones are still valid. Absent: compressed payloads are refused.
+ */
+zip?: ("DEF" | "optional")
+/**
+ * Claim layouts (hc.v) of the codes this issuer may present now: 1, the first layout (sub, nbf, hc.region, UUID jti, plain payload); 2, the compact layout (no sub, nbf or hc.region, base64url jti, payload raw-DEFLATE compressed). docs/credential.md.
+ */
+code_layouts?: number[]
 algorithms_supported: string[]
 claims: PartnerClaimPointers
 color_map: ColorMap
@@ -661,9 +669,9 @@ algorithms: ("ES256" | "ES384" | "EdDSA" | "RS256" | "PS256")[]
  */
 typ?: string
 /**
- * When set, payloads must be raw-DEFLATE compressed (SMART Health Cards).
+ * DEF: every payload must be raw-DEFLATE compressed (SMART Health Cards). optional: a payload may be compressed (header zip DEF) or not — an issuer moving to compressed codes while its older ones are still valid. Absent: compressed payloads are refused.
  */
-zip?: "DEF"
+zip?: ("DEF" | "optional")
 /**
  * Longest life a code of this partner may claim, in seconds (default 604800, 7 days): a code whose exp - iat, or exp - now (beyond the clock tolerance), exceeds it is refused with ERR_TOKEN_LIFETIME_TOO_LONG.
  */

@@ -6,8 +6,11 @@ export interface HeaderRules {
   algorithms: readonly string[];
   /** When set, the typ header must equal it (RFC 8725 §3.11). */
   typ?: string | undefined;
-  /** When "DEF", payloads must be raw-DEFLATE compressed; when absent, zip is refused. */
-  zip?: 'DEF' | undefined;
+  /**
+   * "DEF": payloads must be raw-DEFLATE compressed; "optional": they may be (an issuer moving to
+   * compressed codes while its older ones are still valid); absent: zip is refused.
+   */
+  zip?: 'DEF' | 'optional' | undefined;
 }
 
 export const MAX_KID_CHARS = 128;
@@ -48,8 +51,8 @@ export function checkHeader(header: Record<string, unknown>, rules: HeaderRules)
     throw new GatewayError('ERR_JWS_HEADER_INVALID', 'The JWS typ is not the one this issuer uses.');
   }
   const zip = header['zip'];
-  if (rules.zip === 'DEF' ? zip !== 'DEF' : zip !== undefined) {
-    throw new GatewayError('ERR_JWS_HEADER_INVALID', rules.zip === 'DEF' ? 'This issuer compresses every payload (zip "DEF").' : 'This issuer does not compress payloads.');
-  }
+  if (rules.zip === 'DEF' && zip !== 'DEF') throw new GatewayError('ERR_JWS_HEADER_INVALID', 'This issuer compresses every payload (zip "DEF").');
+  if (rules.zip === 'optional' && zip !== undefined && zip !== 'DEF') throw new GatewayError('ERR_JWS_HEADER_INVALID', 'Only zip "DEF" is understood.');
+  if (rules.zip === undefined && zip !== undefined) throw new GatewayError('ERR_JWS_HEADER_INVALID', 'This issuer does not compress payloads.');
   return { alg, kid };
 }

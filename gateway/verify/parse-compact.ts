@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.js';
-import { decodeCanonicalBase64url } from './base64url.js';
+import { decodeCanonicalBase64url } from '../encoding/base64url.js';
 import { inflateRawBounded } from './inflate-raw.js';
 import { parseStrictJsonBytes, StrictJsonError } from './strict-json.js';
 

@@ -8,7 +8,12 @@ import { verifySignature, type SignatureCheck } from './jws-signature.js';
 import { normalizeCredential } from './normalize.js';
 import { decodePayload, parseCompact } from './parse-compact.js';
 import type { VerifiedCache } from './verified-cache.js';
-import type { OwnSubjectBinding } from '../checkpoint/binding-check.js';
+
+/** What the gateway holds about its own code's subject (recognition/verify-service.ts fills it in; checkpoint/document-check.ts compares with it). */
+export interface OwnSubjectBinding {
+  documentKey: string;
+  binding: string;
+}
 
 /**
  * Verification of a code scanned at a checkpoint or posted by a partner, in the order RFC 8725

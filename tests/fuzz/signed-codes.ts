@@ -1,3 +1,4 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import type { LoadedKey } from '../../gateway/issuer/keystore.js';
 import { printable, secretsOf, type FuzzTarget, type Mutated } from './fuzz-harness.js';
@@ -23,6 +24,7 @@ const CLAIM_EDGES: Record<string, Json[]> = {
   alg: ['ES256', 'EdDSA', 'none', 'None', 'HS256', 'RS256', 'ES384', 'ES256K', '', 0, null, '__proto__'],
   kid: ['', 'x', '__proto__', 'A'.repeat(1000), 0, null, '../../etc/passwd'],
   typ: ['health-code+jwt', 'JWT', 'application/health-code+jwt', '', 0, null],
+  zip: ['DEF', 'def', 'GZIP', '', 0, null],
   crit: [[], ['exp'], ['b64'], ['x-unknown'], 'b64', null],
   b64: [false, true, 'false'],
   jku: ['http://127.0.0.1:1/jwks', 'https://example.org/jwks'],
@@ -50,9 +52,19 @@ const claimEdit: fc.Arbitrary<(value: Json) => Json | undefined> = fc.oneof(
 
 const b64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
 
-/** Signs `header.payload` (any bytes) with the gateway's active key, whatever the header claims. */
+/**
+ * Signs `header.payload` (any bytes) with the gateway's active key, whatever the header claims.
+ * When the (mutated) header still says zip "DEF", the payload is compressed as the issuer's are,
+ * so the mutated claims reach the claim rules instead of stopping at inflation.
+ */
 async function signRaw(key: LoadedKey, header: string, payload: string): Promise<string> {
-  const input = `${b64url(header)}.${b64url(payload)}`;
+  let zip = false;
+  try {
+    zip = (JSON.parse(header) as { zip?: unknown } | null)?.zip === 'DEF';
+  } catch {
+    // A header that is not JSON is refused before any payload is read.
+  }
+  const input = `${b64url(header)}.${b64url(zip ? deflateRawSync(Buffer.from(payload, 'utf8')) : payload)}`;
   const algorithm = key.alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
   const signature = Buffer.from(await crypto.subtle.sign(algorithm, key.privateKey, Buffer.from(input)));
   return `${input}.${b64url(signature)}`;
@@ -71,7 +83,8 @@ export interface SignedCodeCase {
 export function signedCodeCase(jws: string): fc.Arbitrary<SignedCodeCase> {
   const [h, p] = jws.split('.') as [string, string];
   const header = JSON.parse(Buffer.from(h, 'base64url').toString('utf8')) as Json;
-  const payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Json;
+  const bytes = Buffer.from(p, 'base64url');
+  const payload = JSON.parse((header && typeof header === 'object' && !Array.isArray(header) && header['zip'] === 'DEF' ? inflateRawSync(bytes) : bytes).toString('utf8')) as Json;
   return fc
     .record({
       headerEdits: fc.array(claimEdit, { maxLength: 2 }),

@@ -22,7 +22,7 @@ describe('GET /v1/subjects/:id/code', () => {
     const payload = payloadOf(res.body.credential.jws);
     expect(payload['jti']).not.toBe(payloadOf(subject.jws)['jti']);
     expect(payload['iat']).toBe(Math.floor(gw.clock.ms / 1000));
-    expect(payload['sub']).toBe(subject.subjectId);
+    expect(payload['hc']).toMatchObject({ v: 2, color: 'green' });
   });
 
   test('returns the code as an SVG QR image with ?format=svg', async () => {

@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { inflateRawSync } from 'node:zlib';
+import { compactVerify, type CompactVerifyGetKey } from 'jose';
 import pg from 'pg';
 import request from 'supertest';
 import { createTestGateway, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
@@ -74,13 +76,30 @@ export function headerOf(jws: string): Body {
   return decodePart(jws.split('.')[0]);
 }
 
+/** The payload bytes as anyone holding the code reads them: inflated when the header says zip "DEF". */
+function payloadBytes(jws: string): Buffer {
+  const bytes = Buffer.from(jws.split('.')[1] ?? '', 'base64url');
+  return headerOf(jws)['zip'] === 'DEF' ? inflateRawSync(bytes) : bytes;
+}
+
 export function payloadOf(jws: string): Body {
-  return decodePart(jws.split('.')[1]);
+  return JSON.parse(payloadBytes(jws).toString('utf8')) as Body;
 }
 
 /** The raw payload JSON text, as anyone holding the code can read it. */
 export function rawPayload(jws: string): string {
-  return Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8');
+  return payloadBytes(jws).toString('utf8');
+}
+
+/**
+ * What a partner's plain JOSE stack does with a Xinji code (docs/credential.md, "Verifying with
+ * jose"): jose checks the signature (compactVerify), the payload is inflated when the header says
+ * zip "DEF" (RFC 1951 raw DEFLATE, as SMART Health Cards), then read as JSON claims.
+ */
+export async function verifyWithJose(jws: string, keys: CompactVerifyGetKey, options: { algorithms?: string[] } = {}): Promise<{ payload: Body; protectedHeader: Body }> {
+  const { payload, protectedHeader } = await compactVerify(jws, keys, options);
+  const bytes = protectedHeader.zip === 'DEF' ? inflateRawSync(payload) : Buffer.from(payload);
+  return { payload: JSON.parse(bytes.toString('utf8')) as Body, protectedHeader: protectedHeader as Body };
 }
 
 export function jwsOf(res: { body: unknown }): string {

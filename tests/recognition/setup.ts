@@ -1,3 +1,4 @@
+import { inflateRawSync } from 'node:zlib';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -90,7 +91,10 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
 
 /** Decodes the payload of a compact JWS without verifying it (test inspection only). */
 export function payloadOf(jws: string): Body {
-  return JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as Body;
+  const header = JSON.parse(Buffer.from(jws.split('.')[0] ?? '', 'base64url').toString('utf8')) as Body;
+  const bytes = Buffer.from(jws.split('.')[1] ?? '', 'base64url');
+  // Xinji codes are compressed (zip "DEF", docs/credential.md); partner codes may not be.
+  return JSON.parse((header['zip'] === 'DEF' ? inflateRawSync(bytes) : bytes).toString('utf8')) as Body;
 }
 
 export interface XinjiAndPartner {

@@ -1,3 +1,4 @@
+import { deflateRawSync } from 'node:zlib';
 import request from 'supertest';
 import { validator } from '../../gateway/schemas/registry.js';
 import type { CredentialStatusList, Partner } from '../../gateway/types/schemas.js';
@@ -80,7 +81,8 @@ describe('Xinji registered by another gateway from its issuer metadata', () => {
     // Hengshui's own Xinji-layout code with iss = Xinji: Hengshui's keys are not Xinji's.
     const own = (await request(hengshui.app).post('/v1/declarations').send(exampleDeclaration())).body.credential.jws as string;
     const [h, , s] = own.split('.') as [string, string, string];
-    const forged = `${h}.${Buffer.from(JSON.stringify({ ...payloadOf(own), iss: xinjiBase })).toString('base64url')}.${s}`;
+    // The header says zip "DEF": the forged claims are compressed as Xinji's are.
+    const forged = `${h}.${deflateRawSync(Buffer.from(JSON.stringify({ ...payloadOf(own), iss: xinjiBase }))).toString('base64url')}.${s}`;
     expect(await verdict(hengshui, forged)).toBe('ERR_KID_UNKNOWN');
     expect(await verdict(xinji, forged)).toBe('ERR_KID_UNKNOWN');
     // Under Xinji's kid, Hengshui's signature does not verify with Xinji's key.

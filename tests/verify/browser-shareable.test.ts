@@ -19,7 +19,7 @@ const ENTRIES = [
   // The verifier library (issue 13) runs the whole pipeline in browsers: the checkpoint rule, the
   // trust bundle's acceptance, and the library itself.
   'gateway/verify/verify-code.ts',
-  'gateway/verify/checkpoint.ts',
+  'gateway/verify/checkpoint-rule.ts',
   'gateway/trust/accept-bundle.ts',
   'verifier/index.ts',
 ];

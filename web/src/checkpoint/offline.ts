@@ -1,5 +1,5 @@
 import { GatewayError } from '../../../gateway/errors/gateway-error.js';
-import { decideAtCheckpoint } from '../../../gateway/verify/checkpoint.js';
+import { decideAtCheckpoint } from '../../../gateway/verify/checkpoint-rule.js';
 import { DEFAULT_FEVER_THRESHOLD_C, TRUST_BUNDLE_PATH, TrustStore, type CheckpointDecision, type HeldBundle, type IdentityDocument, type PublicJwk } from '../../../verifier/index.js';
 import { store } from '../shared/dom.js';
 

@@ -1,4 +1,6 @@
 import QRCode from 'qrcode';
+import { qrSegments } from '../../../gateway/issuer/qr-segments.js';
+import { decodePayload, parseCompact } from '../../../gateway/verify/parse-compact.js';
 import { api, type ApiError } from '../shared/api.js';
 import { el } from '../shared/dom.js';
 import { currentLang, t } from '../shared/i18n.js';
@@ -22,9 +24,8 @@ interface Shown {
 /** The claims the page shows, read from the code itself (hc.name is the masked name, 张*猛). */
 export function claimsOf(jws: string): { name: string; lifetimeS: number } {
   try {
-    const part = jws.split('.')[1] ?? '';
-    const json = new TextDecoder().decode(Uint8Array.from(atob(part.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0)));
-    const claims = JSON.parse(json) as { iat?: number; exp?: number; hc?: { name?: string } };
+    // The gateway's own parser: it inflates a compressed (zip "DEF") payload as every reader does.
+    const claims = decodePayload(parseCompact(jws)) as { iat?: number; exp?: number; hc?: { name?: string } };
     const lifetimeS = typeof claims.exp === 'number' && typeof claims.iat === 'number' ? claims.exp - claims.iat : 900;
     return { name: claims.hc?.name ?? '', lifetimeS };
   } catch {
@@ -77,7 +78,7 @@ export function renderCode(): void {
 export async function showCode(result: CodeResult): Promise<void> {
   const claims = claimsOf(result.credential.jws);
   shown = { result, ...claims };
-  el<HTMLImageElement>('code-qr').src = await QRCode.toDataURL(result.credential.jws, { errorCorrectionLevel: 'M', margin: 2, width: 512 });
+  el<HTMLImageElement>('code-qr').src = await QRCode.toDataURL(qrSegments(result.credential.jws), { errorCorrectionLevel: 'M', margin: 2, width: 512 });
   renderCode();
   clockTimer ??= setInterval(tickClock, 1000);
 }

@@ -2,7 +2,7 @@ import { GatewayError } from '../../gateway/errors/gateway-error.js';
 import { createBinding, matchesBinding } from '../../gateway/identity/binding.js';
 import { validator } from '../../gateway/schemas/registry.js';
 import type { IdentityDocument, NormalizedCredential } from '../../gateway/types/schemas.js';
-import { decideAtCheckpoint, scryptBindingCheck } from '../../gateway/verify/checkpoint.js';
+import { decideAtCheckpoint, scryptBindingCheck } from '../../gateway/verify/checkpoint-rule.js';
 import type { VerifyOutcome } from '../../gateway/verify/verify-code.js';
 import { makePartner } from './fixtures.js';
 

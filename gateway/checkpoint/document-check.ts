@@ -7,6 +7,7 @@ import { documentKey } from '../declarations/secrets.js';
 import { isCheckableBinding, matchesBinding } from '../identity/binding.js';
 import { normalizeDocumentNumber } from '../identity/documents.js';
 import type { IdentityDocument } from '../types/schemas.js';
+import type { BindingVerdict } from '../verify/checkpoint-rule.js';
 import type { ValidOutcome } from '../verify/verify-code.js';
 
 /**
@@ -35,14 +36,6 @@ import type { ValidOutcome } from '../verify/verify-code.js';
  * lock that code until its exp, at most CREDENTIAL_TTL_SECONDS (15 minutes); the holder's next
  * fresh code (a new jti) is not locked, so nobody can keep a holder out for longer than that.
  */
-export type BindingVerdict = 'match' | 'document_mismatch' | 'document_mismatch_locked' | 'binding_missing';
-
-/** What the gateway holds about its own code's subject (verify-service.ts fills it in). */
-export interface OwnSubjectBinding {
-  documentKey: string;
-  binding: string;
-}
-
 export { LOCK_AFTER };
 
 export interface BindingCheckDeps {

@@ -1,5 +1,5 @@
 import type { IdentityDocument } from '../types/schemas.js';
-import { decodeCanonicalBase64url } from '../verify/base64url.js';
+import { decodeCanonicalBase64url } from '../encoding/base64url.js';
 import { normalizeDocumentNumber } from './documents.js';
 
 /**

@@ -1,7 +1,6 @@
-import { isCheckableBinding } from '../identity/binding-check.js';
+import { isCheckableBinding } from '../identity/binding-scheme.js';
 import type { CheckpointDecision, DenyReason, IdentityDocument } from '../types/schemas.js';
 import type { ValidOutcome, VerifyOutcome } from './verify-code.js';
-import type { BindingVerdict } from '../checkpoint/binding-check.js';
 
 /**
  * The checkpoint rule of the Xinji notice: 亮码 + 身份证 + 测温 — show the code, show the ID
@@ -12,6 +11,9 @@ import type { BindingVerdict } from '../checkpoint/binding-check.js';
  *
  * The presented document is used only for the binding check and is never logged or returned.
  */
+/** What the document check found (checkpoint/document-check.ts in the gateway; scryptBindingCheck below elsewhere). */
+export type BindingVerdict = 'match' | 'document_mismatch' | 'document_mismatch_locked' | 'binding_missing';
+
 export interface CheckpointInput {
   outcome: VerifyOutcome;
   temperatureC: number;
@@ -19,7 +21,7 @@ export interface CheckpointInput {
   /** 37.3 °C at Chinese checkpoints: a reading equal to the threshold is a fever. */
   feverThresholdC: number;
   /**
-   * The document check: in the gateway checkpoint/binding-check.ts (lookup for own codes, bounded
+   * The document check: in the gateway checkpoint/document-check.ts (lookup for own codes, bounded
    * scrypt with a memory and a mismatch lock for partners'); in the verifier library, which runs
    * in browsers, scryptBindingCheck with @noble/hashes (verifier/binding.ts).
    */

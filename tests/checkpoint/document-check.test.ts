@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { WorkPool } from '../../gateway/admission/work-pool.js';
-import { createBindingCheck, type OwnSubjectBinding } from '../../gateway/checkpoint/binding-check.js';
+import { createBindingCheck } from '../../gateway/checkpoint/document-check.js';
 import { documentKey } from '../../gateway/declarations/secrets.js';
 import { createBinding } from '../../gateway/identity/binding.js';
 import type { IdentityDocument } from '../../gateway/types/schemas.js';
-import type { ValidOutcome } from '../../gateway/verify/verify-code.js';
+import type { OwnSubjectBinding, ValidOutcome } from '../../gateway/verify/verify-code.js';
 import { makePartner } from '../verify/fixtures.js';
 
 /**

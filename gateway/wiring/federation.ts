@@ -1,0 +1,71 @@
+import type { AppDeps } from '../app.js';
+import type { IssuerDeps } from '../declarations/code-issuer.js';
+import { statusList } from '../declarations/own-code-status.js';
+import { FederatedPartners } from '../federation/federated-partners.js';
+import type { TrustListHolder } from '../federation/trust-list-holder.js';
+import type { Keystore } from '../issuer/keystore.js';
+import type { Store } from '../store/store.js';
+import type { Partner } from '../types/schemas.js';
+import { buildTrustBundle, signTrustBundle, type TrustBundleDeps } from '../trust/trust-bundle.js';
+import type { WiringContext } from './context.js';
+import type { Recognition } from './recognition.js';
+
+/** The partner files, merged with the federation's trust list when TRUST_LIST_URI is set; read before the store opens. */
+export function loadPartners(ctx: WiringContext, self: Partner): Promise<FederatedPartners> {
+  return FederatedPartners.load(ctx.config, self, ctx.logger);
+}
+
+export interface Federation {
+  /** The federation's trust list (absent without TRUST_LIST_URI). */
+  trustList: TrustListHolder | undefined;
+  app: Pick<AppDeps, 'sourceOf' | 'reloadPartners' | 'trustBundle'>;
+}
+
+export interface FederationParts {
+  partners: FederatedPartners;
+  store: Store;
+  recognition: Recognition;
+  keystore: Keystore;
+  issuer: IssuerDeps;
+}
+
+/** Who this gateway trusts and tells others it trusts: the trust list, partner reloads, the signed trust bundle. */
+export function wireFederation(ctx: WiringContext, { partners, store, recognition, keystore, issuer }: FederationParts): Federation {
+  const { config, options, now, background, logger, metrics } = ctx;
+  const { registry } = partners;
+  const { remote } = recognition;
+  partners.connect({
+    store, metrics, now,
+    background,
+    dispatcher: options.dispatcher,
+    onListChanged: () => { if (background) void remote.refreshAll(); },
+  });
+
+  async function reloadPartners(): Promise<number> {
+    await partners.reload();
+    metrics.zeroBoundedLabels();
+    void remote.refreshAll();
+    logger.info({ partners: registry.list().length }, 'partners reloaded');
+    return registry.list().length;
+  }
+
+  // Every partner's keys and status list, signed, for offline verifiers (trust/trust-bundle.ts).
+  const trustDeps: TrustBundleDeps = {
+    issuer: config.issuer.url,
+    registry,
+    keySource: recognition.keySource,
+    statusLists: recognition.statusLists,
+    ownStatusList: () => statusList(issuer),
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    lifetimeSeconds: config.jwks.staleMaxSeconds,
+    now,
+  };
+  return {
+    trustList: partners.trustList,
+    app: {
+      sourceOf: (id: string) => partners.sourceOf(id),
+      reloadPartners,
+      trustBundle: async () => signTrustBundle(await buildTrustBundle(trustDeps), keystore.activeKey()),
+    },
+  };
+}

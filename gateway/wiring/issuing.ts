@@ -1,0 +1,87 @@
+import type { AppDeps } from '../app.js';
+import { loadRules } from '../color/rules-file.js';
+import { mayGenerateSecrets } from '../config/production.js';
+import type { IssuerDeps } from '../declarations/code-issuer.js';
+import type { WorkPool } from '../admission/work-pool.js';
+import { ensureSigningKey, loadOrCreatePepper } from '../issuer/bootstrap-secrets.js';
+import { CertsReloader } from '../issuer/certs-reloader.js';
+import { buildIssuerMetadata, partnerFromIssuerMetadata } from '../issuer/issuer-metadata.js';
+import { Keystore } from '../issuer/keystore.js';
+import type { Store } from '../store/store.js';
+import type { IssuerMetadata, Partner } from '../types/schemas.js';
+import { admissionPool, type WiringContext } from './context.js';
+
+const PRUNE_EVERY_MS = 3_600_000;
+const PRUNE_MARGIN_MS = 86_400_000;
+
+/** What the gateway signs with and by: read before anything else, so a bad key or rule stops the start first. */
+export interface Signing {
+  keystore: Keystore;
+  pepper: Buffer;
+  rules: IssuerDeps['rules'];
+  /** Watches CERTS_DIR (SIGHUP or a change) and swaps the keys and pepper in. */
+  certs: CertsReloader;
+  metadata: IssuerMetadata;
+  /** The gateway itself as a partner: its own codes are recognised like any city's. */
+  self: Partner;
+}
+
+/** Keys and pepper (generated in development only), colour rules and the issuer's metadata. */
+export async function loadSigning(ctx: WiringContext): Promise<Signing> {
+  const { config, now, logger, metrics } = ctx;
+  const generate = mayGenerateSecrets(config);
+  await ensureSigningKey(config.certsDir, config.issuer.signingAlg, now(), logger, generate);
+  const pepper = loadOrCreatePepper(config.certsDir, logger, generate);
+  // A retired key stays published while a code it signed may still be presented.
+  const keystore = await Keystore.load(config.certsDir, (config.credentialTtlSeconds + config.clockToleranceSeconds) * 1000);
+  const rules = loadRules(config.rulesFile);
+  const certs = new CertsReloader({
+    dir: config.certsDir,
+    keystore,
+    pepper,
+    logger,
+    onKeysReload: (outcome) => metrics.signingKeysReloads.inc({ outcome }),
+    onPepperRefused: (refused) => metrics.pepperRotationRefused.set(refused ? 1 : 0),
+  });
+  metrics.pepperRotationRefused.set(0);
+  if (ctx.options.watchCerts ?? ctx.background) certs.watch();
+  const metadata = buildIssuerMetadata(config, keystore.algorithms());
+  return { keystore, pepper, rules, certs, metadata, self: partnerFromIssuerMetadata(metadata) };
+}
+
+export interface Issuing {
+  /** What declaring, fetching codes, the status list and proxy consent need. */
+  deps: IssuerDeps;
+  /** Admission of declarations' scrypt. */
+  pool: WorkPool;
+  app: Pick<AppDeps, 'metadata'> & IssuerDeps;
+  /** Starts the hourly pruning of expired records (when background work runs); returns its stop. */
+  startPruning(): () => void;
+}
+
+/** Declarations, codes and their records: the issuer's side of the gateway. */
+export function wireIssuing(ctx: WiringContext, signing: Signing, store: Store): Issuing {
+  const { config, now, logger, metrics } = ctx;
+  const { admission } = config;
+  const pool = admissionPool(ctx, 'issue', admission.issueConcurrency, admission.issueQueue);
+  const deps: IssuerDeps = { config, store, keystore: signing.keystore, rules: signing.rules, pepper: signing.pepper, now, metrics, issuePool: pool };
+
+  // Every fresh code adds a record; once a code is past exp + tolerance it is refused on its exp
+  // alone, so its record goes (hourly, with a day's margin for the status list and audits).
+  const prune = async (): Promise<void> => {
+    try {
+      const pruned = await store.deleteExpiredCredentials(now() - PRUNE_MARGIN_MS);
+      if (pruned > 0) logger.info({ pruned }, 'expired credential records pruned');
+      // Lapsed proxy requests are never listed nor approvable; only their rows are left to go.
+      const lapsed = await store.deleteExpiredProxyRequests(now());
+      if (lapsed > 0) logger.info({ lapsed }, 'expired proxy requests pruned');
+    } catch (err) {
+      logger.error({ err }, 'pruning expired credential records failed');
+    }
+  };
+  const startPruning = (): (() => void) => {
+    const timer = ctx.background ? setInterval(() => void prune(), PRUNE_EVERY_MS).unref() : undefined;
+    return () => clearInterval(timer);
+  };
+  return { deps, pool, app: { ...deps, metadata: signing.metadata }, startPruning };
+}
