@@ -2,6 +2,9 @@
 # The gateway's image: docs/deployment.md. tests/deploy/runtime-image.test.ts replays the runtime
 # stage without Docker (a directory holding exactly what it copies, started as CMD starts it).
 
+# Node.js 24: the gateway needs >= 22.14 (better-sqlite3 13 needs Node-API 10) and every entry
+# point refuses an older Node with a message (gateway/runtime/node-floor.ts).
+
 # --- build: the toolchain better-sqlite3 compiles with when no prebuilt binary fits ---
 FROM node:24-bookworm-slim AS build
 RUN apt-get update \

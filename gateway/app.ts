@@ -11,6 +11,9 @@ import { getTrustBundle } from './routes/get-trust-bundle.js';
 import { TRUST_BUNDLE_PATH } from './trust/trust-bundle-typ.js';
 import { postDeclarations } from './routes/post-declarations.js';
 import { putSubjectDeclaration } from './routes/put-subject-declaration.js';
+import { postSubjectCheckIns } from './routes/post-subject-check-ins.js';
+import { getSubjectColor } from './routes/get-subject-color.js';
+import { getSubjectDeclaration } from './routes/get-subject-declaration.js';
 import { getSubjectCode } from './routes/get-subject-code.js';
 import { getSubjectProxyRequests } from './routes/get-subject-proxy-requests.js';
 import { postSubjectProxyRequestApprove } from './routes/post-subject-proxy-request-approve.js';
@@ -20,6 +23,7 @@ import { deleteSubjectProxy } from './routes/delete-subject-proxy.js';
 import { postRiskEvents } from './routes/post-risk-events.js';
 import { postVerify } from './routes/post-verify.js';
 import { postCheckpointScans } from './routes/post-checkpoint-scans.js';
+import { getCheckpointDevice } from './routes/get-checkpoint-device.js';
 import { getPartners } from './routes/get-partners.js';
 import { postAdminPartnersReload } from './routes/post-admin-partners-reload.js';
 import { getMetrics } from './routes/get-metrics.js';
@@ -136,7 +140,10 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
 
   app.post('/v1/declarations', ended, holder, json, postDeclarations(deps));
   app.put('/v1/subjects/:subjectId/declaration', ended, holder, perTokenLimit(deps.limits.modify), json, putSubjectDeclaration(deps));
+  app.get('/v1/subjects/:subjectId/declaration', authenticated, getSubjectDeclaration(deps));
   app.get('/v1/subjects/:subjectId/code', ended, holder, getSubjectCode(deps));
+  app.post('/v1/subjects/:subjectId/check-ins', authenticated, json, postSubjectCheckIns(deps));
+  app.get('/v1/subjects/:subjectId/color', authenticated, getSubjectColor(deps));
   app.get('/v1/subjects/:subjectId/proxy-requests', authenticated, getSubjectProxyRequests(deps));
   app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/approve', authenticated, postSubjectProxyRequestApprove(deps));
   app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/decline', authenticated, postSubjectProxyRequestDecline(deps));
@@ -160,6 +167,8 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
       now: deps.now,
     }),
   );
+  // The device a token belongs to: the checkpoint page checks the token at sign-in (same bucket as its scans).
+  app.get('/v1/checkpoint/device', authenticated, deviceAuth(deps.store, deps.limits.device), getCheckpointDevice(deps.store));
   app.get('/openapi.yaml', getOpenApi(deps.openapiYaml));
   app.get(`${SCHEMAS_PATH}:file`, getSchema(deps.schemas));
 }

@@ -81,7 +81,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const serving = wireServing(ctx, {
     deps,
-    stopBackground: [stopPruning, stopRetention, () => signing.certs.close()],
+    stopBackground: [stopPruning, stopRetention, () => signing.certs.close(), () => federation.stopWatching()],
     closeAfterDrain: [() => partners.close(), () => recognition.keySource.close(), () => recognition.statusLists.close(), () => limits.close(), () => store.close()],
   });
   return {

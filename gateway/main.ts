@@ -1,3 +1,5 @@
+// First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
+import './runtime/require-node.js';
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from './config/load-config.js';
@@ -58,7 +60,11 @@ async function serve(config: Config, parentLogger: Logger): Promise<void> {
     stopping = true;
     logger.info({ reason, timeoutMs: config.shutdownTimeoutMs }, 'shutting down');
     gateway.shutdown().then(
-      (outcome) => process.exit(outcome === 'drained' ? 0 : 1),
+      (outcome) => {
+        // The last line of a process: a log collector sees it stopped, and how.
+        logger.info({ reason, outcome, exitCode: outcome === 'drained' ? 0 : 1 }, 'stopped');
+        process.exit(outcome === 'drained' ? 0 : 1);
+      },
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
         process.exit(1);

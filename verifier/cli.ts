@@ -1,4 +1,7 @@
+// First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
+import '../gateway/runtime/require-node.js';
 import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import type { PublicJwk } from '../gateway/types/schemas.js';
 import { TrustStore } from './trust-store.js';
 
@@ -20,23 +23,20 @@ const USAGE = 'usage: npm run --silent verify -- --trust <bundle file or URL> [-
 
 class UsageError extends Error {}
 
-function parseArgs(argv: string[]): { trust: string; pin?: string; now?: number; code: string } {
-  const options: Record<string, string> = {};
-  const rest: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--trust' || arg === '--pin' || arg === '--now') {
-      const value = argv[++i];
-      if (value === undefined) throw new UsageError(`${arg} needs a value`);
-      options[arg.slice(2)] = value;
-    } else if (arg.startsWith('--')) {
-      throw new UsageError(`unknown option ${arg}`);
-    } else rest.push(arg);
+function parseCommandLine(argv: string[]): { trust: string; pin?: string; now?: number; code: string } | 'help' {
+  let parsed;
+  try {
+    // Strict: an unknown or misspelt option is a usage error (exit 2), never ignored.
+    parsed = parseArgs({ args: argv, strict: true, allowPositionals: true, options: { trust: { type: 'string' }, pin: { type: 'string' }, now: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
   }
-  if (!options['trust'] || rest.length !== 1) throw new UsageError(USAGE);
-  const now = options['now'] === undefined ? undefined : Date.parse(options['now']);
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (!values.trust || positionals.length !== 1) throw new UsageError(USAGE);
+  const now = values.now === undefined ? undefined : Date.parse(values.now);
   if (now !== undefined && Number.isNaN(now)) throw new UsageError('--now must be an ISO 8601 time');
-  return { trust: options['trust'], ...(options['pin'] ? { pin: options['pin'] } : {}), ...(now === undefined ? {} : { now }), code: rest[0]! };
+  return { trust: values.trust, ...(values.pin ? { pin: values.pin } : {}), ...(now === undefined ? {} : { now }), code: positionals[0]! };
 }
 
 const isUrl = (where: string): boolean => /^https?:\/\//.test(where);
@@ -49,7 +49,11 @@ async function read(where: string): Promise<string> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv);
+  const args = parseCommandLine(argv);
+  if (args === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const plainHttp = (where: string): boolean => /^http:\/\//i.test(where);
   if (args.pin === undefined && plainHttp(args.trust)) {
     throw new UsageError(

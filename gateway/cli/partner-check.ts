@@ -1,9 +1,12 @@
 #!/usr/bin/env node
+// First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
+import '../runtime/require-node.js';
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../config/load-config.js';
 import { checkPartner } from '../federation/partner-check.js';
 import { renderReport } from '../federation/partner-check-report.js';
 import { createSafeDispatcher } from '../partners/safe-dispatcher.js';
+import { cliConfigOrExit } from './cli-settings.js';
+import { parseCommandLine } from './command-line.js';
 
 /**
  * A joining city's self-test (docs/federation.md):
@@ -13,18 +16,15 @@ import { createSafeDispatcher } from '../partners/safe-dispatcher.js';
  * per line; blank lines and lines starting with # are skipped) and says what to fix.
  * Exit 0: ready; 1: not ready; 2: usage.
  */
-const USAGE = 'usage: partner-check <partner file> [--codes <file of sample codes, one per line>] [--json]';
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const codesAt = args.indexOf('--codes');
-const codesFile = codesAt >= 0 ? args[codesAt + 1] : undefined;
-const positional = args.filter((a, i) => !a.startsWith('--') && !(codesAt >= 0 && i === codesAt + 1));
-const file = positional[0];
-
-if (!file || positional.length > 1 || (codesAt >= 0 && !codesFile)) {
-  console.error(USAGE);
-  process.exit(2);
-}
+const USAGE = 'usage: partner-check <partner file> [--codes <file of sample codes, one per line>] [--json] [--env-file <file>]';
+const { values, positionals } = parseCommandLine(process.argv.slice(2), {
+  usage: USAGE,
+  options: { codes: { type: 'string' }, json: { type: 'boolean' } },
+  positionals: [1, 1],
+});
+const json = values.json === true;
+const codesFile = values.codes;
+const file = positionals[0]!;
 
 let codes: string[] = [];
 if (codesFile) {
@@ -36,7 +36,7 @@ if (codesFile) {
   }
 }
 
-const config = loadConfig();
+const config = cliConfigOrExit(values['env-file']);
 const dispatcher = createSafeDispatcher({ timeoutMs: config.jwks.timeoutMs, allowInsecureLoopback: config.allowInsecureLoopbackJwks });
 const result = await checkPartner(file, codes, {
   dispatcher,

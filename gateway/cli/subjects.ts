@@ -1,8 +1,11 @@
 #!/usr/bin/env node
+// First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
+import '../runtime/require-node.js';
 import { userInfo } from 'node:os';
-import { loadConfig } from '../config/load-config.js';
 import { openStore } from '../store/open-store.js';
-import { runSubjectsCommand } from '../subjects/subjects-command.js';
+import { runSubjectsCommand, SUBJECTS_USAGE } from '../subjects/subjects-command.js';
+import { cliConfigOrExit } from './cli-settings.js';
+import { parseCommandLine, subcommand } from './command-line.js';
 
 /**
  * Operators' resolution of claimed documents (docs/security.md):
@@ -12,14 +15,23 @@ import { runSubjectsCommand } from '../subjects/subjects-command.js';
  * Reads the same configuration as the gateway (DATABASE_URL / DATA_DIR, DATABASE_SCHEMA) and may
  * run while the gateway serves. Who: --operator, else the OS user running the command.
  */
-const config = loadConfig();
+const argv = process.argv.slice(2);
+const command = subcommand(argv, ['release', 'audit'] as const, SUBJECTS_USAGE);
+const { values, positionals } = parseCommandLine(argv.slice(1), {
+  usage: SUBJECTS_USAGE,
+  options: command === 'release' ? { reason: { type: 'string' }, operator: { type: 'string' } } : {},
+  positionals: [1, 1],
+});
+const config = cliConfigOrExit(values['env-file']);
 const store = await openStore({
   dataDir: config.dataDir,
   ...(config.databaseUrl ? { databaseUrl: config.databaseUrl } : {}),
   ...(config.databaseSchema ? { pgSchema: config.databaseSchema } : {}),
 });
 try {
-  process.exitCode = await runSubjectsCommand(process.argv.slice(2), {
+  const { reason, operator } = values as { reason?: string; operator?: string };
+  const args = [command, positionals[0]!, ...(reason === undefined ? [] : ['--reason', reason]), ...(operator === undefined ? [] : ['--operator', operator])];
+  process.exitCode = await runSubjectsCommand(args, {
     store,
     now: Date.now,
     defaultOperator: userInfo().username,

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
+// First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
+import '../runtime/require-node.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import { loadConfig } from '../config/load-config.js';
 import { checkMembers } from '../federation/partner-sources.js';
 import { federationPublicJwk, readPinnedKeys, signTrustList, TrustListError, verifyTrustList } from '../federation/trust-list-jws.js';
 import { loadPartners } from '../partners/registry.js';
+import { cliConfigOrExit } from './cli-settings.js';
+import { parseCommandLine, subcommand } from './command-line.js';
 
 /**
  * The federation's tool for its signed list of member cities (docs/federation.md):
@@ -20,8 +23,18 @@ const USAGE = 'usage: trust-list keygen --out <file> [--alg ES256|EdDSA] | sign 
 const DEFAULT_TTL_SECONDS = 86_400;
 const MAX_TTL_SECONDS = 31 * 86_400;
 
-const [command, ...args] = process.argv.slice(2);
-const config = loadConfig();
+const argv = process.argv.slice(2);
+const command = subcommand(argv, ['keygen', 'sign', 'verify'] as const, USAGE);
+const { values, positionals } = parseCommandLine(argv.slice(1), {
+  usage: USAGE,
+  options: {
+    keygen: { out: { type: 'string' }, alg: { type: 'string' } },
+    sign: { key: { type: 'string' }, sequence: { type: 'string' }, 'ttl-seconds': { type: 'string' } },
+    verify: { keys: { type: 'string' } },
+  }[command] as Record<string, { type: 'string' }>,
+  positionals: command === 'keygen' ? [0, 0] : [1, 1],
+});
+const config = cliConfigOrExit(values['env-file']);
 const partnerOptions = { allowInsecureLoopback: config.allowInsecureLoopbackJwks };
 
 function fail(message: string, code = 2): never {
@@ -30,9 +43,7 @@ function fail(message: string, code = 2): never {
 }
 
 function option(name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  return args[i + 1] ?? fail(`--${name} needs a value\n${USAGE}`);
+  return (values as Record<string, string | undefined>)[name];
 }
 
 function integerOption(name: string, fallback: number, min: number, max: number): number {
@@ -56,7 +67,7 @@ function readPrivateJwk(path: string): JWK {
   return jwk;
 }
 
-const positional = args[0] !== undefined && !args[0].startsWith('--') ? args[0] : undefined;
+const positional = positionals[0];
 const now = Date.now();
 try {
   switch (command) {

@@ -10,8 +10,17 @@ export interface ColorInputs {
   declaration: StoredDeclaration;
   declaredAt: number;
   events: readonly PersonEventRecord[];
+  /** The person's daily check-ins (健康打卡) that rules may still hold for, fever judged at the threshold. */
+  checkIns?: readonly CheckInFacts[];
   highRisk: HighRiskRegions;
   now: number;
+}
+
+/** What the rules read of one check-in. */
+export interface CheckInFacts {
+  at: number;
+  fever: boolean;
+  symptoms: readonly string[];
 }
 
 export interface DerivedColor {
@@ -60,12 +69,33 @@ function declaredHolds(rule: ColorRule, condition: string, inputs: ColorInputs):
   }
 }
 
+/**
+ * A check-in holds like a declaration: from when it was made, for the rule's days. Only what it
+ * reports counts; a clean check-in holds nothing, so it never turns a colour green by itself
+ * (an earlier symptomatic one keeps holding for its window).
+ */
+function checkInHolds(rule: ColorRule, condition: string, inputs: ColorInputs): boolean {
+  return (inputs.checkIns ?? []).some((checkIn) => {
+    if (!within(checkIn.at, rule.days, inputs.now)) return false;
+    if (condition === 'symptoms') return checkIn.symptoms.length > 0;
+    if (condition === 'fever') return checkIn.fever;
+    return false;
+  });
+}
+
+/** The longest a check-in rule of `rules` holds, in days (Infinity when one holds until cleared): how far back a reader fetches check-ins. */
+export function checkInLookbackDays(rules: ColorRules): number {
+  const days = rules.rules.filter((rule) => rule.when.startsWith('check_in:')).map((rule) => rule.days ?? Infinity);
+  return Math.max(0, ...days);
+}
+
 export function deriveColor(rules: ColorRules, inputs: ColorInputs): DerivedColor {
   let color: Color = 'green';
   const reasons: ColorReason[] = [];
   for (const rule of rules.rules) {
-    const [source, condition] = rule.when.split(':') as ['event' | 'declared', string];
-    const holds = source === 'event' ? eventHolds(rule, condition, inputs) : declaredHolds(rule, condition, inputs);
+    const [source, condition] = rule.when.split(':') as ['event' | 'declared' | 'check_in', string];
+    const holds =
+      source === 'event' ? eventHolds(rule, condition, inputs) : source === 'check_in' ? checkInHolds(rule, condition, inputs) : declaredHolds(rule, condition, inputs);
     if (!holds) continue;
     if (!reasons.includes(rule.reason)) reasons.push(rule.reason);
     if (SEVERITY[rule.color] > SEVERITY[color]) color = rule.color;

@@ -1,4 +1,4 @@
-import { deriveColor, type DerivedColor } from '../color/derive-color.js';
+import { checkInLookbackDays, deriveColor, type DerivedColor } from '../color/derive-color.js';
 import { signCredential } from '../issuer/sign-credential.js';
 import type { Keystore } from '../issuer/keystore.js';
 import type { Config } from '../config/load-config.js';
@@ -7,6 +7,8 @@ import type { WorkPool } from '../admission/work-pool.js';
 import { isReleased, type Store, type SubjectRecord } from '../store/store.js';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Color, ColorRules, IssuedCredential } from '../types/schemas.js';
+
+const DAY_MS = 86_400_000;
 
 export interface IssuerDeps {
   config: Config;
@@ -24,10 +26,24 @@ export interface IssueResult extends DerivedColor {
   credential: IssuedCredential;
 }
 
-/** The subject's colour now, from its declaration, its events and the current region list. */
+/** The subject's colour now, from its declaration, its events, its daily check-ins and the current region list. */
 export async function currentColor(deps: IssuerDeps, subject: SubjectRecord): Promise<DerivedColor> {
-  const [events, highRisk] = await Promise.all([deps.store.personEvents(subject.documentKey), deps.store.highRiskRegions()]);
-  return deriveColor(deps.rules, { declaration: subject.declaration, declaredAt: subject.declaredAt, events, highRisk, now: deps.now() });
+  const now = deps.now();
+  const lookbackDays = checkInLookbackDays(deps.rules);
+  const [events, highRisk, checkIns] = await Promise.all([
+    deps.store.personEvents(subject.documentKey),
+    deps.store.highRiskRegions(),
+    lookbackDays > 0 ? deps.store.checkIns(subject.id, Number.isFinite(lookbackDays) ? now - lookbackDays * DAY_MS : 0) : [],
+  ]);
+  const threshold = deps.config.checkpoint.feverThresholdC;
+  return deriveColor(deps.rules, {
+    declaration: subject.declaration,
+    declaredAt: subject.declaredAt,
+    events,
+    highRisk,
+    checkIns: checkIns.map((c) => ({ at: c.at, fever: !(c.temperatureC < threshold), symptoms: c.symptoms })),
+    now,
+  });
 }
 
 /**

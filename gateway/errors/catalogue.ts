@@ -42,6 +42,7 @@ export const ERROR_CATALOGUE = {
     status: 403,
     message: 'A proxy may change only the health facts (travel, symptoms, contact); the name, phone and document stay as the person declared them.',
   },
+  ERR_CHECK_IN_LIMIT: { status: 409, message: 'This person already checked in today (Asia/Shanghai); the next check-in is possible tomorrow.' },
 
   // --- checkpoint devices
   ERR_DEVICE_UNAUTHORIZED: { status: 401, message: 'A checkpoint device token is missing, unknown or revoked.' },

@@ -1,10 +1,10 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import { TRUST_LIST_OUTCOMES, type TrustListOutcome, type TrustListStatus } from './trust-list-holder.js';
 
 /**
  * The trust list's health for operators (ops/prometheus/gateway-alerts.yaml, group
  * health-code-gateway-federation). Registered on every gateway, so the names exist for dashboards
- * and alerts; the gauges have a sample only when TRUST_LIST_URI is set. Labels: the fixed
+ * and alerts; the gauges have a sample only when TRUST_LIST_URI is set (no sample, not 0, without it). Labels: the fixed
  * outcome set of trust-list-holder.ts only.
  */
 export class TrustListMetrics {
@@ -23,15 +23,22 @@ export class TrustListMetrics {
     // Every outcome at 0 from the start, so increase() sees the first refusal (as metrics.ts does).
     for (const outcome of TRUST_LIST_OUTCOMES) this.fetches.inc({ outcome }, 0);
     const gauge = (config: { name: string; help: string }, read: (s: TrustListStatus) => number | null): void => {
-      const g: Gauge = new Gauge({
+      let value: number | null = null;
+      // prom-client exports an unlabelled gauge as 0 even when nothing was set: without a trust
+      // list that 0 read as "no list in force" and paged (issue 20). No value, no sample.
+      const g: Gauge = new (class extends Gauge {
+        override async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {
+          const metric = await super.get();
+          return value === null ? { ...metric, values: [] } : metric;
+        }
+      })({
         ...config,
         registers: [registry],
         // Every cluster worker holds the same list: one worker's value, not the sum.
         aggregator: 'max',
         collect: () => {
-          g.reset();
           const s = this.status();
-          const value = s ? read(s) : null;
+          value = s ? read(s) : null;
           if (value !== null) g.set(value);
         },
       });

@@ -16,6 +16,8 @@ export type LabelValues = readonly string[] | (() => readonly string[]);
 
 export const COLORS = ['green', 'yellow', 'red'] as const satisfies readonly Color[];
 export const DECLARATION_KINDS = ['self', 'proxy', 'proxy_request', 'proxy_link', 'modification'] as const;
+/** What a daily check-in reported: a fever (with or without symptoms), symptoms only, or nothing. */
+export const CHECK_IN_REPORTS = ['clean', 'symptoms', 'fever'] as const;
 export const INVALIDATION_STATUSES = ['superseded', 'revoked'] as const;
 export const RISK_EVENT_TYPES = ['confirmed_case', 'close_contact', 'false_report', 'clearance', 'high_risk_regions'] as const satisfies readonly (PersonEvent['type'] | RegionListEvent['type'])[];
 export const RISK_EVENT_OUTCOMES = ['applied', 'duplicate'] as const;

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { pino, type Logger, type DestinationStream } from 'pino';
 
 /**
@@ -10,7 +11,8 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return pino(
     {
       level,
-      base: { service: 'health-code-gateway' },
+      // pid and hostname where log collectors look for them (pino's default base, kept with ours).
+      base: { service: 'health-code-gateway', pid: process.pid, hostname: hostname() },
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: { err: serializeError, error: serializeError },
       // Belt and braces: should a careless call pass one of these, it is censored.

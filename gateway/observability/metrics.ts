@@ -3,6 +3,7 @@ import type { Color } from '../types/schemas.js';
 import {
   ADDRESS_CLASSES, BINDING_METHODS, BINDING_OUTCOMES, WORK_POOLS, CACHE_OUTCOMES, COLORS, DECLARATION_KINDS, DENY_REASONS, FETCH_OUTCOMES, INVALIDATION_STATUSES,
   KEY_SET_REFUSALS, RELOAD_OUTCOMES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
+  CHECK_IN_REPORTS,
 } from './label-sets.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,6 +75,12 @@ export class Metrics {
     'gateway_declarations_total',
     'Declarations accepted, by kind (self, proxy, proxy_request, proxy_link, modification).',
     { kind: DECLARATION_KINDS },
+  );
+
+  readonly checkIns = this.counter(
+    'gateway_check_ins_total',
+    'Daily check-ins (健康打卡) recorded, by what they reported: fever (with or without symptoms), symptoms, or clean.',
+    { reported: CHECK_IN_REPORTS },
   );
 
   readonly credentialsInvalidated = this.counter(

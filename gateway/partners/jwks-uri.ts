@@ -1,4 +1,4 @@
-import { classifyAddress, isLoopbackHost, parseIp, type AddressPolicyOptions } from './address-policy.js';
+import { classifyAddress, ipLiteral, isLoopbackHost, type AddressPolicyOptions } from './address-policy.js';
 
 /**
  * Why a JWKS URI may not be fetched, or null when it may. Keys fetched over plain http could be
@@ -23,7 +23,7 @@ export function jwksUriProblem(uri: string, options: AddressPolicyOptions): stri
   }
   if (url.protocol !== 'https:') return 'must be https';
   if (loopback && !options.allowInsecureLoopback) return 'must not point at a loopback host';
-  if (parseIp(url.hostname)) {
+  if (ipLiteral(url.hostname)) {
     const cls = classifyAddress(url.hostname);
     if (cls !== 'public' && !(cls === 'loopback' && options.allowInsecureLoopback)) return `must not point at a ${cls} address`;
   }

@@ -8,7 +8,8 @@ import { PartnerFetchCache, type PartnerEntry, type RemoteSourceOptions } from '
 
 /** Optional observers, e.g. Prometheus counters (partner ids are a bounded set: fine as labels). */
 export interface KeyFetchHooks {
-  onFetch?(partnerId: string, outcome: 'ok' | 'error', seconds: number): void;
+  /** `reason`: the failure's reason code (timeout, http_status, too_large, …), null on success. */
+  onFetch?(partnerId: string, outcome: 'ok' | 'error', seconds: number, reason: string | null): void;
   /** A key was used past its refresh time because the last attempt to refresh it failed. */
   onStaleServed?(partnerId: string): void;
   /**
@@ -78,7 +79,7 @@ export class RemoteKeySource implements KeySource {
         }
       },
       failure: (error) => (error instanceof JwksFetchError ? error : new JwksFetchError('network', 'unexpected failure', error)),
-      onFetch: (partnerId, failure, seconds) => options.hooks?.onFetch?.(partnerId, failure ? 'error' : 'ok', seconds),
+      onFetch: (partnerId, failure, seconds) => options.hooks?.onFetch?.(partnerId, failure ? 'error' : 'ok', seconds, failure?.reason ?? null),
       staleMaxMs: jwks.staleMaxSeconds * 1000,
       backoff: options.backoff ?? { initialMs: 1000, maxMs: Math.min(300_000, jwks.refreshSeconds * 1000) },
       now: this.now,

@@ -236,6 +236,21 @@ CREATE INDEX subjects_activity_idx ON subjects (declared_at, last_active_at) WHE
 CREATE INDEX subjects_purged_idx ON subjects (purged_at) WHERE purged_at IS NOT NULL;
 `;
 
+/**
+ * 健康打卡 (issue 21, item 4): one row per person and Asia/Shanghai day; the primary key is the
+ * once-a-day rule, so two check-ins sent at once cannot both be recorded.
+ */
+const V11 = (int: string, real: string, json: string) => `CREATE TABLE check_ins (
+  subject_id TEXT NOT NULL REFERENCES subjects (id) ON DELETE CASCADE,
+  day TEXT NOT NULL,
+  temperature_c ${real} NOT NULL,
+  symptoms ${json} NOT NULL,
+  checked_in_at ${int} NOT NULL,
+  CONSTRAINT check_ins_pkey PRIMARY KEY (subject_id, day)
+)${int === 'INTEGER' ? ' STRICT' : ''};
+CREATE INDEX check_ins_subject_at_idx ON check_ins (subject_id, checked_in_at);
+CREATE INDEX check_ins_at_idx ON check_ins (checked_in_at);`;
+
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, name: 'subjects, proxy slots, credentials, risk events', sqlite: V1_SQLITE, postgres: V1_POSTGRES },
   { version: 2, name: 'index credentials by expiry', sqlite: V2_BOTH, postgres: V2_BOTH },
@@ -244,6 +259,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 5, name: 'checkpoint devices', sqlite: V5('INTEGER'), postgres: V5('BIGINT') },
   { version: 6, name: 'trust-list sequence held', sqlite: V6('INTEGER'), postgres: V6('BIGINT') },
   { version: 8, name: 'shared rate limits', sqlite: '-- limits of one SQLite process stay in memory', postgres: V8_POSTGRES },
+  { version: 11, name: 'daily check-ins', sqlite: V11('INTEGER', 'REAL', 'TEXT CHECK (json_valid(symptoms))'), postgres: V11('BIGINT', 'DOUBLE PRECISION', 'JSONB') },
   { version: 15, name: 'subject activity and purge', sqlite: V15('INTEGER'), postgres: V15('BIGINT') },
 ]);
 

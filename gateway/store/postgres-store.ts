@@ -11,6 +11,7 @@ import {
   releaseFromRow,
   countsFromRows,
   credentialFromRow,
+  checkInFromRow,
   deviceFromRow,
   hasTravel,
   intFromRow,
@@ -18,6 +19,7 @@ import {
   personEventFromRow,
   proxyLinkFromRow,
   subjectFromRow,
+  type CheckInRow,
   type CredentialRow,
   type PendingRequestRow,
   type DeviceRow,
@@ -30,6 +32,7 @@ import {
   PURGED_DECLARATION,
   PURGED_PREFIX,
   StoreConflict,
+  type CheckInRecord,
   type CredentialRecord,
   type CredentialStatus,
   type DeclarationUpdate,
@@ -251,6 +254,11 @@ export class PostgresStore implements Store {
     await this.tx((c) => this.link(c, proxyId, subjectId, at));
   }
 
+  async countPeopleActedFor(proxyId: string): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM proxy_links WHERE proxy_id = $1', [proxyId]);
+    return intFromRow(rows[0]?.n ?? 0);
+  }
+
   async isProxyOf(proxyId: string, subjectId: string): Promise<boolean> {
     const { rowCount } = await this.pool.query('SELECT 1 FROM proxy_links WHERE proxy_id = $1 AND subject_id = $2', [proxyId, subjectId]);
     return rowCount === 1;
@@ -470,6 +478,27 @@ export class PostgresStore implements Store {
     return rows.map((r) => r.id);
   }
 
+  async insertCheckIn(c: CheckInRecord): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO check_ins (subject_id, day, temperature_c, symptoms, checked_in_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+      [c.subjectId, c.day, c.temperatureC, JSON.stringify(c.symptoms), c.at],
+    );
+    return rowCount === 1;
+  }
+
+  async checkIns(subjectId: string, since: number): Promise<CheckInRecord[]> {
+    const { rows } = await this.pool.query<CheckInRow>(
+      'SELECT subject_id, day, temperature_c, symptoms, checked_in_at FROM check_ins WHERE subject_id = $1 AND checked_in_at >= $2 ORDER BY checked_in_at',
+      [subjectId, since],
+    );
+    return rows.map(checkInFromRow);
+  }
+
+  async deleteCheckInsBefore(before: number): Promise<number> {
+    const { rowCount } = await this.pool.query('DELETE FROM check_ins WHERE checked_in_at < $1', [before]);
+    return rowCount ?? 0;
+  }
+
   async insertDevice(d: DeviceRecord): Promise<boolean> {
     const { rowCount } = await this.pool.query(
       `INSERT INTO devices (${DEVICE_COLUMNS}) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
@@ -533,6 +562,7 @@ export class PostgresStore implements Store {
       await c.query('DELETE FROM proxy_links WHERE subject_id = $1 OR proxy_id = $1', [id]);
       await c.query('DELETE FROM proxy_requests WHERE subject_id = $1 OR requester_id = $1', [id]);
       await c.query('DELETE FROM subject_releases WHERE subject_id = $1', [id]);
+      await c.query('DELETE FROM check_ins WHERE subject_id = $1', [id]);
       return true;
     });
   }

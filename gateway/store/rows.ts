@@ -1,5 +1,6 @@
 import type { Color, DocumentType } from '../types/schemas.js';
 import type {
+  CheckInRecord,
   ReleaseAudit,
   PendingProxyRequest,
   ProxyLinkView,
@@ -164,6 +165,18 @@ export interface DeviceRow {
 
 export function deviceFromRow(r: DeviceRow): DeviceRecord {
   return { id: r.id, tokenHash: r.token_hash, createdAt: int(r.created_at), revokedAt: r.revoked_at === null ? null : int(r.revoked_at) };
+}
+
+export interface CheckInRow {
+  subject_id: string;
+  day: string;
+  temperature_c: number | string;
+  symptoms: unknown;
+  checked_in_at: Int;
+}
+
+export function checkInFromRow(r: CheckInRow): CheckInRecord {
+  return { subjectId: r.subject_id, day: r.day, temperatureC: Number(r.temperature_c), symptoms: json<string[]>(r.symptoms), at: int(r.checked_in_at) };
 }
 
 export { int as intFromRow, json as jsonFromRow };

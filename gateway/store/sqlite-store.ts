@@ -12,6 +12,7 @@ import {
   releaseFromRow,
   countsFromRows,
   credentialFromRow,
+  checkInFromRow,
   deviceFromRow,
   hasTravel,
   intFromRow,
@@ -20,6 +21,7 @@ import {
   personEventFromRow,
   proxyLinkFromRow,
   subjectFromRow,
+  type CheckInRow,
   type CredentialRow,
   type PendingRequestRow,
   type DeviceRow,
@@ -32,6 +34,7 @@ import {
   PURGED_DECLARATION,
   PURGED_PREFIX,
   StoreConflict,
+  type CheckInRecord,
   type CredentialRecord,
   type CredentialStatus,
   type DeclarationUpdate,
@@ -284,6 +287,11 @@ export class SqliteStore implements Store {
     await this.write(() => this.link(proxyId, subjectId, at));
   }
 
+  async countPeopleActedFor(proxyId: string): Promise<number> {
+    this.settle();
+    return intFromRow(this.sql('SELECT count(*) FROM proxy_links WHERE proxy_id = ?').pluck().get(proxyId) as number);
+  }
+
   async isProxyOf(proxyId: string, subjectId: string): Promise<boolean> {
     this.settle();
     return this.sql('SELECT 1 FROM proxy_links WHERE proxy_id = ? AND subject_id = ?').get(proxyId, subjectId) !== undefined;
@@ -522,6 +530,27 @@ export class SqliteStore implements Store {
     return this.sql('SELECT id FROM subjects WHERE has_travel = 1 ORDER BY id').pluck().all() as string[];
   }
 
+  async insertCheckIn(c: CheckInRecord): Promise<boolean> {
+    return this.write(
+      () =>
+        this
+          .sql(`INSERT INTO check_ins (subject_id, day, temperature_c, symptoms, checked_in_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+          .run(c.subjectId, c.day, c.temperatureC, JSON.stringify(c.symptoms), c.at).changes === 1,
+    );
+  }
+
+  async checkIns(subjectId: string, since: number): Promise<CheckInRecord[]> {
+    this.settle();
+    const rows = this
+      .sql('SELECT subject_id, day, temperature_c, symptoms, checked_in_at FROM check_ins WHERE subject_id = ? AND checked_in_at >= ? ORDER BY checked_in_at')
+      .all(subjectId, since) as CheckInRow[];
+    return rows.map(checkInFromRow);
+  }
+
+  async deleteCheckInsBefore(before: number): Promise<number> {
+    return this.write(() => this.sql('DELETE FROM check_ins WHERE checked_in_at < ?').run(before).changes);
+  }
+
   async insertDevice(d: DeviceRecord): Promise<boolean> {
     return this.write(
       () =>
@@ -587,6 +616,7 @@ export class SqliteStore implements Store {
       this.sql('DELETE FROM proxy_links WHERE subject_id = ? OR proxy_id = ?').run(id, id);
       this.sql('DELETE FROM proxy_requests WHERE subject_id = ? OR requester_id = ?').run(id, id);
       this.sql('DELETE FROM subject_releases WHERE subject_id = ?').run(id);
+      this.sql('DELETE FROM check_ins WHERE subject_id = ?').run(id);
       return true;
     });
   }

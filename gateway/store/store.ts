@@ -83,6 +83,20 @@ export interface DeviceRecord {
   revokedAt: number | null;
 }
 
+/**
+ * 健康打卡: one daily check-in of a person (gateway/declarations/check-in.ts), at most one per
+ * subject and calendar day (Asia/Shanghai). The temperature and symptoms are health facts of the
+ * same kind as the declared symptoms; nothing identifies the person but the opaque subject id.
+ */
+export interface CheckInRecord {
+  subjectId: string;
+  /** Calendar day in Asia/Shanghai, YYYY-MM-DD. */
+  day: string;
+  temperatureC: number;
+  symptoms: string[];
+  at: number;
+}
+
 /** Thrown by a store for a conflict a client can act upon; the service maps it to a GatewayError. */
 export class StoreConflict extends Error {
   override name = 'StoreConflict';
@@ -170,6 +184,8 @@ export interface Store {
    */
   addProxyLink(proxyId: string, subjectId: string, at: number): Promise<void>;
   isProxyOf(proxyId: string, subjectId: string): Promise<boolean>;
+  /** How many people `proxyId` acts for (its approved links). */
+  countPeopleActedFor(proxyId: string): Promise<number>;
   /** The subject's proxies, in slot order. */
   listProxies(subjectId: string): Promise<ProxyLinkView[]>;
   /** Removes a link at once (its slots free); false when there was none. */
@@ -242,6 +258,13 @@ export interface Store {
   highRiskRegions(): Promise<HighRiskRegions>;
   /** Ids of subjects whose declaration lists any travel (recoloured when the region list changes). */
   subjectIdsWithTravel(): Promise<string[]>;
+
+  /** Records a check-in; false (nothing written) when the subject already checked in on that day. */
+  insertCheckIn(checkIn: CheckInRecord): Promise<boolean>;
+  /** The subject's check-ins made at or after `since`, oldest first. */
+  checkIns(subjectId: string, since: number): Promise<CheckInRecord[]>;
+  /** Deletes every check-in made before `before` (no rule reads it any more); returns how many. */
+  deleteCheckInsBefore(before: number): Promise<number>;
 
   /** Registers a device; false (nothing written) when its id exists already, revoked or not. */
   insertDevice(device: DeviceRecord): Promise<boolean>;

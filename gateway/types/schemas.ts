@@ -7,6 +7,16 @@
  * via the `definition` "Color".
  */
 export type Color = ("green" | "yellow" | "red")
+/**
+ * This interface was referenced by `DeclarationResult`'s JSON-Schema
+ * via the `definition` "ColorReason".
+ */
+export type ColorReason = ("confirmed_case" | "close_contact" | "false_report" | "declared_contact" | "declared_symptoms" | "travel_overseas" | "travel_high_risk_region" | "check_in_symptoms" | "check_in_fever")
+/**
+ * This interface was referenced by `Declaration`'s JSON-Schema
+ * via the `definition` "Symptom".
+ */
+export type Symptom = ("fever" | "cough" | "fatigue" | "sore_throat" | "shortness_of_breath" | "diarrhea" | "loss_of_taste_or_smell" | "muscle_ache")
 export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advisory" | "fever" | "document_mismatch" | "document_mismatch_locked" | "binding_missing")
 /**
  * This interface was referenced by `IdentityDocument`'s JSON-Schema
@@ -14,15 +24,22 @@ export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advis
  */
 export type DocumentType = ("resident_id" | "hmt_residence_permit" | "hk_macau_permit" | "taiwan_permit" | "passport" | "foreign_permanent_resident_id")
 /**
- * This interface was referenced by `DeclarationResult`'s JSON-Schema
- * via the `definition` "ColorReason".
+ * Regions visited in the last 14 days: 6-digit GB/T 2260 codes, or 'overseas' (海外地区).
+ * 
+ * @maxItems 30
  */
-export type ColorReason = ("confirmed_case" | "close_contact" | "false_report" | "declared_contact" | "declared_symptoms" | "travel_overseas" | "travel_high_risk_region")
+export type Travel14D = string[]
 /**
- * This interface was referenced by `Declaration`'s JSON-Schema
- * via the `definition` "Symptom".
+ * @maxItems 10
  */
-export type Symptom = ("fever" | "cough" | "fatigue" | "sore_throat" | "shortness_of_breath" | "diarrhea" | "loss_of_taste_or_smell" | "muscle_ache")
+export type Symptoms = Symptom[]
+/**
+ * The body of PUT /v1/subjects/{id}/declaration: the whole declaration, or the health facts only (without `applicant`).
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Modification".
+ */
+export type Modification = (Declaration | DeclarationFacts)
 /**
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "VerifyResult".
@@ -35,6 +52,35 @@ valid: false
 error: ErrorObject
 })
 
+/**
+ * A recorded check-in: the day it counts for (Asia/Shanghai), whether it reported a fever, and the person's colour now. A symptom or fever turns the colour yellow by the colour rules; a clean check-in never turns a code green by itself.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "CheckInResult".
+ */
+export interface CheckInResult {
+subjectId: string
+day: string
+fever: boolean
+color: Color
+reasons: ColorReason[]
+}
+/**
+ * 健康打卡: the daily report of a person's temperature and symptoms (notice: 在填写申请表或健康打卡时有身体不适症状), by the holder or a proxy, once per calendar day (Asia/Shanghai). Separate from the once-a-day modification of the declaration.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "CheckIn".
+ */
+export interface CheckIn {
+/**
+ * Body temperature in °C as measured today; at or above the fever threshold (37.3 °C by default) it is a fever.
+ */
+temperatureC: number
+/**
+ * @maxItems 10
+ */
+symptoms: Symptom[]
+}
 /**
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "CheckpointDecision".
@@ -94,6 +140,19 @@ documentType?: string
 documentMasked?: string
 }
 /**
+ * The checkpoint device a device token belongs to (GET /v1/checkpoint/device): the page checks the token at sign-in and names the device.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "CheckpointDevice".
+ */
+export interface CheckpointDevice {
+/**
+ * The id the operator gave the device (npm run devices -- add <deviceId>).
+ */
+deviceId: string
+registeredAt: string
+}
+/**
  * What a checkpoint device sends: the scanned code, the measured temperature, the presented document (亮码+身份证+测温). The document number is used to check the binding and then dropped: never stored, never logged.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
@@ -130,9 +189,9 @@ rules: ColorRule[]
 export interface ColorRule {
 reason: ColorReason
 color: ("yellow" | "red")
-when: ("event:confirmed_case" | "event:close_contact" | "event:false_report" | "declared:contact" | "declared:symptoms" | "declared:travel_overseas" | "declared:travel_high_risk_region")
+when: ("event:confirmed_case" | "event:close_contact" | "event:false_report" | "declared:contact" | "declared:symptoms" | "declared:travel_overseas" | "declared:travel_high_risk_region" | "check_in:symptoms" | "check_in:fever")
 /**
- * How long the rule holds after the event or declaration, in days. Omitted: until a clearance event.
+ * How long the rule holds after the event, declaration or check-in, in days. Omitted: until a clearance event.
  */
 days?: number
 }
@@ -384,6 +443,25 @@ since: string
 expiresAt: string
 }
 /**
+ * A modification of the health facts only (PUT /v1/subjects/{id}/declaration without `applicant`): the name, document and phone stay as declared, so neither the holder nor a proxy has to type them again. The daily limit is the same as for a full modification.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "DeclarationFacts".
+ */
+export interface DeclarationFacts {
+/**
+ * 常住 / 暂住 / 拟返辛来辛
+ */
+residence: ("permanent" | "temporary" | "arriving")
+travel14d: Travel14D
+symptoms: Symptoms
+contactWithCase: boolean
+/**
+ * Must be true (notice Q5).
+ */
+attestTruthful: boolean
+}
+/**
  * Answer to a declaration or a code request. holderToken appears only when a subject is created; it is shown once and stored only as a hash.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
@@ -405,6 +483,48 @@ jws: string
 expiresAt: string
 }
 /**
+ * The current declaration as the gateway holds it (GET /v1/subjects/{id}/declaration), for the holder or a proxy: the health facts in full, the identity only masked (the full name, number and phone are never stored), whether today's modification and check-in are still available, and whether the caller may declare for others now. What 修改信息 and 代人申请 start from.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "DeclarationView".
+ */
+export interface DeclarationView {
+subjectId: string
+/**
+ * The masked name (张*猛).
+ */
+name: string
+documentType: DocumentType
+documentMasked: string
+/**
+ * 常住 / 暂住 / 拟返辛来辛
+ */
+residence: ("permanent" | "temporary" | "arriving")
+travel14d: Travel14D
+symptoms: Symptoms
+contactWithCase: boolean
+declaredAt: string
+/**
+ * False when the declaration was already modified today (Asia/Shanghai): a PUT would answer 429 ERR_MODIFICATION_LIMIT.
+ */
+modifiableToday: boolean
+/**
+ * True when today's check-in (健康打卡, Asia/Shanghai) is done: a POST …/check-ins would answer 409 ERR_CHECK_IN_LIMIT.
+ */
+checkedInToday: boolean
+/**
+ * True when the caller is a proxy: only the health facts may be changed (ERR_PROXY_IDENTITY_CHANGE).
+ */
+viaProxy: boolean
+/**
+ * Whether the caller could declare for another person now (代人申请), and if not the code POST /v1/declarations would answer.
+ */
+declareForOthers: {
+allowed: boolean
+refusal?: ("ERR_PROXY_NOT_GREEN" | "ERR_PROXY_HOLDER_LIMIT")
+}
+}
+/**
  * A health declaration (申报), by the person or by a green-code holder for them (代人申请).
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
@@ -412,16 +532,8 @@ expiresAt: string
  */
 export interface Declaration {
 applicant: Applicant
-/**
- * Regions visited in the last 14 days: 6-digit GB/T 2260 codes, or 'overseas' (海外地区).
- * 
- * @maxItems 30
- */
-travel14d: string[]
-/**
- * @maxItems 10
- */
-symptoms: Symptom[]
+travel14d: Travel14D
+symptoms: Symptoms
 /**
  * Contact with a confirmed or suspected case in the last 14 days.
  */
@@ -827,6 +939,21 @@ d: string
 x?: string
 y?: string
 }
+}
+/**
+ * A person's colour now (GET /v1/subjects/{id}/color), without signing a code: what an open code screen polls, with If-None-Match, to learn within seconds that the colour or the declaration changed and a fresh code is needed.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "SubjectColor".
+ */
+export interface SubjectColor {
+subjectId: string
+color: Color
+reasons: ColorReason[]
+/**
+ * When the declaration last changed: a change revokes codes even when the colour stays.
+ */
+declaredAt: string
 }
 /**
  * The payload of GET /.well-known/health-code-trust (a compact JWS, typ health-code-trust+jwt, signed by the gateway's issuer key): everything an offline verifier (verifier/, the checkpoint page, partners' scripts) needs to decide as POST /v1/verify does, for every active partner, the gateway's own issuer included.

@@ -23,6 +23,8 @@ export interface GatewayOptions {
   backgroundRefresh?: boolean;
   /** Reload the signing keys when CERTS_DIR changes (default: as backgroundRefresh). */
   watchCerts?: boolean;
+  /** Reload the partners when PARTNERS_DIR changes, as on SIGHUP (default: as backgroundRefresh). */
+  watchPartners?: boolean;
   /** What /metrics answers (cluster workers: the aggregate of all workers, from the primary). */
   scrapeMetrics?: () => Promise<string>;
   /** The signature check of verification (default jose; the benchmark compares an alternative). */

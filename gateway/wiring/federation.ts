@@ -4,6 +4,7 @@ import { statusList } from '../declarations/own-code-status.js';
 import { FederatedPartners } from '../federation/federated-partners.js';
 import type { TrustListHolder } from '../federation/trust-list-holder.js';
 import type { Keystore } from '../issuer/keystore.js';
+import { watchDirectory } from '../lifecycle/directory-watch.js';
 import type { Store } from '../store/store.js';
 import type { Partner } from '../types/schemas.js';
 import { buildTrustBundle, signTrustBundle, type TrustBundleDeps } from '../trust/trust-bundle.js';
@@ -19,6 +20,8 @@ export interface Federation {
   /** The federation's trust list (absent without TRUST_LIST_URI). */
   trustList: TrustListHolder | undefined;
   app: Pick<AppDeps, 'sourceOf' | 'reloadPartners' | 'trustBundle'>;
+  /** Stops watching PARTNERS_DIR (at shutdown). */
+  stopWatching(): void;
 }
 
 export interface FederationParts {
@@ -49,6 +52,13 @@ export function wireFederation(ctx: WiringContext, { partners, store, recognitio
     return registry.list().length;
   }
 
+  // Every replica follows a changed partner ConfigMap (or file) by itself, without an HTTP call.
+  const watching = (options.watchPartners ?? background)
+    ? watchDirectory(config.partnersDir, () => {
+        reloadPartners().catch((err: unknown) => logger.error({ err }, 'partner reload refused; the current partners stay'));
+      }, { logger, what: 'PARTNERS_DIR', fallback: 'partners are reloaded on SIGHUP or POST /v1/admin/partners/reload only' })
+    : undefined;
+
   // Every partner's keys and status list, signed, for offline verifiers (trust/trust-bundle.ts).
   const trustDeps: TrustBundleDeps = {
     issuer: config.issuer.url,
@@ -62,6 +72,7 @@ export function wireFederation(ctx: WiringContext, { partners, store, recognitio
   };
   return {
     trustList: partners.trustList,
+    stopWatching: () => watching?.close(),
     app: {
       sourceOf: (id: string) => partners.sourceOf(id),
       reloadPartners,

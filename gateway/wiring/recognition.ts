@@ -46,9 +46,11 @@ export function wireRecognition(ctx: WiringContext, { registry, self, keystore, 
   const remote = new RemoteKeySource({
     ...fetching,
     hooks: {
-      onFetch(partnerId, outcome, seconds) {
+      onFetch(partnerId, outcome, seconds, reason) {
         metrics.jwksFetches.inc({ partner: partnerId, outcome });
         metrics.jwksFetchDuration.observe({ partner: partnerId }, seconds);
+        // The reason code only (timeout, http_status, …): the operator learns which partner and why.
+        if (outcome === 'error') logger.warn({ partner: partnerId, reason }, 'partner key fetch failed');
       },
       onStaleServed: (partnerId) => metrics.partnerKeysStaleServed.inc({ partner: partnerId }),
       onKeySet(partnerId, skipped, refused) {

@@ -7,6 +7,7 @@ import { parseAllDocuments } from 'yaml';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { ENV_VARS } from '../../gateway/config/env.js';
 import { loadConfig } from '../../gateway/config/load-config.js';
@@ -28,6 +29,7 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'v1/Secret': Secret,
   'apps/v1/Deployment': Deployment,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
   'monitoring.coreos.com/v1/ServiceMonitor': ServiceMonitor,
   'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 };
@@ -40,7 +42,7 @@ const validate = (doc: Manifest): void => {
   if (!Model) throw new Error(`no schema for ${doc.apiVersion} ${doc.kind}`);
   new Model(doc as never).validate();
 };
-const byKind = (kind: string): Manifest => manifests.find((m) => m.doc.kind === kind)!.doc;
+const byKind = (kind: string, name?: string): Manifest => manifests.find((m) => m.doc.kind === kind && (name === undefined || m.doc.metadata.name === name))!.doc;
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const deployment = byKind('Deployment') as any;
@@ -111,16 +113,48 @@ describe('the Kubernetes manifests', () => {
 
   test('the Service, PodDisruptionBudget and ServiceMonitor select the Deployment\'s pods and port', () => {
     const labels = deployment.spec.template.metadata.labels;
-    const service = byKind('Service') as any;
+    const service = byKind('Service', 'health-code-gateway') as any;
+    const adminService = byKind('Service', 'health-code-gateway-admin') as any;
     expect(labels).toMatchObject(service.spec.selector);
+    expect(labels).toMatchObject(adminService.spec.selector);
     expect(labels).toMatchObject((byKind('PodDisruptionBudget') as any).spec.selector.matchLabels);
     const monitor = byKind('ServiceMonitor') as any;
-    expect(service.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
-    // Metrics are scraped on the admin port (ADMIN_PORT), which the Service exposes under that name.
-    const admin = service.spec.ports.find((p: any) => p.name === monitor.spec.endpoints[0].port);
-    expect(monitor.spec.endpoints[0]).toMatchObject({ port: 'admin', path: '/metrics' });
-    expect(admin.targetPort).toBe('admin');
-    expect(container.ports).toContainEqual(expect.objectContaining({ name: 'admin', containerPort: Number(envValue('ADMIN_PORT')) }));
+    // The monitor finds the admin Service only (not the public one), on the admin port.
+    expect(adminService.metadata.labels).toMatchObject(monitor.spec.selector.matchLabels);
+    expect(service.metadata.labels).not.toMatchObject(monitor.spec.selector.matchLabels);
+    expect(monitor.spec.endpoints[0]).toMatchObject({ port: adminService.spec.ports[0].name, path: '/metrics' });
+    // job = the Service's app.kubernetes.io/name: the job the alerts read (up{job="health-code-gateway"}).
+    expect(adminService.metadata.labels[monitor.spec.jobLabel]).toBe('health-code-gateway');
+  });
+
+  test('ADMIN_PORT is set, and the public Service exposes the public port only', () => {
+    const adminPort = container.ports.find((p: any) => p.name === 'admin');
+    expect(envValue('ADMIN_PORT')).toBe(String(adminPort.containerPort));
+    expect(envValue('ADMIN_PORT')).not.toBe(envValue('PORT'));
+    const service = byKind('Service', 'health-code-gateway') as any;
+    expect(service.spec.ports.map((p: any) => p.targetPort)).toEqual(['http']);
+    // Every Service that reaches the admin port is headless: nothing balances or routes to it.
+    for (const s of manifests.filter((m) => m.doc.kind === 'Service').map((m) => m.doc as any)) {
+      if (s.spec.ports.some((p: any) => p.targetPort === 'admin')) expect(s.spec.clusterIP).toBe('None');
+    }
+  });
+
+  test('a NetworkPolicy admits anyone to the public port and only Prometheus to the admin port', () => {
+    const policy = byKind('NetworkPolicy') as any;
+    expect(deployment.spec.template.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
+    expect(policy.spec.policyTypes).toContain('Ingress');
+    const rules = policy.spec.ingress as any[];
+    const forPort = (port: string): any[] => rules.filter((r) => r.ports.some((p: any) => p.port === port));
+    expect(forPort('http')).toEqual([expect.not.objectContaining({ from: expect.anything() })]);
+    const admin = forPort('admin');
+    expect(admin).toHaveLength(1);
+    expect(admin[0].from).toEqual([expect.objectContaining({ namespaceSelector: expect.any(Object), podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } })]);
+  });
+
+  test('the replicas prefer different nodes (pod anti-affinity on the hostname)', () => {
+    const terms = pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution;
+    expect(terms).toEqual([expect.objectContaining({ podAffinityTerm: expect.objectContaining({ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: deployment.spec.template.metadata.labels } }) })]);
+    expect(deployment.spec.replicas).toBeGreaterThan(1);
   });
 
   test('the PrometheusRule and the partners ConfigMap are in sync with their sources (npm run gen:kubernetes)', async () => {

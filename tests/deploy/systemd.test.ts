@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -44,6 +44,10 @@ describe('the systemd unit', () => {
     for (const name of environment.keys()) expect({ name, known: name === 'NODE_ENV' || ENV_VARS.some((v) => v.name === name) }).toEqual({ name, known: true });
   });
 
+  test("starts a Node the operator installed, not Debian's /usr/bin/node (20 and older: refused by the gateway)", () => {
+    expect(value('ExecStart')).toMatch(/^\/usr\/local\/bin\/node /);
+  });
+
   test('stops by SIGTERM with more time than the gateway drains, and reloads keys and partners on SIGHUP', () => {
     const drainMs = ENV_VARS.find((v) => v.name === 'SHUTDOWN_TIMEOUT_MS')!.default as number;
     expect(value('KillSignal')).toBe('SIGTERM');
@@ -71,7 +75,8 @@ describe('the systemd unit', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hcg-unit-'));
     try {
       const copy = join(dir, 'health-code-gateway.service');
-      copyFileSync(UNIT, copy);
+      // verify wants ExecStart's binary to exist: this machine's node stands in for /usr/local/bin/node.
+      writeFileSync(copy, readFileSync(UNIT, 'utf8').replace('ExecStart=/usr/local/bin/node ', `ExecStart=${process.execPath} `));
       const run = promisify(execFile);
       const verify = await run('systemd-analyze', ['verify', copy], { timeout: 30_000 });
       expect(verify.stderr.split('\n').filter((l) => l.includes('health-code-gateway.service'))).toEqual([]);

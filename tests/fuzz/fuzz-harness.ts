@@ -157,6 +157,14 @@ export function seeds(t: FuzzTarget): Seed[] {
       headers: { authorization: `Bearer ${holderToken}` },
       body: declaration,
     },
+    'GET /v1/subjects/{subjectId}/declaration': { path: `/v1/subjects/${subjectId}/declaration`, headers: own },
+    'GET /v1/subjects/{subjectId}/color': { path: `/v1/subjects/${subjectId}/color`, headers: own },
+    'POST /v1/subjects/{subjectId}/check-ins': {
+      path: `/v1/subjects/${subjectId}/check-ins`,
+      headers: own,
+      body: { temperatureC: 36.5, symptoms: [] },
+    },
+    'GET /v1/checkpoint/device': { path: '/v1/checkpoint/device', headers: { authorization: `Bearer ${t.deviceToken}` } },
     'GET /v1/subjects/{subjectId}/code': { path: `/v1/subjects/${subjectId}/code?format=json`, headers: { authorization: `Bearer ${holderToken}` } },
     'GET /v1/subjects/{subjectId}/proxy-requests': { path: `/v1/subjects/${subjectId}/proxy-requests`, headers: own },
     // Approved before the removal below: documented operations come in openapi.yaml's order.

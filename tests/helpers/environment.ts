@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { projectRoot } from '../../gateway/paths.js';
@@ -45,5 +46,24 @@ export function redisUrl(what: string): string | undefined {
   if (url) return url;
   if (process.env['REQUIRE_REDIS'] === '1') throw new Error(`REQUIRE_REDIS=1 but TEST_REDIS_URL is not set (${what})`);
   console.warn(`TEST_REDIS_URL is not set: ${what} against Redis are SKIPPED`);
+  return undefined;
+}
+
+/**
+ * A `node` older than `floor` on this machine (Debian's /usr/bin/node is 20, or OLD_NODE), to
+ * show what an operator with it sees; undefined (with a warning) when there is none.
+ */
+export function oldNodePath(isTooOld: (version: string) => boolean): string | undefined {
+  const candidates = [process.env['OLD_NODE'], '/usr/bin/node', ...(process.env['PATH'] ?? '').split(':').map((dir) => resolve(dir || '.', 'node'))];
+  for (const path of candidates) {
+    if (!path || !existsSync(path)) continue;
+    try {
+      const version = execFileSync(path, ['--version'], { encoding: 'utf8', timeout: 10_000 }).trim();
+      if (isTooOld(version)) return path;
+    } catch {
+      // not runnable: try the next one
+    }
+  }
+  console.warn('no Node.js older than the floor on this machine (/usr/bin/node, PATH, OLD_NODE): the old-Node runs are SKIPPED');
   return undefined;
 }

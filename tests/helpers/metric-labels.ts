@@ -38,6 +38,7 @@ const FETCH_OUTCOMES = ['ok', 'error'];
 /** Per-metric sets of the labels whose meaning depends on the metric. */
 const PER_METRIC: Record<string, Record<string, readonly string[]>> = {
   gateway_declarations_total: { kind: ['self', 'proxy', 'proxy_request', 'proxy_link', 'modification'] },
+  gateway_check_ins_total: { reported: ['clean', 'symptoms', 'fever'] },
   gateway_credentials_invalidated_total: { status: ['superseded', 'revoked'] },
   gateway_risk_events_total: { type: RISK_EVENT_TYPES, outcome: ['applied', 'duplicate'] },
   gateway_verifications_total: { result: ['valid', ...Object.keys(ERROR_CATALOGUE)] },

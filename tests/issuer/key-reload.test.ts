@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -8,6 +8,7 @@ import { generateKeyFile, keyFileName, keyFileText, writeKeyFile } from '../../g
 import { planActivate, planAdd, type Plan } from '../../gateway/cli/key-commands.js';
 import { createTestGateway, exampleDeclaration, personDeclaration, TestClock, type TestGateway } from '../helpers/test-gateway.js';
 import { metric, eventually } from '../recognition/setup.js';
+import { SecretMount } from '../helpers/projected-mount.js';
 import { declare, declared, getCode, headerOf, jwks } from './issuer-helpers.js';
 
 /**
@@ -25,32 +26,6 @@ function logSink(): { logger: pino.Logger; lines: () => Array<Record<string, unk
     },
   });
   return { logger: pino({ level: 'info' }, stream), lines: () => lines };
-}
-
-/** CERTS_DIR laid out as the kubelet mounts a Secret: files are links through `..data` to a timestamped directory. */
-class SecretMount {
-  private generation = 0;
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
-  }
-
-  /** Writes a new generation and swaps `..data` atomically (rename of a link), as the kubelet does. */
-  publish(files: Map<string, string>): void {
-    const gen = `..gen_${++this.generation}`;
-    mkdirSync(join(this.dir, gen));
-    for (const [name, text] of files) writeFileSync(join(this.dir, gen, name), text);
-    symlinkSync(gen, join(this.dir, '..data_tmp'));
-    renameSync(join(this.dir, '..data_tmp'), join(this.dir, '..data'));
-    for (const name of readdirSync(this.dir).filter((n) => !n.startsWith('..'))) if (!files.has(name)) unlinkSync(join(this.dir, name));
-    for (const name of files.keys()) {
-      try {
-        symlinkSync(join('..data', name), join(this.dir, name));
-      } catch {
-        // already linked through ..data
-      }
-    }
-    if (this.generation > 1) rmSync(join(this.dir, `..gen_${this.generation - 1}`), { recursive: true });
-  }
 }
 
 function applyPlan(files: Map<string, string>, plan: Plan): Map<string, string> {

@@ -57,6 +57,29 @@ describe('request logs', () => {
   });
 });
 
+describe('what an operator reads', () => {
+  const parsed = (): Array<Record<string, unknown>> => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+
+  it('logs probes and scrapes at debug and every other request at info', async () => {
+    for (const path of ['/healthz', '/readyz', '/metrics']) await request(w.gw.app).get(path);
+    const requestLines = parsed().filter((l) => l['msg'] === 'request');
+    const polled = requestLines.filter((l) => ['/healthz', '/readyz', '/metrics'].includes(String(l['route'])));
+    expect(new Set(polled.map((l) => l['route']))).toEqual(new Set(['/healthz', '/readyz', '/metrics']));
+    expect(polled.every((l) => l['level'] === 20)).toBe(true);
+    const others = requestLines.filter((l) => !polled.includes(l));
+    expect(others.length).toBeGreaterThan(10);
+    expect(others.every((l) => l['level'] === 30)).toBe(true);
+  });
+
+  it('a request line holds only its allowlisted fields, with the pid and hostname a collector expects', () => {
+    const allowed = ['level', 'time', 'service', 'pid', 'hostname', 'reqId', 'method', 'route', 'status', 'ms', 'code', 'msg'];
+    for (const line of parsed().filter((l) => l['msg'] === 'request')) {
+      expect(Object.keys(line).filter((k) => !allowed.includes(k))).toEqual([]);
+      expect(line).toMatchObject({ pid: process.pid, hostname: expect.any(String), ms: expect.any(Number) });
+    }
+  });
+});
+
 describe('request ids', () => {
   const uuid = '0f8e2a34-5b6c-4d7e-8f90-a1b2c3d4e5f6';
 

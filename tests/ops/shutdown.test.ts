@@ -69,8 +69,8 @@ test('SIGTERM under load: every request in flight is answered, then the process 
   expect(exit.at - signalledAt).toBeLessThan(BOUND_MS);
 }, TIMEOUT);
 
-test('SIGTERM does not wait for idle keep-alive connections', async () => {
-  const gw = await start('idle', { SHUTDOWN_TIMEOUT_MS: '30000', KEEP_ALIVE_TIMEOUT_MS: '60000' });
+test('SIGTERM does not wait for idle keep-alive connections, and the last line says the gateway stopped', async () => {
+  const gw = await start('idle', { SHUTDOWN_TIMEOUT_MS: '30000', KEEP_ALIVE_TIMEOUT_MS: '60000', LOG_LEVEL: 'info' });
   const agent = new Agent({ keepAlive: true, maxSockets: 5 });
   await openConnections(agent, gw.port, 5);
   const signalledAt = Date.now();
@@ -79,6 +79,8 @@ test('SIGTERM does not wait for idle keep-alive connections', async () => {
   agent.destroy();
   expect(exit).toMatchObject({ code: 0, signal: null });
   expect(exit.at - signalledAt).toBeLessThan(5_000);
+  const last = JSON.parse(gw.output().trim().split('\n').at(-1)!) as Record<string, unknown>;
+  expect(last).toMatchObject({ msg: 'stopped', reason: 'SIGTERM', outcome: 'drained', exitCode: 0, pid: gw.child.pid, hostname: expect.any(String) });
 }, TIMEOUT);
 
 test('past SHUTDOWN_TIMEOUT_MS the connections left are cut, a line is logged and the exit code is 1', async () => {

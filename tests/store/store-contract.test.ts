@@ -340,6 +340,31 @@ function contract(kind: 'sqlite' | 'postgres'): void {
     });
   });
 
+  describe('daily check-ins', () => {
+    test('records one check-in per subject and day, refuses a second that day, and lists them from a time on', async () => {
+      const s = makeSubject();
+      await store.insertSubject(s);
+      const first = { subjectId: s.id, day: '2026-11-27', temperatureC: 37.5, symptoms: ['cough', 'fever'], at: T0 };
+      expect(await store.insertCheckIn(first)).toBe(true);
+      expect(await store.insertCheckIn({ ...first, temperatureC: 36.5, symptoms: [], at: T0 + 1000 })).toBe(false);
+      const next = { subjectId: s.id, day: '2026-11-28', temperatureC: 36.4, symptoms: [], at: T0 + DAY };
+      expect(await store.insertCheckIn(next)).toBe(true);
+      expect(await store.checkIns(s.id, T0)).toEqual([first, next]);
+      expect(await store.checkIns(s.id, T0 + 1)).toEqual([next]);
+      expect(await store.checkIns('sub_unknown', 0)).toEqual([]);
+      expect(await store.deleteCheckInsBefore(T0 + 1)).toBeGreaterThanOrEqual(1);
+      expect(await store.checkIns(s.id, 0)).toEqual([next]);
+    });
+
+    test('two check-ins of the same day sent at once record exactly one', async () => {
+      const s = makeSubject();
+      await store.insertSubject(s);
+      const results = await Promise.all([36.5, 36.6, 36.7, 36.8].map((t, i) => store.insertCheckIn({ subjectId: s.id, day: '2026-11-27', temperatureC: t, symptoms: [], at: T0 + i })));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await store.checkIns(s.id, 0)).toHaveLength(1);
+    });
+  });
+
   describe('trust-list sequence', () => {
     test('remembers the highest sequence taken per list URI, and never lowers it', async () => {
       const uri = `https://hebei.example/${randomUUID()}.jws`;

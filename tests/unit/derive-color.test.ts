@@ -105,3 +105,21 @@ describe('regionCovers', () => {
     expect(regionCovers(listed, visited)).toBe(covers);
   });
 });
+
+describe('deriveColor with daily check-ins (健康打卡)', () => {
+  test('a reported fever or symptom is yellow for exactly 14 days from that check-in', () => {
+    const checkIns = [{ at: T0, fever: true, symptoms: ['cough'] }];
+    expect(derive({ checkIns, now: T0 })).toEqual({ color: 'yellow', reasons: ['check_in_symptoms', 'check_in_fever'] });
+    expect(derive({ checkIns, now: T0 + 14 * DAY - 1 }).color).toBe('yellow');
+    expect(derive({ checkIns, now: T0 + 14 * DAY })).toEqual({ color: 'green', reasons: [] });
+  });
+
+  test('a clean check-in never turns a colour green by itself', () => {
+    const checkIns = [
+      { at: T0, fever: false, symptoms: ['fatigue'] },
+      { at: T0 + DAY, fever: false, symptoms: [] },
+    ];
+    expect(derive({ checkIns, now: T0 + 2 * DAY })).toEqual({ color: 'yellow', reasons: ['check_in_symptoms'] });
+    expect(derive({ declaration: declaration({ contactWithCase: true }), checkIns: [{ at: T0, fever: false, symptoms: [] }] }).color).toBe('yellow');
+  });
+});

@@ -227,4 +227,11 @@ describe('npm run verify (the command line)', () => {
     const httpPin = await run(['--trust', join(dir, 'bundle.jws'), '--pin', 'http://127.0.0.1:9/.well-known/jwks.json', await greenBeijing()]);
     expect([httpPin.status, httpPin.stderr]).toEqual([2, expect.stringMatching(/--pin over plain http proves nothing/)]);
   });
+
+  it('refuses a misspelt option with exit 2 and answers --help with the usage (exit 0)', async () => {
+    const misspelt = await run(['--trust', 'bundle.jws', '--pinn', 'keys.json', 'eyJ']);
+    expect([misspelt.status, misspelt.stderr]).toEqual([2, expect.stringContaining("Unknown option '--pinn'")]);
+    const help = await run(['--help']);
+    expect([help.status, help.stdout]).toEqual([0, expect.stringMatching(/^usage: npm run --silent verify/)]);
+  });
 });

@@ -36,8 +36,18 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
 }
 
 /** The token of a checkpoint device registered for this test, as `npm run devices -- add` makes one. */
-export async function deviceToken(gateway: TestGateway): Promise<string> {
-  return registerDevice(gateway);
+export async function deviceToken(gateway: TestGateway, deviceId?: string): Promise<string> {
+  return registerDevice(gateway, deviceId);
+}
+
+/**
+ * What the page shows that is an API code rather than words (issue 21, item 1): `ERR_…`,
+ * `deny_…`, `reason_…` or a string key the page has no words for. Checked after every test.
+ */
+export async function rawKeysOnScreen(page: Page): Promise<string[]> {
+  if (page.isClosed() || !/^https?:/.test(page.url())) return [];
+  const text = await page.locator('body').innerText().catch(() => '');
+  return text.match(/\b(ERR_[A-Z_]+|deny_[a-z_]+|reason_[a-z_]+|why_[A-Z_]+|HTTP_\d+)\b/g) ?? [];
 }
 
 /** A test gateway on a loopback port serving pages built for this test file (no prior build needed). */
@@ -170,8 +180,9 @@ export function browserSession(setup: (page: Page) => Promise<void> = async () =
     await session.browser?.close();
     await session.pages?.close();
   });
-  afterEach(() => {
+  afterEach(async () => {
     expect(watched.problems).toEqual([]);
+    expect(await rawKeysOnScreen(session.page)).toEqual([]);
   });
   return session;
 }

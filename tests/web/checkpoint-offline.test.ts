@@ -24,7 +24,7 @@ const LIFETIME_MS = JWKS.staleMaxSeconds * 1000; // the bundle's expiresAt - gen
 
 async function signIn(page: Page, base: string, token: string): Promise<void> {
   await page.goto(base + '/checkpoint');
-  await page.getByLabel('设备令牌').fill(token);
+  await page.getByLabel('设备登录码').fill(token);
   await page.getByRole('button', { name: '登录' }).click();
   await page.getByLabel('健康码').waitFor();
 }
@@ -62,6 +62,7 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
   let token: string;
   let green: string;
   let revoked: string;
+  let popup: string;
   let xinji: { code: string; number: string };
   let gatewayOpen = true;
   let offlineMs = 0;
@@ -83,6 +84,7 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
     const now = clock.now();
     green = await beijing.code({ color: '未见异常', now, document: DOCUMENT });
     revoked = await beijing.code({ color: '未见异常', now, document: DOCUMENT });
+    popup = await beijing.code({ color: '弹窗', now, document: DOCUMENT });
     status.entries = [entry(payloadOf(revoked)['jti'] as string, 'revoked', now)];
     // Online, the gateway fetches Beijing's keys and status list; its bundle carries both.
     const verdicts = await Promise.all([green, revoked].map(async (code) => (await postJson(pages.base, '/v1/verify', { code })).body));
@@ -109,10 +111,10 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
       // This device never gets a bundle, and then loses the network for the scan itself.
       await page.route('**/.well-known/health-code-trust', (route) => route.abort('internetdisconnected'));
       await signIn(page, pages.base, token);
-      await page.getByText('本机尚无信任包，断网时无法核验，请联网').waitFor();
+      await page.getByText('本机尚无离线核验数据，断网时无法核验，请联网').waitFor();
       await page.route('**/v1/checkpoint/scans', (route) => route.abort('internetdisconnected'));
       const answer = await decide(page, green, DOCUMENT.number);
-      expect(answer).toMatchObject({ decision: '禁止通行', reasons: ['无法核验（本机没有离线信任包，请联网后重试）'], mode: '离线核验' });
+      expect(answer).toMatchObject({ decision: '禁止通行', reasons: ['无法核验（本机没有离线核验数据，请联网后重试）'], mode: '离线核验' });
       expect(await seriousA11yViolations(page)).toEqual([]);
       expect(watched.problems).toEqual([]);
     } finally {
@@ -127,11 +129,18 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
     // The officer's device clock: five minutes after the gateway made the bundle.
     await page.clock.setFixedTime(generatedAt + 5 * MINUTE);
     await signIn(page, pages.base, token);
-    await page.getByText('断网时可离线核验（信任包更新于 5 分钟前）').waitFor();
-    expect(await page.evaluate('Object.keys(localStorage).sort()')).toEqual(['hc.deviceToken', 'hc.trustBundle', 'hc.trustKeys']);
+    await page.getByText('断网时也能核验（核验数据更新于 5 分钟前）').waitFor();
+    expect(await page.evaluate('Object.keys(localStorage).sort()')).toEqual(['hc.deviceId', 'hc.deviceToken', 'hc.trustBundle', 'hc.trustKeys']);
 
     // Online first: the gateway's answer, without 离线核验.
     expect(await decide(page, green, DOCUMENT.number)).toMatchObject({ decision: '通行', reasons: [], mode: '' });
+    await next(page);
+    // Beijing's 弹窗 (pop-up) state never passes by itself; the screen says the officer must check by hand.
+    expect(await decide(page, popup, DOCUMENT.number)).toMatchObject({
+      decision: '需人工核实',
+      reasons: ['弹窗状态：发码城市无法确认此人情况，请人工核实（核对证件、询问14天行程）后按规定处理'],
+    });
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await next(page);
 
     // A 5xx is the gateway's answer, not an outage: the page says so and decides nothing itself.
@@ -140,13 +149,13 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
     await page.getByLabel('证件号码').fill(DOCUMENT.number);
     await page.getByLabel('体温（℃）').fill('36.5');
     await page.getByRole('button', { name: '核验' }).click();
-    await page.getByText('服务暂时不可用（ERR_OVERLOADED），请稍后再试。').waitFor();
+    await page.getByText('当前办理人数较多，请稍等几秒后重试，已填写的内容不会丢失。').waitFor();
     expect(await page.locator('#result-view').isVisible()).toBe(false);
     // No answer at all: after the scan timeout (8 s) the page decides offline.
     await page.unroute('**/v1/checkpoint/scans');
     await page.route('**/v1/checkpoint/scans', () => undefined);
     const late = await decide(page, green, DOCUMENT.number);
-    expect(late).toMatchObject({ decision: '通行', mode: '离线核验\n信任包更新于 5 分钟前' });
+    expect(late).toMatchObject({ decision: '通行', mode: '离线核验\n核验数据更新于 5 分钟前' });
     expect(late.ms).toBeGreaterThanOrEqual(8_000);
     await page.unroute('**/v1/checkpoint/scans');
     await next(page);
@@ -157,7 +166,7 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
     await expect(fetch(`${pages.base}/health`)).rejects.toThrow();
 
     const pass = await decide(page, green, DOCUMENT.number);
-    expect(pass).toMatchObject({ decision: '通行', reasons: [], mode: '离线核验\n信任包更新于 5 分钟前' });
+    expect(pass).toMatchObject({ decision: '通行', reasons: [], mode: '离线核验\n核验数据更新于 5 分钟前' });
     await expectText(page.locator('#result-issuer'), '发码城市：北京市');
     expect(await fitsWidth(page)).toBe(true);
     expect(await seriousA11yViolations(page)).toEqual([]);
@@ -175,16 +184,16 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
     offlineMs = times.sort((x, y) => x - y)[2]!;
 
     // A Xinji code: the page has no document pepper, so its scrypt binding is checked, like a partner's.
-    expect(await decide(page, xinji.code, xinji.number)).toMatchObject({ decision: '通行', reasons: [], mode: '离线核验\n信任包更新于 5 分钟前' });
+    expect(await decide(page, xinji.code, xinji.number)).toMatchObject({ decision: '通行', reasons: [], mode: '离线核验\n核验数据更新于 5 分钟前' });
     await expectText(page.locator('#result-issuer'), '发码城市：辛集市');
     await next(page);
-    expect(await decide(page, xinji.code, DOCUMENT.number)).toMatchObject({ decision: '禁止通行', reasons: ['证件不符'] });
+    expect(await decide(page, xinji.code, DOCUMENT.number)).toMatchObject({ decision: '禁止通行', reasons: ['证件不符，请核对证件号码'] });
     await next(page);
 
     // The same reasons as online: the bundle's status snapshot, the binding, the temperature.
-    expect(await decide(page, revoked, DOCUMENT.number)).toMatchObject({ decision: '禁止通行', reasons: ['无法核验（健康码已作废）'], mode: '离线核验\n信任包更新于 5 分钟前' });
+    expect(await decide(page, revoked, DOCUMENT.number)).toMatchObject({ decision: '禁止通行', reasons: ['无法核验（健康码已作废，请持码人刷新后重新出示）'], mode: '离线核验\n核验数据更新于 5 分钟前' });
     await next(page);
-    expect(await decide(page, green, residentId('11010119900101004'), '38.0')).toMatchObject({ decision: '禁止通行', reasons: ['发热', '证件不符'], mode: '离线核验\n信任包更新于 5 分钟前' });
+    expect(await decide(page, green, residentId('11010119900101004'), '38.0')).toMatchObject({ decision: '禁止通行', reasons: ['发热，请复测体温', '证件不符，请核对证件号码'], mode: '离线核验\n核验数据更新于 5 分钟前' });
     await next(page);
 
     // Past the bundle's expiresAt (the device clock moved on): fail closed.
@@ -192,12 +201,12 @@ describeInBrowser('the checkpoint page offline (离线核验 with the trust bund
     await page.getByRole('button', { name: '退出登录' }).waitFor();
     const expired = await decide(page, green, DOCUMENT.number);
     expect(expired.decision).toBe('禁止通行');
-    expect(expired.reasons).toEqual(['无法核验（离线信任包已过期，请联网后重试）']);
+    expect(expired.reasons).toEqual(['无法核验（离线核验数据已过期，请联网后重试）']);
     console.log(`one offline decision in Chromium (green Beijing code, logN 10 binding), 核验 to the answer: median ${offlineMs} ms; the same path refused before any verification (expired bundle): ${expired.ms} ms`);
-    expect(expired.mode).toBe('离线核验\n信任包更新于 61 分钟前');
+    expect(expired.mode).toBe('离线核验\n核验数据更新于 61 分钟前');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await next(page);
-    await expectText(page.locator('#trust-status'), '信任包已过期（信任包更新于 61 分钟前），断网时无法核验，请联网');
+    await expectText(page.locator('#trust-status'), '离线核验数据已过期（核验数据更新于 61 分钟前），断网时无法核验，请联网');
     expect(watched.problems).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ async function issue(base: string, declaration: Record<string, unknown>): Promis
 
 async function signIn(page: Page, base: string, token: string): Promise<void> {
   await page.goto(base + '/checkpoint');
-  await page.getByLabel('设备令牌').fill(token);
+  await page.getByLabel('设备登录码').fill(token);
   await page.getByRole('button', { name: '登录' }).click();
   await page.getByLabel('健康码').waitFor();
 }
@@ -50,9 +50,11 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
   let pages: PagesGateway;
   let page: Page;
   let token: string;
+  let deviceId: string;
   beforeAll(async () => {
     ({ pages, page } = session);
-    token = await deviceToken(pages.gw);
+    deviceId = 'gate-east-3';
+    token = await deviceToken(pages.gw, deviceId);
   });
 
   test('an officer signs in once, a scanner types a green code with Enter, and 通行 fills the screen; the next person starts from an empty form', async () => {
@@ -68,7 +70,7 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
     await page.getByLabel('健康码').waitFor();
     expect(await page.locator('#signin-view').isVisible()).toBe(false);
     // The signed trust bundle is taken for 离线核验 (tests/web/checkpoint-offline.test.ts).
-    await page.getByText(/^断网时可离线核验/).waitFor();
+    await page.getByText(/^断网时也能核验/).waitFor();
 
     await scanWithScanner(page, jws);
     // Enter from the scanner moves on to the document; it does not send a half-filled form.
@@ -84,7 +86,7 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
     // The form is already empty behind the answer; storage holds the device token and what
     // 离线核验 needs (the gateway's public keys and its signed trust bundle), nothing personal.
     expect(await page.evaluate(`['s-code', 's-doc-number', 's-temp'].map((id) => document.getElementById(id).value)`)).toEqual(['', '', '']);
-    expect(await page.evaluate('Object.keys(localStorage).sort()')).toEqual(['hc.deviceToken', 'hc.trustBundle', 'hc.trustKeys']);
+    expect(await page.evaluate('Object.keys(localStorage).sort()')).toEqual(['hc.deviceId', 'hc.deviceToken', 'hc.trustBundle', 'hc.trustKeys']);
     const bundle = JSON.parse((await page.evaluate(`localStorage.getItem('hc.trustBundle')`)) as string) as string;
     const payload = Buffer.from(bundle.split('.')[1]!, 'base64url').toString('utf8');
     expect(payload).not.toContain(numberOf(person));
@@ -97,12 +99,12 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
     expect(await page.locator('body').innerText()).not.toContain('测**号');
   });
 
-  test('禁止通行 shows every reason in Chinese: 黄码, 发热, 证件不符; 红码; and 无法核验 for something that is not a code', async () => {
+  test('禁止通行 shows every reason in Chinese words that say what to do: 黄码, 发热, 证件不符; 红码; and 无法核验 for something that is not a code', async () => {
     const yellow = personDeclaration(11, { symptoms: ['cough'] });
     await scanWithScanner(page, await issue(pages.base, yellow));
     await presentAndVerify(page, residentId('13018119900307123'.slice(0, 14) + '555'), '38.2');
     await expectText(page.locator('#result-decision'), '禁止通行');
-    await expect(page.locator('#result-reasons li').allInnerTexts()).resolves.toEqual(['黄码', '发热', '证件不符']);
+    await expect(page.locator('#result-reasons li').allInnerTexts()).resolves.toEqual(['黄码', '发热，请复测体温', '证件不符，请核对证件号码']);
     await expectText(page.locator('#result-issuer'), '发码城市：辛集市');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await screenshot(page, 'checkpoint-deny');
@@ -123,10 +125,40 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
       verdicts.push(await page.locator('#result-reasons li').allInnerTexts());
       await page.getByRole('button', { name: '下一位' }).click();
     }
-    expect(verdicts).toEqual([['红码'], ['无法核验（健康码已更新，请刷新后重新出示）'], ['无法核验（不是健康码）']]);
+    expect(verdicts).toEqual([
+      ['红码'],
+      ['无法核验（健康码已更新，请持码人刷新后重新出示）'],
+      ['无法核验（不是健康码，请持码人打开健康码页面重新出示）'],
+    ]);
   });
 
-  test('a device token the gateway refuses sends the officer back to sign-in with a clear message', async () => {
+  test('a code issued in the future is 无法核验 with what to do, in Chinese and in English, never the API\'s message', async () => {
+    const person = personDeclaration(18);
+    pages.gw.clock.advance(60 * 60_000);
+    const future = await issue(pages.base, person);
+    pages.gw.clock.advance(-60 * 60_000);
+    await scanWithScanner(page, future);
+    await presentAndVerify(page, numberOf(person), '36.5');
+    await expect(page.locator('#result-reasons li').allInnerTexts()).resolves.toEqual(['无法核验（健康码的签发时间晚于现在，疑似手机时间有误或伪造，请持码人刷新后重新出示；仍不行请人工核实）']);
+    await page.getByRole('button', { name: '下一位' }).click();
+    // The same in English, with the officer's page in English throughout.
+    await page.getByRole('button', { name: 'English' }).click();
+    await expectText(page.locator('#device-name'), `This device: ${deviceId}`);
+    await page.getByLabel('Health code').focus();
+    await page.keyboard.insertText(future);
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Document number').fill(numberOf(person));
+    await page.getByLabel('Temperature (°C)').fill('36.5');
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await expectText(page.locator('#result-decision'), 'Do not pass');
+    await expect(page.locator('#result-reasons li').allInnerTexts()).resolves.toEqual([
+      'Cannot be verified (The code claims to be issued later than now (a wrong clock or a forgery): ask the person to refresh it; if it persists, check by hand)',
+    ]);
+    await page.getByRole('button', { name: 'Next person' }).click();
+    await page.getByRole('button', { name: '中文' }).click();
+  });
+
+  test('a device sign-in code withdrawn after sign-in sends the officer back to sign-in with a clear message', async () => {
     const person = personDeclaration(14);
     const jws = await issue(pages.base, person);
     await page.evaluate(`localStorage.setItem('hc.deviceToken', JSON.stringify('not-a-device-token'))`);
@@ -134,10 +166,48 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
     await page.getByLabel('证件号码').fill(numberOf(person));
     await page.getByLabel('体温（℃）').fill('36.5');
     await page.getByLabel('体温（℃）').press('Enter');
-    await page.getByText('设备令牌无效或已失效，请重新登录。').waitFor();
+    await page.getByText('设备登录码无效或已停用，请向管理员索取新的登录码后重新登录。').waitFor();
     expect(await page.locator('#signin-view').isVisible()).toBe(true);
     expect(await page.evaluate(`localStorage.getItem('hc.deviceToken')`)).toBeNull();
     await signIn(page, pages.base, token);
+  });
+
+  test('a mistyped sign-in code is refused at sign-in, before any scan; the right one names the device', async () => {
+    await page.getByRole('button', { name: '退出登录' }).click();
+    await page.getByLabel('设备登录码').fill(token.slice(0, -2));
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByText('设备登录码无效或已停用，请向管理员索取新的登录码后重新登录。').waitFor();
+    expect(await page.locator('#scan-view').isVisible()).toBe(false);
+    expect(await page.evaluate(`localStorage.getItem('hc.deviceToken')`)).toBeNull();
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.getByLabel('设备登录码').fill(token);
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByLabel('健康码').waitFor();
+    await expectText(page.locator('#device-name'), `本设备：${deviceId}`);
+  });
+
+  test('a code scanned while the last answer is on screen starts the next person with that code, and a passport code selects 护照', async () => {
+    const first = personDeclaration(16);
+    await scanWithScanner(page, await issue(pages.base, first));
+    await presentAndVerify(page, numberOf(first), '36.5');
+    await expectText(page.locator('#result-decision'), '通行');
+    // The scanner types the next code (key by key, as a keyboard does) and Enter, with 下一位 focused.
+    const traveller = personDeclaration(17, { applicant: { ...(personDeclaration(17)['applicant'] as object), document: { type: 'passport', number: 'E17171717' } } });
+    const passportCode = await issue(pages.base, traveller);
+    expect(await ID_OF(page)).toBe('btn-next');
+    await page.keyboard.type(passportCode);
+    await page.keyboard.press('Enter');
+    await page.locator('#scan-view').waitFor();
+    expect(await page.locator('#result-view').isVisible()).toBe(false);
+    expect(await page.locator('#s-code').inputValue()).toBe(passportCode);
+    expect(await page.locator('#s-doc-type').inputValue()).toBe('passport');
+    expect(await ID_OF(page)).toBe('s-doc-number');
+    await presentAndVerify(page, 'E17171717', '36.5');
+    await expectText(page.locator('#result-decision'), '通行');
+    // A plain Enter on the answer screen is still 下一位.
+    await page.keyboard.press('Enter');
+    await page.locator('#scan-view').waitFor();
+    expect(await page.locator('#s-code').inputValue()).toBe('');
   });
 
   test('扫码 decodes a real code from the camera (Chromium\'s fake camera playing a video of it), and 通行 follows', async () => {

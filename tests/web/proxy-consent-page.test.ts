@@ -40,7 +40,21 @@ describeInBrowser('proxy consent on the resident page (GET /) in Chromium', () =
     expect(await page.locator('#request-list li').count()).toBe(0);
     expect(await page.locator('#proxy-list li').count()).toBe(1);
 
+    // 移除 asks first; 取消 keeps the proxy.
     await page.getByRole('button', { name: '移除：测***号' }).click();
+    await page.getByText('确定移除测***号吗？移除后此人不能再为您申报或查看您的健康码。').waitFor();
+    expect(await page.evaluate('document.activeElement && document.activeElement.textContent')).toBe('确认移除');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.getByRole('button', { name: '取消' }).click();
+    await page.getByRole('button', { name: '移除：测***号' }).waitFor();
+    expect(await page.locator('#proxy-list li').count()).toBe(1);
+    // The approved one (son or niece, whichever request came first) still acts for grandma.
+    const access = await Promise.all(
+      [son, niece].map(async (proxy) => (await fetch(`${pages.base}/v1/subjects/${String(grandma.body['subjectId'])}/code`, { headers: { authorization: `Bearer ${String(proxy.body['holderToken'])}` } })).status),
+    );
+    expect(access.sort()).toEqual([200, 403]);
+    await page.getByRole('button', { name: '移除：测***号' }).click();
+    await page.getByRole('button', { name: '确认移除：测***号' }).click();
     await page.getByText(/^已移除代办人测\*\*\*号。$/).waitFor();
     expect(await page.locator('#proxy-list li').count()).toBe(0);
     // Removal takes effect at once: neither would-be proxy may fetch grandma's code.

@@ -78,8 +78,9 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
     await page.getByRole('button', { name: '确认提交' }).click();
 
     await page.getByRole('img', { name: '健康码' }).waitFor();
-    // (The page also asks whether this gateway has the proxy-consent routes; that is no personal data.)
-    const sent = requests.filter((r) => !r.endsWith('/proxy-requests'));
+    // (The page also asks whether this gateway has the proxy-consent routes, and watches the
+    // colour (GET …/color); neither is personal data.)
+    const sent = requests.filter((r) => !r.endsWith('/proxy-requests') && !r.endsWith('/color'));
     expect(sent).toEqual(['POST /v1/declarations', expect.stringMatching(/^GET \/v1\/subjects\/sub_[\w-]+\/code$/)]);
     await expectText(page.locator('#code-color'), '绿码');
     await expectText(page.locator('#code-name'), '张*猛');
@@ -119,9 +120,12 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
     await page.getByRole('heading', { name: '我的健康码' }).waitFor();
   });
 
-  test('a resident modifies the information once; the second time the same day is refused in plain words', async () => {
+  test('a resident modifies the information once; the second time the same day is refused in plain words before the form', async () => {
     await page.getByRole('button', { name: '修改信息' }).click();
-    await fillDeclaration(page, { ...ZHANG, symptoms: ['咳嗽'] });
+    // The form starts from what was declared (石家庄市); only what changed is entered.
+    expect(await page.getByLabel('石家庄市').isChecked()).toBe(true);
+    await page.locator('#declaration').getByLabel('咳嗽', { exact: true }).check();
+    await page.getByLabel('本人承诺以上信息真实').check();
     await submitAndConfirm(page);
     await page.getByText('信息已修改，健康码已更新。').waitFor();
     // Declared symptoms: yellow for 14 days, with the reason in Chinese.
@@ -130,12 +134,15 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
     expect(await seriousA11yViolations(page)).toEqual([]);
 
     await page.getByRole('button', { name: '修改信息' }).click();
-    await fillDeclaration(page, ZHANG);
-    await submitAndConfirm(page);
     await page.getByText('今天已修改过一次信息，每天只能修改1次，请明天再试。').waitFor();
-    expect(await page.locator('#form-view').isVisible()).toBe(true);
-    // The next calendar day (Asia/Shanghai) the change is possible again.
+    expect(await page.locator('#form-view').isVisible()).toBe(false);
+    // The next calendar day (Asia/Shanghai) the change is possible again; the holder may also
+    // change the identity, typed in full.
     pages.gw.clock.advance(24 * 3_600_000);
+    await page.getByRole('button', { name: '修改信息' }).click();
+    await page.getByRole('button', { name: '修改姓名、证件或手机号码' }).click();
+    await fillDeclaration(page, ZHANG);
+    await page.locator('#declaration').getByLabel('咳嗽', { exact: true }).uncheck();
     await submitAndConfirm(page);
     await page.getByText('信息已修改，健康码已更新。').waitFor();
     await page.locator('#code-color', { hasText: '绿码' }).waitFor();
@@ -153,7 +160,8 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
     await screenshot(page, 'resident-family');
 
     await page.getByRole('button', { name: '出示健康码：测**号' }).click();
-    await page.getByRole('heading', { name: '代办人的健康码' }).waitFor();
+    // The code is the family member's, headed with their (masked) name, not "the proxy's code".
+    await page.getByRole('heading', { name: '测**号的健康码' }).waitFor();
     await expectText(page.locator('#code-name'), '测**号');
     await expectText(page.locator('#code-color'), '绿码');
     await page.getByRole('button', { name: '返回本人健康码' }).click();
@@ -183,7 +191,7 @@ describeInBrowser('the resident page (GET /) in Chromium', () => {
     await fresh.goto(pages.base + '/');
     await fillDeclaration(fresh, ZHANG);
     await submitAndConfirm(fresh);
-    await fresh.getByText('该证件已申领健康码，无需重复申报。').waitFor();
+    await fresh.getByText('该证件已申领健康码，无需重复申报；请在原手机上出示健康码。').waitFor();
     expect(problems.problems).toEqual([]);
     await other.close();
   });

@@ -3,11 +3,14 @@ import { api } from '../shared/api.js';
 import { el, say, showView, store } from '../shared/dom.js';
 import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
-import { currentLang, setupLanguage, t, tOr } from '../shared/i18n.js';
+import { currentLang, setupLanguage, t } from '../shared/i18n.js';
 import { documentProblem } from '../shared/validate.js';
 import type { IdentityDocument } from '../../../verifier/index.js';
 import { startScan, type Scan } from './camera.js';
 import { decideOffline, forget, heldBundle, refresh, REFRESH_MS, restore } from './offline.js';
+import { bundlePointers, documentTypeOf } from './document-hint.js';
+import { checkDevice, DEVICE_ID } from './device-signin.js';
+import { watchAnswerScreen } from './answer-scan.js';
 
 /**
  * The checkpoint officer's page: sign in once with the device token (kept on this device), then
@@ -74,6 +77,7 @@ function ready(): void {
   el('result-mode').hidden = true;
   offline = undefined;
   renderTrust();
+  renderDevice();
   showView(VIEWS, 'scan-view');
   el('s-code').focus();
 }
@@ -82,7 +86,11 @@ function renderResult(): void {
   if (!last) return;
   const view = el('result-view');
   view.classList.toggle('pass', last.decision === 'pass');
-  el('result-decision').textContent = t(last.decision);
+  // A pop-up (弹窗) state, which its city maps to yellow only so that it never passes by itself:
+  // the gateway cannot decide, so the screen says plainly that the officer must check by hand.
+  const byHand = last.decision === 'deny' && last.reasons.includes('advisory') && last.reasons.every((reason) => reason === 'advisory' || reason === 'color_yellow');
+  view.classList.toggle('by-hand', byHand);
+  el('result-decision').textContent = t(byHand ? 'checkByHand' : last.decision);
   el('result-mode').hidden = offline === undefined;
   el('result-mode').replaceChildren(
     ...(!offline ? [] : [t('offline'), ...(offline.since ? [bundleAge(offline.since)] : [])]).map((line) => {
@@ -92,11 +100,11 @@ function renderResult(): void {
     }),
   );
   el('result-reasons').replaceChildren(
-    ...last.reasons.map((reason) => {
+    ...last.reasons.filter((reason) => !(byHand && reason === 'color_yellow')).map((reason) => {
       const li = document.createElement('li');
       const code = reason === 'code_invalid' ? last?.error?.code : undefined;
-      // 无法核验 says why when the gateway said why (expired, superseded, forged …).
-      const why = code ? tOr(`why_${code}`, last?.error?.message ?? '') : '';
+      // 无法核验 says why when the gateway said why (expired, superseded, forged …), in words.
+      const why = code ? errorText({ code, message: '' }) : '';
       const [open, close] = currentLang() === 'zh' ? ['（', '）'] : [' (', ')'];
       li.textContent = t(`deny_${reason}`) + (why ? open + why + close : '');
       return li;
@@ -105,6 +113,19 @@ function renderResult(): void {
   const credential = last.credential;
   el('result-issuer').textContent = credential ? t('issuer', { name: credential.issuer.name }) : '';
   el('result-name').textContent = credential?.subject.nameMasked ? t('holderName', { name: credential.subject.nameMasked }) : '';
+}
+
+function renderDevice(): void {
+  const id = store.get<string>(DEVICE_ID);
+  el('device-name').textContent = id ? t('signedInAs', { id }) : '';
+}
+
+/** A code entered (scanner, camera or the answer screen): preselect the document type it names. */
+function takeCode(code: string): void {
+  el<HTMLInputElement>('s-code').value = code;
+  const type = documentTypeOf(code, bundlePointers(heldBundle()?.jws));
+  if (type) el<HTMLSelectElement>('s-doc-type').value = type;
+  el('s-doc-number').focus();
 }
 
 function fail(field: string, text: string): void {
@@ -140,6 +161,7 @@ async function verify(): Promise<void> {
   button.disabled = false;
   if (answer.status === 401) {
     store.remove(TOKEN);
+    store.remove(DEVICE_ID);
     return signIn(errorText({ code: 'ERR_DEVICE_UNAUTHORIZED', message: answer.error?.message ?? '' }));
   }
   if (!answer.body) {
@@ -159,13 +181,28 @@ el<HTMLFormElement>('signin').addEventListener('submit', (event) => {
   event.preventDefault();
   const token = el<HTMLInputElement>('device-token').value.trim();
   if (!token) return say(el('signin-message'), t('tokenRequired'));
-  store.set(TOKEN, token);
-  el<HTMLInputElement>('device-token').value = '';
-  ready();
-  void refreshTrust();
+  // Checked now (GET /v1/checkpoint/device), not at the first scan: a mistyped code is told here.
+  say(el('signin-message'), t('signingIn'), 'info');
+  const button = el<HTMLButtonElement>('btn-signin');
+  button.disabled = true;
+  void checkDevice(token).then((checked) => {
+    button.disabled = false;
+    if ('error' in checked) {
+      say(el('signin-message'), errorText(checked.error));
+      el('device-token').focus();
+      return;
+    }
+    say(el('signin-message'), undefined);
+    store.set(TOKEN, token);
+    store.set(DEVICE_ID, checked.deviceId);
+    el<HTMLInputElement>('device-token').value = '';
+    ready();
+    void refreshTrust();
+  });
 });
 el('btn-signout').addEventListener('click', () => {
   store.remove(TOKEN);
+  store.remove(DEVICE_ID);
   forget();
   signIn();
 });
@@ -178,7 +215,17 @@ el<HTMLFormElement>('scan').addEventListener('submit', (event) => {
 el('s-code').addEventListener('keydown', (event) => {
   if (event.key !== 'Enter') return;
   event.preventDefault();
-  el('s-doc-number').focus();
+  takeCode(el<HTMLInputElement>('s-code').value.trim());
+});
+el('s-code').addEventListener('change', () => {
+  const type = documentTypeOf(el<HTMLInputElement>('s-code').value, bundlePointers(heldBundle()?.jws));
+  if (type) el<HTMLSelectElement>('s-doc-type').value = type;
+});
+// A scanner used while the last answer is still on screen starts the next person with that code
+// (its Enter would otherwise press 下一位 and the code would be lost).
+watchAnswerScreen(el('result-view'), (code) => {
+  ready();
+  takeCode(code);
 });
 el('btn-next').addEventListener('click', ready);
 el('btn-camera').addEventListener('click', () => {
@@ -188,8 +235,7 @@ el('btn-camera').addEventListener('click', () => {
   startScan(el<HTMLVideoElement>('camera-video'), (text) => {
     scan = undefined;
     showView(VIEWS, 'scan-view');
-    el<HTMLInputElement>('s-code').value = text;
-    el('s-doc-number').focus();
+    takeCode(text);
   })
     .then((started) => {
       scan = started;
@@ -211,6 +257,7 @@ fillDocumentTypes(el<HTMLSelectElement>('s-doc-type'));
 setupLanguage(() => {
   renderResult();
   renderTrust();
+  renderDevice();
 });
 if (store.get<string>(TOKEN)) ready();
 else signIn();

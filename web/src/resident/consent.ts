@@ -23,7 +23,13 @@ addStrings({
   approved: { zh: '已同意{name}代您申报。', en: '{name} may now declare for you.' },
   declined: { zh: '已拒绝{name}的请求。', en: 'The request of {name} was declined.' },
   removed: { zh: '已移除代办人{name}。', en: '{name} no longer declares for you.' },
+  removeConfirm: { zh: '确定移除{name}吗？移除后此人不能再为您申报或查看您的健康码。', en: 'Remove {name}? They will no longer declare for you or see your code.' },
+  removeYes: { zh: '确认移除', en: 'Yes, remove' },
+  removeYesFor: { zh: '确认移除：{name}', en: 'Yes, remove: {name}' },
 });
+
+/** The proxy whose 移除 was pressed and now waits for 确认移除 (nothing is removed on one press). */
+let confirming: string | undefined;
 
 interface Entry {
   id: string;
@@ -69,7 +75,38 @@ export async function renderConsent(subjectId: string, token: string): Promise<v
   );
   el('proxy-list').replaceChildren(
     ...current.map((p) =>
-      listRow(p.name, [{ label: t('remove'), aria: t('removeFor', { name: p.name }), run: async () => done(await api('DELETE', `${base}/proxies/${encodeURIComponent(p.id)}`, { token }), 'removed', p.name) }]),
+      confirming === p.id
+        ? listRow(t('removeConfirm', { name: p.name }), [
+            {
+              label: t('removeYes'),
+              aria: t('removeYesFor', { name: p.name }),
+              run: async () => {
+                confirming = undefined;
+                await done(await api('DELETE', `${base}/proxies/${encodeURIComponent(p.id)}`, { token }), 'removed', p.name);
+              },
+            },
+            {
+              label: t('cancel'),
+              aria: t('cancel'),
+              run: async () => {
+                confirming = undefined;
+                await renderConsent(subjectId, token);
+                el('proxy-list').querySelector('button')?.focus();
+              },
+            },
+          ])
+        : listRow(p.name, [
+            {
+              label: t('remove'),
+              aria: t('removeFor', { name: p.name }),
+              run: async () => {
+                confirming = p.id;
+                await renderConsent(subjectId, token);
+                // The question is where the person is looking: focus its first answer.
+                el('proxy-list').querySelector<HTMLButtonElement>(`button[aria-label="${CSS.escape(t('removeYesFor', { name: p.name }))}"]`)?.focus();
+              },
+            },
+          ]),
     ),
   );
 }

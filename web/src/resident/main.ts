@@ -4,16 +4,19 @@ import { el, listRow, say, showView, store } from '../shared/dom.js';
 import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
 import { setupLanguage, t } from '../shared/i18n.js';
-import { claimsOf, fetchCode, renderCode, stopRefreshing, type CodeResult } from './code-view.js';
+import { claimsOf, fetchCode, renderCode, showingOwnCode, stopRefreshing, type CodeResult } from './code-view.js';
 import { pendingRequests, renderConsent } from './consent.js';
-import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration } from './form.js';
+import { renderCheckInForm } from './check-in.js';
+import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration, type Facts } from './form.js';
+import { setupPicker, renderPicker } from './region-picker.js';
+import { tellProxyRefusal, wireActions, type Actions } from './actions.js';
 
 /**
  * The resident's page: 申报 → 信息二次确认 → 亮码, 修改信息 once a day, 代人申请. The holder token
  * stays in this device's storage (never in a URL); nothing else personal is kept: the people one
  * acts for are remembered by id and masked name only.
  */
-const VIEWS = ['code-view', 'family-view', 'consent-view', 'form-view', 'confirm-view'] as const;
+const VIEWS = ['code-view', 'family-view', 'consent-view', 'checkin-view', 'form-view', 'confirm-view'] as const;
 const HOLDER = 'hc.holder';
 const HELD = 'hc.held';
 
@@ -29,7 +32,7 @@ type Mode = 'declare' | 'modify' | 'proxy';
 const FORM_HEADINGS: Record<Mode, string> = { declare: 'formDeclare', modify: 'formModify', proxy: 'formProxy' };
 
 let mode: Mode = 'declare';
-let pending: Declaration | undefined;
+let pending: Declaration | Facts | undefined;
 let viewing: string | undefined;
 
 const holder = (): Holder | undefined => store.get<Holder>(HOLDER);
@@ -39,6 +42,8 @@ const message = el('message');
 function show(view: (typeof VIEWS)[number]): void {
   showView(VIEWS, view);
   if (view !== 'code-view') stopRefreshing();
+  // The check-in's symptom boxes exist only while it is open (the declaration has the same words).
+  if (view !== 'checkin-view') el('ci-symptoms').replaceChildren();
 }
 
 function onCodeError(error: ApiError): void {
@@ -56,7 +61,7 @@ async function openCode(subjectId: string): Promise<void> {
   if (!own) return openForm('declare');
   viewing = subjectId;
   const isOwn = subjectId === own.subjectId;
-  el('code-heading').textContent = t(isOwn ? 'codeHeading' : 'heldCodeHeading');
+  showingOwnCode(isOwn);
   el('btn-own').hidden = isOwn;
   el('btn-family').hidden = !isOwn;
   el('btn-consent').hidden = true;
@@ -91,16 +96,18 @@ function renderHeld(): void {
 function openFamily(): void {
   renderHeld();
   show('family-view');
+  tellProxyRefusal(actions);
 }
 
 function remember(person: Held): void {
   store.set(HELD, [...held().filter((p) => p.subjectId !== person.subjectId), person]);
 }
 
-async function send(body: Declaration): Promise<ApiAnswer<CodeResult>> {
+async function send(body: Declaration | Facts): Promise<ApiAnswer<CodeResult>> {
   const own = holder();
   if (mode === 'declare') return api<CodeResult>('POST', '/v1/declarations', { body });
   if (mode === 'proxy') return api<CodeResult>('POST', '/v1/declarations', { body, token: own?.holderToken ?? '' });
+  // 修改信息: the whole declaration, or the health facts only when the identity is kept (form.ts).
   return api<CodeResult>('PUT', `/v1/subjects/${encodeURIComponent(viewing ?? own?.subjectId ?? '')}/declaration`, { body, token: own?.holderToken ?? '' });
 }
 
@@ -164,10 +171,6 @@ el('btn-form-cancel').addEventListener('click', () => {
   if (mode === 'proxy') openFamily();
   else void openCode(viewing ?? holder()?.subjectId ?? '');
 });
-el('btn-modify').addEventListener('click', () => {
-  say(message, undefined);
-  openForm('modify');
-});
 el('btn-family').addEventListener('click', () => {
   say(message, undefined);
   openFamily();
@@ -186,9 +189,22 @@ el('btn-consent').addEventListener('click', () => {
 el('btn-consent-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 el('btn-family-back').addEventListener('click', () => void openCode(holder()?.subjectId ?? ''));
 
+const actions: Actions = {
+  subject: () => viewing ?? holder()?.subjectId ?? '',
+  holder,
+  message,
+  openCode,
+  openModify: () => openForm('modify'),
+  show: (view) => show(view),
+};
+wireActions(actions);
+
 fillDocumentTypes(el<HTMLSelectElement>('f-doc-type'));
+setupPicker();
 setupLanguage(() => {
   renderCode();
+  renderPicker();
+  if (!el('checkin-view').hidden) renderCheckInForm();
   renderHeld();
   el('form-heading').textContent = t(FORM_HEADINGS[mode]);
   if (pending) fillSummary(pending);

@@ -3,6 +3,8 @@ export interface ApiError {
   code: string;
   message: string;
   field?: string;
+  /** The HTTP status it came with (0: no answer). */
+  status?: number;
 }
 
 export interface ApiAnswer<T> {
@@ -27,10 +29,11 @@ export async function api<T>(method: string, path: string, options: { token?: st
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
     });
   } catch {
-    return { status: 0, error: { code: 'NETWORK', message: 'The gateway cannot be reached.' } };
+    return { status: 0, error: { code: 'NETWORK', message: 'The gateway cannot be reached.', status: 0 } };
   }
   // A body cut off by the timeout reads as no body: the gateway's answer is its status.
   const data = (await response.json().catch(() => undefined)) as (T & { error?: ApiError }) | undefined;
   if (response.ok) return { status: response.status, ...(data !== undefined ? { body: data } : {}) };
-  return { status: response.status, error: data?.error ?? { code: `HTTP_${response.status}`, message: response.statusText } };
+  const error = data?.error ?? { code: `HTTP_${response.status}`, message: response.statusText };
+  return { status: response.status, error: { ...error, status: response.status } };
 }
