@@ -12,7 +12,7 @@ import { wireCheckpoint } from './wiring/checkpoint.js';
 import { loadPartners, wireFederation } from './wiring/federation.js';
 import { loadSigning, wireIssuing } from './wiring/issuing.js';
 import { wireOperations, wireServing } from './wiring/operations.js';
-import { loadPublished } from './wiring/published.js';
+import { loadServedFiles } from './wiring/served-files.js';
 import { wireRecognition } from './wiring/recognition.js';
 import { wireLimits } from './wiring/limits.js';
 import { startRetention } from './wiring/retention.js';
@@ -67,7 +67,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const checkpoint = wireCheckpoint(ctx, signing.pepper, limits.mismatches);
   const pools = { binding: checkpoint.pool, issue: issuing.pool };
   const operations = wireOperations(ctx, { store, keystore: signing.keystore, registry: partners.registry, pools });
-  const deps: AppDeps = { ...issuing.app, ...recognition.app, ...federation.app, ...checkpoint.app, ...operations, ...loadPublished(ctx), limits };
+  const deps: AppDeps = { ...issuing.app, ...recognition.app, ...federation.app, ...checkpoint.app, ...operations, ...loadServedFiles(ctx), limits };
 
   // Keys are warmed up at start; a status list is fetched on the first code of its partner (that
   // verification awaits it, single-flight) and then kept fresh by the timer: a list read before

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
 import '../runtime/require-node.js';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { SQLITE_FILE_NAME } from '../store/open-store.js';
@@ -27,7 +27,14 @@ if (config.databaseUrl) usageExit('DATABASE_URL is set: back up PostgreSQL with 
 const source = join(config.dataDir, SQLITE_FILE_NAME);
 const destination = resolve(positionals[0]!);
 if (!existsSync(source)) usageExit(`no SQLite store at ${source} (DATA_DIR)`, USAGE);
-if (existsSync(destination)) usageExit(`${destination} exists: choose a new file (a backup never overwrites)`, USAGE);
+// Created here, empty, exclusively and 0600 before a byte is copied: it will hold document keys
+// and codes' records, so no other local user may open it while the copy runs, and 'wx' fails on
+// a file (or symlink) that appeared since — a backup never overwrites.
+try {
+  closeSync(openSync(destination, 'wx', 0o600));
+} catch {
+  usageExit(`${destination} exists or cannot be created: choose a new file (a backup never overwrites)`, USAGE);
+}
 
 try {
   const db = new Database(source, { fileMustExist: true, timeout: 5_000 });
@@ -37,7 +44,7 @@ try {
   } finally {
     db.close();
   }
-  // It holds document keys and codes' records: readable by the gateway's user only.
+  // SQLite may recreate the file while copying; keep it readable by the gateway's user only.
   chmodSync(destination, 0o600);
   const copy = new Database(destination, { readonly: true, fileMustExist: true });
   const check = copy.pragma('integrity_check', { simple: true });

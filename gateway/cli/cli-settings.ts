@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { parseEnv } from 'node:util';
 import { loadConfig, type Config } from '../config/load-config.js';
 import { ENV_VARS, readEnv } from '../config/env.js';
@@ -19,6 +19,13 @@ export class SettingsError extends Error {
   override name = 'SettingsError';
 }
 
+/**
+ * Settings that name a file or directory. The gateway resolves a relative one from its working
+ * directory (the unit's WorkingDirectory=), which a tool run from elsewhere cannot know: it would
+ * resolve it from its own and write keys or read a database no gateway uses (issue 20's bug).
+ */
+const PATH_VARS = ['DATA_DIR', 'CERTS_DIR', 'PARTNERS_DIR', 'RULES_FILE', 'TRUST_LIST_KEYS'] as const;
+
 /** The gateway's variables from the env file (when there is one) overlaid with the tool's own environment. */
 export function cliEnv(envFile: string | undefined, documented: string = DOCUMENTED_ENV_FILE): { env: Record<string, string>; from?: string } {
   const file = envFile ?? (existsSync(documented) ? documented : undefined);
@@ -31,7 +38,15 @@ export function cliEnv(envFile: string | undefined, documented: string = DOCUMEN
     const hint = code === 'EACCES' ? ': run the tool as the gateway\'s user (sudo -u health-code-gateway …) or as root' : '';
     throw new SettingsError(`cannot read the settings ${file} (${code ?? (error as Error).message})${hint}${envFile === undefined ? '; or name another file with --env-file' : ''}`);
   }
-  return { env: { ...readEnv(parseEnv(text)), ...readEnv() }, from: resolve(file) };
+  const own = readEnv();
+  const fromFile = readEnv(parseEnv(text));
+  for (const name of PATH_VARS) {
+    const value = fromFile[name];
+    if (value !== undefined && own[name] === undefined && !isAbsolute(value)) {
+      throw new SettingsError(`${file}: ${name}=${value} is a relative path, which the gateway resolves from its own working directory and a tool cannot; write it as an absolute path`);
+    }
+  }
+  return { env: { ...fromFile, ...own }, from: resolve(file) };
 }
 
 /** The configuration a tool works with; `needsCerts`: refuse the development key directory in production. */

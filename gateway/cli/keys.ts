@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // First: an old Node stops here with a sentence, before better-sqlite3 loads (gateway/runtime/node-floor.ts).
 import '../runtime/require-node.js';
-import { chownSync, mkdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, fchownSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SigningAlg } from '../issuer/keystore.js';
 import type { SigningKeyFile } from '../types/schemas.js';
@@ -66,9 +67,22 @@ function apply(p: Plan): void {
   // Run as root (sudo without -u) in the gateway user's directory, the files still go to that user:
   // root's 0600 files would be unreadable to the gateway, and its next reload refused.
   const owner = process.getuid?.() === 0 ? statSync(dir) : undefined;
+  // Each file is created new beside its name ('wx': O_EXCL, never through a symlink), chowned by
+  // its descriptor, then renamed over the name: the directory's owner may have put a symlink there
+  // (to /etc/shadow), and root must neither write through it nor give its target away.
   for (const [file, text] of p.writes) {
-    writeFileSync(join(dir, file), text, { mode: 0o600 });
-    if (owner && owner.uid !== 0) chownSync(join(dir, file), owner.uid, owner.gid);
+    const temp = join(dir, `.${file}.${randomBytes(6).toString('hex')}.tmp`);
+    const fd = openSync(temp, 'wx', 0o600);
+    try {
+      writeFileSync(fd, text);
+      if (owner && owner.uid !== 0) fchownSync(fd, owner.uid, owner.gid);
+    } catch (error) {
+      closeSync(fd);
+      unlinkSync(temp);
+      throw error;
+    }
+    closeSync(fd);
+    renameSync(temp, join(dir, file));
   }
   for (const file of p.deletes) unlinkSync(join(dir, file));
   for (const note of p.notes) console.log(note);

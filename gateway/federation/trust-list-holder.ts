@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Dispatcher } from 'undici';
 import type { Partner } from '../types/schemas.js';
@@ -11,7 +10,7 @@ import type { TrustListHeld } from '../store/store.js';
 import { createSafeDispatcher } from '../partners/safe-dispatcher.js';
 import { refreshSeconds } from '../partners/status-cache.js';
 import { checkMembers } from './partner-sources.js';
-import { TrustListError, verifyTrustList, type TrustListRefusal } from './trust-list-jws.js';
+import { listPayloadHash, TrustListError, verifyTrustList, type TrustListRefusal } from './trust-list-jws.js';
 
 /** What one refresh came to: a metric label (a fixed set). */
 export type TrustListOutcome = 'ok' | 'unchanged' | TrustListRefusal | TransportFailureReason;
@@ -160,13 +159,11 @@ export class TrustListHolder {
       throw new TrustListError('malformed', 'the body is not UTF-8 text');
     }
     const now = this.options.now();
-    const list = await verifyTrustList(text, this.options.pinned, now);
-    const payloadHash = createHash('sha256').update(text.split('.')[1]!).digest('base64url');
     const held = this.held;
     // Before the first list of this process, the floor is what the store remembers.
     const floor = held ?? (await this.options.persisted?.read());
-    if (floor && list.sequence < floor.sequence) throw new TrustListError('replayed', `sequence ${list.sequence} is lower than the ${floor.sequence} held`);
-    if (floor && list.sequence === floor.sequence && payloadHash !== floor.payloadHash) throw new TrustListError('replayed', `sequence ${list.sequence} was already used for another list`);
+    const list = await verifyTrustList(text, this.options.pinned, now, floor ?? undefined);
+    const payloadHash = listPayloadHash(text.split('.')[1]!);
     let members: Partner[];
     try {
       members = checkMembers(list.members, this.options.partnerOptions);

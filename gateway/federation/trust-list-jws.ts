@@ -1,16 +1,14 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { calculateJwkThumbprint, CompactSign, compactVerify, importJWK, type JWK } from 'jose';
-import { isGatewayError } from '../errors/gateway-error.js';
+import { calculateJwkThumbprint, CompactSign, importJWK, type JWK } from 'jose';
 import { toVerificationKeys, type PartnerAlg } from '../partners/jwk-filter.js';
 import type { VerificationKey } from '../partners/key-source.js';
-import { findKey } from '../partners/key-lookup.js';
 import { jwksEntries } from '../partners/jwks-shape.js';
 import { describeSchemaErrors } from '../partners/registry.js';
 import { validator } from '../schemas/registry.js';
+import type { TrustListHeld } from '../store/store.js';
 import type { Partner, TrustList } from '../types/schemas.js';
-import { checkHeader } from '../verify/jws-header.js';
-import { parseCompact, type ParsedCompact } from '../verify/parse-compact.js';
-import { parseStrictJsonBytes } from '../verify/strict-json.js';
+import { PinnedDocumentError, readPinnedDocument, type PinnedDocumentType, type PinnedRefusal } from '../verify/pinned-document.js';
 
 /**
  * Explicit typing (RFC 8725 §3.11): a trust list cannot be mistaken for a health code or any
@@ -87,57 +85,56 @@ export async function signTrustList(members: readonly Partner[], privateJwk: JWK
     .sign(key);
 }
 
-/**
- * The compact JWS read as strictly as a health code (parse-compact.ts); any refusal there is
- * 'malformed'. No length bound of its own: a fetched list is bounded by trustList.maxBytes.
- */
-function parse(jws: string): ParsedCompact {
-  try {
-    return parseCompact(jws, Number.POSITIVE_INFINITY);
-  } catch {
-    throw new TrustListError('malformed', 'not a compact JWS of three base64url segments with a JSON object header');
-  }
+/** The hash that ties a sequence to one list: the same sequence must always mean the same payload. */
+export function listPayloadHash(payloadSegment: string): string {
+  return createHash('sha256').update(payloadSegment).digest('base64url');
 }
 
 /**
- * Checks a trust list: typ and header rules (no key-carrying members, no crit), a key pinned by
- * kid for the header's alg, the signature, the payload schema and expiresAt. What is refused here
- * never reaches the registry. Sequence (replay) is the holder's business: it knows what it holds.
+ * The trust list as a document signed with pinned keys (verify/pinned-document.ts reads it). No
+ * length bound of its own: a fetched list is bounded by trustList.maxBytes. Newer means a sequence
+ * not lower than the one held — an older list, even validly signed, may name a city since removed —
+ * and the same sequence only for the same list.
  */
-export async function verifyTrustList(jws: string, pinned: readonly VerificationKey[], nowMs: number): Promise<TrustList> {
-  const parsed = parse(jws.trim());
-  const { header, payloadBytes } = parsed;
-  let alg: string;
-  let kid: string | undefined;
+const TRUST_LIST: PinnedDocumentType<TrustList, TrustListHeld> = {
+  noun: 'list',
+  typ: TRUST_LIST_TYP,
+  algorithms: FEDERATION_ALGS,
+  maxChars: Number.POSITIVE_INFINITY,
+  checkPayload(payload) {
+    const validate = validator<TrustList>('trust-list');
+    return validate(payload) ? undefined : describeSchemaErrors(validate.errors);
+  },
+  expiresAt: (list) => list.expiresAt,
+  notNewer(list, floor, { payloadSegment }) {
+    if (list.sequence < floor.sequence) return `sequence ${list.sequence} is lower than the ${floor.sequence} held`;
+    if (list.sequence === floor.sequence && listPayloadHash(payloadSegment) !== floor.payloadHash) return `sequence ${list.sequence} was already used for another list`;
+    return undefined;
+  },
+};
+
+/** Each refusal of the reader as the list's own reason word (metrics, logs, the CLI). */
+const REASONS: Record<PinnedRefusal, TrustListRefusal> = {
+  malformed: 'malformed',
+  bad_header: 'bad_header',
+  no_kid: 'bad_header',
+  unpinned_key: 'unpinned_key',
+  bad_signature: 'bad_signature',
+  bad_payload: 'invalid_list',
+  invalid_payload: 'invalid_list',
+  expired: 'expired',
+  not_newer: 'replayed',
+};
+
+/**
+ * Checks a trust list: typ and header rules (no key-carrying members, no crit), a key pinned by
+ * kid for the header's alg, the signature, the payload schema, expiresAt and, given the sequence
+ * held (`floor`), replay. What is refused here never reaches the registry.
+ */
+export async function verifyTrustList(jws: string, pinned: readonly VerificationKey[], nowMs: number, floor?: TrustListHeld): Promise<TrustList> {
   try {
-    ({ alg, kid } = checkHeader(header, { algorithms: FEDERATION_ALGS, typ: TRUST_LIST_TYP }));
+    return (await readPinnedDocument(TRUST_LIST, jws, pinned, nowMs, floor)).document;
   } catch (error) {
-    throw new TrustListError('bad_header', isGatewayError(error) ? error.message : 'the JWS header is not acceptable');
+    throw error instanceof PinnedDocumentError ? new TrustListError(REASONS[error.reason], error.detail) : error;
   }
-  // A list names its key: several pinned keys (a rotation) must never be tried in turn.
-  if (kid === undefined) throw new TrustListError('bad_header', 'the JWS header needs the kid of a pinned key');
-  let key: VerificationKey | 'unknown';
-  try {
-    key = findKey(pinned, kid, alg);
-  } catch {
-    key = 'unknown'; // a pinned kid of another key type is still not a pinned key for this alg
-  }
-  if (key === 'unknown') throw new TrustListError('unpinned_key', `kid ${kid.slice(0, 64)} with ${alg} is not one of the federation's pinned keys`);
-  try {
-    await compactVerify(parsed.jws, key.key, { algorithms: [alg] });
-  } catch {
-    throw new TrustListError('bad_signature', 'the signature does not verify with the pinned key');
-  }
-  let payload: Record<string, unknown>;
-  try {
-    payload = parseStrictJsonBytes(payloadBytes);
-  } catch {
-    throw new TrustListError('invalid_list', 'the payload is not one JSON object');
-  }
-  const validate = validator<TrustList>('trust-list');
-  if (!validate(payload)) {
-    throw new TrustListError('invalid_list', describeSchemaErrors(validate.errors));
-  }
-  if (Date.parse(payload.expiresAt) <= nowMs) throw new TrustListError('expired', `the list expired at ${payload.expiresAt}`);
-  return payload;
 }

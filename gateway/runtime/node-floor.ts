@@ -5,6 +5,8 @@
  * No imports: this file must be loadable by any Node, before anything native is.
  */
 export const NODE_FLOOR = '22.14.0';
+/** Node 23 gained Node-API 10 only in 23.6: 23.0–23.5 are above the floor and still crash. */
+const NODE_23_FLOOR = '23.6.0';
 
 function parts(version: string): [number, number, number] | undefined {
   const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(version.trim());
@@ -17,7 +19,8 @@ function parts(version: string): [number, number, number] | undefined {
  */
 export function nodeVersionProblem(found: string, floor: string = NODE_FLOOR): string | undefined {
   const have = parts(found);
-  const need = parts(floor)!;
+  const needed = have?.[0] === 23 && floor === NODE_FLOOR ? NODE_23_FLOOR : floor;
+  const need = parts(needed)!;
   if (have) {
     for (let i = 0; i < 3; i++) {
       if (have[i]! > need[i]!) return undefined;
@@ -25,5 +28,5 @@ export function nodeVersionProblem(found: string, floor: string = NODE_FLOOR): s
       if (i === 2) return undefined;
     }
   }
-  return `health-code-gateway needs Node.js ${floor} or later (better-sqlite3 needs Node-API 10); this is Node.js ${found.replace(/^v/, '')} at ${process.execPath}. Install Node.js 24 (or 22.14+) and run again.`;
+  return `health-code-gateway needs Node.js ${needed} or later (better-sqlite3 needs Node-API 10); this is Node.js ${found.replace(/^v/, '')} at ${process.execPath}. Install Node.js 24 (or 22.14+) and run again.`;
 }

@@ -1,9 +1,8 @@
-import { compactVerify, importJWK, type CryptoKey, type JWK } from 'jose';
-import { GatewayError, isGatewayError } from '../errors/gateway-error.js';
+import { importJWK, type CryptoKey, type JWK } from 'jose';
+import { GatewayError } from '../errors/gateway-error.js';
 import { validateTrustBundle } from '../schemas/standalone-validators.js';
 import type { PublicJwk, TrustBundle } from '../types/schemas.js';
-import { checkHeader } from '../verify/jws-header.js';
-import { decodePayload, parseCompact } from '../verify/parse-compact.js';
+import { PinnedDocumentError, readPinnedDocument, type PinnedDocumentType } from '../verify/pinned-document.js';
 import { TRUST_BUNDLE_TYP } from './trust-bundle-typ.js';
 
 /**
@@ -42,6 +41,29 @@ export const MAX_TRUST_BUNDLE_CHARS = 16 * 1024 * 1024;
 
 const invalid = (message?: string): GatewayError => new GatewayError('ERR_TRUST_BUNDLE_INVALID', message);
 
+/** The trust bundle as a document signed with pinned keys (verify/pinned-document.ts reads it). */
+const TRUST_BUNDLE: PinnedDocumentType<TrustBundle, TrustBundle> = {
+  noun: 'bundle',
+  typ: TRUST_BUNDLE_TYP,
+  maxChars: MAX_TRUST_BUNDLE_CHARS,
+  checkPayload: (payload) => (validateTrustBundle(payload) ? undefined : 'The trust bundle does not match trust-bundle.schema.json.'),
+  expiresAt: (bundle) => bundle.expiresAt,
+  // A replayed old bundle would bring back revoked codes and withdrawn keys.
+  notNewer: (bundle, held) => (Date.parse(bundle.generatedAt) > Date.parse(held.generatedAt) ? undefined : 'not newer than the bundle held'),
+};
+
+/** Each refusal as the ERR_TRUST_BUNDLE_* code it has always had (codes are API). */
+function bundleError({ reason, detail }: PinnedDocumentError): GatewayError {
+  switch (reason) {
+    case 'no_kid':
+    case 'unpinned_key': return invalid('The trust bundle is not signed by a pinned key.');
+    case 'invalid_payload': return invalid(detail);
+    case 'expired': return new GatewayError('ERR_TRUST_BUNDLE_EXPIRED');
+    case 'not_newer': return new GatewayError('ERR_TRUST_BUNDLE_NOT_NEWER');
+    default: return invalid();
+  }
+}
+
 /** The clock skew granted between the gateway that made a bundle and the verifier (CLOCK_TOLERANCE_SECONDS' default). */
 export const BUNDLE_CLOCK_TOLERANCE_SECONDS = 60;
 
@@ -61,25 +83,15 @@ export async function acceptTrustBundle(
   now: number,
   clockToleranceSeconds: number = BUNDLE_CLOCK_TOLERANCE_SECONDS,
 ): Promise<TrustBundle> {
-  let payload: Record<string, unknown>;
-  try {
-    const parsed = parseCompact(jws.trim(), MAX_TRUST_BUNDLE_CHARS);
-    const { alg, kid } = checkHeader(parsed.header, { algorithms: [...new Set(pinned.map((k) => k.alg))], typ: TRUST_BUNDLE_TYP });
-    const key = pinned.find((k) => k.kid === kid && k.alg === alg);
-    if (!key) throw invalid('The trust bundle is not signed by a pinned key.');
-    await compactVerify(parsed.jws, key.key, { algorithms: [alg] });
-    payload = decodePayload(parsed);
-  } catch (error) {
-    if (isGatewayError(error) && error.code === 'ERR_TRUST_BUNDLE_INVALID') throw error;
-    throw invalid();
-  }
-  if (!validateTrustBundle(payload)) throw invalid('The trust bundle does not match trust-bundle.schema.json.');
-  const bundle = payload as unknown as TrustBundle;
-  if (Date.parse(bundle.expiresAt) <= now) throw new GatewayError('ERR_TRUST_BUNDLE_EXPIRED');
   const latest = now + clockToleranceSeconds * 1000;
+  const comparable = held && Date.parse(held.generatedAt) <= latest ? held : undefined;
+  let bundle: TrustBundle;
+  try {
+    bundle = (await readPinnedDocument(TRUST_BUNDLE, jws, pinned, now, comparable)).document;
+  } catch (error) {
+    throw error instanceof PinnedDocumentError ? bundleError(error) : error;
+  }
   if (Date.parse(bundle.generatedAt) > latest) throw new GatewayError('ERR_TRUST_BUNDLE_FROM_FUTURE');
-  const heldAt = held ? Date.parse(held.generatedAt) : undefined;
-  if (heldAt !== undefined && heldAt <= latest && !(Date.parse(bundle.generatedAt) > heldAt)) throw new GatewayError('ERR_TRUST_BUNDLE_NOT_NEWER');
   return bundle;
 }
 

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fromRoot } from '../../gateway/paths.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +92,30 @@ describe('provisioning keys as the deployment guide writes it', () => {
     expect((await tool('keys', ['add', '--status', 'next'], { cwd, env: { GATEWAY_ENV: 'development', CERTS_DIR: certs } })).code).toBe(0);
     const owners = readdirSync(certs).map((f) => statSync(join(certs, f))).map((s) => [s.uid, s.mode & 0o777]);
     expect(owners).toEqual([[65534, 0o600], [65534, 0o600], [65534, 0o600]]);
+  });
+
+  // The directory's owner (the gateway's user) can put a symlink where root's tool writes: root must
+  // not write through it, nor chown what it points at (a root-owned file elsewhere, /etc/shadow).
+  (process.getuid?.() === 0 ? test : test.skip)('keys activate run as root replaces a symlinked key file in CERTS_DIR instead of writing through it and giving its target away', async () => {
+    const cwd = workDir();
+    const certs = join(cwd, 'certs');
+    mkdirSync(certs, { mode: 0o700 });
+    chownSync(certs, 65534, 65534);
+    const env = { GATEWAY_ENV: 'development', CERTS_DIR: certs };
+    expect((await tool('keys', ['init'], { cwd, env })).code).toBe(0);
+    const [active] = keyFiles(certs);
+    expect((await tool('keys', ['add', '--status', 'next'], { cwd, env })).code).toBe(0);
+    const next = keyFiles(certs).find((f) => f !== active)!;
+    const outside = join(cwd, 'root-owned-elsewhere');
+    writeFileSync(outside, readFileSync(join(certs, active!), 'utf8'), { mode: 0o644 });
+    const before = readFileSync(outside, 'utf8');
+    rmSync(join(certs, active!));
+    symlinkSync(outside, join(certs, active!));
+    expect((await tool('keys', ['activate', next.replace('.key.json', '')], { cwd, env })).code).toBe(0);
+    expect({ text: readFileSync(outside, 'utf8') === before, uid: statSync(outside).uid }).toEqual({ text: true, uid: 0 });
+    const replaced = lstatSync(join(certs, active!));
+    expect({ symlink: replaced.isSymbolicLink(), uid: replaced.uid, mode: replaced.mode & 0o777 }).toEqual({ symlink: false, uid: 65534, mode: 0o600 });
+    expect(JSON.parse(readFileSync(join(certs, active!), 'utf8'))).toEqual(expect.objectContaining({ status: 'retired' }));
   });
 
   test('the systemd guide creates the certs directory for the gateway\'s user and runs keys as that user', () => {

@@ -27,13 +27,18 @@ describe('the Node version check', () => {
     expect(problem).toContain('22.14.0 or later');
   });
 
+  test('Node 23.0 to 23.5 are refused too: Node-API 10 came to Node 23 only in 23.6', () => {
+    expect(nodeVersionProblem('23.5.0')).toContain('needs Node.js 23.6.0 or later');
+    expect(nodeVersionProblem('23.0.0')).toContain('Node.js 23.0.0');
+  });
+
   test.each(['22.14.0', 'v22.23.0', '23.6.0', '24.11.1', '26.0.0'])('Node %s is accepted', (version) => {
     expect(nodeVersionProblem(version)).toBeUndefined();
   });
 
   test('package.json engines names the same floor', () => {
     const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as { engines: { node: string } };
-    expect(pkg.engines.node).toBe(`>=${NODE_FLOOR.replace(/\.0$/, '')}`);
+    expect(pkg.engines.node).toBe(`^${NODE_FLOOR} || >=23.6.0`);
   });
 
   test.each(entryPoints)('%s imports the check before anything else', (file) => {

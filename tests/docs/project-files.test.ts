@@ -36,7 +36,8 @@ describe('the project files', () => {
     const readme = read('README.md');
     expect(fencedBlock(readme, 'sh').split('\n').filter(Boolean).map((l) => l.split('#')[0]!.trim())).toEqual(['npm ci && npm start', 'npm test']);
     const beforeCommands = readme.slice(0, readme.indexOf('```sh'));
-    expect(beforeCommands).toContain(pkg.engines.node.replace('>=', '≥ '));
+    // engines is "^22.14.0 || >=23.6.0": the README names both floors in words.
+    for (const floor of pkg.engines.node.match(/\d+\.\d+/g) ?? []) expect(beforeCommands).toContain(floor);
     expect(readme).toMatch(/\*\*Maturity: [^*]+\*\*/);
     for (const file of ['LICENSE', 'SECURITY.md', 'CHANGELOG.md']) expect({ file, linked: readme.includes(`](${file})`), exists: existsSync(fromRoot(file)) }).toEqual({ file, linked: true, exists: true });
   });

@@ -49,4 +49,10 @@ describe('the settings a tool reads', () => {
     writeFileSync(file, 'GATEWAY_ENV=production\n');
     expect(() => loadCliConfig(file, { needsCerts: true })).toThrow(/GATEWAY_ENV=production: CERTS_DIR is the development key directory/);
   });
+
+  test('a relative key directory in an env file is refused, since the gateway resolves it from its own working directory', () => {
+    const file = join(dir, 'relative.env');
+    writeFileSync(file, 'GATEWAY_ENV=production\nCERTS_DIR=certs\n');
+    expect(() => loadCliConfig(file, { needsCerts: true, documented: join(dir, 'absent.env') })).toThrow(/CERTS_DIR=certs is a relative path/);
+  });
 });

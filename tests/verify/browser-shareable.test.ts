@@ -20,6 +20,7 @@ const ENTRIES = [
   // trust bundle's acceptance, and the library itself.
   'gateway/verify/verify-code.ts',
   'gateway/verify/checkpoint-rule.ts',
+  'gateway/verify/pinned-document.ts',
   'gateway/trust/accept-bundle.ts',
   'verifier/index.ts',
 ];

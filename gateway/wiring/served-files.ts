@@ -6,7 +6,7 @@ import { loadPageAssets } from '../web/page-assets.js';
 import type { WiringContext } from './context.js';
 
 /** What the gateway serves as files, read once at start: the pages, openapi.yaml and the schemas it references. */
-export function loadPublished({ config, options, logger }: WiringContext): Pick<AppDeps, 'pages' | 'openapiYaml' | 'schemas'> {
+export function loadServedFiles({ config, options, logger }: WiringContext): Pick<AppDeps, 'pages' | 'openapiYaml' | 'schemas'> {
   const webDir = options.webDir ?? fromRoot('pages');
   const pages = loadPageAssets(webDir);
   if (pages.size === 0) logger.warn({ webDir }, 'the pages are not built (npm run build): GET / and GET /checkpoint answer 404');
