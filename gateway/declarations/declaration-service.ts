@@ -6,7 +6,7 @@ import { validateDeclaration } from './validate-declaration.js';
 import { documentKey, hashToken, identityKey, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
 import { currentColor, invalidateCodes, issueCode, type IssuerDeps } from './code-issuer.js';
 import { requestProxy } from './proxy-consent.js';
-import { recordActivity } from '../subjects/retention.js';
+import { recordActivity } from '../store/activity.js';
 import { authenticate, authorize } from './holder-auth.js';
 import type { Declaration, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
 

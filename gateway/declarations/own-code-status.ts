@@ -2,7 +2,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { currentColor, invalidateCodes, type IssuerDeps } from './code-issuer.js';
 import type { CredentialStatusList } from '../types/schemas.js';
 import type { SubjectRecord } from '../store/store.js';
-import { recordActivity } from '../subjects/retention.js';
+import { recordActivity } from '../store/activity.js';
 
 /**
  * Xinji codes are also checked against Xinji's own records after their signature verified: a code
