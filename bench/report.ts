@@ -12,7 +12,7 @@ export interface Row {
   id: string;
   name: string;
   value: number;
-  unit: 'ops/s' | 'req/s' | 'fetches';
+  unit: 'ops/s' | 'req/s' | 'fetches' | 'bytes' | 'entries';
   baseline?: { name: string; value: number };
   ratio?: number;
   target?: string;
@@ -38,7 +38,7 @@ function ms(value: number | undefined): string {
 export function printTable(rows: readonly Row[]): void {
   const lines = rows.map((r) => [
     r.name,
-    r.skipped ? 'skipped' : r.unit === 'fetches' ? String(r.value) : formatRate(r.value),
+    r.skipped ? 'skipped' : r.unit === 'fetches' || r.unit === 'entries' ? String(r.value) : r.unit === 'bytes' ? `${r.value} B` : formatRate(r.value),
     r.baseline ? `${formatRate(r.baseline.value)} (${r.baseline.name})` : '',
     r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '',
     r.p99Ms !== undefined ? `${ms(r.p50Ms)} / ${ms(r.p99Ms)}` : '',
@@ -61,7 +61,7 @@ export function writeJson(path: string, data: unknown): void {
 export function markdownTable(rows: readonly Row[]): string {
   const lines = ['| benchmark | figure | compared with, same run | ratio | p50 / p99 | target | result |', '|---|---|---|---|---|---|---|'];
   for (const r of rows) {
-    const figure = r.skipped ? 'not run' : r.unit === 'fetches' ? `${r.value} key fetch${r.value === 1 ? '' : 'es'}` : `${formatRate(r.value)} ${r.unit}`;
+    const figure = r.skipped ? 'not run' : r.unit === 'fetches' ? `${r.value} key fetch${r.value === 1 ? '' : 'es'}` : r.unit === 'bytes' || r.unit === 'entries' ? `${r.value} ${r.unit}` : `${formatRate(r.value)} ${r.unit}`;
     const base = r.baseline ? `${r.baseline.name}: ${formatRate(r.baseline.value)} ${r.unit}` : '—';
     const ratio = r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '—';
     const lat = r.p99Ms !== undefined ? `${ms(r.p50Ms)} / ${ms(r.p99Ms)}` : '—';

@@ -48,9 +48,9 @@ export function verifyLoad(url: string, codes: readonly string[], seconds: numbe
   };
 }
 
-function bareExpress(port: number): Promise<{ stop(): Promise<void> }> {
+export function bareExpress(port: number, file?: string): Promise<{ stop(): Promise<void> }> {
   const script = fileURLToPath(new URL('./bare-express.js', import.meta.url));
-  const child = fork(script, [String(port)], { stdio: 'ignore' });
+  const child = fork(script, [String(port), ...(file ? [file] : [])], { stdio: 'ignore' });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`bare express exited (${code})`)));

@@ -22,7 +22,7 @@ export async function libraryRow(dir: string, partner: BenchPartner, codes: read
     const first = await deps.verify(codes.at(-1)!);
     if (!first.valid) throw new Error(`a bench code was refused: ${first.error.code}`);
     const store = await TrustStore.create({ pinnedKeys: deps.keystore.publishedKeys(deps.now()) });
-    const taken = await store.take(await deps.trustBundle(), deps.now());
+    const taken = await store.take((await deps.trustBundle()).jws, deps.now());
     if (!taken.accepted) throw new Error(`the bench bundle was refused: ${taken.error.code}`);
     const key: CryptoKey = await partner.publicKey();
     const library = async (code: string): Promise<void> => {

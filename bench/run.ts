@@ -16,6 +16,7 @@ import { libraryRow } from './rows-library.js';
 import { httpRows, workersRow } from './rows-http.js';
 import { signatureRow } from './rows-signature.js';
 import { checkpointRows, pinnedProcessesRow } from './rows-checkpoint.js';
+import { statusListRows } from './rows-status-list.js';
 import { qrLegibility, type QrFormatFigures } from './rows-qr.js';
 import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
 
@@ -30,9 +31,10 @@ import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
  * key cache), launch (declarations, SQLite then PostgreSQL), workers, guessing,
  * checkpoint (scans of own and partner codes, scans under a declaration flood, the flood itself),
  * pinned (declarations on 2 processes pinned to a core each vs 1, PostgreSQL), qr (the code's length,
- * QR version and the share ZXing decodes from degraded renders, per code layout).
+ * QR version and the share ZXing decodes from degraded renders, per code layout), statuslist (Xinji's
+ * Token Status List for 1,000,000 codes, 10,000 code fetches by one token, GET of the trust bundle).
  */
-const GROUPS = ['pipeline', 'library', 'http', 'signature', 'cold', 'launch', 'workers', 'guessing', 'checkpoint', 'pinned', 'qr'] as const;
+const GROUPS = ['pipeline', 'library', 'http', 'signature', 'cold', 'launch', 'workers', 'guessing', 'checkpoint', 'pinned', 'qr', 'statuslist'] as const;
 type Group = (typeof GROUPS)[number];
 
 function flag(name: string): string | undefined {
@@ -124,6 +126,7 @@ async function main(): Promise<void> {
     if (selected.has('checkpoint')) rows.push(...(await checkpointRows(dir, partner, SECONDS, scryptMs)));
     if (selected.has('pinned')) rows.push(await pinnedProcessesRow(dir, SECONDS, process.env['TEST_DATABASE_URL']));
     if (selected.has('workers')) rows.push(await workersRow(dir, partner, codes, SECONDS));
+    if (selected.has('statuslist')) rows.push(...(await statusListRows(dir, partner, SECONDS)));
     if (selected.has('guessing')) guessed = await guessing();
     if (selected.has('qr')) qr = await qrLegibility({ codes: positive('qr-codes', 60), issuer: 'https://gateway.xinji.example' });
   } finally {

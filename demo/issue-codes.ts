@@ -1,6 +1,7 @@
 import { expectJson } from './http.js';
 import type { Person, SimCity } from './sim-city.js';
 import type { DeclarationResult, RiskEventResult } from '../gateway/types/schemas.js';
+import { decodePayload, parseCompact } from '../gateway/verify/parse-compact.js';
 
 /**
  * Codes the demo shows, each with the outcome it expects: `verify` is the cell expected at every
@@ -37,7 +38,8 @@ function declaration(person: Person, phone: string, symptoms: string[]): Record<
 }
 
 function jtiOf(jws: string): string {
-  const payload = JSON.parse(Buffer.from(jws.split('.')[1] ?? '', 'base64url').toString('utf8')) as { jti?: unknown };
+  // Through the gateway's own parser: a layout-2 code's payload is raw-DEFLATE compressed (zip "DEF").
+  const payload = decodePayload(parseCompact(jws)) as { jti?: unknown };
   if (typeof payload.jti !== 'string') throw new Error('a Xinji code without jti');
   return payload.jti;
 }

@@ -49,6 +49,9 @@ import type { KeySource } from './partners/key-source.js';
 import type { SourceOf } from './federation/partner-sources.js';
 import type { VerifyOutcome } from './verify/verify-code.js';
 import type { IssuerMetadata, Partner } from './types/schemas.js';
+import type { HeldTrustBundle } from './trust/trust-bundle-holder.js';
+import { TOKEN_STATUS_LIST_PATH, type SignedStatusList } from './status-list/own-status-list.js';
+import { getTokenStatusList } from './routes/get-token-status-list.js';
 
 export interface AppDeps extends IssuerDeps {
   logger: Logger;
@@ -70,8 +73,10 @@ export interface AppDeps extends IssuerDeps {
   schemas: ReadonlyMap<string, Buffer>;
   /** The built pages (GET /, GET /checkpoint, GET /assets/:name); empty when not built. */
   pages: PageAssets;
-  /** The signed trust bundle for offline verifiers (gateway/trust/trust-bundle.ts). */
-  trustBundle: () => Promise<string>;
+  /** The signed trust bundle for offline verifiers, kept in memory (gateway/trust/trust-bundle-holder.ts). */
+  trustBundle: () => Promise<HeldTrustBundle>;
+  /** Xinji's signed Token Status List (gateway/status-list/own-status-list.ts). */
+  tokenStatusList: () => Promise<SignedStatusList>;
   /** Rate limits and the mismatch lock, shared across instances when Redis or PostgreSQL holds them. */
   limits: Limits;
 }
@@ -137,6 +142,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.get(METADATA_PATH, limited, getIssuerMetadata(deps.metadata));
   app.get(STATUS_PATH, limited, getCredentialStatus(deps));
   app.get(TRUST_BUNDLE_PATH, limited, getTrustBundle(deps.trustBundle));
+  app.get(TOKEN_STATUS_LIST_PATH, limited, getTokenStatusList(deps.tokenStatusList));
 
   app.post('/v1/declarations', ended, holder, json, postDeclarations(deps));
   app.put('/v1/subjects/:subjectId/declaration', ended, holder, perTokenLimit(deps.limits.modify), json, putSubjectDeclaration(deps));

@@ -4,6 +4,7 @@ import type { AppDeps } from './app.js';
 import type { Config } from './config/load-config.js';
 import type { WorkPool } from './admission/work-pool.js';
 import type { TrustListHolder } from './federation/trust-list-holder.js';
+import type { RemoteTokenStatusSource } from './partners/token-status-cache.js';
 import type { CertsReloadOutcome } from './issuer/certs-reloader.js';
 import type { VerifiedCache } from './verify/verified-cache.js';
 import type { ValidOutcome } from './verify/verify-code.js';
@@ -29,6 +30,8 @@ export interface Gateway {
   deps: AppDeps;
   /** The federation's trust list (absent without TRUST_LIST_URI). */
   trustList: TrustListHolder | undefined;
+  /** Partners' Token Status Lists (their fetch status, a refresh now). */
+  tokenStatusLists: RemoteTokenStatusSource;
   /** Verified results of recently scanned codes (absent when VERIFY_CACHE_MAX_ENTRIES is 0). */
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
   /** The admission pools of slow work: partner bindings at checkpoints, and declarations. */
@@ -63,7 +66,7 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
 
   const issuing = wireIssuing(ctx, signing, store);
   const recognition = wireRecognition(ctx, { registry: partners.registry, self: signing.self, keystore: signing.keystore, issuer: issuing.deps });
-  const federation = wireFederation(ctx, { partners, store, recognition, keystore: signing.keystore, issuer: issuing.deps });
+  const federation = wireFederation(ctx, { partners, store, recognition, keystore: signing.keystore, issuer: issuing.deps, ownStatusList: issuing.ownStatusList, onStatusChange: issuing.onStatusChange });
   const checkpoint = wireCheckpoint(ctx, signing.pepper, limits.mismatches);
   const pools = { binding: checkpoint.pool, issue: issuing.pool };
   const operations = wireOperations(ctx, { store, keystore: signing.keystore, registry: partners.registry, pools });
@@ -82,13 +85,14 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const serving = wireServing(ctx, {
     deps,
     stopBackground: [stopPruning, stopRetention, () => signing.certs.close(), () => federation.stopWatching()],
-    closeAfterDrain: [() => partners.close(), () => recognition.keySource.close(), () => recognition.statusLists.close(), () => limits.close(), () => store.close()],
+    closeAfterDrain: [() => partners.close(), () => recognition.keySource.close(), () => recognition.statusLists.close(), () => recognition.tokenStatusLists.close(), () => limits.close(), () => store.close()],
   });
   return {
     ...serving,
     deps,
     verifiedCache: recognition.verifiedCache,
     trustList: federation.trustList,
+    tokenStatusLists: recognition.tokenStatusLists,
     pools,
     reloadKeys: () => signing.certs.reload(),
     async close() {

@@ -3,6 +3,7 @@ import { acceptTrustBundle, importPinnedKeys, usableBundle, type PinnedKey } fro
 import type { CheckpointDecision, IdentityDocument, Partner, PublicJwk, TrustBundle, TrustedPartner, VerifyResult } from '../gateway/types/schemas.js';
 import { decideAtCheckpoint, scryptBindingCheck } from '../gateway/verify/checkpoint-rule.js';
 import { createVerifier, type VerifyOutcome } from '../gateway/verify/verify-code.js';
+import { checkStatusReference, decodeStatusListClaim, type StatusArray } from '../gateway/verify/token-status-list.js';
 import { matchesBinding } from './binding.js';
 import { BundleKeySource } from './bundle-key-source.js';
 
@@ -32,6 +33,8 @@ interface Loaded {
   byIssuer: Map<string, Partner>;
   /** Each partner's status snapshot by jti (revoked outranks superseded, as in status-cache.ts); absent: no list. */
   listed: Map<string, Map<string, 'superseded' | 'revoked'> | null>;
+  /** Each partner's Token Status List, decoded once per bundle; null: none usable (or malformed). */
+  tokenLists: Map<string, { uri: string; list: StatusArray } | null>;
   keySource: BundleKeySource;
 }
 
@@ -67,6 +70,7 @@ export class TrustStore {
         bundle,
         byIssuer: new Map(bundle.partners.map((p) => [p.descriptor.issuer, p.descriptor])),
         listed: listedByPartner(bundle.partners),
+        tokenLists: tokenListsByPartner(bundle.partners),
         keySource: new BundleKeySource(bundle),
       };
       return { accepted: true, generatedAt: bundle.generatedAt, expiresAt: bundle.expiresAt };
@@ -100,7 +104,7 @@ export class TrustStore {
     });
     const outcome = await verifier(code);
     if (!outcome.valid) return outcome;
-    const listed = statusError(loaded.listed, outcome.partner.id, outcome.jti);
+    const listed = statusError(loaded.listed, outcome.partner.id, outcome.jti) ?? tokenStatusError(loaded.tokenLists, outcome.partner.id, outcome.payload);
     return listed ? { valid: false, error: listed, partnerId: outcome.partner.id } : outcome;
   }
 
@@ -130,6 +134,37 @@ function listedByPartner(partners: readonly TrustedPartner[]): Loaded['listed'] 
     byPartner.set(p.descriptor.id, listed);
   }
   return byPartner;
+}
+
+function tokenListsByPartner(partners: readonly TrustedPartner[]): Loaded['tokenLists'] {
+  const byPartner: Loaded['tokenLists'] = new Map();
+  for (const p of partners) {
+    if (p.tokenStatusList === undefined) continue;
+    let decoded: { uri: string; list: StatusArray } | null = null;
+    try {
+      // The bundle is signed by the gateway, which checked the partner's signature; a list that
+      // still does not decode leaves that partner's codes unverifiable (fail closed), not the bundle.
+      if (p.tokenStatusList) decoded = { uri: p.tokenStatusList.uri, list: decodeStatusListClaim(p.tokenStatusList) };
+    } catch {
+      decoded = null;
+    }
+    byPartner.set(p.descriptor.id, decoded);
+  }
+  return byPartner;
+}
+
+/** The answer of the gateway's Token Status List check (token-status-list.ts) from the bundle's copy. */
+function tokenStatusError(lists: Loaded['tokenLists'], partnerId: string, payload: Record<string, unknown>): GatewayError | undefined {
+  if (!lists.has(partnerId)) return undefined;
+  const held = lists.get(partnerId);
+  if (!held) return new GatewayError('ERR_STATUS_UNAVAILABLE');
+  try {
+    checkStatusReference(payload, held.uri, held.list);
+    return undefined;
+  } catch (error) {
+    if (isGatewayError(error)) return error;
+    throw error;
+  }
 }
 
 /** The answer of the gateway's status check (status-cache.ts check) from the bundle's snapshot. */

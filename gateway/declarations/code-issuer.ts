@@ -1,5 +1,8 @@
 import { checkInLookbackDays, deriveColor, type DerivedColor } from '../color/derive-color.js';
-import { signCredential } from '../issuer/sign-credential.js';
+import { codeExpiry, newJti, signCredential } from '../issuer/sign-credential.js';
+import { allocateStatusIndex } from '../status-list/allocate-index.js';
+import { tokenStatusListUri } from '../status-list/own-status-list.js';
+import { codeFacts } from './code-facts.js';
 import type { Keystore } from '../issuer/keystore.js';
 import type { Config } from '../config/load-config.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -20,6 +23,8 @@ export interface IssuerDeps {
   metrics: Metrics;
   /** Admission for slow work of declarations and modifications (the binding's scrypt); absent: unbounded. */
   issuePool?: WorkPool;
+  /** Called when a code of this process stopped being valid: Xinji's status list is built again (own-status-list.ts). */
+  onStatusChange?: () => void;
 }
 
 export interface IssueResult extends DerivedColor {
@@ -60,7 +65,10 @@ export async function invalidateCodes(
   keepColor?: DerivedColor['color'],
 ): Promise<Color[]> {
   const changed = await deps.store.invalidateCredentials(subjectId, status, deps.now(), keepColor);
-  if (changed.length > 0) deps.metrics.credentialsInvalidated.inc({ status }, changed.length);
+  if (changed.length > 0) {
+    deps.metrics.credentialsInvalidated.inc({ status }, changed.length);
+    deps.onStatusChange?.();
+  }
   if (keepColor) deps.metrics.countColorTransitions(changed, keepColor);
   return changed;
 }
@@ -95,11 +103,20 @@ export async function issueCode(deps: IssuerDeps, subject: SubjectRecord): Promi
   for (let attempt = 0; attempt < MAX_ISSUE_ATTEMPTS; attempt++) {
     const now = deps.now();
     const { superseded: _, ...derived } = await recolor(deps, current);
+    // The index is reserved before the code is signed, for this jti, until past its exp.
+    const jti = newJti();
+    const idx = await allocateStatusIndex(
+      { store: deps.store, now: deps.now, clockToleranceSeconds: deps.config.clockToleranceSeconds },
+      jti,
+      codeExpiry(now, deps.config.credentialTtlSeconds),
+    );
     const code = await signCredential(current, derived.color, deps.keystore, {
       issuer: deps.config.issuer.url,
       region: deps.config.issuer.region,
       ttlSeconds: deps.config.credentialTtlSeconds,
       now,
+      jti,
+      status: { idx, uri: tokenStatusListUri(deps.config.issuer.url) },
     });
     await deps.store.insertCredential({
       jti: code.jti,
@@ -110,10 +127,13 @@ export async function issueCode(deps: IssuerDeps, subject: SubjectRecord): Promi
       expiresAt: code.expiresAt,
       status: 'active',
       statusAt: null,
+      statusIdx: idx,
+      jws: code.jws,
+      facts: codeFacts(deps, current, derived),
     });
     const fresh = await deps.store.getSubject(current.id);
     if (!fresh || isReleased(fresh)) {
-      await deps.store.invalidateCredential(code.jti, 'revoked', deps.now());
+      if (await deps.store.invalidateCredential(code.jti, 'revoked', deps.now())) deps.onStatusChange?.();
       throw new GatewayError('ERR_SUBJECT_NOT_FOUND');
     }
     const { color: freshColor } = await currentColor(deps, fresh);
@@ -123,7 +143,10 @@ export async function issueCode(deps: IssuerDeps, subject: SubjectRecord): Promi
     }
     // Changed meanwhile: this code states what no longer holds; it is listed, and signed again.
     const status = freshColor === derived.color ? 'revoked' : 'superseded';
-    if (await deps.store.invalidateCredential(code.jti, status, deps.now())) deps.metrics.credentialsInvalidated.inc({ status });
+    if (await deps.store.invalidateCredential(code.jti, status, deps.now())) {
+      deps.metrics.credentialsInvalidated.inc({ status });
+      deps.onStatusChange?.();
+    }
     current = fresh;
   }
   // Only a feed changing this person's colour faster than a code can be signed gets here: every

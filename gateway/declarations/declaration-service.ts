@@ -7,6 +7,7 @@ import { documentKey, hashToken, identityKey, newHolderToken, newSubjectId, shan
 import { currentColor, invalidateCodes, issueCode, type IssuerDeps } from './code-issuer.js';
 import { requestProxy } from './proxy-consent.js';
 import { recordActivity } from '../store/activity.js';
+import { currentOrFreshCode } from './code-reuse.js';
 import { authenticate, authorize } from './holder-auth.js';
 import type { Declaration, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
 
@@ -135,11 +136,11 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
   return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };
 }
 
-/** GET /v1/subjects/{id}/code: a fresh code with the current colour. */
+/** GET /v1/subjects/{id}/code: a code with the current colour, the current one again while it may be (code-reuse.ts). */
 export async function freshCode(deps: IssuerDeps, subjectId: string, token: string | undefined): Promise<DeclarationResult> {
   const { viaProxy: _, ...subject } = await authorize(deps, token, subjectId);
   // A code request keeps the subject's data from RETENTION_DAYS (subjects/retention.ts).
   await recordActivity(deps.store, subject.id, deps.now());
-  const issued = await issueCode(deps, subject);
+  const issued = await currentOrFreshCode(deps, subject);
   return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };
 }

@@ -74,6 +74,7 @@ export const ERROR_CATALOGUE = {
   ERR_CREDENTIAL_SUPERSEDED: { status: 400, message: 'The code was superseded by a newer colour.' },
   ERR_CREDENTIAL_REVOKED: { status: 400, message: 'The code was revoked.' },
   ERR_STATUS_UNAVAILABLE: { status: 400, message: 'The issuer\'s status list cannot be obtained right now.' },
+  ERR_STATUS_REFERENCE_INVALID: { status: 400, message: 'The code\'s status claim is missing, malformed, names another list or an index outside its issuer\'s status list.' },
   // The verifier library's trust bundle (gateway/trust/accept-bundle.ts): never an HTTP answer of
   // this gateway, but the same `{ valid: false, error }` the library returns where POST /v1/verify would.
   ERR_TRUST_BUNDLE_INVALID: { status: 400, message: 'The trust bundle is not a health-code-trust JWS signed by a pinned key.' },

@@ -113,6 +113,8 @@ async function checkKeys(partner: Partner, options: PartnerCheckOptions, finding
 }
 
 async function checkStatusList(partner: Partner, options: PartnerCheckOptions, findings: Finding[]): Promise<void> {
+  // A Token Status List alone (statusListUri) is a status list too; it is read at the first code (not checked here yet).
+  if (partner.statusUri === undefined && partner.statusListUri !== undefined) return;
   if (partner.statusUri === undefined) {
     findings.push({ check: 'no_status_list', severity: 'warn', subject: 'status list', message: 'No statusUri: a code you withdraw or replace stays valid at our checkpoints until its exp.' });
     return;

@@ -1,4 +1,5 @@
 import { CODE_LAYOUTS, CREDENTIAL_TYP, XINJI_CLAIMS } from './sign-credential.js';
+import { tokenStatusListUri } from '../status-list/own-status-list.js';
 import { publishedSchemaUrl } from '../schemas/published.js';
 import { BINDING_INPUT, BINDING_VERSION } from '../identity/binding.js';
 import type { Config } from '../config/load-config.js';
@@ -7,6 +8,11 @@ import type { IssuerMetadata, Partner } from '../types/schemas.js';
 export const JWKS_PATH = '/.well-known/jwks.json';
 export const METADATA_PATH = '/.well-known/health-code-issuer';
 export const STATUS_PATH = '/.well-known/health-code-status';
+/**
+ * The end of the deprecation window of the JSON list at STATUS_PATH (RFC 8594 Sunset): partners
+ * read the Token Status List (status_list_uri) instead; after this date the JSON list goes.
+ */
+export const STATUS_URI_SUNSET = '2027-03-31T00:00:00Z';
 
 /** Xinji's own vocabulary is the shared one. */
 const XINJI_COLOR_MAP = { version: '1', valueType: 'string', values: { green: 'green', yellow: 'yellow', red: 'red' } } as const;
@@ -24,6 +30,8 @@ export function buildIssuerMetadata(config: Config, algorithms: string[]): Issue
     region: config.issuer.region,
     jwks_uri: joinUrl(config.issuer.url, JWKS_PATH),
     status_uri: joinUrl(config.issuer.url, STATUS_PATH),
+    status_uri_sunset: STATUS_URI_SUNSET,
+    status_list_uri: tokenStatusListUri(config.issuer.url),
     // Served by this gateway (GET /schemas/{file}), so a partner can fetch what the URL names.
     credential_schema: publishedSchemaUrl(config.issuer.url, 'normalized-credential'),
     typ: CREDENTIAL_TYP,
@@ -54,6 +62,7 @@ export function partnerFromIssuerMetadata(metadata: IssuerMetadata): Partner {
     jwksUri: metadata.jwks_uri,
     // Partners read the issuer's status list to refuse superseded or revoked codes before exp.
     statusUri: metadata.status_uri,
+    ...(metadata.status_list_uri ? { statusListUri: metadata.status_list_uri } : {}),
     algorithms: metadata.algorithms_supported as Partner['algorithms'],
     typ: metadata.typ,
     ...(metadata.zip !== undefined ? { zip: metadata.zip } : {}),

@@ -5,6 +5,11 @@ import type { Keystore } from './keystore.js';
 import type { Color } from '../types/schemas.js';
 import type { SubjectRecord } from '../store/store.js';
 
+/** When a code issued at `nowMs` with `ttlSeconds` expires (epoch ms): what signCredential writes as exp. */
+export function codeExpiry(nowMs: number, ttlSeconds: number): number {
+  return (Math.floor(nowMs / 1000) + ttlSeconds) * 1000;
+}
+
 /** Explicit typing (RFC 8725 §3.11) so a Xinji code cannot be confused with another kind of JWT. */
 export const CREDENTIAL_TYP = 'health-code+jwt';
 
@@ -56,6 +61,15 @@ export interface SignOptions {
   ttlSeconds: number;
   now: number;
   format?: CodeFormat;
+  /** The jti chosen by the caller (newJti; its status-list index is reserved for it); default a new one. */
+  jti?: string;
+  /** The code's entry in Xinji's Token Status List (draft-ietf-oauth-status-list §6.1). */
+  status?: { idx: number; uri: string };
+}
+
+/** A new jti in the layout's form: a UUID (v1), 96 random bits in base64url (v2). */
+export function newJti(format: CodeFormat = DEFAULT_CODE_FORMAT): string {
+  return format === 'v1' ? randomUUID() : randomBytes(COMPACT_JTI_BYTES).toString('base64url');
 }
 
 /**
@@ -68,9 +82,12 @@ export async function signCredential(subject: SubjectRecord, color: Color, keyst
   const iat = Math.floor(options.now / 1000);
   const exp = iat + options.ttlSeconds;
   const times = { issuedAt: iat * 1000, expiresAt: exp * 1000, kid: key.kid };
-  if ((options.format ?? DEFAULT_CODE_FORMAT) === 'v1') {
-    const jti = randomUUID();
+  const format = options.format ?? DEFAULT_CODE_FORMAT;
+  const jti = options.jti ?? newJti(format);
+  const status = options.status ? { status: { status_list: { idx: options.status.idx, uri: options.status.uri } } } : {};
+  if (format === 'v1') {
     const jws = await new SignJWT({
+      ...status,
       hc: { v: 1, color, region: options.region, name: subject.nameMasked, doc: subject.documentMasked, docType: subject.documentType, bind: subject.binding },
     })
       .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CREDENTIAL_TYP })
@@ -83,12 +100,12 @@ export async function signCredential(subject: SubjectRecord, color: Color, keyst
       .sign(key.privateKey);
     return { jws, jti, ...times };
   }
-  const jti = randomBytes(COMPACT_JTI_BYTES).toString('base64url');
   const claims = {
     iss: options.issuer,
     jti,
     iat,
     exp,
+    ...status,
     hc: { v: 2, color, name: subject.nameMasked, doc: subject.documentMasked, docType: subject.documentType, bind: subject.binding },
   };
   // RFC 1951 raw DEFLATE, as SMART Health Cards' zip "DEF"; the signature covers the compressed bytes.

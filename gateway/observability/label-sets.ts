@@ -44,6 +44,7 @@ export const VERIFICATION_RESULTS = [
   'ERR_ISSUER_SUSPENDED', 'ERR_KEYS_UNAVAILABLE', 'ERR_CLAIMS_INVALID', 'ERR_TOKEN_EXPIRED', 'ERR_TOKEN_LIFETIME_TOO_LONG',
   'ERR_TOKEN_NOT_YET_VALID', 'ERR_TOKEN_ISSUED_IN_FUTURE', 'ERR_COLOR_UNMAPPED',
   'ERR_CREDENTIAL_SUPERSEDED', 'ERR_CREDENTIAL_REVOKED', 'ERR_STATUS_UNAVAILABLE',
+  'ERR_STATUS_REFERENCE_INVALID',
 ] as const satisfies readonly ('valid' | ErrorCode)[];
 
 /** Every combination of the labels' values (the cartesian product), e.g. partner × outcome. */

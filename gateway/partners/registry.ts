@@ -50,7 +50,9 @@ export function partnerUriProblem(partner: Partner, options: LoadPartnersOptions
   if (problem) return `/jwksUri ${problem}`;
   // The status list decides whether a code is still valid: it needs the same integrity as the keys.
   const statusProblem = partner.statusUri === undefined ? null : jwksUriProblem(partner.statusUri, options);
-  return statusProblem ? `/statusUri ${statusProblem}` : null;
+  if (statusProblem) return `/statusUri ${statusProblem}`;
+  const listProblem = partner.statusListUri === undefined ? null : jwksUriProblem(partner.statusListUri, options);
+  return listProblem ? `/statusListUri ${listProblem}` : null;
 }
 
 /** One partner file, validated; throws an Error naming the file and the JSON path. */

@@ -17,6 +17,8 @@ export interface VerifyServiceDeps {
   issuer: IssuerDeps;
   /** Other partners' codes are checked against their status lists when they publish one. */
   partnerStatus?: PartnerStatusCheck;
+  /** …and against their IETF Token Status Lists (partners/token-status-cache.ts), by the code's own status claim. */
+  partnerTokenStatus?: { check(partner: Partner, payload: Record<string, unknown>): Promise<void> };
 }
 
 /**
@@ -36,7 +38,10 @@ export function createVerifyService(deps: VerifyServiceDeps): (code: string) => 
         if (partner.id === deps.selfPartnerId) {
           const subject = await checkOwnCode(deps.issuer, jti);
           outcome = { ...outcome, own: { documentKey: subject.documentKey, binding: subject.binding } };
-        } else await deps.partnerStatus?.check(partner, jti);
+        } else {
+          await deps.partnerStatus?.check(partner, jti);
+          await deps.partnerTokenStatus?.check(partner, outcome.payload);
+        }
       } catch (error) {
         if (!isGatewayError(error) || !error.expose) throw error;
         outcome = { valid: false, error, partnerId: partner.id };

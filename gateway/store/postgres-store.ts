@@ -21,6 +21,7 @@ import {
   subjectFromRow,
   type CheckInRow,
   type CredentialRow,
+  REUSABLE_CREDENTIAL_COLUMNS,
   type PendingRequestRow,
   type DeviceRow,
   type PersonEventRow,
@@ -385,8 +386,8 @@ export class PostgresStore implements Store {
   }
 
   async insertCredential(c: CredentialRecord): Promise<void> {
-    await this.pool.query(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
-      c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt,
+    await this.pool.query(`INSERT INTO credentials (${REUSABLE_CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
+      c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt, c.statusIdx ?? null, c.jws ?? null, c.facts ?? null,
     ]);
   }
 
@@ -415,6 +416,34 @@ export class PostgresStore implements Store {
       status, at, jti,
     ]);
     return rowCount === 1;
+  }
+
+  async currentCredential(subjectId: string, now: number): Promise<CredentialRecord | undefined> {
+    const { rows } = await this.pool.query<CredentialRow>(
+      `SELECT ${REUSABLE_CREDENTIAL_COLUMNS} FROM credentials
+       WHERE subject_id = $1 AND status = 'active' AND expires_at > $2 AND jws IS NOT NULL
+       ORDER BY issued_at DESC, jti LIMIT 1`,
+      [subjectId, now],
+    );
+    return rows[0] && credentialFromRow(rows[0]);
+  }
+
+  async reserveStatusIndex(idx: number, ref: string, heldUntil: number, now: number): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO status_indices (idx, ref, held_until) VALUES ($1, $2, $3)
+       ON CONFLICT (idx) DO UPDATE SET ref = excluded.ref, held_until = excluded.held_until
+       WHERE status_indices.held_until < $4`,
+      [idx, ref, heldUntil, now],
+    );
+    return rowCount === 1;
+  }
+
+  async listInvalidStatusIndices(now: number): Promise<number[]> {
+    const { rows } = await this.pool.query<{ status_idx: string | number }>(
+      "SELECT status_idx FROM credentials WHERE status <> 'active' AND expires_at > $1 AND status_idx IS NOT NULL",
+      [now],
+    );
+    return rows.map((r) => Number(r.status_idx));
   }
 
   async listInvalidatedCredentials(now: number): Promise<CredentialRecord[]> {
@@ -563,6 +592,8 @@ export class PostgresStore implements Store {
       await c.query('DELETE FROM proxy_requests WHERE subject_id = $1 OR requester_id = $1', [id]);
       await c.query('DELETE FROM subject_releases WHERE subject_id = $1', [id]);
       await c.query('DELETE FROM check_ins WHERE subject_id = $1', [id]);
+      // The codes kept for reuse carry the masked name and number: only their status stays.
+      await c.query('UPDATE credentials SET jws = NULL, facts = NULL WHERE subject_id = $1', [id]);
       return true;
     });
   }

@@ -80,7 +80,13 @@ export interface CredentialRow {
   expires_at: Int;
   status: string;
   status_at: Int | null;
+  status_idx?: Int | null;
+  jws?: string | null;
+  facts?: string | null;
 }
+
+/** The columns of a credential that may be returned again (code-reuse.ts). */
+export const REUSABLE_CREDENTIAL_COLUMNS = 'jti, subject_id, color, kid, issued_at, expires_at, status, status_at, status_idx, jws, facts';
 
 export const CREDENTIAL_COLUMNS = 'jti, subject_id, color, kid, issued_at, expires_at, status, status_at';
 
@@ -94,6 +100,8 @@ export function credentialFromRow(row: CredentialRow): CredentialRecord {
     expiresAt: int(row.expires_at),
     status: row.status as CredentialStatus,
     statusAt: row.status_at === null ? null : int(row.status_at),
+    ...(row.status_idx === undefined ? {} : { statusIdx: row.status_idx === null ? null : int(row.status_idx) }),
+    ...(row.jws === undefined ? {} : { jws: row.jws, facts: row.facts ?? null }),
   };
 }
 

@@ -23,6 +23,7 @@ import {
   subjectFromRow,
   type CheckInRow,
   type CredentialRow,
+  REUSABLE_CREDENTIAL_COLUMNS,
   type PendingRequestRow,
   type DeviceRow,
   type PersonEventRow,
@@ -426,8 +427,8 @@ export class SqliteStore implements Store {
   async insertCredential(c: CredentialRecord): Promise<void> {
     await this.write(() =>
       this
-        .sql(`INSERT INTO credentials (${CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt),
+        .sql(`INSERT INTO credentials (${REUSABLE_CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt, c.statusIdx ?? null, c.jws ?? null, c.facts ?? null),
     );
   }
 
@@ -461,6 +462,40 @@ export class SqliteStore implements Store {
     return this.write(
       () => this.sql("UPDATE credentials SET status = ?, status_at = ? WHERE jti = ? AND status = 'active'").run(status, at, jti).changes === 1,
     );
+  }
+
+  async currentCredential(subjectId: string, now: number): Promise<CredentialRecord | undefined> {
+    this.settle();
+    const row = this
+      .sql(
+        `SELECT ${REUSABLE_CREDENTIAL_COLUMNS} FROM credentials
+         WHERE subject_id = ? AND status = 'active' AND expires_at > ? AND jws IS NOT NULL
+         ORDER BY issued_at DESC, jti LIMIT 1`,
+      )
+      .get(subjectId, now) as CredentialRow | undefined;
+    return row && credentialFromRow(row);
+  }
+
+  async reserveStatusIndex(idx: number, ref: string, heldUntil: number, now: number): Promise<boolean> {
+    return this.write(
+      () =>
+        this
+          .sql(
+            `INSERT INTO status_indices (idx, ref, held_until) VALUES (@idx, @ref, @heldUntil)
+             ON CONFLICT (idx) DO UPDATE SET ref = excluded.ref, held_until = excluded.held_until
+             WHERE status_indices.held_until < @now`,
+          )
+          .run({ idx, ref, heldUntil, now }).changes === 1,
+    );
+  }
+
+  async listInvalidStatusIndices(now: number): Promise<number[]> {
+    this.settle();
+    const rows = this
+      .sql("SELECT status_idx FROM credentials WHERE status <> 'active' AND expires_at > ? AND status_idx IS NOT NULL")
+      .raw()
+      .all(now) as Array<[number | bigint]>;
+    return rows.map((r) => Number(r[0]));
   }
 
   async listInvalidatedCredentials(now: number): Promise<CredentialRecord[]> {
@@ -617,6 +652,8 @@ export class SqliteStore implements Store {
       this.sql('DELETE FROM proxy_requests WHERE subject_id = ? OR requester_id = ?').run(id, id);
       this.sql('DELETE FROM subject_releases WHERE subject_id = ?').run(id);
       this.sql('DELETE FROM check_ins WHERE subject_id = ?').run(id);
+      // The codes kept for reuse carry the masked name and number: only their status stays.
+      this.sql('UPDATE credentials SET jws = NULL, facts = NULL WHERE subject_id = ?').run(id);
       return true;
     });
   }

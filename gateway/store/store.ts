@@ -48,6 +48,11 @@ export interface CredentialRecord {
   status: CredentialStatus;
   /** When the status left 'active'; null while active. */
   statusAt: number | null;
+  /** Its index in Xinji's Token Status List (gateway/status-list/); null for codes issued before it. */
+  statusIdx?: number | null;
+  /** The code as signed, and a digest of what it states (code-reuse.ts): it may be returned again. */
+  jws?: string | null;
+  facts?: string | null;
 }
 
 export type PersonEventType = 'confirmed_case' | 'close_contact' | 'false_report' | 'clearance';
@@ -240,6 +245,18 @@ export interface Store {
   ): Promise<Color[]>;
   /** Moves one active credential to `status`; false when it was not active any more. */
   invalidateCredential(jti: string, status: Exclude<CredentialStatus, 'active'>, at: number): Promise<boolean>;
+  /**
+   * The subject's newest active credential whose exp is after `now` and that was stored with its
+   * JWS and facts (code-reuse.ts), or undefined.
+   */
+  currentCredential(subjectId: string, now: number): Promise<CredentialRecord | undefined>;
+  /**
+   * Takes index `idx` of the status list for `ref` until `heldUntil`: true when it was free or its
+   * previous hold ended before `now` (one atomic statement), false when someone holds it.
+   */
+  reserveStatusIndex(idx: number, ref: string, heldUntil: number, now: number): Promise<boolean>;
+  /** Status-list indices of credentials superseded or revoked whose exp is after `now` (the INVALID bits). */
+  listInvalidStatusIndices(now: number): Promise<number[]>;
   /** Superseded or revoked credentials whose exp is after `now`, oldest change first. */
   listInvalidatedCredentials(now: number): Promise<CredentialRecord[]>;
 

@@ -1,6 +1,6 @@
 import { CompactSign } from 'jose';
 import type { KeySource } from '../partners/key-source.js';
-import type { CredentialStatusList, Partner, TrustBundle, TrustedPartner } from '../types/schemas.js';
+import type { Partner, TrustBundle, TrustedPartner, TrustedTokenStatusList } from '../types/schemas.js';
 import type { LoadedKey } from '../issuer/keystore.js';
 
 import { TRUST_BUNDLE_TYP } from './trust-bundle-typ.js';
@@ -13,8 +13,10 @@ export interface TrustBundleDeps {
   keySource: KeySource;
   /** Partners' status lists (partners/status-cache.ts). */
   statusLists: { snapshot(partner: Partner): Promise<Array<{ jti: string; status: 'superseded' | 'revoked' }> | 'none' | null> };
-  /** The gateway's own status list, as GET /.well-known/health-code-status publishes it. */
-  ownStatusList: () => Promise<CredentialStatusList>;
+  /** The gateway's own Token Status List, as GET /sl/1 publishes it (status-list/own-status-list.ts). */
+  ownStatusList: () => Promise<TrustedTokenStatusList>;
+  /** Partners' Token Status Lists (partners/token-status-cache.ts): 'none' without statusListUri, null without a usable copy. */
+  tokenStatusLists?: { snapshot(partner: Partner): Promise<TrustedTokenStatusList | 'none' | null> };
   clockToleranceSeconds: number;
   /** How long a bundle may be used: JWKS_STALE_MAX_SECONDS, the bound the gateway keeps unrefreshable keys and lists. */
   lifetimeSeconds: number;
@@ -31,12 +33,15 @@ async function trustedPartner(deps: TrustBundleDeps, partner: Partner): Promise<
     keys: keys === null ? null : keys.map((k) => ({ kid: k.kid, alg: k.alg as NonNullable<TrustedPartner['keys']>[number]['alg'], jwk: k.jwk })),
   };
   // The gateway checks its own codes against its records; an offline verifier has the published
-  // list of the same records (own-code-status.ts), like any partner's.
+  // Token Status List of the same records (own-status-list.ts): a few hundred bytes for a quiet
+  // province, where the JSON list of withdrawn jti grew by 141 bytes a code.
   if (partner.id === deps.registry.selfId) {
-    const own = await deps.ownStatusList();
-    entry.statusList = { entries: own.entries.map((e) => ({ jti: e.jti, status: e.status })) };
+    const { uri, bits, lst } = await deps.ownStatusList();
+    entry.tokenStatusList = { uri, bits, lst };
     return entry;
   }
+  const token = deps.tokenStatusLists ? await deps.tokenStatusLists.snapshot(partner) : 'none';
+  if (token !== 'none') entry.tokenStatusList = token;
   const listed = await deps.statusLists.snapshot(partner);
   if (listed !== 'none') entry.statusList = listed === null ? null : { entries: listed };
   return entry;

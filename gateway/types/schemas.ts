@@ -576,7 +576,18 @@ id: string
 name: string
 region: string
 jwks_uri: string
+/**
+ * Deprecated: the JSON list of withdrawn codes (credential-status.schema.json), served until status_uri_sunset; read status_list_uri instead.
+ */
 status_uri: string
+/**
+ * When status_uri stops being served (its deprecation window ends).
+ */
+status_uri_sunset?: string
+/**
+ * The issuer's IETF Token Status List (draft-ietf-oauth-status-list): a statuslist+jwt signed with a key of jwks_uri, whose sub is this URI; every code's status.status_list names it and the code's index.
+ */
+status_list_uri?: string
 /**
  * URL of the normalised credential schema the claims map onto, served by the issuer (GET /schemas/normalized-credential.schema.json); also its $id.
  */
@@ -770,6 +781,10 @@ jwksUri: string
  * Optional: where the partner publishes its credential-status list (credential-status.schema.json). Same rule as jwksUri: https, plain http only on loopback with ALLOW_INSECURE_LOOPBACK_JWKS. Without it, the partner's codes are not checked for supersession or revocation.
  */
 statusUri?: string
+/**
+ * Optional: where the partner publishes its IETF Token Status List (draft-ietf-oauth-status-list), a statuslist+jwt signed with one of its keys whose sub is this URI. With it, each of the partner's codes must carry status.status_list naming this URI and an index whose status is VALID (0); anything else is refused. Same transport rule as jwksUri. May stand beside statusUri: a code must then pass both.
+ */
+statusListUri?: string
 /**
  * Algorithms this partner signs with (RFC 8725 §3.1: pinned per issuer; never none or HS*).
  * 
@@ -993,6 +1008,10 @@ descriptor: Partner
  */
 keys: (null | TrustedKey[])
 /**
+ * The partner's IETF Token Status List (draft-ietf-oauth-status-list), as the gateway last accepted it, its signature and claims checked: a code of this partner is valid only if its status.status_list names this uri and an index whose status is 0 (VALID). Absent: the partner publishes none. null: it does, but the gateway has no usable copy (its codes are refused with ERR_STATUS_UNAVAILABLE). The gateway's own issuer is listed this way.
+ */
+tokenStatusList?: (null | TrustedTokenStatusList)
+/**
  * Absent: the partner publishes no status list. null: it does, but the gateway has no usable copy (its codes are refused with ERR_STATUS_UNAVAILABLE). Otherwise the codes withdrawn before their exp.
  */
 statusList?: (null | TrustedStatusList)
@@ -1001,6 +1020,17 @@ export interface TrustedKey {
 kid: (string | null)
 alg: ("ES256" | "ES384" | "EdDSA" | "RS256" | "PS256")
 jwk: PublicJwk
+}
+export interface TrustedTokenStatusList {
+/**
+ * The list's URI: its sub, and the uri every code of the partner names.
+ */
+uri: string
+bits: (1 | 2 | 4 | 8)
+/**
+ * base64url(ZLIB(bit array)), as the issuer signed it.
+ */
+lst: string
 }
 export interface TrustedStatusList {
 /**

@@ -1,6 +1,5 @@
 import type { AppDeps } from '../app.js';
 import type { IssuerDeps } from '../declarations/code-issuer.js';
-import { statusList } from '../declarations/own-code-status.js';
 import { FederatedPartners } from '../federation/federated-partners.js';
 import type { TrustListHolder } from '../federation/trust-list-holder.js';
 import type { Keystore } from '../issuer/keystore.js';
@@ -8,6 +7,8 @@ import { watchDirectory } from '../lifecycle/directory-watch.js';
 import type { Store } from '../store/store.js';
 import type { Partner } from '../types/schemas.js';
 import { buildTrustBundle, signTrustBundle, type TrustBundleDeps } from '../trust/trust-bundle.js';
+import { TrustBundleHolder } from '../trust/trust-bundle-holder.js';
+import type { OwnStatusList } from '../status-list/own-status-list.js';
 import type { WiringContext } from './context.js';
 import type { Recognition } from './recognition.js';
 
@@ -30,10 +31,13 @@ export interface FederationParts {
   recognition: Recognition;
   keystore: Keystore;
   issuer: IssuerDeps;
+  /** Xinji's own Token Status List, and a way to hear that it changed. */
+  ownStatusList: OwnStatusList;
+  onStatusChange(listener: () => void): void;
 }
 
 /** Who this gateway trusts and tells others it trusts: the trust list, partner reloads, the signed trust bundle. */
-export function wireFederation(ctx: WiringContext, { partners, store, recognition, keystore, issuer }: FederationParts): Federation {
+export function wireFederation(ctx: WiringContext, { partners, store, recognition, keystore, ownStatusList, onStatusChange }: FederationParts): Federation {
   const { config, options, now, background, logger, metrics } = ctx;
   const { registry } = partners;
   const { remote } = recognition;
@@ -44,8 +48,10 @@ export function wireFederation(ctx: WiringContext, { partners, store, recognitio
     onListChanged: () => { if (background) void remote.refreshAll(); },
   });
 
+  let bundle: TrustBundleHolder | undefined;
   async function reloadPartners(): Promise<number> {
     await partners.reload();
+    bundle?.changed();
     metrics.zeroBoundedLabels();
     void remote.refreshAll();
     logger.info({ partners: registry.list().length }, 'partners reloaded');
@@ -65,18 +71,23 @@ export function wireFederation(ctx: WiringContext, { partners, store, recognitio
     registry,
     keySource: recognition.keySource,
     statusLists: recognition.statusLists,
-    ownStatusList: () => statusList(issuer),
+    tokenStatusLists: recognition.tokenStatusLists,
+    ownStatusList: () => ownStatusList.current(),
     clockToleranceSeconds: config.clockToleranceSeconds,
     lifetimeSeconds: config.jwks.staleMaxSeconds,
     now,
   };
+  // Kept in memory, made again when a key, a partner or a status list changed (trust-bundle-holder.ts).
+  bundle = new TrustBundleHolder({ build: () => buildTrustBundle(trustDeps), sign: (b) => signTrustBundle(b, keystore.activeKey()), now });
+  const held = bundle;
+  onStatusChange(() => held.changed());
   return {
     trustList: partners.trustList,
     stopWatching: () => watching?.close(),
     app: {
       sourceOf: (id: string) => partners.sourceOf(id),
       reloadPartners,
-      trustBundle: async () => signTrustBundle(await buildTrustBundle(trustDeps), keystore.activeKey()),
+      trustBundle: () => held.current(),
     },
   };
 }

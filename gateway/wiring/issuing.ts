@@ -8,6 +8,7 @@ import { CertsReloader } from '../issuer/certs-reloader.js';
 import { buildIssuerMetadata, partnerFromIssuerMetadata } from '../issuer/issuer-metadata.js';
 import { Keystore } from '../issuer/keystore.js';
 import type { Store } from '../store/store.js';
+import { OwnStatusList } from '../status-list/own-status-list.js';
 import type { IssuerMetadata, Partner } from '../types/schemas.js';
 import { admissionPool, type WiringContext } from './context.js';
 
@@ -54,7 +55,11 @@ export interface Issuing {
   deps: IssuerDeps;
   /** Admission of declarations' scrypt. */
   pool: WorkPool;
-  app: Pick<AppDeps, 'metadata'> & IssuerDeps;
+  /** Xinji's Token Status List, kept built (status-list/own-status-list.ts). */
+  ownStatusList: OwnStatusList;
+  /** Adds a listener told when a code of this process stopped being valid (the trust bundle's). */
+  onStatusChange(listener: () => void): void;
+  app: Pick<AppDeps, 'metadata' | 'tokenStatusList'> & IssuerDeps;
   /** Starts the hourly pruning of expired records (when background work runs); returns its stop. */
   startPruning(): () => void;
 }
@@ -64,7 +69,13 @@ export function wireIssuing(ctx: WiringContext, signing: Signing, store: Store):
   const { config, now, logger, metrics } = ctx;
   const { admission } = config;
   const pool = admissionPool(ctx, 'issue', admission.issueConcurrency, admission.issueQueue);
-  const deps: IssuerDeps = { config, store, keystore: signing.keystore, rules: signing.rules, pepper: signing.pepper, now, metrics, issuePool: pool };
+  // Xinji's Token Status List is kept built; a code withdrawn here rebuilds it (and the trust bundle) at the next read.
+  const ownStatusList = new OwnStatusList({ store, keystore: signing.keystore, issuer: config.issuer.url, now, lifetimeSeconds: config.jwks.staleMaxSeconds });
+  const listeners: Array<() => void> = [() => ownStatusList.changed()];
+  const onStatusChange = (): void => {
+    for (const listener of listeners) listener();
+  };
+  const deps: IssuerDeps = { config, store, keystore: signing.keystore, rules: signing.rules, pepper: signing.pepper, now, metrics, issuePool: pool, onStatusChange };
 
   // Every fresh code adds a record; once a code is past exp + tolerance it is refused on its exp
   // alone, so its record goes (hourly, with a day's margin for the status list and audits).
@@ -83,5 +94,12 @@ export function wireIssuing(ctx: WiringContext, signing: Signing, store: Store):
     const timer = ctx.background ? setInterval(() => void prune(), PRUNE_EVERY_MS).unref() : undefined;
     return () => clearInterval(timer);
   };
-  return { deps, pool, app: { ...deps, metadata: signing.metadata }, startPruning };
+  return {
+    deps,
+    pool,
+    ownStatusList,
+    onStatusChange: (listener) => listeners.push(listener),
+    app: { ...deps, metadata: signing.metadata, tokenStatusList: () => ownStatusList.current() },
+    startPruning,
+  };
 }

@@ -5,6 +5,7 @@ import { RemoteKeySource } from '../partners/key-cache.js';
 import { CompositeKeySource, LocalKeySource } from '../partners/local-key-source.js';
 import type { PartnerRegistry } from '../partners/registry.js';
 import { RemoteStatusSource } from '../partners/status-cache.js';
+import { RemoteTokenStatusSource } from '../partners/token-status-cache.js';
 import { createVerifyService } from '../recognition/verify-service.js';
 import type { Partner } from '../types/schemas.js';
 import { VerifiedCache } from '../verify/verified-cache.js';
@@ -16,6 +17,8 @@ export interface Recognition {
   remote: RemoteKeySource;
   /** Partners' status lists as fetched. */
   statusLists: RemoteStatusSource;
+  /** Partners' IETF Token Status Lists as fetched (partner file statusListUri). */
+  tokenStatusLists: RemoteTokenStatusSource;
   /** Every issuer's keys: the gateway's own read locally, partners' fetched. */
   keySource: CompositeKeySource;
   verifiedCache: VerifiedCache<ValidOutcome> | undefined;
@@ -94,6 +97,20 @@ export function wireRecognition(ctx: WiringContext, { registry, self, keystore, 
   const verifiedCache = cacheEntries > 0 ? new VerifiedCache<ValidOutcome>(cacheEntries, (hit) => (hit ? cacheHits : cacheMisses).inc()) : undefined;
   metrics.verifiedCacheSize = () => verifiedCache?.size ?? 0;
   const verifier = createVerifier({ registry, keySource, now, clockToleranceSeconds: config.clockToleranceSeconds, cache: verifiedCache, verifySignature: options.signatureCheck });
-  const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer, partnerStatus: statusLists });
-  return { remote, statusLists, keySource, verifiedCache, app: { registry, keySource, verify } };
+  // Partners' Token Status Lists are signed with their own keys: read through the same key source as their codes.
+  const tokenStatusLists = new RemoteTokenStatusSource({
+    ...fetching,
+    keySource,
+    clockToleranceSeconds: config.clockToleranceSeconds,
+    hooks: {
+      onFetch(partnerId, outcome, _seconds, reason) {
+        metrics.statusListFetches.inc({ partner: partnerId, outcome });
+        if (reason === 'older_list') metrics.statusListRollbacks.inc({ partner: partnerId });
+        if (outcome === 'error') logger.warn({ partner: partnerId, reason }, 'partner token status list fetch failed');
+      },
+    },
+    onAddressRefused: (cls) => metrics.fetchAddressesRefused.inc({ class: cls }),
+  });
+  const verify = createVerifyService({ verifier, selfPartnerId: self.id, issuer, partnerStatus: statusLists, partnerTokenStatus: tokenStatusLists });
+  return { remote, statusLists, tokenStatusLists, keySource, verifiedCache, app: { registry, keySource, verify } };
 }

@@ -13,8 +13,8 @@ afterAll(async () => {
 });
 
 describe('GET /v1/subjects/:id/code', () => {
-  test('returns a fresh code with the current colour, never cached', async () => {
-    gw.clock.advance(60_000);
+  test('returns a fresh code with the current colour once half of the previous one\'s life has passed, never cached', async () => {
+    gw.clock.advance(451_000);
     const res = await getCode(gw, subject.subjectId, subject.holderToken);
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');

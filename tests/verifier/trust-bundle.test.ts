@@ -65,9 +65,48 @@ describe('GET /.well-known/health-code-trust', () => {
     expect(bundle.partners.map((p) => [p.descriptor.id, p.descriptor.status, p.keys === null ? null : p.keys.length])).toEqual([
       ['xinji', 'active', 1], ['beijing', 'active', 1], ['wuhan', 'suspended', null],
     ]);
-    expect(bundle.partners[0]!.statusList).toEqual({ entries: [] });
+    // Xinji's own codes are checked offline against its Token Status List, not a list of jti.
+    expect(bundle.partners[0]!.statusList).toBeUndefined();
+    expect(bundle.partners[0]!.tokenStatusList).toMatchObject({ uri: `${gw.config.issuer.url}/sl/1`, bits: 1 });
     expect(Date.parse(bundle.expiresAt) - Date.parse(bundle.generatedAt)).toBe(JWKS.staleMaxSeconds * 1000);
     expect(bundle.generatedAt).toBe(new Date(clock.now()).toISOString());
+  });
+});
+
+describe('the trust bundle, built when it changes (issue 18, item 4)', () => {
+  const get = (etag?: string): Promise<request.Response> => {
+    const req = request(gw.app).get('/.well-known/health-code-trust').buffer(true).parse((r, done) => {
+      let text = '';
+      r.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      r.on('end', () => done(null, text));
+    });
+    return etag ? req.set('if-none-match', etag) : req;
+  };
+
+  it('is served from memory: the same JWS and ETag twice, 304 for that ETag, and a new bundle at once when a Xinji code is withdrawn, which the library then refuses', async () => {
+    const first = await get();
+    const second = await get();
+    expect(second.body).toBe(first.body);
+    expect(second.headers['etag']).toBe(first.headers['etag']);
+    expect((await get(first.headers['etag'] as string)).status).toBe(304);
+
+    const declaration = { applicant: { name: '张永猛', document: { type: 'resident_id', number: '130181199003071239' }, phone: '13012340604', residence: 'permanent' }, travel14d: [], symptoms: [], contactWithCase: false, attestTruthful: true };
+    const declared = await request(gw.app).post('/v1/declarations').send(declaration);
+    expect(declared.status).toBe(201);
+    const old = declared.body.credential.jws as string;
+    clock.advance(1_000);
+    const modified = await request(gw.app).put(`/v1/subjects/${declared.body.subjectId as string}/declaration`)
+      .set('authorization', `Bearer ${declared.body.holderToken as string}`)
+      .send({ ...declaration, applicant: { ...declaration.applicant, name: '张永刚' } });
+    expect(modified.status).toBe(200);
+
+    const after = await get(first.headers['etag'] as string);
+    expect(after.status).toBe(200);
+    expect(after.headers['etag']).not.toBe(first.headers['etag']);
+    const store = await TrustStore.create({ pinnedKeys: pinned });
+    expect(await store.take(after.body as string, clock.now())).toMatchObject({ accepted: true });
+    expect(await store.verify(old, clock.now())).toMatchObject({ valid: false, error: { code: 'ERR_CREDENTIAL_REVOKED' } });
+    expect(await store.verify(modified.body.credential.jws as string, clock.now())).toMatchObject({ valid: true });
   });
 });
 

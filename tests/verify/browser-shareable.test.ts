@@ -23,6 +23,9 @@ const ENTRIES = [
   'gateway/verify/pinned-document.ts',
   'gateway/trust/accept-bundle.ts',
   'verifier/index.ts',
+  // Issue 18: the Token Status List codec and the reader of a partner's signed list.
+  'gateway/verify/token-status-list.ts',
+  'gateway/verify/status-list-token.ts',
 ];
 
 function nodeDependencies(entry: string, seen = new Set<string>()): string[] {

@@ -76,6 +76,7 @@ export const ERROR_TEXTS: { readonly [code in ErrorCode]: Text } = {
   ERR_CREDENTIAL_SUPERSEDED: { zh: '健康码已更新，请持码人刷新后重新出示', en: 'The code was superseded: ask the person to refresh it and show it again' },
   ERR_CREDENTIAL_REVOKED: { zh: '健康码已作废，请持码人刷新后重新出示', en: 'The code was revoked: ask the person to refresh it and show it again' },
   ERR_STATUS_UNAVAILABLE: { zh: '暂时无法获取发码城市的作废名单，请稍后重新核验或人工核实', en: 'The issuing city\'s status list is unavailable: verify again shortly or check by hand' },
+  ERR_STATUS_REFERENCE_INVALID: { zh: '健康码缺少或带有无效的状态信息，不能通行，请持码人刷新后重新出示', en: 'The code\'s status reference is missing or invalid: ask the person to refresh it and show it again' },
   ERR_TRUST_BUNDLE_INVALID: { zh: '离线核验数据无效，请联网后重新登录本设备', en: 'The offline verification data is invalid: reconnect and sign this device in again' },
   ERR_TRUST_BUNDLE_NOT_NEWER: { zh: '离线核验数据不是最新，请联网后重试', en: 'The offline verification data is not the newest: reconnect and retry' },
   ERR_TRUST_BUNDLE_FROM_FUTURE: { zh: '离线核验数据的时间晚于本机时间，请核对本机时间后联网重试', en: 'The offline verification data is dated in the future: check this device\'s clock, reconnect and retry' },
