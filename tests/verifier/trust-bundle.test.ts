@@ -169,35 +169,42 @@ describe('TrustStore', () => {
     expect(store.held(clock.now() + 90_000)).toMatchObject({ jws: newer, ageSeconds: 90 });
   });
 
+  /** The served bundle's payload made at `at`, signed with a key of its own: a gateway whose clock says `at`. */
+  async function bundleMadeAt(at: number): Promise<{ sign: (at: number) => Promise<string>; pinnedKeys: PublicJwk[] }> {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const base = payloadOf(await fetchBundle());
+    const life = Date.parse(base.expiresAt) - Date.parse(base.generatedAt);
+    const sign = (when: number) =>
+      new CompactSign(new TextEncoder().encode(JSON.stringify({ ...base, generatedAt: new Date(when).toISOString(), expiresAt: new Date(when + life).toISOString() })))
+        .setProtectedHeader({ alg: 'ES256', kid: 'clock-key', typ: 'health-code-trust+jwt' })
+        .sign(privateKey);
+    void at;
+    return { sign, pinnedKeys: [{ ...(await exportJWK(publicKey)), kid: 'clock-key', alg: 'ES256' } as PublicJwk] };
+  }
+
   it('refuses a bundle made in the future beyond the clock tolerance with ERR_TRUST_BUNDLE_FROM_FUTURE, and keeps the one held', async () => {
-    const store = await TrustStore.create({ pinnedKeys: pinned });
-    const honest = await fetchBundle();
-    expect((await store.take(honest, clock.now())).accepted).toBe(true);
-    clock.advance(10 * 86_400_000);
-    const future = await fetchBundle();
-    clock.advance(-10 * 86_400_000);
-    expect(await store.take(future, clock.now())).toMatchObject({ accepted: false, error: { code: 'ERR_TRUST_BUNDLE_FROM_FUTURE' } });
-    expect(store.held(clock.now())?.jws).toBe(honest);
+    const now = clock.now();
+    const gateway = await bundleMadeAt(now);
+    const store = await TrustStore.create({ pinnedKeys: gateway.pinnedKeys });
+    const honest = await gateway.sign(now);
+    expect((await store.take(honest, now)).accepted).toBe(true);
+    expect(await store.take(await gateway.sign(now + 10 * 86_400_000), now)).toMatchObject({ accepted: false, error: { code: 'ERR_TRUST_BUNDLE_FROM_FUTURE' } });
+    expect(store.held(now)?.jws).toBe(honest);
     // Within the tolerance (60 s) a bundle slightly ahead is taken.
-    clock.advance(50_000);
-    const ahead = await fetchBundle();
-    clock.advance(-50_000);
-    expect((await store.take(ahead, clock.now())).accepted).toBe(true);
-    clock.advance(50_000);
+    expect((await store.take(await gateway.sign(now + 50_000), now)).accepted).toBe(true);
   });
 
   it('a device holding a bundle from the future recovers with the next honest bundle instead of refusing it as not newer', async () => {
-    const store = await TrustStore.create({ pinnedKeys: pinned });
+    const now = clock.now();
+    const gateway = await bundleMadeAt(now);
+    const store = await TrustStore.create({ pinnedKeys: gateway.pinnedKeys });
     // The gateway's clock ran ten days ahead, and the device took its bundle then (its own clock
     // agreeing, or before the rule above existed).
-    clock.advance(10 * 86_400_000);
-    const future = await fetchBundle();
-    expect((await store.take(future, clock.now())).accepted).toBe(true);
+    expect((await store.take(await gateway.sign(now + 10 * 86_400_000), now + 10 * 86_400_000)).accepted).toBe(true);
     // Both clocks are corrected: the next honest bundle is older than the one held, yet taken.
-    clock.advance(-10 * 86_400_000 + 60_000);
-    const honest = await fetchBundle();
-    expect(await store.take(honest, clock.now())).toMatchObject({ accepted: true });
-    expect(store.held(clock.now())?.jws).toBe(honest);
+    const honest = await gateway.sign(now + 60_000);
+    expect(await store.take(honest, now + 60_000)).toMatchObject({ accepted: true });
+    expect(store.held(now + 60_000)?.jws).toBe(honest);
   });
 
   it('fails closed past expiresAt: every code refused with ERR_TRUST_BUNDLE_EXPIRED, and an expired bundle is not taken', async () => {
