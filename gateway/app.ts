@@ -33,7 +33,11 @@ import { getHealth } from './routes/get-health.js';
 import { getHelp } from './routes/get-help.js';
 import { getReady } from './routes/get-ready.js';
 import { securityHeaders } from './http/security-headers.js';
-import { rateLimit, TokenBuckets } from './http/rate-limit.js';
+import { rateLimit } from './http/rate-limit.js';
+import { authFailureGuard } from './http/auth-failures.js';
+import { perTokenLimit } from './http/token-limit.js';
+import { policyEnd } from './http/policy-end.js';
+import type { Limits } from './limits/limits.js';
 import { deviceAuth } from './http/device-auth.js';
 import type { BindingCheck } from './checkpoint/document-check.js';
 import type { ReadinessState } from './lifecycle/readiness.js';
@@ -86,6 +90,8 @@ export interface AppDeps extends IssuerDeps {
   recoveryLimits: RecoveryLimits;
   /** Real-name sign-in through the city's identity provider (issue 17); undefined: not configured. */
   oidcSignIn: OidcSignIn | undefined;
+  /** Rate limits and the mismatch lock, shared across instances when Redis or PostgreSQL holds them. */
+  limits: Limits;
 }
 
 /**
@@ -114,8 +120,9 @@ export function buildApp(deps: AppDeps, surface: Surface = 'all'): Express {
   if (surface !== 'admin') publicRoutes(app, deps, json);
   if (surface !== 'public') {
     app.get('/v1/partners', getPartners(deps));
-    app.post('/v1/admin/partners/reload', postAdminPartnersReload({ adminToken: deps.config.adminToken, reload: deps.reloadPartners }));
-    app.post('/v1/admin/subjects/:subjectId/passes', postAdminSubjectPasses(deps));
+    app.post('/v1/admin/partners/reload', authFailureGuard(deps.limits.authFailures), postAdminPartnersReload({ adminToken: deps.config.adminToken, reload: deps.reloadPartners }));
+    // A pass is a credential: none after POLICY_END (410), and a failing admin token counts like any other.
+    app.post('/v1/admin/subjects/:subjectId/passes', policyEnd(deps.config.policyEnd, deps.now), authFailureGuard(deps.limits.authFailures), postAdminSubjectPasses(deps));
     app.get('/metrics', getMetrics(deps.metrics, deps.scrapeMetrics));
   }
   app.get('/healthz', getHealth);
@@ -135,12 +142,17 @@ export function buildApp(deps: AppDeps, surface: Surface = 'all'): Express {
 }
 
 function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonBody>): void {
-  // Public endpoints (no token) are limited per client address; the others carry tokens.
-  const limited = deps.config.rateLimit.enabled ? [rateLimit(new TokenBuckets(deps.config.rateLimit, deps.now))] : [];
-  // Declaring and fetching codes carry tokens but are open to anyone with a document number or a
-  // token: a bucket of their own per client address (issue 9, item 5), sized for carrier-grade NAT.
-  const issueLimits = { ...deps.config.issueRateLimit, maxClients: deps.config.rateLimit.maxClients };
-  const issuing = deps.config.rateLimit.enabled ? [rateLimit(new TokenBuckets(issueLimits, deps.now))] : [];
+  // Public endpoints (no token) are limited per client address (limits/limits.ts).
+  const limited = deps.limits.public ? [rateLimit(deps.limits.public)] : [];
+  // Declaring, modifying and fetching codes carry tokens but are open to anyone with a document
+  // number or a token: a budget of their own per client address (issue 9, item 5; issue 19, item 1),
+  // sized for carrier-grade NAT.
+  const issuing = deps.limits.issue ? [rateLimit(deps.limits.issue)] : [];
+  // Routes that take a token: an address whose tokens keep failing is refused before any work.
+  const authenticated = authFailureGuard(deps.limits.authFailures);
+  const holder = [...issuing, ...authenticated];
+  // After POLICY_END: 410 before anything else is looked at (http/policy-end.ts).
+  const ended = policyEnd(deps.config.policyEnd, deps.now);
 
   app.get(JWKS_PATH, limited, getJwks(deps));
   app.get(METADATA_PATH, limited, getIssuerMetadata(deps.metadata));
@@ -149,26 +161,27 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.get('/v1/help', limited, getHelp(deps.config.helpHotlines));
   app.get(TOKEN_STATUS_LIST_PATH, limited, getTokenStatusList(deps.tokenStatusList));
 
-  app.post('/v1/declarations', issuing, json, postDeclarations(deps));
-  app.put('/v1/subjects/:subjectId/declaration', json, putSubjectDeclaration(deps));
-  app.get('/v1/subjects/:subjectId/declaration', getSubjectDeclaration(deps));
-  app.get('/v1/subjects/:subjectId/code', issuing, getSubjectCode(deps));
-  app.post('/v1/subjects/:subjectId/check-ins', json, postSubjectCheckIns(deps));
-  app.get('/v1/subjects/:subjectId/color', getSubjectColor(deps));
-  app.get('/v1/subjects/:subjectId/proxy-requests', getSubjectProxyRequests(deps));
-  app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/approve', postSubjectProxyRequestApprove(deps));
-  app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/decline', postSubjectProxyRequestDecline(deps));
-  app.get('/v1/subjects/:subjectId/proxies', getSubjectProxies(deps));
-  app.delete('/v1/subjects/:subjectId/proxies/:proxyId', deleteSubjectProxy(deps));
-  app.post('/v1/risk-events', json, postRiskEvents(deps));
+  app.post('/v1/declarations', ended, holder, json, postDeclarations(deps));
+  app.put('/v1/subjects/:subjectId/declaration', ended, holder, perTokenLimit(deps.limits.modify), json, putSubjectDeclaration(deps));
+  app.get('/v1/subjects/:subjectId/declaration', authenticated, getSubjectDeclaration(deps));
+  app.get('/v1/subjects/:subjectId/code', ended, holder, getSubjectCode(deps));
+  app.post('/v1/subjects/:subjectId/check-ins', authenticated, json, postSubjectCheckIns(deps));
+  app.get('/v1/subjects/:subjectId/color', authenticated, getSubjectColor(deps));
+  app.get('/v1/subjects/:subjectId/proxy-requests', authenticated, getSubjectProxyRequests(deps));
+  app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/approve', authenticated, postSubjectProxyRequestApprove(deps));
+  app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/decline', authenticated, postSubjectProxyRequestDecline(deps));
+  app.get('/v1/subjects/:subjectId/proxies', authenticated, getSubjectProxies(deps));
+  app.delete('/v1/subjects/:subjectId/proxies/:proxyId', authenticated, deleteSubjectProxy(deps));
+  app.post('/v1/risk-events', authenticated, json, postRiskEvents(deps));
   peopleRoutes(app, deps, json);
 
   app.post('/v1/verify', limited, json, postVerify(deps.verify));
-  // Scans come from registered devices only, limited per device (the same bucket sizes).
-  const deviceBuckets = deps.config.rateLimit.enabled ? new TokenBuckets(deps.config.rateLimit, deps.now) : undefined;
+  // Scans come from registered devices only, limited per device (the same window as the public one).
   app.post(
     '/v1/checkpoint/scans',
-    deviceAuth(deps.store, deviceBuckets),
+    ended,
+    authenticated,
+    deviceAuth(deps.store, deps.limits.device),
     json,
     postCheckpointScans({
       verify: deps.verify,
@@ -180,7 +193,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
     }),
   );
   // The device a token belongs to: the checkpoint page checks the token at sign-in (same bucket as its scans).
-  app.get('/v1/checkpoint/device', deviceAuth(deps.store, deviceBuckets), getCheckpointDevice(deps.store));
+  app.get('/v1/checkpoint/device', authenticated, deviceAuth(deps.store, deps.limits.device), getCheckpointDevice(deps.store));
   app.get('/openapi.yaml', getOpenApi(deps.openapiYaml));
   app.get(`${SCHEMAS_PATH}:file`, getSchema(deps.schemas));
 }

@@ -17,6 +17,8 @@ import { wireOperations, wireServing } from './wiring/operations.js';
 import { loadServedFiles } from './wiring/served-files.js';
 import { wireRecognition } from './wiring/recognition.js';
 import { wirePeople } from './wiring/people.js';
+import { wireLimits } from './wiring/limits.js';
+import { startRetention } from './wiring/retention.js';
 
 export type { GatewayOptions } from './wiring/context.js';
 
@@ -64,14 +66,15 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   const signing = await loadSigning(ctx);
   const partners = await loadPartners(ctx, signing.self);
   const store = await openGatewayStore(ctx);
+  const limits = await wireLimits(ctx, store);
 
   const issuing = wireIssuing(ctx, signing, store);
   const recognition = wireRecognition(ctx, { registry: partners.registry, self: signing.self, keystore: signing.keystore, issuer: issuing.deps });
   const federation = wireFederation(ctx, { partners, store, recognition, keystore: signing.keystore, issuer: issuing.deps, ownStatusList: issuing.ownStatusList, onStatusChange: issuing.onStatusChange });
-  const checkpoint = wireCheckpoint(ctx, signing.pepper);
+  const checkpoint = wireCheckpoint(ctx, signing.pepper, limits.mismatches);
   const pools = { binding: checkpoint.pool, issue: issuing.pool };
   const operations = wireOperations(ctx, { store, keystore: signing.keystore, registry: partners.registry, pools });
-  const deps: AppDeps = { ...issuing.app, ...recognition.app, ...federation.app, ...checkpoint.app, ...operations, ...loadServedFiles(ctx), ...wirePeople(ctx) };
+  const deps: AppDeps = { ...issuing.app, ...recognition.app, ...federation.app, ...checkpoint.app, ...operations, ...loadServedFiles(ctx), ...wirePeople(ctx, limits), limits };
 
   // Keys are warmed up at start; a status list is fetched on the first code of its partner (that
   // verification awaits it, single-flight) and then kept fresh by the timer: a list read before
@@ -81,12 +84,13 @@ export async function createGateway(config: Config, options: GatewayOptions = {}
   await federation.trustList?.refresh();
   if (ctx.background) void recognition.remote.refreshAll();
   const stopPruning = issuing.startPruning();
+  const stopRetention = startRetention(ctx, store);
 
   const serving = wireServing(ctx, {
     deps,
-    stopBackground: [stopPruning, () => signing.certs.close(), () => federation.stopWatching()],
+    stopBackground: [stopPruning, stopRetention, () => signing.certs.close(), () => federation.stopWatching()],
     // The queue's workers finish the jobs they hold before the store closes (issue 22).
-    closeAfterDrain: [() => issuing.stopQueue(), () => partners.close(), () => recognition.keySource.close(), () => recognition.statusLists.close(), () => recognition.tokenStatusLists.close(), () => store.close()],
+    closeAfterDrain: [() => issuing.stopQueue(), () => partners.close(), () => recognition.keySource.close(), () => recognition.statusLists.close(), () => recognition.tokenStatusLists.close(), () => limits.close(), () => store.close()],
   });
   return {
     ...serving,

@@ -14,7 +14,10 @@ import { TrustStore } from './trust-store.js';
  *
  * The pin: the gateway keys the bundle must be signed with. Without --pin, a bundle read from a URL
  * is checked against the same origin's /.well-known/jwks.json — that trusts the TLS connection to
- * the gateway, as the URL itself does; a bundle read from a file needs --pin.
+ * the gateway, as the URL itself does; a bundle read from a file needs --pin. Over plain http there
+ * is no TLS to trust: whoever answers (anyone on the path) would serve a bundle and the keys that
+ * sign it, so `--trust http://…` needs --pin, and a pin itself is a file or an https URL
+ * (issue 19, item 4).
  */
 const USAGE = 'usage: npm run --silent verify -- --trust <bundle file or URL> [--pin <JWKS file or URL>] [--now <ISO time>] <code>';
 
@@ -50,6 +53,15 @@ async function main(argv: string[]): Promise<number> {
   if (args === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return 0;
+  }
+  const plainHttp = (where: string): boolean => /^http:\/\//i.test(where);
+  if (args.pin === undefined && plainHttp(args.trust)) {
+    throw new UsageError(
+      'a bundle read over plain http needs --pin <JWKS file or https URL>: without TLS anyone on the path could serve a bundle signed by keys of its own, and the same server\'s /.well-known/jwks.json would vouch for them',
+    );
+  }
+  if (args.pin !== undefined && plainHttp(args.pin)) {
+    throw new UsageError('--pin over plain http proves nothing (anyone on the path could answer): pin a JWKS file, or an https URL');
   }
   const pin = args.pin ?? (isUrl(args.trust) ? new URL('/.well-known/jwks.json', args.trust).href : undefined);
   if (pin === undefined) throw new UsageError('a bundle read from a file needs --pin <JWKS file or URL> (the gateway keys it must be signed with)');

@@ -1,6 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { WorkPool } from '../admission/work-pool.js';
+import { limiterFactory, type Limiter } from '../limits/limiter.js';
+import { LOCK_AFTER } from '../limits/limits.js';
 import { documentKey } from '../declarations/secrets.js';
 import { isCheckableBinding, matchesBinding } from '../identity/binding.js';
 import { normalizeDocumentNumber } from '../identity/documents.js';
@@ -24,12 +26,17 @@ import type { ValidOutcome } from '../verify/verify-code.js';
  *
  * The answer must not become an oracle for guessing a document number: after LOCK_AFTER
  * mismatches for one code (partner + jti) every further scan of it is denied with
- * document_mismatch_locked until it expires, without computing anything. Counters live in this
- * process (bounded LRU): with several instances an attacker gets LOCK_AFTER tries per instance,
- * against ~10^8 candidate numbers (binding.ts), behind an authenticated, rate-limited device.
+ * document_mismatch_locked until it expires, without computing anything. The counters live where
+ * the rate limits do (limits/limiter.ts): with Redis or PostgreSQL one lock holds for every worker
+ * and instance (issue 19, item 2), against ~10^8 candidate numbers (binding.ts), behind an
+ * authenticated, rate-limited device. A scrypt check takes its count before it runs and gives it
+ * back on a match, so concurrent scans of one code cannot all get past the lock, on any instance.
+ *
+ * The lock is per code, never per person (issue 19, item 4): a stranger's mismatches on one code
+ * lock that code until its exp, at most CREDENTIAL_TTL_SECONDS (15 minutes); the holder's next
+ * fresh code (a new jti) is not locked, so nobody can keep a holder out for longer than that.
  */
-export const LOCK_AFTER = 3;
-const MAX_LOCK_ENTRIES = 100_000;
+export { LOCK_AFTER };
 
 export interface BindingCheckDeps {
   pepper: Buffer;
@@ -42,6 +49,8 @@ export interface BindingCheckDeps {
   onCheck?: (method: 'lookup' | 'cache' | 'scrypt' | 'locked', verdict: BindingVerdict) => void;
   /** Told when a code becomes locked (a metric). */
   onLocked?: () => void;
+  /** The mismatch counters (Limits.mismatches); default: this process's memory. */
+  mismatches?: Limiter;
 }
 
 export type BindingCheck = (outcome: ValidOutcome, document: IdentityDocument) => Promise<BindingVerdict>;
@@ -53,9 +62,7 @@ function sameHex(a: string, b: string): boolean {
 }
 
 export function createBindingCheck(deps: BindingCheckDeps): BindingCheck {
-  // `pending` counts scrypt checks of the code still running: concurrent scans of one code with
-  // different documents must not all get past the lock before the first mismatch is counted.
-  const mismatches = new LRUCache<string, { count: number; pending: number; until: number }>({ max: MAX_LOCK_ENTRIES });
+  const mismatches = deps.mismatches ?? limiterFactory({ kind: 'memory' })('mismatch', { points: LOCK_AFTER, windowSeconds: 900 });
   const matches = deps.matchCacheMaxEntries > 0 ? new LRUCache<string, number>({ max: deps.matchCacheMaxEntries }) : undefined;
   const report = deps.onCheck ?? (() => undefined);
 
@@ -66,15 +73,14 @@ export function createBindingCheck(deps: BindingCheckDeps): BindingCheck {
     // Valid until exp plus the tolerance the verifier grants: the lock and the memory end with the code.
     const until = Date.parse(outcome.credential.expiresAt) + deps.clockToleranceSeconds * 1000;
     const lockKey = `${outcome.partner.id}\0${outcome.jti}`;
-    let entry = mismatches.get(lockKey);
-    if (!entry || entry.until <= deps.now()) {
-      entry = { count: 0, pending: 0, until };
-      mismatches.set(lockKey, entry);
-    }
-    if (entry.count + entry.pending >= LOCK_AFTER) {
+    // The counter of a code ends with the code (whole seconds, at least one).
+    const lifetime = Math.max(1, Math.ceil((until - deps.now()) / 1000));
+    const counterKey = createHmac('sha256', deps.pepper).update(`lock\0${lockKey}`).digest('base64url');
+    if ((await mismatches.peek(counterKey)).consumed >= LOCK_AFTER) {
       report('locked', 'document_mismatch_locked');
       return 'document_mismatch_locked';
     }
+    let counted: number | undefined;
 
     let method: 'lookup' | 'cache' | 'scrypt';
     let matched: boolean;
@@ -94,12 +100,20 @@ export function createBindingCheck(deps: BindingCheckDeps): BindingCheck {
         matched = true;
       } else {
         method = 'scrypt';
-        entry.pending += 1;
+        // Counted before the scrypt runs (so concurrent scans see it), given back on a match.
+        const reserved = await mismatches.take(counterKey, 1, lifetime);
+        if (!reserved.ok) {
+          report('locked', 'document_mismatch_locked');
+          return 'document_mismatch_locked';
+        }
+        counted = reserved.consumed;
         try {
           matched = await deps.pool.run(() => matchesBinding(binding, document));
-        } finally {
-          entry.pending -= 1;
+        } catch (error) {
+          await mismatches.giveBack(counterKey);
+          throw error;
         }
+        if (matched) await mismatches.giveBack(counterKey);
         if (matched && key !== undefined) matches!.set(key, until);
       }
     }
@@ -108,10 +122,8 @@ export function createBindingCheck(deps: BindingCheckDeps): BindingCheck {
       report(method, 'match');
       return 'match';
     }
-    entry.count += 1;
-    // Set again: an entry evicted while its scrypt ran must count this mismatch all the same.
-    mismatches.set(lockKey, entry);
-    if (entry.count === LOCK_AFTER) deps.onLocked?.();
+    counted ??= (await mismatches.take(counterKey, 1, lifetime)).consumed;
+    if (counted === LOCK_AFTER) deps.onLocked?.();
     report(method, 'document_mismatch');
     return 'document_mismatch';
   };

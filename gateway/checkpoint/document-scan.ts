@@ -1,6 +1,7 @@
 import { currentColor, type IssuerDeps } from '../declarations/code-issuer.js';
 import { documentKey } from '../declarations/secrets.js';
 import { isReleased } from '../store/store.js';
+import { recordActivity } from '../store/activity.js';
 import type { CheckpointDecision, DenyReason, IdentityDocument } from '../types/schemas.js';
 
 /**
@@ -29,6 +30,9 @@ export async function decideByDocument(
     return { decision: 'deny', color: null, reasons: fever ? ['no_code', 'fever'] : ['no_code'], method: 'document' };
   }
   const { color } = await currentColor(deps, subject);
+  // A scan keeps the subject's data from RETENTION_DAYS (subjects/retention.ts), as a code's does:
+  // a person who only ever shows the ID card is not inactive.
+  await recordActivity(deps.store, subject.id, deps.now());
   const reasons: DenyReason[] = [];
   if (color === 'yellow') reasons.push('color_yellow');
   if (color === 'red') reasons.push('color_red');

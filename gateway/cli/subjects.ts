@@ -12,6 +12,7 @@ import { loadOrCreatePepper } from '../issuer/bootstrap-secrets.js';
  * Operators' resolution of claimed documents (docs/security.md):
  *   npm run subjects -- release <subjectId> --reason "<why>" [--operator <who>]
  *   npm run subjects -- audit <subjectId>
+ *   npm run --silent subjects -- purge --inactive-since <ISO time> | purge --all   (docs/privacy.md)
  * Reads the same configuration as the gateway (DATABASE_URL / DATA_DIR, DATABASE_SCHEMA) and may
  * run while the gateway serves. Who: --operator, else the OS user running the command.
  */
@@ -44,6 +45,7 @@ try {
     now: Date.now,
     defaultOperator: userInfo().username,
     pepper,
+    policyEnd: config.policyEnd,
     out: (line) => console.log(line),
     err: (line) => console.error(line),
   });

@@ -60,6 +60,7 @@ export function loadConfig(env: Record<string, string> = readEnv(), overrides: P
   const merged = mergeDeep(raw, overrides as Record<string, unknown>);
   // The codes' iss and the jwks_uri must name the port actually listened on (issue 11).
   const issuer = (merged['issuer'] ??= {}) as Record<string, unknown>;
+  const issuerUrlSet = issuer['url'] !== undefined;
   issuer['url'] ??= `http://localhost:${String(merged['port'])}`;
   for (const key of ['dataDir', 'certsDir', 'partnersDir', 'rulesFile'] as const) {
     const p = merged[key];
@@ -78,7 +79,7 @@ export function loadConfig(env: Record<string, string> = readEnv(), overrides: P
     throw new ConfigError(errorMessage(first, `config.${field}${envVar ? ` (${envVar})` : ''}`));
   }
   // `serving: false` (the command-line tools): what only a serving gateway needs is not asked for.
-  const problems = options.serving === false ? [] : productionProblems(merged as unknown as GatewayConfig);
+  const problems = options.serving === false ? [] : productionProblems(merged as unknown as GatewayConfig, { issuerUrlSet });
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
   return deepFreeze(merged as unknown as GatewayConfig);
 }

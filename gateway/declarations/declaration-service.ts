@@ -6,6 +6,7 @@ import { validateDeclaration } from './validate-declaration.js';
 import { documentKey, hashToken, identityKey, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
 import { currentColor, invalidateCodes, issueCode, reasonsUntil, type IssuerDeps } from './code-issuer.js';
 import { requestProxy } from './proxy-consent.js';
+import { recordActivity } from '../store/activity.js';
 import { currentOrFreshCode } from './code-reuse.js';
 import { authenticate, authorize } from './holder-auth.js';
 import type { Declaration, DeclarationQueued, DeclarationResult, ProxyRequestPending, ReasonUntil } from '../types/schemas.js';
@@ -142,6 +143,10 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
   const idKey = identityKey(deps.pepper, applicant.name, canonicalPhone);
   // Issue 9, item 1: a proxy acts on the person's health facts only; who the person is stays theirs.
   if (viaProxy && (documentChanged || idKey !== subject.identityKey)) throw new GatewayError('ERR_PROXY_IDENTITY_CHANGE');
+  // Issue 19, item 1: every cheap refusal comes before the scrypt of a changed document, so a
+  // token that already modified today cannot keep the issue pool busy with refused attempts.
+  // The store checks the day again atomically (a modification racing this one still loses).
+  if (subject.modifiedDay === shanghaiDay(now)) throw new GatewayError('ERR_MODIFICATION_LIMIT');
   const update = {
     documentType: applicant.document.type,
     documentKey: docKey,
@@ -174,6 +179,8 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
  */
 export async function freshCode(deps: IssuerDeps, subjectId: string, token: string | undefined): Promise<DeclarationResult | DeclarationQueued> {
   const { viaProxy: _, ...subject } = await authorize(deps, token, subjectId);
+  // A code request keeps the subject's data from RETENTION_DAYS (subjects/retention.ts).
+  await recordActivity(deps.store, subject.id, deps.now());
   if (isQueued(subject)) {
     const place = await deps.declarationQueue?.place(subject.id);
     if (place) return { status: 'queued', position: place.position, etaSeconds: place.etaSeconds, subjectId: subject.id };

@@ -2,6 +2,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { currentColor, invalidateCodes, type IssuerDeps } from './code-issuer.js';
 import type { CredentialStatusList } from '../types/schemas.js';
 import type { SubjectRecord } from '../store/store.js';
+import { recordActivity } from '../store/activity.js';
 
 /**
  * Xinji codes are also checked against Xinji's own records after their signature verified: a code
@@ -22,6 +23,8 @@ export async function checkOwnCode(deps: IssuerDeps, jti: string): Promise<Subje
     await invalidateCodes(deps, subject.id, 'superseded', color);
     throw new GatewayError('ERR_CREDENTIAL_SUPERSEDED');
   }
+  // A scan keeps the subject's data from RETENTION_DAYS (subjects/retention.ts).
+  await recordActivity(deps.store, subject.id, deps.now());
   return subject;
 }
 

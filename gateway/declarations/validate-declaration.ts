@@ -12,6 +12,8 @@ export interface ValidDeclaration {
 /** Schema first (shape), then the notice's rules on each field, each error naming its field. */
 export function validateDeclaration(body: unknown, now: number): ValidDeclaration {
   const declaration = assertValid<Declaration>('declaration', body);
+  // One spelling of a name from here on: masking, the identity key and comparisons see NFC only.
+  declaration.applicant.name = declaration.applicant.name.normalize('NFC');
   validateDocument(declaration.applicant.document, 'applicant.document.number', new Date(now));
   const canonicalPhone = validatePhone(declaration.applicant.phone, 'applicant.phone');
   if (declaration.attestTruthful !== true) {

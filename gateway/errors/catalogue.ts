@@ -33,6 +33,8 @@ export const ERROR_CATALOGUE = {
   ERR_PROXY_SUBJECT_LIMIT: { status: 409, message: 'This person already has the maximum of 3 proxies.' },
   ERR_PROXY_SELF: { status: 400, message: 'A holder cannot declare for itself as a proxy.' },
   ERR_MODIFICATION_LIMIT: { status: 429, message: 'The declaration was already modified today (Asia/Shanghai); try again tomorrow.' },
+  // POLICY_END (issue 19, item 6): the health code was a temporary policy; it has ended.
+  ERR_POLICY_ENDED: { status: 410, message: 'The health-code policy has ended: no declarations, codes or scans any more.' },
   ERR_SUBJECT_NOT_FOUND: { status: 404, message: 'No such subject.' },
   ERR_DECLARATION_QUEUED: { status: 409, message: 'The declaration is still queued; it can be modified once its code is ready.' },
   ERR_PROXY_REQUEST_NOT_FOUND: { status: 404, message: 'No pending proxy request with this id: it expired, was answered, or never existed.' },
@@ -98,6 +100,7 @@ export const ERROR_CATALOGUE = {
   // this gateway, but the same `{ valid: false, error }` the library returns where POST /v1/verify would.
   ERR_TRUST_BUNDLE_INVALID: { status: 400, message: 'The trust bundle is not a health-code-trust JWS signed by a pinned key.' },
   ERR_TRUST_BUNDLE_NOT_NEWER: { status: 400, message: 'The trust bundle is not newer than the one already held.' },
+  ERR_TRUST_BUNDLE_FROM_FUTURE: { status: 400, message: 'The trust bundle was made in the future (beyond the clock tolerance): check the clocks of the gateway and of this device.' },
   ERR_TRUST_BUNDLE_EXPIRED: { status: 400, message: 'The trust bundle has expired: fetch a new one from the gateway before verifying offline.' },
   ERR_TRUST_BUNDLE_MISSING: { status: 400, message: 'No trust bundle is held yet: fetch one from the gateway before verifying offline.' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -106,7 +106,9 @@ export function maskDocumentNumber(number: string): string {
 
 /** Name with the first and last character kept: 张永猛 → 张*猛, 张三 → 张*. Counts code points. */
 export function maskName(name: string): string {
-  const chars = Array.from(name.trim());
+  // NFC first (issue 19, item 4): "é" typed as e + U+0301 is the same name as U+00E9, and must
+  // give the same mask — a different mask reads as a changed name and revokes the person's codes.
+  const chars = Array.from(name.trim().normalize('NFC'));
   if (chars.length <= 1) return '*';
   if (chars.length === 2) return `${chars[0]}*`;
   return chars[0] + '*'.repeat(chars.length - 2) + chars.at(-1);

@@ -7,6 +7,7 @@ import { ensureSigningKey, loadOrCreatePepper } from '../issuer/bootstrap-secret
 import { loadPartners } from '../partners/registry.js';
 import { openStore } from '../store/open-store.js';
 import { collectClusterMetrics, primaryMetrics, WorkerTotals } from './cluster-metrics.js';
+import { startLimitsPrimary } from '../limits/limits.js';
 
 /**
  * WORKERS > 1: one primary process, N workers (node:cluster) sharing one port. The primary serves
@@ -51,6 +52,8 @@ async function prepare(config: Config, logger: Logger): Promise<void> {
 
 export async function runPrimary(config: Config, logger: Logger): Promise<void> {
   await prepare(config, logger);
+  // One set of rate limits and one mismatch lock for all workers (limits/limits.ts).
+  startLimitsPrimary(config);
   const alive = new Set<Worker>();
   const listening = new WeakSet<Worker>();
   let stopping = false;

@@ -1,13 +1,13 @@
-import { TokenBuckets, type TakeResult } from '../http/rate-limit.js';
-import type { Config } from '../config/load-config.js';
+import type { Limits } from '../limits/limits.js';
 
 /**
- * The limits of recovery (issue 17, item 2), behind the smallest interface the service needs, so
- * the limiter behind it can be swapped (a shared store for several instances) without touching
- * recovery. Keys are a document's keyed hash and a client address class, never a number.
+ * The limits of recovery (issue 17, item 2), behind the smallest interface the service needs. They
+ * are the gateway's shared limits (gateway/limits/: Redis, PostgreSQL or memory), so every
+ * instance counts against one budget. Keys are a document's keyed hash and a client address
+ * class, never a number.
  */
 export interface RecoveryLimiter {
-  take(key: string): TakeResult | Promise<TakeResult>;
+  take(key: string): Promise<{ ok: true } | { ok: false; retryAfterSeconds: number }>;
 }
 
 export interface RecoveryLimits {
@@ -15,9 +15,6 @@ export interface RecoveryLimits {
   perAddress: RecoveryLimiter;
 }
 
-/** Token buckets of the existing rate limiter, per process: N per hour, N at once. */
-export function recoveryLimits(config: Config, now: () => number): RecoveryLimits {
-  const hourly = (perHour: number): RecoveryLimiter =>
-    new TokenBuckets({ perSecond: perHour / 3600, burst: perHour, maxClients: config.rateLimit.maxClients }, now);
-  return { perDocument: hourly(config.recovery.perDocumentPerHour), perAddress: hourly(config.recovery.perAddressPerHour) };
+export function recoveryLimits(limits: Limits): RecoveryLimits {
+  return { perDocument: limits.recoveryPerDocument, perAddress: limits.recoveryPerAddress };
 }

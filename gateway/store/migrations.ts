@@ -244,6 +244,31 @@ CREATE TABLE document_claims (
 `;
 
 /**
+ * The shared rate limits and checkpoint mismatch lock when the store is PostgreSQL and no Redis is
+ * configured (gateway/limits/limiter.ts): rate-limiter-flexible's layout (key, points, expire in
+ * epoch ms). SQLite serves one process, whose limits stay in memory: nothing to create there.
+ */
+const V8_POSTGRES = `CREATE TABLE rate_limits (
+  key VARCHAR(255) PRIMARY KEY,
+  points INTEGER NOT NULL DEFAULT 0,
+  expire BIGINT
+);
+CREATE INDEX rate_limits_expire_idx ON rate_limits (expire);`;
+
+/**
+ * Retention (issue 19, item 6): when a subject last fetched a code or was scanned (declarations and
+ * modifications move declared_at), and when it was purged. A purged subject keeps an anonymous row
+ * — no document key, identity, token, masked name or declaration — only while the records of its
+ * revoked codes must stay in the status list; then the row goes too.
+ */
+const V15 = (int: string) => `
+ALTER TABLE subjects ADD COLUMN last_active_at ${int};
+ALTER TABLE subjects ADD COLUMN purged_at ${int};
+CREATE INDEX subjects_activity_idx ON subjects (declared_at, last_active_at) WHERE purged_at IS NULL;
+CREATE INDEX subjects_purged_idx ON subjects (purged_at) WHERE purged_at IS NOT NULL;
+`;
+
+/**
  * Issue 18: the IETF Token Status List and codes that are not re-issued for nothing.
  * - `status_indices`: every index of Xinji's status list that is taken, by whom (`ref`, e.g. a
  *   code's jti) and until when (`held_until`, past the credential's exp + clock tolerance). Any
@@ -324,10 +349,12 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
     sqlite: V7('INTEGER', "CAST(unixepoch('subsec') * 1000 AS INTEGER)"),
     postgres: V7('BIGINT', '(extract(epoch FROM clock_timestamp()) * 1000)::bigint'),
   },
+  { version: 8, name: 'shared rate limits', sqlite: '-- limits of one SQLite process stay in memory', postgres: V8_POSTGRES },
   { version: 9, name: 'token status list indices, reusable codes', sqlite: V9('INTEGER'), postgres: V9('BIGINT') },
   { version: 10, name: 'printed passes (通行证)', sqlite: V10('INTEGER'), postgres: V10('BIGINT') },
   { version: 11, name: 'daily check-ins', sqlite: V11('INTEGER', 'REAL', 'TEXT CHECK (json_valid(symptoms))'), postgres: V11('BIGINT', 'DOUBLE PRECISION', 'JSONB') },
   { version: 12, name: 'declaration queue', sqlite: V12('sqlite'), postgres: V12('postgres') },
+  { version: 15, name: 'subject activity and purge', sqlite: V15('INTEGER'), postgres: V15('BIGINT') },
 ]);
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

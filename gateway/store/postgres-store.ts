@@ -34,6 +34,8 @@ import {
 } from './rows.js';
 import {
   RELEASED_PREFIX,
+  PURGED_DECLARATION,
+  PURGED_PREFIX,
   StoreConflict,
   vacantToken,
   type CheckInRecord,
@@ -107,12 +109,15 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
   private readonly schema: string | undefined;
+  private readonly connectionString: string;
+  private readonly onPoolError: ((err: Error) => void) | undefined;
 
   constructor(options: PostgresStoreOptions) {
     if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
       throw new Error('store: the PostgreSQL schema name must match [a-z_][a-z0-9_]{0,62}');
     }
     this.schema = options.schema;
+    this.connectionString = options.connectionString;
     this.pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.maxConnections ?? 10,
@@ -122,6 +127,7 @@ export class PostgresStore implements Store {
       idle_in_transaction_session_timeout: 15000,
       ...(this.schema ? { options: `-c search_path=${this.schema}` } : {}),
     });
+    this.onPoolError = options.onPoolError;
     this.pool.on('error', (err) => options.onPoolError?.(err));
   }
 
@@ -157,7 +163,28 @@ export class PostgresStore implements Store {
     });
   }
 
+  private sidePool: pg.Pool | undefined;
+
+  /**
+   * The pool of the shared rate limits (gateway/limits/limiter.ts; table rate_limits): a few
+   * connections of their own, so limits never wait behind the store's transactions, with
+   * synchronous_commit off — a counter lost in a crash costs a client a few requests of budget,
+   * and not waiting for the WAL flush makes each count several times cheaper.
+   */
+  get limiterPool(): pg.Pool {
+    this.sidePool ??= new pg.Pool({
+      connectionString: this.connectionString,
+      max: 4,
+      connectionTimeoutMillis: 5000,
+      statement_timeout: 5000,
+      options: `${this.schema ? `-c search_path=${this.schema} ` : ''}-c synchronous_commit=off`,
+    });
+    this.sidePool.on('error', (err) => this.onPoolError?.(err));
+    return this.sidePool;
+  }
+
   async close(): Promise<void> {
+    await this.sidePool?.end();
     await this.pool.end();
   }
 
@@ -778,5 +805,48 @@ export class PostgresStore implements Store {
       [uri, held.sequence, held.payloadHash, at],
     );
     return rowCount === 1;
+  }
+
+  async touchSubject(id: string, at: number, granularityMs: number): Promise<void> {
+    await this.pool.query('UPDATE subjects SET last_active_at = $2 WHERE id = $1 AND purged_at IS NULL AND coalesce(last_active_at, 0) < $3', [id, at, at - granularityMs]);
+  }
+
+  async subjectIdsToPurge(before: number | undefined, limit: number): Promise<string[]> {
+    const { rows } = before === undefined
+      ? await this.pool.query<{ id: string }>('SELECT id FROM subjects WHERE purged_at IS NULL LIMIT $1', [limit])
+      : await this.pool.query<{ id: string }>('SELECT id FROM subjects WHERE purged_at IS NULL AND declared_at < $1 AND coalesce(last_active_at, 0) < $1 LIMIT $2', [before, limit]);
+    return rows.map((r) => r.id);
+  }
+
+  async purgeSubject(id: string, at: number, inactiveBefore?: number): Promise<boolean> {
+    return this.tx(async (c) => {
+      const { rowCount } = await c.query(
+        `UPDATE subjects SET document_key = $2, holder_token_hash = $2, identity_key = $2, name_masked = '', document_masked = '',
+           binding = '', declaration = $3, has_travel = false, modified_day = NULL, last_active_at = NULL, purged_at = $4
+         WHERE id = $1 AND purged_at IS NULL AND ($5::bigint IS NULL OR (declared_at < $5 AND coalesce(last_active_at, 0) < $5))`,
+        [id, PURGED_PREFIX + id, JSON.stringify(PURGED_DECLARATION), at, inactiveBefore ?? null],
+      );
+      if (rowCount !== 1) return false;
+      await c.query('DELETE FROM proxy_links WHERE subject_id = $1 OR proxy_id = $1', [id]);
+      await c.query('DELETE FROM proxy_requests WHERE subject_id = $1 OR requester_id = $1', [id]);
+      await c.query('DELETE FROM subject_releases WHERE subject_id = $1', [id]);
+      await c.query('DELETE FROM check_ins WHERE subject_id = $1', [id]);
+      // The codes kept for reuse carry the masked name and number: only their status stays.
+      await c.query('UPDATE credentials SET jws = NULL, facts = NULL WHERE subject_id = $1', [id]);
+      return true;
+    });
+  }
+
+  async deletePurgedSubjects(before: number): Promise<number> {
+    const { rowCount } = await this.pool.query(
+      'DELETE FROM subjects WHERE purged_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM credentials c WHERE c.subject_id = subjects.id AND c.expires_at >= $1)',
+      [before],
+    );
+    return rowCount ?? 0;
+  }
+
+  async deletePersonEvents(): Promise<number> {
+    const { rowCount } = await this.pool.query("DELETE FROM risk_events WHERE kind = 'person'");
+    return rowCount ?? 0;
   }
 }

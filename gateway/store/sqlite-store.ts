@@ -36,6 +36,8 @@ import {
 } from './rows.js';
 import {
   RELEASED_PREFIX,
+  PURGED_DECLARATION,
+  PURGED_PREFIX,
   StoreConflict,
   vacantToken,
   type CheckInRecord,
@@ -813,5 +815,52 @@ export class SqliteStore implements Store {
       this.sql(`INSERT INTO trust_list_state (uri, sequence, payload_hash, updated_at) VALUES (?, ?, ?, ?)
         ON CONFLICT (uri) DO UPDATE SET sequence = excluded.sequence, payload_hash = excluded.payload_hash, updated_at = excluded.updated_at
         WHERE trust_list_state.sequence < excluded.sequence`).run(uri, held.sequence, held.payloadHash, at).changes === 1);
+  }
+
+  async touchSubject(id: string, at: number, granularityMs: number): Promise<void> {
+    await this.write(() =>
+      this.sql('UPDATE subjects SET last_active_at = ? WHERE id = ? AND purged_at IS NULL AND coalesce(last_active_at, 0) < ?').run(at, id, at - granularityMs),
+    );
+  }
+
+  async subjectIdsToPurge(before: number | undefined, limit: number): Promise<string[]> {
+    this.settle();
+    const rows = (before === undefined
+      ? this.sql('SELECT id FROM subjects WHERE purged_at IS NULL LIMIT ?').all(limit)
+      : this.sql('SELECT id FROM subjects WHERE purged_at IS NULL AND declared_at < ? AND coalesce(last_active_at, 0) < ? LIMIT ?').all(before, before, limit)) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  async purgeSubject(id: string, at: number, inactiveBefore?: number): Promise<boolean> {
+    return this.write(() => {
+      const tomb = PURGED_PREFIX + id;
+      const changed = this
+        .sql(
+          `UPDATE subjects SET document_key = @tomb, holder_token_hash = @tomb, identity_key = @tomb, name_masked = '', document_masked = '',
+             binding = '', declaration = @declaration, has_travel = 0, modified_day = NULL, last_active_at = NULL, purged_at = @at
+           WHERE id = @id AND purged_at IS NULL AND (@before IS NULL OR (declared_at < @before AND coalesce(last_active_at, 0) < @before))`,
+        )
+        .run({ id, tomb, at, before: inactiveBefore ?? null, declaration: JSON.stringify(PURGED_DECLARATION) }).changes;
+      if (changed === 0) return false;
+      this.sql('DELETE FROM proxy_links WHERE subject_id = ? OR proxy_id = ?').run(id, id);
+      this.sql('DELETE FROM proxy_requests WHERE subject_id = ? OR requester_id = ?').run(id, id);
+      this.sql('DELETE FROM subject_releases WHERE subject_id = ?').run(id);
+      this.sql('DELETE FROM check_ins WHERE subject_id = ?').run(id);
+      // The codes kept for reuse carry the masked name and number: only their status stays.
+      this.sql('UPDATE credentials SET jws = NULL, facts = NULL WHERE subject_id = ?').run(id);
+      return true;
+    });
+  }
+
+  async deletePurgedSubjects(before: number): Promise<number> {
+    return this.write(
+      () =>
+        this.sql('DELETE FROM subjects WHERE purged_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM credentials c WHERE c.subject_id = subjects.id AND c.expires_at >= ?)').run(before)
+          .changes,
+    );
+  }
+
+  async deletePersonEvents(): Promise<number> {
+    return this.write(() => this.sql("DELETE FROM risk_events WHERE kind = 'person'").run().changes);
   }
 }

@@ -125,7 +125,8 @@ export class StoreConflict extends Error {
 export const RELEASED_PREFIX = 'released:';
 
 export function isReleased(subject: Pick<SubjectRecord, 'documentKey'>): boolean {
-  return subject.documentKey.startsWith(RELEASED_PREFIX);
+  // A purged subject (PURGED_PREFIX, below) is released too: nobody holds it any more.
+  return subject.documentKey.startsWith(RELEASED_PREFIX) || subject.documentKey.startsWith('purged:');
 }
 
 /**
@@ -411,6 +412,31 @@ export interface Store {
   trustListHeld(uri: string): Promise<TrustListHeld | undefined>;
   /** Records a list taken from `uri` when its sequence is higher than the one recorded; false otherwise. */
   recordTrustList(uri: string, held: TrustListHeld, at: number): Promise<boolean>;
+
+  /**
+   * Retention (gateway/subjects/retention.ts). Records that the subject fetched a code or was
+   * scanned at `at`, writing only when the recorded time is older than `at - granularityMs` (so a
+   * busy subject costs one write an hour, not one per request).
+   */
+  touchSubject(id: string, at: number, granularityMs: number): Promise<void>;
+  /**
+   * Ids of unpurged subjects with neither a declaration (declared_at) nor activity (touchSubject)
+   * at or after `before` — every unpurged subject when `before` is undefined — at most `limit`.
+   */
+  subjectIdsToPurge(before: number | undefined, limit: number): Promise<string[]>;
+  /**
+   * Deletes the subject's personal data in one transaction: its proxy links and requests on both
+   * sides and its release audits go; its row keeps only the id, purged_at and its code records
+   * (document key, identity key and token hash replaced by PURGED_PREFIX + id, masked name and
+   * number, binding and declaration emptied). Codes are revoked by the caller before. False when
+   * there is no such subject, it was purged already, or — with `inactiveBefore` — it declared,
+   * fetched a code or was scanned at or after that time meanwhile (checked in the same statement).
+   */
+  purgeSubject(id: string, at: number, inactiveBefore?: number): Promise<boolean>;
+  /** Deletes purged rows none of whose codes expires at or after `before`; returns how many. */
+  deletePurgedSubjects(before: number): Promise<number>;
+  /** Deletes every person event of the epidemic feed (purge --all, after POLICY_END); returns how many. */
+  deletePersonEvents(): Promise<number>;
 }
 
 /**
@@ -424,6 +450,11 @@ export interface ClaimCheck {
   verified?: boolean;
   now: number;
 }
+/** What replaces the keys of a purged subject (no HMAC or SHA-256 hex can equal it). */
+export const PURGED_PREFIX = 'purged:';
+
+/** The declaration a purged row keeps: nothing declared. */
+export const PURGED_DECLARATION: StoredDeclaration = { residence: 'permanent', travel14d: [], symptoms: [], contactWithCase: false };
 
 export interface TrustListHeld {
   sequence: number;

@@ -64,13 +64,35 @@ function bundleError({ reason, detail }: PinnedDocumentError): GatewayError {
   }
 }
 
-/** The bundle's payload when `jws` may replace `held` at `now`; throws GatewayError ERR_TRUST_BUNDLE_*. */
-export async function acceptTrustBundle(jws: string, pinned: readonly PinnedKey[], held: TrustBundle | undefined, now: number): Promise<TrustBundle> {
+/** The clock skew granted between the gateway that made a bundle and the verifier (CLOCK_TOLERANCE_SECONDS' default). */
+export const BUNDLE_CLOCK_TOLERANCE_SECONDS = 60;
+
+/**
+ * The bundle's payload when `jws` may replace `held` at `now`; throws GatewayError ERR_TRUST_BUNDLE_*.
+ *
+ * A bundle made in the future (beyond the clock tolerance) is refused (issue 19, item 4): taken,
+ * it would make every honest bundle after it "not newer" until the verifier's clock caught up
+ * with it — days, for a gateway whose clock ran ahead — and the device would keep deciding with
+ * its old status lists. For the same reason a held bundle that is itself from the future (taken
+ * before this rule, or before the device's clock was corrected) does not block the next bundle.
+ */
+export async function acceptTrustBundle(
+  jws: string,
+  pinned: readonly PinnedKey[],
+  held: TrustBundle | undefined,
+  now: number,
+  clockToleranceSeconds: number = BUNDLE_CLOCK_TOLERANCE_SECONDS,
+): Promise<TrustBundle> {
+  const latest = now + clockToleranceSeconds * 1000;
+  const comparable = held && Date.parse(held.generatedAt) <= latest ? held : undefined;
+  let bundle: TrustBundle;
   try {
-    return (await readPinnedDocument(TRUST_BUNDLE, jws, pinned, now, held)).document;
+    bundle = (await readPinnedDocument(TRUST_BUNDLE, jws, pinned, now, comparable)).document;
   } catch (error) {
     throw error instanceof PinnedDocumentError ? bundleError(error) : error;
   }
+  if (Date.parse(bundle.generatedAt) > latest) throw new GatewayError('ERR_TRUST_BUNDLE_FROM_FUTURE');
+  return bundle;
 }
 
 /**

@@ -493,6 +493,52 @@ documentClaim?: string
  */
 scope?: string
 }
+/**
+ * Redis URL (redis:// or rediss://) of the shared store of rate limits and the checkpoint mismatch lock. Absent: PostgreSQL when databaseUrl is set, else this process's memory.
+ */
+redisUrl?: string
+/**
+ * Prefix of every key the gateway writes in Redis, so several gateways (or test runs) can share one Redis.
+ */
+redisKeyPrefix?: string
+/**
+ * Declaration modifications (PUT /v1/subjects/{id}/declaration) per holder token and window; on when rateLimit.enabled. A modification is allowed once a day, so a few attempts suffice; each costs one scrypt when the document changes.
+ */
+modifyRateLimit: {
+/**
+ * Attempts per window.
+ */
+points: number
+/**
+ * Length of the window.
+ */
+windowSeconds: number
+}
+/**
+ * Failed authentications (401: unknown holder, device or feed token) per client address and window; past it every request of that address to a route that takes a token answers 429 before any work. On when rateLimit.enabled.
+ */
+authFailureLimit: {
+/**
+ * Failures per window.
+ */
+points: number
+/**
+ * Length of the window.
+ */
+windowSeconds: number
+}
+/**
+ * Production refusals a city accepts knowingly, comma-separated (docs/deployment.md): ADMIN_PORT (operators' routes on the public port), TRUST_PROXY (a hop count: X-Forwarded-For believed from whoever connects), ISSUER_URL (an http:// issuer URL).
+ */
+productionOptOut?: string
+/**
+ * Subjects with no declaration, code request or scan for this many days are deleted by a daily job. Absent: kept.
+ */
+retentionDays?: number
+/**
+ * When the health-code policy ends: from then on declarations, code requests and scans answer 410 ERR_POLICY_ENDED.
+ */
+policyEnd?: string
 }
 /**
  * Xinji codes that stopped being valid before their exp. A code appears from the moment it is superseded or revoked until its exp has passed (codes are short-lived, so the list stays short).

@@ -10,6 +10,7 @@ import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PrometheusRule, ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { ENV_VARS } from '../../gateway/config/env.js';
+import { loadConfig } from '../../gateway/config/load-config.js';
 import { fromRoot } from '../../gateway/paths.js';
 import { planAdd, secretManifest } from '../../gateway/cli/key-commands.js';
 
@@ -96,6 +97,13 @@ describe('the Kubernetes manifests', () => {
     expect(mountOf('DATA_DIR')).toBeDefined();
     const secretEnv = container.env.filter((e: any) => e.valueFrom?.secretKeyRef).map((e: any) => e.name);
     expect(secretEnv).toEqual(expect.arrayContaining(['RISK_FEED_TOKEN', 'DATABASE_URL']));
+  });
+
+  test('its environment, with the Secret\'s values, passes production mode\'s refusals (issue 19, item 5)', () => {
+    const plain = Object.fromEntries(container.env.filter((e: any) => e.value !== undefined).map((e: any) => [e.name, String(e.value)]));
+    const secrets = { RISK_FEED_TOKEN: 'k8s-feed-token-0123456789abcdefgh', ADMIN_TOKEN: 'k8s-admin-token-0123456789abcdefg', DATABASE_URL: 'postgres://gateway@db:5432/gateway' };
+    expect(() => loadConfig({ ...plain, ...secrets })).not.toThrow();
+    expect(plain['PRODUCTION_OPT_OUT']).toBeUndefined();
   });
 
   test('sets only variables the gateway knows', () => {

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { fromRoot } from '../../gateway/paths.js';
 import { freePort } from '../../demo/processes.js';
-import { RISK_FEED_TOKEN } from '../helpers/test-gateway.js';
+import { ADMIN_TOKEN, RISK_FEED_TOKEN } from '../helpers/test-gateway.js';
 import { copies, envOf, execForm, one, parseDockerfile, stage } from './dockerfile.js';
 
 /**
@@ -104,6 +104,12 @@ beforeAll(async () => {
     HOST: '127.0.0.1',
     PORT: String(port),
     RISK_FEED_TOKEN,
+    // What production mode asks for (issue 19, item 5); plain http on loopback, knowingly.
+    ADMIN_TOKEN,
+    ADMIN_PORT: String(await freePort()),
+    ADMIN_HOST: '127.0.0.1',
+    ISSUER_URL: `http://localhost:${port}`,
+    PRODUCTION_OPT_OUT: 'ISSUER_URL',
     LOG_LEVEL: 'warn',
   };
 }, 90_000);

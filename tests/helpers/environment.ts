@@ -38,6 +38,18 @@ export function promtoolPath(): string | undefined {
 }
 
 /**
+ * The Redis URL of the test server (TEST_REDIS_URL, e.g. redis://127.0.0.1:6379), or undefined
+ * (with a warning) when not configured; with REQUIRE_REDIS=1 (.ci/run) a missing one throws instead.
+ */
+export function redisUrl(what: string): string | undefined {
+  const url = process.env['TEST_REDIS_URL'];
+  if (url) return url;
+  if (process.env['REQUIRE_REDIS'] === '1') throw new Error(`REQUIRE_REDIS=1 but TEST_REDIS_URL is not set (${what})`);
+  console.warn(`TEST_REDIS_URL is not set: ${what} against Redis are SKIPPED`);
+  return undefined;
+}
+
+/**
  * A `node` older than `floor` on this machine (Debian's /usr/bin/node is 20, or OLD_NODE), to
  * show what an operator with it sees; undefined (with a warning) when there is none.
  */

@@ -154,6 +154,14 @@ describe('a pass at the checkpoint', () => {
     expect(await passes('revoke', payloadOf(p.code)['jti'] as string)).toMatchObject({ code: 2, err: [expect.stringContaining('ERR_PASS_NOT_FOUND')] });
   });
 
+  it('is locked after three scans with another person\'s document, like a code (its 30-day lock window does not overflow a timer)', async () => {
+    const p = await person(2613);
+    const jws = (await passes('issue', p.subjectId)).out.at(-1)!;
+    const stranger: IdentityDocument = { type: 'resident_id', number: residentId('13018119900307269') };
+    for (let i = 0; i < 3; i++) expect((await scan(jws, stranger)).reasons).toContain('document_mismatch');
+    expect(await scan(jws, p.document)).toMatchObject({ decision: 'deny', reasons: expect.arrayContaining(['document_mismatch_locked']) });
+  });
+
   it('refuses a code re-headed as a pass: the typ is signed', async () => {
     const p = await person(2606);
     // A code re-headed as a pass fails its signature: the typ is signed.

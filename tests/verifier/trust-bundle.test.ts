@@ -169,6 +169,44 @@ describe('TrustStore', () => {
     expect(store.held(clock.now() + 90_000)).toMatchObject({ jws: newer, ageSeconds: 90 });
   });
 
+  /** The served bundle's payload made at `at`, signed with a key of its own: a gateway whose clock says `at`. */
+  async function bundleMadeAt(at: number): Promise<{ sign: (at: number) => Promise<string>; pinnedKeys: PublicJwk[] }> {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const base = payloadOf(await fetchBundle());
+    const life = Date.parse(base.expiresAt) - Date.parse(base.generatedAt);
+    const sign = (when: number) =>
+      new CompactSign(new TextEncoder().encode(JSON.stringify({ ...base, generatedAt: new Date(when).toISOString(), expiresAt: new Date(when + life).toISOString() })))
+        .setProtectedHeader({ alg: 'ES256', kid: 'clock-key', typ: 'health-code-trust+jwt' })
+        .sign(privateKey);
+    void at;
+    return { sign, pinnedKeys: [{ ...(await exportJWK(publicKey)), kid: 'clock-key', alg: 'ES256' } as PublicJwk] };
+  }
+
+  it('refuses a bundle made in the future beyond the clock tolerance with ERR_TRUST_BUNDLE_FROM_FUTURE, and keeps the one held', async () => {
+    const now = clock.now();
+    const gateway = await bundleMadeAt(now);
+    const store = await TrustStore.create({ pinnedKeys: gateway.pinnedKeys });
+    const honest = await gateway.sign(now);
+    expect((await store.take(honest, now)).accepted).toBe(true);
+    expect(await store.take(await gateway.sign(now + 10 * 86_400_000), now)).toMatchObject({ accepted: false, error: { code: 'ERR_TRUST_BUNDLE_FROM_FUTURE' } });
+    expect(store.held(now)?.jws).toBe(honest);
+    // Within the tolerance (60 s) a bundle slightly ahead is taken.
+    expect((await store.take(await gateway.sign(now + 50_000), now)).accepted).toBe(true);
+  });
+
+  it('a device holding a bundle from the future recovers with the next honest bundle instead of refusing it as not newer', async () => {
+    const now = clock.now();
+    const gateway = await bundleMadeAt(now);
+    const store = await TrustStore.create({ pinnedKeys: gateway.pinnedKeys });
+    // The gateway's clock ran ten days ahead, and the device took its bundle then (its own clock
+    // agreeing, or before the rule above existed).
+    expect((await store.take(await gateway.sign(now + 10 * 86_400_000), now + 10 * 86_400_000)).accepted).toBe(true);
+    // Both clocks are corrected: the next honest bundle is older than the one held, yet taken.
+    const honest = await gateway.sign(now + 60_000);
+    expect(await store.take(honest, now + 60_000)).toMatchObject({ accepted: true });
+    expect(store.held(now + 60_000)?.jws).toBe(honest);
+  });
+
   it('fails closed past expiresAt: every code refused with ERR_TRUST_BUNDLE_EXPIRED, and an expired bundle is not taken', async () => {
     const store = await TrustStore.create({ pinnedKeys: pinned });
     const jws = await fetchBundle();
@@ -224,6 +262,16 @@ describe('npm run verify (the command line)', () => {
     expect(usage.stderr).toMatch(/usage: npm run --silent verify -- --trust/);
     const noPin = await run(['--trust', join(dir, 'bundle.jws'), 'eyJ']);
     expect([noPin.status, noPin.stderr]).toEqual([2, expect.stringMatching(/needs --pin/)]);
+  });
+
+  it('refuses --trust http://… without --pin, and a --pin over plain http, saying why, before fetching anything', async () => {
+    // A server that signs its own bundle with its own keys would pass an unpinned check: the
+    // URLs name a port where nothing listens, so the refusal cannot come from a fetch.
+    const plain = await run(['--trust', 'http://127.0.0.1:9/.well-known/health-code-trust', await greenBeijing()]);
+    expect([plain.status, plain.stderr]).toEqual([2, expect.stringMatching(/plain http needs --pin .*without TLS anyone on the path/)]);
+    writeFileSync(join(dir, 'bundle.jws'), await fetchBundle());
+    const httpPin = await run(['--trust', join(dir, 'bundle.jws'), '--pin', 'http://127.0.0.1:9/.well-known/jwks.json', await greenBeijing()]);
+    expect([httpPin.status, httpPin.stderr]).toEqual([2, expect.stringMatching(/--pin over plain http proves nothing/)]);
   });
 
   it('refuses a misspelt option with exit 2 and answers --help with the usage (exit 0)', async () => {

@@ -41,6 +41,7 @@ export const ERROR_TEXTS: { readonly [code in ErrorCode]: Text } = {
   ERR_PROXY_SUBJECT_LIMIT: { zh: '此人已有3位代办人，已达上限；请由本人移除一位代办人后再试。', en: 'This person already has 3 proxies; they must remove one before you can be added.' },
   ERR_PROXY_SELF: { zh: '这是您本人的证件，不能为自己代办；请返回查看本人健康码。', en: 'This is your own document; go back to your own code instead.' },
   ERR_MODIFICATION_LIMIT: { zh: '今天已修改过一次信息，每天只能修改1次，请明天再试。', en: 'The information was already modified today; try again tomorrow.' },
+  ERR_POLICY_ENDED: { zh: '健康码政策已结束，不再申报、出示或查验健康码。', en: 'The health-code policy has ended; codes are no longer issued or checked.' },
   ERR_SUBJECT_NOT_FOUND: { zh: '未找到此人的健康码，可能已被注销；请重新申报。', en: 'No code was found for this person; it may have been withdrawn. Please declare again.' },
   ERR_DECLARATION_QUEUED: { zh: '申报已受理，健康码还在生成中；生成后才能修改信息，请稍后再试。', en: 'Your declaration was received and its code is still being made; it can be modified once the code is ready.' },
   ERR_PROXY_REQUEST_NOT_FOUND: { zh: '该代办请求已过期或已处理，无需操作。', en: 'This request has expired or was already answered; nothing to do.' },
@@ -93,6 +94,7 @@ export const ERROR_TEXTS: { readonly [code in ErrorCode]: Text } = {
   ERR_STATUS_REFERENCE_INVALID: { zh: '健康码缺少或带有无效的状态信息，不能通行，请持码人刷新后重新出示', en: 'The code\'s status reference is missing or invalid: ask the person to refresh it and show it again' },
   ERR_TRUST_BUNDLE_INVALID: { zh: '离线核验数据无效，请联网后重新登录本设备', en: 'The offline verification data is invalid: reconnect and sign this device in again' },
   ERR_TRUST_BUNDLE_NOT_NEWER: { zh: '离线核验数据不是最新，请联网后重试', en: 'The offline verification data is not the newest: reconnect and retry' },
+  ERR_TRUST_BUNDLE_FROM_FUTURE: { zh: '离线核验数据的时间晚于本机时间，请核对本机时间后联网重试', en: 'The offline verification data is dated in the future: check this device\'s clock, reconnect and retry' },
   ERR_TRUST_BUNDLE_EXPIRED: { zh: '离线核验数据已过期，请联网后重试', en: 'The offline verification data has expired: reconnect and retry' },
   ERR_TRUST_BUNDLE_MISSING: { zh: '本机没有离线核验数据，请联网后重试', en: 'This device has no offline verification data: reconnect and retry' },
 };
