@@ -29,7 +29,7 @@ describe('a flood of modifications from one token', () => {
     await gw?.close();
   });
 
-  test('leaves declarations from other addresses answered 201 while one token floods modifications in parallel', async () => {
+  test('leaves declarations from other addresses accepted (201, or 202 queued) while one token floods modifications in parallel', async () => {
     gw = await gatewayWith({
       binding: { scryptLogN: 12 },
       admission: { bindingConcurrency: 1, bindingQueue: 8, issueConcurrency: 1, issueQueue: 8 },
@@ -60,7 +60,12 @@ describe('a flood of modifications from one token', () => {
     while (settled + pool.running + pool.queued < FLOOD) await new Promise((resolve) => setImmediate(resolve));
 
     const others = await Promise.all(Array.from({ length: 5 }, (_, i) => send('POST', '/v1/declarations', `192.0.2.${i + 10}`, personDeclaration(500 + i))));
-    expect(others.map((r) => r.status)).toEqual([201, 201, 201, 201, 201]);
+    // Each is accepted: 201 with its code, or — while the flood's few admitted scrypts hold the pool —
+    // 202 queued by the launch-day queue (issue 22); never 503 ERR_OVERLOADED or 429.
+    for (const other of others) {
+      expect([201, 202]).toContain(other.status);
+      if (other.status === 202) expect(other.body).toMatchObject({ status: 'queued' });
+    }
     const statuses = (await Promise.all(flood)).map((r) => r.status);
     // One modification went through; the others were refused, most before any scrypt.
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);

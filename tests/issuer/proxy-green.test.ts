@@ -28,8 +28,8 @@ describe('a proxy that is no longer green', () => {
     expect({ status: fetched.status, code: fetched.body.error?.code }).toEqual({ status: 403, code: 'ERR_PROXY_NOT_GREEN' });
     const modified = await modify(gw, person.subjectId, { ...personDeclaration(32), travel14d: [] }, proxy.holderToken);
     expect({ status: modified.status, code: modified.body.error?.code }).toEqual({ status: 403, code: 'ERR_PROXY_NOT_GREEN' });
-    // The person itself still fetches its code.
-    expect((await getCode(gw, person.subjectId, person.holderToken)).status).toBe(200);
+    // (The person itself holds no token until it recovers its record, issue 17: nothing to check here for it.)
+    expect(person.holderToken).toBeUndefined();
 
     // Well again the day after: the proxy acts again.
     gw.clock.advance(DAY_MS);

@@ -209,7 +209,7 @@ test('a provider that is down answers 503 ERR_SIGN_IN_PROVIDER_UNAVAILABLE; with
 });
 
 test('production refuses an identity provider that is not https', () => {
-  const production = { GATEWAY_ENV: 'production', RISK_FEED_TOKEN: 'risk-feed-token-0123456789', OIDC_CLIENT_ID: 'xinji', OIDC_REDIRECT_URI: 'https://gateway.xinji.example/' };
+  const production = { GATEWAY_ENV: 'production', ISSUER_URL: 'https://gateway.xinji.example', ADMIN_TOKEN: 'admin-token-0123456789abcdefghij', ADMIN_PORT: '9090', RISK_FEED_TOKEN: 'risk-feed-token-0123456789', OIDC_CLIENT_ID: 'xinji', OIDC_REDIRECT_URI: 'https://gateway.xinji.example/' };
   expect(() => loadConfig({ ...production, OIDC_ISSUER: 'http://127.0.0.1:9999' })).toThrow(/OIDC_ISSUER must be https/);
   expect(loadConfig({ ...production, OIDC_ISSUER: 'https://id.xinji.example' }).oidc?.issuer).toBe('https://id.xinji.example');
 });

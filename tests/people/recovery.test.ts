@@ -190,7 +190,7 @@ describe('the senders', () => {
   });
 
   test('production refuses the development file sender, and has no file sender by default', () => {
-    const production = { GATEWAY_ENV: 'production', RISK_FEED_TOKEN: 'risk-feed-token-0123456789' };
+    const production = { GATEWAY_ENV: 'production', ISSUER_URL: 'https://gateway.xinji.example', ADMIN_TOKEN: 'admin-token-0123456789abcdefghij', ADMIN_PORT: '9090', RISK_FEED_TOKEN: 'risk-feed-token-0123456789' };
     expect(() => loadConfig({ ...production, SMS_OUTBOX_FILE: '/tmp/outbox.jsonl' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...production, SMS_OUTBOX_FILE: '/tmp/outbox.jsonl' })).toThrow(/SMS_OUTBOX_FILE/);
     expect(loadConfig(production).sms?.outboxFile).toBeUndefined();
