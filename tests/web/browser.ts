@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
+import { numericText, qrSegments } from '../../gateway/issuer/qr-segments.js';
+import { BinaryBitmap, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from '@zxing/library';
 import { registerDevice } from '../helpers/devices.js';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { buildPagesForTest } from '../helpers/built-pages.js';
@@ -114,12 +116,10 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** The phone the pages are made for: 360 px wide. */
 export const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
 
-/**
- * A video of `text` as a QR code for Chromium's fake camera (--use-file-for-fake-video-capture):
- * YUV4MPEG2, 4:2:0, the code black on white in the luma plane, a few identical frames (looped).
- */
-export function qrVideo(text: string, file: string): string {
-  const qr = QRCode.create(text, { errorCorrectionLevel: 'L' });
+/** The luma plane of a 640×480 frame with `jws` drawn as the pages draw a code (numeric mode, M). */
+function qrFrame(jws: string): { luma: Buffer; width: number; height: number } {
+  // Drawn as the pages draw a code (gateway/issuer/qr-segments.ts): numeric mode, error correction M.
+  const qr = QRCode.create(qrSegments(jws), { errorCorrectionLevel: 'M' });
   const width = 640;
   const height = 480;
   const quiet = 4;
@@ -133,6 +133,43 @@ export function qrVideo(text: string, file: string): string {
       for (let y = 0; y < scale; y++) luma.fill(16, (top + row * scale + y) * width + left + col * scale, (top + row * scale + y) * width + left + (col + 1) * scale);
     }
   }
+  return { luma, width, height };
+}
+
+/**
+ * Whether ZXing (the page's reader, as web/src/checkpoint/camera.ts calls it: the frame at half
+ * size, then at full size) reads `jws` back from the frame qrVideo would play. ZXing misses some
+ * dense codes on a perfect image whatever the scale (docs/performance.md, the QR rows): a test of
+ * the camera path draws a code the reader can read, or it would fail on ZXing, not on the page.
+ */
+export function zxingReadsFrame(jws: string): boolean {
+  const { luma, width, height } = qrFrame(jws);
+  const want = `shc:/${numericText(jws)}`;
+  const read = (data: Uint8ClampedArray, w: number, h: number): string | undefined => {
+    try {
+      return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(data, w, h)))).getText();
+    } catch {
+      return undefined;
+    }
+  };
+  const hw = width / 2;
+  const hh = height / 2;
+  const halfSize = new Uint8ClampedArray(hw * hh);
+  for (let y = 0; y < hh; y++) {
+    for (let x = 0; x < hw; x++) {
+      const i = 2 * y * width + 2 * x;
+      halfSize[y * hw + x] = (luma[i]! + luma[i + 1]! + luma[i + width]! + luma[i + width + 1]!) / 4;
+    }
+  }
+  return read(halfSize, hw, hh) === want || read(new Uint8ClampedArray(luma), width, height) === want;
+}
+
+/**
+ * A video of `jws` as a QR code for Chromium's fake camera (--use-file-for-fake-video-capture):
+ * YUV4MPEG2, 4:2:0, the code black on white in the luma plane, a few identical frames (looped).
+ */
+export function qrVideo(jws: string, file: string): string {
+  const { luma, width, height } = qrFrame(jws);
   const chroma = Buffer.alloc((width / 2) * (height / 2) * 2, 128);
   const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma]);
   writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]));

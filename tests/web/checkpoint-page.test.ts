@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { numericText } from '../../gateway/issuer/qr-segments.js';
 import { personDeclaration, residentId, RISK_FEED_TOKEN, TestClock } from '../helpers/test-gateway.js';
-import { browserSession, deviceToken, describeInBrowser, fitsWidth, launchBrowser, PHONE, postJson, qrVideo, screenshot, seriousA11yViolations, watchPage, type Dom, type PagesGateway, expectText } from './browser.js';
+import { browserSession, deviceToken, describeInBrowser, fitsWidth, launchBrowser, PHONE, postJson, qrVideo, zxingReadsFrame, screenshot, seriousA11yViolations, watchPage, type Dom, type PagesGateway, expectText } from './browser.js';
 
 /**
  * The checkpoint officer's page in Debian's Chromium at phone width: sign in with the device
@@ -211,8 +212,14 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
   });
 
   test('扫码 decodes a real code from the camera (Chromium\'s fake camera playing a video of it), and 通行 follows', async () => {
-    const person = personDeclaration(15);
-    const jws = await issue(pages.base, person);
+    // A code the page's reader can read from a perfect frame (browser.ts zxingReadsFrame): up to
+    // a third of dense codes are missed by ZXing itself, which is not what this test is about.
+    let person = personDeclaration(15);
+    let jws = await issue(pages.base, person);
+    for (let n = 150; !zxingReadsFrame(jws) && n < 160; n++) {
+      person = personDeclaration(n);
+      jws = await issue(pages.base, person);
+    }
     const dir = mkdtempSync(join(tmpdir(), 'hcg-camera-'));
     const camera = await launchBrowser(['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${qrVideo(jws, join(dir, 'code.y4m'))}`]);
     try {
@@ -224,7 +231,8 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
       await officer.getByRole('button', { name: '扫码' }).click();
       // A function, not a string: the page's CSP forbids eval, also to the test.
       await officer.waitForFunction(() => (globalThis as unknown as Dom).document.getElementById('s-code')!.value.length > 0, undefined, { timeout: 15_000 });
-      expect(await officer.locator('#s-code').inputValue()).toBe(jws);
+      // The camera reads the QR's text: shc:/ and two digits per JWS character (numeric mode).
+      expect(await officer.locator('#s-code').inputValue()).toBe(`shc:/${numericText(jws)}`);
       expect(await ID_OF(officer)).toBe('s-doc-number');
       await presentAndVerify(officer, numberOf(person), '36.6');
       await expectText(officer.locator('#result-decision'), '通行');
