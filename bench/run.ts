@@ -16,6 +16,7 @@ import { libraryRow } from './rows-library.js';
 import { httpRows, workersRow } from './rows-http.js';
 import { signatureRow } from './rows-signature.js';
 import { checkpointRows, pinnedProcessesRow } from './rows-checkpoint.js';
+import { documentScanRow } from './rows-document.js';
 import { statusListRows } from './rows-status-list.js';
 import { bareJoseRow } from './rows-bare-jose.js';
 import { queueRows } from './rows-queue.js';
@@ -36,9 +37,10 @@ import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
  * QR version and the share ZXing decodes from degraded renders, per code layout), statuslist (Xinji's
  * Token Status List for 1,000,000 codes, 10,000 code fetches by one token, GET of the trust bundle),
  * jose (POST /v1/verify vs a bare express + jose.jwtVerify process), queue (the launch-day queue:
- * accepted vs plain insert, codes from the queue vs the scrypt bound, 2 pinned worker processes vs 1).
+ * accepted vs plain insert, codes from the queue vs the scrypt bound, 2 pinned worker processes vs 1),
+ * document (一证通行 scans by document alone vs scans of the same people's codes).
  */
-const GROUPS = ['pipeline', 'library', 'http', 'jose', 'signature', 'cold', 'launch', 'queue', 'workers', 'guessing', 'checkpoint', 'pinned', 'qr', 'statuslist'] as const;
+const GROUPS = ['pipeline', 'library', 'http', 'jose', 'signature', 'cold', 'launch', 'queue', 'workers', 'guessing', 'checkpoint', 'pinned', 'qr', 'statuslist', 'document'] as const;
 type Group = (typeof GROUPS)[number];
 
 function flag(name: string): string | undefined {
@@ -131,6 +133,7 @@ async function main(): Promise<void> {
     if (selected.has('queue')) rows.push(...(await queueRows(dir, { seconds: SECONDS, databaseUrl: process.env['TEST_DATABASE_URL'], scryptMs })));
     if (selected.has('checkpoint')) rows.push(...(await checkpointRows(dir, partner, SECONDS, scryptMs)));
     if (selected.has('pinned')) rows.push(await pinnedProcessesRow(dir, SECONDS, process.env['TEST_DATABASE_URL']));
+    if (selected.has('document')) rows.push(await documentScanRow(dir, partner, SECONDS));
     if (selected.has('workers')) rows.push(await workersRow(dir, partner, codes, SECONDS));
     if (selected.has('statuslist')) rows.push(...(await statusListRows(dir, partner, SECONDS)));
     if (selected.has('guessing')) guessed = await guessing();

@@ -23,11 +23,14 @@ import { deleteSubjectProxy } from './routes/delete-subject-proxy.js';
 import { postRiskEvents } from './routes/post-risk-events.js';
 import { postVerify } from './routes/post-verify.js';
 import { postCheckpointScans } from './routes/post-checkpoint-scans.js';
+import { decideByDocument } from './checkpoint/document-scan.js';
 import { getCheckpointDevice } from './routes/get-checkpoint-device.js';
 import { getPartners } from './routes/get-partners.js';
 import { postAdminPartnersReload } from './routes/post-admin-partners-reload.js';
+import { postAdminSubjectPasses } from './routes/post-admin-subject-passes.js';
 import { getMetrics } from './routes/get-metrics.js';
 import { getHealth } from './routes/get-health.js';
+import { getHelp } from './routes/get-help.js';
 import { getReady } from './routes/get-ready.js';
 import { securityHeaders } from './http/security-headers.js';
 import { rateLimit } from './http/rate-limit.js';
@@ -43,6 +46,7 @@ import { getSchema } from './routes/get-schema.js';
 import { SCHEMAS_PATH } from './schemas/published.js';
 import { getPage } from './routes/get-page.js';
 import { getAsset } from './routes/get-asset.js';
+import { PASS_PAGE_PATH } from './web/pass-page.js';
 import type { PageAssets } from './web/page-assets.js';
 import type { IssuerDeps } from './declarations/code-issuer.js';
 import type { KeySource } from './partners/key-source.js';
@@ -117,6 +121,8 @@ export function buildApp(deps: AppDeps, surface: Surface = 'all'): Express {
   if (surface !== 'public') {
     app.get('/v1/partners', getPartners(deps));
     app.post('/v1/admin/partners/reload', authFailureGuard(deps.limits.authFailures), postAdminPartnersReload({ adminToken: deps.config.adminToken, reload: deps.reloadPartners }));
+    // A pass is a credential: none after POLICY_END (410), and a failing admin token counts like any other.
+    app.post('/v1/admin/subjects/:subjectId/passes', policyEnd(deps.config.policyEnd, deps.now), authFailureGuard(deps.limits.authFailures), postAdminSubjectPasses(deps));
     app.get('/metrics', getMetrics(deps.metrics, deps.scrapeMetrics));
   }
   app.get('/healthz', getHealth);
@@ -126,6 +132,7 @@ export function buildApp(deps: AppDeps, surface: Surface = 'all'): Express {
     // The resident's and the officer's pages (docs/pages.md), on the public port only.
     app.get('/', getPage(deps.pages, 'resident.html'));
     app.get('/checkpoint', getPage(deps.pages, 'checkpoint.html'));
+    app.get(PASS_PAGE_PATH, getPage(deps.pages, 'pass.html'));
     app.get('/assets/:name', getAsset(deps.pages));
   }
 
@@ -151,6 +158,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.get(METADATA_PATH, limited, getIssuerMetadata(deps.metadata));
   app.get(STATUS_PATH, limited, getCredentialStatus(deps));
   app.get(TRUST_BUNDLE_PATH, limited, getTrustBundle(deps.trustBundle));
+  app.get('/v1/help', limited, getHelp(deps.config.helpHotlines));
   app.get(TOKEN_STATUS_LIST_PATH, limited, getTokenStatusList(deps.tokenStatusList));
 
   app.post('/v1/declarations', ended, holder, json, postDeclarations(deps));
@@ -179,6 +187,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
       verify: deps.verify,
       feverThresholdC: deps.config.checkpoint.feverThresholdC,
       checkBinding: deps.checkBinding,
+      byDocument: (document, temperatureC) => decideByDocument(deps, document, temperatureC, deps.config.checkpoint.feverThresholdC),
       metrics: deps.metrics,
       now: deps.now,
     }),

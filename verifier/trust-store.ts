@@ -104,8 +104,14 @@ export class TrustStore {
     });
     const outcome = await verifier(code);
     if (!outcome.valid) return outcome;
-    const listed = statusError(loaded.listed, outcome.partner.id, outcome.jti) ?? tokenStatusError(loaded.tokenLists, outcome.partner.id, outcome.payload);
-    return listed ? { valid: false, error: listed, partnerId: outcome.partner.id } : outcome;
+    // A 通行证 carries no colour: it is green only while its issuer's status data (the Token Status
+    // List, or the older jti snapshot) does not list it. Without either, no pass (fail closed).
+    const partnerId = outcome.partner.id;
+    if (outcome.credential.kind === 'pass' && !loaded.tokenLists.has(partnerId) && !loaded.listed.has(partnerId)) {
+      return { valid: false, error: new GatewayError('ERR_PASS_UNVERIFIABLE'), partnerId };
+    }
+    const listed = statusError(loaded.listed, partnerId, outcome.jti) ?? tokenStatusError(loaded.tokenLists, partnerId, outcome.payload);
+    return listed ? { valid: false, error: listed, partnerId } : outcome;
   }
 
   /** Exactly the body POST /v1/verify answers with. */

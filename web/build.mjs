@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { build, stop } from 'esbuild';
 
 /** The pages: each an HTML file of web/ and one script bundled from its TypeScript entry. */
-export const PAGE_ENTRIES = ['resident', 'checkpoint'];
+export const PAGE_ENTRIES = ['resident', 'checkpoint', 'pass'];
 
 const webDir = dirname(fileURLToPath(import.meta.url));
 

@@ -54,7 +54,8 @@ if (values.namespace !== undefined && values.secret === undefined) usageExit('--
 const config = cliConfigOrExit(values['env-file'], { needsCerts: true });
 const dir = config.certsDir;
 const now = Date.now();
-const windowMs = (config.credentialTtlSeconds + config.clockToleranceSeconds) * 1000;
+// Printed passes (通行证) live longer than codes: a retired key stays while either may be shown.
+const windowMs = (Math.max(config.credentialTtlSeconds, config.passTtlSeconds) + config.clockToleranceSeconds) * 1000;
 const alg = (values.alg ?? config.issuer.signingAlg) as SigningAlg;
 
 function apply(p: Plan): void {

@@ -46,13 +46,18 @@ function within(start: number, days: number | undefined, now: number): boolean {
   return now >= start && (days === undefined || now < start + days * DAY_MS);
 }
 
-function eventHolds(rule: ColorRule, type: string, inputs: ColorInputs): boolean {
+/** The events of `type` that hold now: after the last clearance, inside the rule's window. */
+export function holdingEvents(rule: ColorRule, type: string, inputs: ColorInputs): PersonEventRecord[] {
   // A clearance ends every earlier event of the person; later events count again.
   const lastClearance = Math.max(-Infinity, ...inputs.events.filter((e) => e.type === 'clearance').map((e) => e.occurredAt));
-  return inputs.events.some((e) => e.type === type && e.occurredAt > lastClearance && within(e.occurredAt, rule.days, inputs.now));
+  return inputs.events.filter((e) => e.type === type && e.occurredAt > lastClearance && within(e.occurredAt, rule.days, inputs.now));
 }
 
-function declaredHolds(rule: ColorRule, condition: string, inputs: ColorInputs): boolean {
+function eventHolds(rule: ColorRule, type: string, inputs: ColorInputs): boolean {
+  return holdingEvents(rule, type, inputs).length > 0;
+}
+
+export function declaredHolds(rule: ColorRule, condition: string, inputs: ColorInputs): boolean {
   if (!within(inputs.declaredAt, rule.days, inputs.now)) return false;
   const { declaration } = inputs;
   switch (condition) {

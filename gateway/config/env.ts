@@ -30,6 +30,8 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'RISK_FEED_TOKEN', path: 'riskFeedToken', kind: 'string', description: 'Bearer token of the epidemic data feed (≥16 chars). Unset: /v1/risk-events refuses everything.' },
   { name: 'ADMIN_TOKEN', path: 'adminToken', kind: 'string', description: 'Bearer token for /v1/admin/* (partner reload). Unset: refused.' },
   { name: 'CREDENTIAL_TTL_SECONDS', path: 'credentialTtlSeconds', kind: 'integer', default: 900, description: 'Lifetime of an issued code (exp − iat).' },
+  { name: 'PASS_TTL_SECONDS', path: 'passTtlSeconds', kind: 'integer', default: 2592000, description: 'Lifetime of a printed 通行证 (exp − iat), 30 days by default; it carries no colour, so a checkpoint decides with the person\'s colour now.' },
+  { name: 'HELP_HOTLINES', path: 'helpHotlines', kind: 'string', default: '0311-83283507,83283500', description: 'Hotline numbers the resident\'s help (帮助) shows, comma-separated (the notice\'s by default).' },
   { name: 'CLOCK_TOLERANCE_SECONDS', path: 'clockToleranceSeconds', kind: 'integer', default: 60, description: 'Allowed clock skew when checking exp, nbf, iat.' },
   { name: 'CHECKPOINT_FEVER_C', path: 'checkpoint.feverThresholdC', kind: 'number', default: 37.3, description: 'Temperature at or above which a checkpoint denies.' },
   { name: 'CHECKPOINT_MATCH_CACHE_MAX_ENTRIES', path: 'checkpoint.matchCacheMaxEntries', kind: 'integer', default: 100000, description: 'Partner-code binding matches remembered until the code expires (a person scanned again costs no scrypt); 0: off.' },

@@ -1,4 +1,5 @@
-import { checkInLookbackDays, deriveColor, type DerivedColor } from '../color/derive-color.js';
+import { checkInLookbackDays, deriveColor, type ColorInputs, type DerivedColor } from '../color/derive-color.js';
+import { reasonWindows } from '../color/green-window.js';
 import { codeExpiry, newJti, signCredential } from '../issuer/sign-credential.js';
 import { allocateStatusIndex } from '../status-list/allocate-index.js';
 import { tokenStatusListUri } from '../status-list/own-status-list.js';
@@ -10,7 +11,7 @@ import type { WorkPool } from '../admission/work-pool.js';
 import type { DeclarationQueue } from './declaration-queue.js';
 import { isReleased, type Store, type SubjectRecord } from '../store/store.js';
 import { GatewayError } from '../errors/gateway-error.js';
-import type { Color, ColorRules, IssuedCredential } from '../types/schemas.js';
+import type { Color, ColorRules, IssuedCredential, ReasonUntil } from '../types/schemas.js';
 
 const DAY_MS = 86_400_000;
 
@@ -35,7 +36,11 @@ export interface IssueResult extends DerivedColor {
 }
 
 /** The subject's colour now, from its declaration, its events, its daily check-ins and the current region list. */
-export async function currentColor(deps: IssuerDeps, subject: SubjectRecord): Promise<DerivedColor> {
+export async function currentColor(deps: Pick<IssuerDeps, 'store' | 'rules' | 'now' | 'config'>, subject: SubjectRecord): Promise<DerivedColor> {
+  return deriveColor(deps.rules, await colorInputs(deps, subject));
+}
+
+async function colorInputs(deps: Pick<IssuerDeps, 'store' | 'rules' | 'now' | 'config'>, subject: SubjectRecord): Promise<ColorInputs> {
   const now = deps.now();
   const lookbackDays = checkInLookbackDays(deps.rules);
   const [events, highRisk, checkIns] = await Promise.all([
@@ -44,14 +49,19 @@ export async function currentColor(deps: IssuerDeps, subject: SubjectRecord): Pr
     lookbackDays > 0 ? deps.store.checkIns(subject.id, Number.isFinite(lookbackDays) ? now - lookbackDays * DAY_MS : 0) : [],
   ]);
   const threshold = deps.config.checkpoint.feverThresholdC;
-  return deriveColor(deps.rules, {
+  return {
     declaration: subject.declaration,
     declaredAt: subject.declaredAt,
     events,
     highRisk,
     checkIns: checkIns.map((c) => ({ at: c.at, fever: !(c.temperatureC < threshold), symptoms: c.symptoms })),
     now,
-  });
+  };
+}
+
+/** When each reason of the subject's colour ends by itself (color/green-window.ts), as the API states it. */
+export async function reasonsUntil(deps: Pick<IssuerDeps, 'store' | 'rules' | 'now' | 'config'>, subject: SubjectRecord): Promise<ReasonUntil[]> {
+  return reasonWindows(deps.rules, await colorInputs(deps, subject)).map((w) => ({ reason: w.reason, until: w.until === null ? null : new Date(w.until).toISOString() }));
 }
 
 /**

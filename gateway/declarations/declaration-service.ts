@@ -4,12 +4,12 @@ import { maskDocumentNumber, maskName } from '../identity/documents.js';
 import { isQueued, QUEUED_BINDING, StoreConflict, type StoredDeclaration, type SubjectRecord } from '../store/store.js';
 import { validateDeclaration } from './validate-declaration.js';
 import { documentKey, hashToken, identityKey, newHolderToken, newSubjectId, shanghaiDay } from './secrets.js';
-import { currentColor, invalidateCodes, issueCode, type IssuerDeps } from './code-issuer.js';
+import { currentColor, invalidateCodes, issueCode, reasonsUntil, type IssuerDeps } from './code-issuer.js';
 import { requestProxy } from './proxy-consent.js';
 import { recordActivity } from '../store/activity.js';
 import { currentOrFreshCode } from './code-reuse.js';
 import { authenticate, authorize } from './holder-auth.js';
-import type { Declaration, DeclarationQueued, DeclarationResult, ProxyRequestPending } from '../types/schemas.js';
+import type { Declaration, DeclarationQueued, DeclarationResult, ProxyRequestPending, ReasonUntil } from '../types/schemas.js';
 import { phoneKey } from '../people/phone-key.js';
 import { claimCodeHash } from '../people/one-time-codes.js';
 import { ticketAdmits } from '../people/sign-in-ticket.js';
@@ -122,7 +122,7 @@ export async function declare(deps: IssuerDeps, body: unknown, token: string | u
   const issued = await issueCode(deps, subject);
   return {
     status: 201,
-    result: { subjectId: subject.id, color: issued.color, reasons: issued.reasons, ...(holderToken ? { holderToken } : {}), credential: issued.credential },
+    result: { subjectId: subject.id, color: issued.color, reasons: issued.reasons, ...(await untilOf(deps, subject, issued.reasons)), ...(holderToken ? { holderToken } : {}), credential: issued.credential },
   };
 }
 
@@ -168,7 +168,8 @@ export async function modify(deps: IssuerDeps, subjectId: string, body: unknown,
   const issued = await issueCode(deps, { ...subject, ...update, modifiedDay: shanghaiDay(now) });
   // Revoked codes are replaced by the new one: a colour change is noticed through them too.
   deps.metrics.countColorTransitions(revoked, issued.color);
-  return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };
+  const modified = { ...subject, ...update };
+  return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, ...(await untilOf(deps, modified, issued.reasons)), credential: issued.credential };
 }
 
 /**
@@ -190,5 +191,10 @@ export async function freshCode(deps: IssuerDeps, subjectId: string, token: stri
     return freshCode(deps, subjectId, token);
   }
   const issued = await currentOrFreshCode(deps, subject);
-  return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, credential: issued.credential };
+  return { subjectId: subject.id, color: issued.color, reasons: issued.reasons, ...(await untilOf(deps, subject, issued.reasons)), credential: issued.credential };
+}
+
+/** When each reason ends by itself (only when there are reasons): the page says when the code may turn green. */
+async function untilOf(deps: IssuerDeps, subject: SubjectRecord, reasons: readonly string[]): Promise<{ until?: ReasonUntil[] }> {
+  return reasons.length === 0 ? {} : { until: await reasonsUntil(deps, subject) };
 }

@@ -60,6 +60,10 @@ export const ERROR_CATALOGUE = {
   ERR_SIGN_IN_REFUSED: { status: 401, message: "The identity provider's answer did not verify (code, ID token signature, audience, expiry or nonce); nothing was changed." },
   ERR_SIGN_IN_CLAIMS: { status: 403, message: 'The identity provider did not vouch for a name and resident ID matching this health code.' },
 
+  // --- printed passes (通行证)
+  ERR_PASS_NOT_GREEN: { status: 409, message: 'A 通行证 is printed only for a person whose colour is green now.' },
+  ERR_PASS_NOT_FOUND: { status: 404, message: 'No 通行证 with this id.' },
+
   // --- checkpoint devices
   ERR_DEVICE_UNAUTHORIZED: { status: 401, message: 'A checkpoint device token is missing, unknown or revoked.' },
 
@@ -90,6 +94,7 @@ export const ERROR_CATALOGUE = {
   ERR_CREDENTIAL_SUPERSEDED: { status: 400, message: 'The code was superseded by a newer colour.' },
   ERR_CREDENTIAL_REVOKED: { status: 400, message: 'The code was revoked.' },
   ERR_STATUS_UNAVAILABLE: { status: 400, message: 'The issuer\'s status list cannot be obtained right now.' },
+  ERR_PASS_UNVERIFIABLE: { status: 400, message: 'This 通行证 carries no colour and its issuer publishes no status list, so whether its holder is green now cannot be known.' },
   ERR_STATUS_REFERENCE_INVALID: { status: 400, message: 'The code\'s status claim is missing, malformed, names another list or an index outside its issuer\'s status list.' },
   // The verifier library's trust bundle (gateway/trust/accept-bundle.ts): never an HTTP answer of
   // this gateway, but the same `{ valid: false, error }` the library returns where POST /v1/verify would.

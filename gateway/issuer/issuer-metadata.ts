@@ -1,4 +1,5 @@
 import { CODE_LAYOUTS, CREDENTIAL_TYP, XINJI_CLAIMS } from './sign-credential.js';
+import { PASS_TYP } from './sign-pass.js';
 import { tokenStatusListUri } from '../status-list/own-status-list.js';
 import { publishedSchemaUrl } from '../schemas/published.js';
 import { BINDING_INPUT, BINDING_VERSION } from '../identity/binding.js';
@@ -35,6 +36,7 @@ export function buildIssuerMetadata(config: Config, algorithms: string[]): Issue
     // Served by this gateway (GET /schemas/{file}), so a partner can fetch what the URL names.
     credential_schema: publishedSchemaUrl(config.issuer.url, 'normalized-credential'),
     typ: CREDENTIAL_TYP,
+    pass: { typ: PASS_TYP, max_lifetime_seconds: config.passTtlSeconds },
     // Layout 2 codes are compressed, layout 1 codes are not, and both may be valid at once.
     zip: 'optional',
     code_layouts: [...CODE_LAYOUTS],
@@ -65,6 +67,7 @@ export function partnerFromIssuerMetadata(metadata: IssuerMetadata): Partner {
     ...(metadata.status_list_uri ? { statusListUri: metadata.status_list_uri } : {}),
     algorithms: metadata.algorithms_supported as Partner['algorithms'],
     typ: metadata.typ,
+    ...(metadata.pass ? { pass: { typ: metadata.pass.typ, maxLifetimeSeconds: metadata.pass.max_lifetime_seconds } } : {}),
     ...(metadata.zip !== undefined ? { zip: metadata.zip } : {}),
     claims: metadata.claims,
     colorMap: metadata.color_map,

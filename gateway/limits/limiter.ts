@@ -31,6 +31,14 @@ export type Take = { ok: true; consumed: number } | { ok: false; consumed: numbe
 /** The table of the PostgreSQL backend (gateway/store/migrations.ts, version 8). */
 export const RATE_LIMITS_TABLE = 'rate_limits';
 
+/**
+ * The longest window a take may ask for: the memory store (and every shared store's insurance
+ * limiter) ends a key with setTimeout, which fires at once for more than 2^31 − 1 ms (about 24.8
+ * days) — so a 30-day 通行证's mismatch lock (checkpoint/document-check.ts) would end the moment it
+ * was set. Longer windows are held this long.
+ */
+export const MAX_WINDOW_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 const retryAfter = (res: RateLimiterRes): number => Math.max(1, Math.ceil(res.msBeforeNext / 1000));
 
 /** One named limit over one backend: every instance sharing the backend shares its counters. */
@@ -42,7 +50,7 @@ export class Limiter {
 
   /** Counts `points` against `key`; refused once more than `points` were taken in the window. */
   async take(key: string, points = 1, windowSeconds?: number): Promise<Take> {
-    const options = windowSeconds === undefined ? undefined : { customDuration: windowSeconds };
+    const options = windowSeconds === undefined ? undefined : { customDuration: Math.min(windowSeconds, MAX_WINDOW_SECONDS) };
     try {
       const res = await this.limiter.consume(key, points, options);
       return { ok: true, consumed: res.consumedPoints };

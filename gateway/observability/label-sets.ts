@@ -26,7 +26,9 @@ export const TOKEN_END_REASONS = ['sign_out', 'recovery'] as const;
 export const SIGN_IN_OUTCOMES = ['owner', 'ticket', 'refused'] as const;
 export const RISK_EVENT_TYPES = ['confirmed_case', 'close_contact', 'false_report', 'clearance', 'high_risk_regions'] as const satisfies readonly (PersonEvent['type'] | RegionListEvent['type'])[];
 export const RISK_EVENT_OUTCOMES = ['applied', 'duplicate'] as const;
-export const DENY_REASONS = ['code_invalid', 'color_yellow', 'color_red', 'advisory', 'fever', 'document_mismatch', 'document_mismatch_locked', 'binding_missing'] as const satisfies readonly DenyReason[];
+export const DENY_REASONS = ['code_invalid', 'color_yellow', 'color_red', 'advisory', 'fever', 'document_mismatch', 'document_mismatch_locked', 'binding_missing', 'no_code'] as const satisfies readonly DenyReason[];
+/** How a checkpoint scan checked the person (checkpoint-decision.schema.json: method). */
+export const SCAN_MODES = ['code', 'pass', 'document'] as const;
 export const FETCH_OUTCOMES = ['ok', 'error'] as const;
 export const CACHE_OUTCOMES = ['hit', 'miss'] as const;
 /** How a checkpoint's document check was answered, and what it found (checkpoint/document-check.ts). */

@@ -2,7 +2,7 @@ import { Counter, Histogram, Gauge, Registry, collectDefaultMetrics } from 'prom
 import type { Color } from '../types/schemas.js';
 import {
   ADDRESS_CLASSES, BINDING_METHODS, BINDING_OUTCOMES, WORK_POOLS, CACHE_OUTCOMES, COLORS, DECLARATION_KINDS, DENY_REASONS, FETCH_OUTCOMES, INVALIDATION_STATUSES,
-  KEY_SET_REFUSALS, RECOVERY_REQUEST_OUTCOMES, RECOVERY_VERIFY_OUTCOMES, TOKEN_END_REASONS, SIGN_IN_OUTCOMES, RELOAD_OUTCOMES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
+  KEY_SET_REFUSALS, RECOVERY_REQUEST_OUTCOMES, RECOVERY_VERIFY_OUTCOMES, TOKEN_END_REASONS, SIGN_IN_OUTCOMES, RELOAD_OUTCOMES, SCAN_MODES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
   CHECK_IN_REPORTS,
 } from './label-sets.js';
 
@@ -70,6 +70,12 @@ export class Metrics {
     'Xinji codes signed, by colour.',
     { color: COLORS },
   );
+
+  readonly passesIssued = new Counter({
+    name: 'gateway_passes_issued_total',
+    help: 'Printed passes (通行证) signed, for people without a phone.',
+    registers: [this.registry],
+  });
 
   readonly declarations = this.counter(
     'gateway_declarations_total',
@@ -148,6 +154,13 @@ export class Metrics {
       registers: [this.registry],
     }),
     union(product({ decision: ['pass'], reason: ['none'] }), product({ decision: ['deny'], reason: DENY_REASONS })),
+  );
+
+  /** The same decisions by how the person was checked: a code, a printed 通行证, or 一证通行 (the document alone). */
+  readonly checkpointScans = this.counter(
+    'gateway_checkpoint_scans_total',
+    'Checkpoint decisions, by mode (code, pass: a printed 通行证, document: 一证通行 without a code) and decision.',
+    { mode: SCAN_MODES, decision: ['pass', 'deny'] },
   );
 
   /** Counted where the gateway notices it: a subject's outstanding codes of another colour are superseded or replaced. */

@@ -294,6 +294,18 @@ CREATE INDEX credentials_withdrawn_idx ON credentials (expires_at, status_idx) W
 `;
 
 /**
+ * Which credentials are printed 通行证 (issue 25): the pass itself is a row of `credentials` like
+ * any code, so the status list and every invalidation cover it; this table only says which rows
+ * are passes, for `passes -- list` and `revoke`.
+ */
+const V10 = (int: string) => `CREATE TABLE passes (
+  jti TEXT PRIMARY KEY,
+  subject_id TEXT NOT NULL,
+  expires_at ${int} NOT NULL
+)${int === 'INTEGER' ? ' STRICT' : ''};
+CREATE INDEX passes_subject ON passes (subject_id);`;
+
+/**
  * 健康打卡 (issue 21, item 4): one row per person and Asia/Shanghai day; the primary key is the
  * once-a-day rule, so two check-ins sent at once cannot both be recorded.
  */
@@ -339,6 +351,7 @@ export const MIGRATIONS: readonly Migration[] = Object.freeze([
   },
   { version: 8, name: 'shared rate limits', sqlite: '-- limits of one SQLite process stay in memory', postgres: V8_POSTGRES },
   { version: 9, name: 'token status list indices, reusable codes', sqlite: V9('INTEGER'), postgres: V9('BIGINT') },
+  { version: 10, name: 'printed passes (通行证)', sqlite: V10('INTEGER'), postgres: V10('BIGINT') },
   { version: 11, name: 'daily check-ins', sqlite: V11('INTEGER', 'REAL', 'TEXT CHECK (json_valid(symptoms))'), postgres: V11('BIGINT', 'DOUBLE PRECISION', 'JSONB') },
   { version: 12, name: 'declaration queue', sqlite: V12('sqlite'), postgres: V12('postgres') },
   { version: 15, name: 'subject activity and purge', sqlite: V15('INTEGER'), postgres: V15('BIGINT') },

@@ -5,6 +5,7 @@ import { JOB_COLUMNS, POSITION_SQL, SET_BINDING_SQL, STATS_SQL, jobFromRow, type
 import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
 import {
   CREDENTIAL_COLUMNS,
+  CREDENTIAL_COLUMNS_C,
   DEVICE_COLUMNS,
   SUBJECT_COLUMNS,
   SUBJECT_READ_COLUMNS,
@@ -24,6 +25,7 @@ import {
   type CheckInRow,
   type CredentialRow,
   REUSABLE_CREDENTIAL_COLUMNS,
+  PASS_CREDENTIAL_COLUMNS,
   type PendingRequestRow,
   type DeviceRow,
   type PersonEventRow,
@@ -668,7 +670,30 @@ export class PostgresStore implements Store {
     return rows.map(credentialFromRow);
   }
 
+  async insertPass(c: CredentialRecord): Promise<void> {
+    await this.tx(async (client) => {
+      await client.query(`INSERT INTO credentials (${PASS_CREDENTIAL_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+        c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt, c.statusIdx ?? null,
+      ]);
+      await client.query('INSERT INTO passes (jti, subject_id, expires_at) VALUES ($1, $2, $3)', [c.jti, c.subjectId, c.expiresAt]);
+    });
+  }
+
+  async listPasses(subjectId: string): Promise<CredentialRecord[]> {
+    const { rows } = await this.pool.query<CredentialRow>(
+      `SELECT ${CREDENTIAL_COLUMNS_C} FROM passes p JOIN credentials c ON c.jti = p.jti WHERE p.subject_id = $1 ORDER BY c.issued_at DESC, c.jti`,
+      [subjectId],
+    );
+    return rows.map(credentialFromRow);
+  }
+
+  async getPass(jti: string): Promise<CredentialRecord | undefined> {
+    const { rows } = await this.pool.query<CredentialRow>(`SELECT ${CREDENTIAL_COLUMNS_C} FROM passes p JOIN credentials c ON c.jti = p.jti WHERE p.jti = $1`, [jti]);
+    return rows[0] && credentialFromRow(rows[0]);
+  }
+
   async deleteExpiredCredentials(before: number): Promise<number> {
+    await this.pool.query('DELETE FROM passes WHERE expires_at < $1', [before]);
     const { rowCount } = await this.pool.query('DELETE FROM credentials WHERE expires_at < $1', [before]);
     return rowCount ?? 0;
   }

@@ -97,6 +97,10 @@ export interface CredentialRow {
 export const REUSABLE_CREDENTIAL_COLUMNS = 'jti, subject_id, color, kid, issued_at, expires_at, status, status_at, status_idx, jws, facts';
 
 export const CREDENTIAL_COLUMNS = 'jti, subject_id, color, kid, issued_at, expires_at, status, status_at';
+/** A pass's columns (issue 25): a code's, and its index in the Token Status List; never `jws`, so code-reuse.ts never returns a pass as a code. */
+export const PASS_CREDENTIAL_COLUMNS = `${CREDENTIAL_COLUMNS}, status_idx`;
+/** The same columns of `credentials c`, for joins (passes). */
+export const CREDENTIAL_COLUMNS_C = PASS_CREDENTIAL_COLUMNS.split(', ').map((column) => `c.${column}`).join(', ');
 
 export function credentialFromRow(row: CredentialRow): CredentialRecord {
   return {

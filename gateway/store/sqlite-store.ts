@@ -6,6 +6,7 @@ import { JOB_COLUMNS, POSITION_SQL, SET_BINDING_SQL, STATS_SQL, jobFromRow, type
 import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
 import {
   CREDENTIAL_COLUMNS,
+  CREDENTIAL_COLUMNS_C,
   DEVICE_COLUMNS,
   SUBJECT_COLUMNS,
   SUBJECT_READ_COLUMNS,
@@ -26,6 +27,7 @@ import {
   type CheckInRow,
   type CredentialRow,
   REUSABLE_CREDENTIAL_COLUMNS,
+  PASS_CREDENTIAL_COLUMNS,
   type PendingRequestRow,
   type DeviceRow,
   type PersonEventRow,
@@ -675,8 +677,34 @@ export class SqliteStore implements Store {
     return rows.map(credentialFromRow);
   }
 
+  async insertPass(c: CredentialRecord): Promise<void> {
+    await this.write(() => {
+      this
+        .sql(`INSERT INTO credentials (${PASS_CREDENTIAL_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(c.jti, c.subjectId, c.color, c.kid, c.issuedAt, c.expiresAt, c.status, c.statusAt, c.statusIdx ?? null);
+      this.sql('INSERT INTO passes (jti, subject_id, expires_at) VALUES (?, ?, ?)').run(c.jti, c.subjectId, c.expiresAt);
+    });
+  }
+
+  async listPasses(subjectId: string): Promise<CredentialRecord[]> {
+    this.settle();
+    const rows = this
+      .sql(`SELECT ${CREDENTIAL_COLUMNS_C} FROM passes p JOIN credentials c ON c.jti = p.jti WHERE p.subject_id = ? ORDER BY c.issued_at DESC, c.jti`)
+      .all(subjectId) as CredentialRow[];
+    return rows.map(credentialFromRow);
+  }
+
+  async getPass(jti: string): Promise<CredentialRecord | undefined> {
+    this.settle();
+    const row = this.sql(`SELECT ${CREDENTIAL_COLUMNS_C} FROM passes p JOIN credentials c ON c.jti = p.jti WHERE p.jti = ?`).get(jti) as CredentialRow | undefined;
+    return row && credentialFromRow(row);
+  }
+
   async deleteExpiredCredentials(before: number): Promise<number> {
-    return this.write(() => this.sql('DELETE FROM credentials WHERE expires_at < ?').run(before).changes);
+    return this.write(() => {
+      this.sql('DELETE FROM passes WHERE expires_at < ?').run(before);
+      return this.sql('DELETE FROM credentials WHERE expires_at < ?').run(before).changes;
+    });
   }
 
   async insertPersonEvent(e: PersonEventRecord): Promise<boolean> {

@@ -371,6 +371,12 @@ export interface Store {
   listInvalidStatusIndices(now: number): Promise<number[]>;
   /** Superseded or revoked credentials whose exp is after `now`, oldest change first. */
   listInvalidatedCredentials(now: number): Promise<CredentialRecord[]>;
+  /** Records a printed 通行证: its credential row and its mark as a pass, in one transaction. */
+  insertPass(credential: CredentialRecord): Promise<void>;
+  /** The subject's passes (still in the credentials table), newest first. */
+  listPasses(subjectId: string): Promise<CredentialRecord[]>;
+  /** The pass with this id, or undefined (a code's jti is not a pass). */
+  getPass(jti: string): Promise<CredentialRecord | undefined>;
 
   /**
    * Deletes credential records whose exp is before `before` and returns how many. A code that

@@ -17,7 +17,7 @@ export type ColorReason = ("confirmed_case" | "close_contact" | "false_report" |
  * via the `definition` "Symptom".
  */
 export type Symptom = ("fever" | "cough" | "fatigue" | "sore_throat" | "shortness_of_breath" | "diarrhea" | "loss_of_taste_or_smell" | "muscle_ache")
-export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advisory" | "fever" | "document_mismatch" | "document_mismatch_locked" | "binding_missing")
+export type DenyReason = ("code_invalid" | "color_yellow" | "color_red" | "advisory" | "fever" | "document_mismatch" | "document_mismatch_locked" | "binding_missing" | "no_code")
 /**
  * This interface was referenced by `IdentityDocument`'s JSON-Schema
  * via the `definition` "DocumentType".
@@ -96,8 +96,19 @@ export interface CheckpointDecision {
 decision: ("pass" | "deny")
 color: (Color | null)
 reasons: DenyReason[]
+/**
+ * How the person was checked: a health code (亮码), a printed 通行证 (decided with the person's colour now), or the document alone (一证通行).
+ */
+method?: ("code" | "pass" | "document")
+holder?: CheckpointHolder
 error?: ErrorObject
 credential?: NormalizedCredential
+}
+/**
+ * 一证通行 only (no credential to show): the masked name of the document's record.
+ */
+export interface CheckpointHolder {
+nameMasked: string
 }
 /**
  * This interface was referenced by `ErrorResponse`'s JSON-Schema
@@ -124,9 +135,13 @@ issuer: NormalizedIssuer
 subject: NormalizedSubject
 color: Color
 /**
- * The issuer's own value, unchanged.
+ * Present only for a printed 通行证 (typ health-pass+jwt): it carries no colour, so color is the person's colour now — green while the issuer's status data does not list it (the issuer lists a pass the moment its holder stops being green).
  */
-sourceColor: (string | number)
+kind?: "pass"
+/**
+ * The issuer's own value, unchanged (absent for a 通行证, which carries none).
+ */
+sourceColor?: (string | number)
 /**
  * Version of the partner vocabulary that mapped sourceColor.
  */
@@ -160,13 +175,13 @@ deviceId: string
 registeredAt: string
 }
 /**
- * What a checkpoint device sends: the scanned code, the measured temperature, the presented document (亮码+身份证+测温). The document number is used to check the binding and then dropped: never stored, never logged.
+ * What a checkpoint device sends: the scanned code (a health code or a printed 通行证), the measured temperature, the presented document (亮码+身份证+测温). Without a code the scan is 一证通行: the document alone, looked up among Xinji's own residents. The document number is used to check the binding or find the record and then dropped: never stored, never logged.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
  * via the `definition` "CheckpointScan".
  */
 export interface CheckpointScan {
-code: string
+code?: string
 temperatureC: number
 document: IdentityDocument
 }
@@ -254,6 +269,14 @@ region: string
 signingAlg: ("ES256" | "EdDSA")
 }
 credentialTtlSeconds: number
+/**
+ * Lifetime of a printed 通行证 (exp − iat). It carries no colour, so its length bounds only how often it is reprinted.
+ */
+passTtlSeconds: number
+/**
+ * The hotline numbers the resident's help page shows, separated by commas.
+ */
+helpHotlines: string
 clockToleranceSeconds: number
 checkpoint: {
 feverThresholdC: number
@@ -592,12 +615,20 @@ export interface DeclarationResult {
 subjectId: string
 color: Color
 reasons: ColorReason[]
+/**
+ * When each reason ends by itself (issue 25: when may the code turn green): the end of its 14-day window, or null when it ends only after review (a confirmed case or a false report, until a clearance). A high-risk region may leave the list sooner. Empty for a green code.
+ */
+until?: ReasonUntil[]
 holderToken?: string
 /**
  * No longer set: a proxy naming a person who already has a code gets 202 with a pending request (proxy-request-pending.schema.json). Kept so older clients still validate.
  */
 linked?: boolean
 credential: IssuedCredential
+}
+export interface ReasonUntil {
+reason: ColorReason
+until: (string | null)
 }
 export interface IssuedCredential {
 jws: string
@@ -694,6 +725,34 @@ export interface ErrorResponse {
 error: ErrorObject
 }
 /**
+ * What the pages' help (帮助) needs from the gateway: the hotline numbers (HELP_HOTLINES; the notice's are 0311-83283507 and 83283500).
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "Help".
+ */
+export interface Help {
+/**
+ * @maxItems 6
+ */
+hotlines: string[]
+}
+/**
+ * A printed 通行证: its id (the jti), its dates and status, and, only when just issued, the signed pass (compact JWS of typ health-pass+jwt, no colour in it) to print as a QR code.
+ * 
+ * This interface was referenced by `AllSchemas`'s JSON-Schema
+ * via the `definition` "IssuedPass".
+ */
+export interface IssuedPass {
+passId: string
+issuedAt: string
+expiresAt: string
+/**
+ * superseded: the holder stopped being green; revoked: withdrawn at a counter, or the document or name changed.
+ */
+status: ("active" | "superseded" | "revoked" | "expired")
+jws?: string
+}
+/**
  * Served at /.well-known/health-code-issuer: everything a partner needs to register Xinji as an issuer and verify its codes offline.
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
@@ -722,6 +781,13 @@ status_list_uri?: string
  */
 credential_schema: string
 typ: string
+/**
+ * Printed passes (通行证) this issuer signs: their typ and longest lifetime. A pass has no colour claim; it is valid only while status_uri does not list it (listed the moment its holder stops being green).
+ */
+pass?: {
+typ: string
+max_lifetime_seconds: number
+}
 /**
  * DEF: every payload must be raw-DEFLATE compressed (SMART Health Cards). optional: a payload may be compressed (header zip DEF) or not — an issuer moving to compressed codes while its older ones are still valid. Absent: compressed payloads are refused.
  */
@@ -924,6 +990,7 @@ algorithms: ("ES256" | "ES384" | "EdDSA" | "RS256" | "PS256")[]
  * When set, the JWS typ header must equal it (RFC 8725 §3.11).
  */
 typ?: string
+pass?: PartnerPass
 /**
  * DEF: every payload must be raw-DEFLATE compressed (SMART Health Cards). optional: a payload may be compressed (header zip DEF) or not — an issuer moving to compressed codes while its older ones are still valid. Absent: compressed payloads are refused.
  */
@@ -944,6 +1011,13 @@ until: string
 map: ColorMap
 }[]
 status: ("active" | "suspended")
+}
+/**
+ * When set, the partner also issues printed passes (通行证): JWS with this typ and no colour claim, valid only while the partner's status list does not name them (a partner with passes must publish statusUri). Their lifetime is bounded by maxLifetimeSeconds here instead of the code's.
+ */
+export interface PartnerPass {
+typ: string
+maxLifetimeSeconds: number
 }
 /**
  * One proxy of a subject: the proxy's id (for removal), its masked name and since when it acts for the subject.

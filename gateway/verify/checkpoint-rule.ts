@@ -48,7 +48,7 @@ export async function decideAtCheckpoint(input: CheckpointInput): Promise<Checkp
     // The binding is not computed for an invalid code: its claims are not trusted, and a hostile
     // code must not buy scrypt work.
     const reasons: DenyReason[] = fever ? ['code_invalid', 'fever'] : ['code_invalid'];
-    return { decision: 'deny', color: null, reasons, error: outcome.error.toJSON() };
+    return { decision: 'deny', color: null, reasons, method: 'code', error: outcome.error.toJSON() };
   }
 
   const { credential } = outcome;
@@ -61,5 +61,7 @@ export async function decideAtCheckpoint(input: CheckpointInput): Promise<Checkp
   if (verdict !== 'match') reasons.push(verdict);
 
   const pass = reasons.length === 0 && credential.color === 'green' && credential.advisory === false;
-  return { decision: pass ? 'pass' : 'deny', color: credential.color, reasons, credential };
+  // A 通行证 carries no colour: its green is "not listed by its issuer" (issuer/sign-pass.ts).
+  const method = credential.kind === 'pass' ? 'pass' : 'code';
+  return { decision: pass ? 'pass' : 'deny', color: credential.color, reasons, method, credential };
 }

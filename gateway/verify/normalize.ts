@@ -27,11 +27,22 @@ function isoSeconds(seconds: number): string {
   return new Date(seconds * 1000).toISOString();
 }
 
-export function normalizeCredential(partner: Partner, payload: Record<string, unknown>, claims: TimeClaims): Normalized {
-  const sourceColor = resolvePointer(payload, partner.claims.color);
-  const mapped = mapColor(selectColorMap(partner, claims.iat), sourceColor);
-  if (!mapped || (typeof sourceColor !== 'string' && typeof sourceColor !== 'number')) {
-    throw new GatewayError('ERR_COLOR_UNMAPPED');
+/**
+ * A printed 通行证 (`kind: 'pass'`) carries no colour: it is normalised as green, which holds only
+ * because the caller checks it against its issuer's status data next (verify-service.ts online,
+ * the trust bundle's snapshot offline); an issuer lists a pass the moment its holder stops being green.
+ */
+export function normalizeCredential(partner: Partner, payload: Record<string, unknown>, claims: TimeClaims, kind: 'code' | 'pass' = 'code'): Normalized {
+  let colorFields: Pick<NormalizedCredential, 'color' | 'sourceColor' | 'colorMapVersion' | 'advisory' | 'kind'>;
+  if (kind === 'pass') {
+    colorFields = { kind: 'pass', color: 'green', advisory: false };
+  } else {
+    const sourceColor = resolvePointer(payload, partner.claims.color);
+    const mapped = mapColor(selectColorMap(partner, claims.iat), sourceColor);
+    if (!mapped || (typeof sourceColor !== 'string' && typeof sourceColor !== 'number')) {
+      throw new GatewayError('ERR_COLOR_UNMAPPED');
+    }
+    colorFields = { color: mapped.color, sourceColor, colorMapVersion: mapped.version, advisory: mapped.advisory };
   }
 
   let credentialId = claims.jti;
@@ -55,10 +66,7 @@ export function normalizeCredential(partner: Partner, payload: Record<string, un
     credentialId,
     issuer: { partnerId: partner.id, name: partner.name, region: partner.region, iss: partner.issuer },
     subject,
-    color: mapped.color,
-    sourceColor,
-    colorMapVersion: mapped.version,
-    advisory: mapped.advisory,
+    ...colorFields,
     issuedAt: isoSeconds(claims.iat),
     expiresAt: isoSeconds(claims.exp),
   };

@@ -62,8 +62,8 @@ function validOutcome(credential: NormalizedCredential, partner: Partner, jti: s
 export function createVerifier(deps: VerifierDeps): Verifier {
   const { cache } = deps;
   const checkSignature = deps.verifySignature ?? verifySignature;
-  const timeClaims = (payload: Record<string, unknown>, partner: Partner) =>
-    checkTimeClaims(payload, deps.now(), deps.clockToleranceSeconds, partner.maxLifetimeSeconds);
+  const timeClaims = (payload: Record<string, unknown>, partner: Partner, pass: boolean) =>
+    checkTimeClaims(payload, deps.now(), deps.clockToleranceSeconds, pass ? partner.pass?.maxLifetimeSeconds : partner.maxLifetimeSeconds);
 
   async function run(jws: string, named: { partnerId?: string }): Promise<ValidOutcome> {
     const parsed = parseCompact(jws);
@@ -80,12 +80,17 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     named.partnerId = partner.id;
     if (partner.status !== 'active') throw new GatewayError('ERR_ISSUER_SUSPENDED');
 
-    const { alg, kid } = checkHeader(parsed.header, partner);
+    // A printed 通行证 has the typ its issuer registered for passes (issuer/sign-pass.ts), its own
+    // lifetime bound and no colour. Without a status list nobody could learn that its holder
+    // stopped being green, so a pass of an issuer that publishes none is refused (fail closed).
+    const pass = partner.pass !== undefined && parsed.header['typ'] === partner.pass.typ;
+    if (pass && partner.statusUri === undefined && partner.statusListUri === undefined) throw new GatewayError('ERR_PASS_UNVERIFIABLE');
+    const { alg, kid } = checkHeader(parsed.header, pass ? { algorithms: partner.algorithms, typ: partner.pass!.typ, zip: partner.zip } : partner);
     const key = await deps.keySource.getKey(partner, kid, alg);
     await checkSignature(parsed, alg, key.key, key.jwk);
 
-    const claims = timeClaims(payload, partner);
-    const { credential, binding } = normalizeCredential(partner, payload, claims);
+    const claims = timeClaims(payload, partner, pass);
+    const { credential, binding } = normalizeCredential(partner, payload, claims, pass ? 'pass' : 'code');
     const outcome = validOutcome(credential, partner, claims.jti, payload, binding);
     cache?.set(jws, { outcome, partner, key, kid, alg });
     return outcome;
@@ -104,7 +109,7 @@ export function createVerifier(deps: VerifierDeps): Verifier {
     try {
       if (deps.registry.byIssuer(partner.issuer) !== partner || partner.status !== 'active') throw new Error('partner changed');
       if ((await deps.keySource.getKey(partner, entry.kid, entry.alg)) !== entry.key) throw new Error('key changed');
-      timeClaims(outcome.payload, partner);
+      timeClaims(outcome.payload, partner, outcome.credential.kind === 'pass');
     } catch {
       cache!.delete(jws);
       return undefined;

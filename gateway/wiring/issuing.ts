@@ -34,8 +34,8 @@ export async function loadSigning(ctx: WiringContext): Promise<Signing> {
   const generate = mayGenerateSecrets(config);
   await ensureSigningKey(config.certsDir, config.issuer.signingAlg, now(), logger, generate);
   const pepper = loadOrCreatePepper(config.certsDir, logger, generate);
-  // A retired key stays published while a code it signed may still be presented.
-  const keystore = await Keystore.load(config.certsDir, (config.credentialTtlSeconds + config.clockToleranceSeconds) * 1000);
+  // A retired key stays published while a code or a printed pass (通行证) it signed may still be presented.
+  const keystore = await Keystore.load(config.certsDir, (Math.max(config.credentialTtlSeconds, config.passTtlSeconds) + config.clockToleranceSeconds) * 1000);
   const rules = loadRules(config.rulesFile);
   const certs = new CertsReloader({
     dir: config.certsDir,

@@ -184,6 +184,7 @@ describe('every tool\'s command line', () => {
   const tools: Array<[string, string[]]> = [
     ['keys', ['list']],
     ['devices', ['list']],
+    ['passes', ['list', 'sub_x']],
     ['subjects', ['audit', 'sub_x']],
     ['trust-list', ['verify', 'list.jws']],
     ['partner-check', ['partner.json']],

@@ -183,6 +183,7 @@ export function seeds(t: FuzzTarget): Seed[] {
     'POST /v1/verify': { path: '/v1/verify', headers: {}, body: { code: t.jws } },
     'POST /v1/checkpoint/scans': { path: '/v1/checkpoint/scans', headers: { authorization: `Bearer ${t.deviceToken}` }, body: { code: t.jws, temperatureC: 36.5, document } },
     'POST /v1/admin/partners/reload': { path: '/v1/admin/partners/reload', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
+    'POST /v1/admin/subjects/{subjectId}/passes': { path: `/v1/admin/subjects/${subjectId}/passes`, headers: { authorization: `Bearer ${ADMIN_TOKEN}` } },
     'GET /v1/subjects/{subjectId}/represented': { path: `/v1/subjects/${subjectId}/represented`, headers: own },
     'POST /v1/recovery': { path: '/v1/recovery', headers: {}, body: { document, phone: (declaration['applicant'] as { phone: string }).phone } },
     'POST /v1/recovery/verify': { path: '/v1/recovery/verify', headers: {}, body: t.recovery ? { document: t.recovery.document, code: t.recovery.code } : { document, code: '123456' } },

@@ -47,6 +47,7 @@ const PER_METRIC: Record<string, Record<string, readonly string[]>> = {
   gateway_risk_events_total: { type: RISK_EVENT_TYPES, outcome: ['applied', 'duplicate'] },
   gateway_verifications_total: { result: ['valid', ...Object.keys(ERROR_CATALOGUE)] },
   gateway_checkpoint_decisions_total: { decision: ['pass', 'deny'], reason: ['none', ...DENY_REASONS] },
+  gateway_checkpoint_scans_total: { mode: ['code', 'pass', 'document'], decision: ['pass', 'deny'] },
   gateway_jwks_fetches_total: { outcome: FETCH_OUTCOMES },
   gateway_status_list_fetches_total: { outcome: FETCH_OUTCOMES },
   gateway_fetch_addresses_refused_total: { class: ADDRESS_CLASSES },

@@ -69,7 +69,9 @@ describe('key rotation, walked through as docs/partners-and-keys.md describes it
   const clock = new TestClock();
   const gateways: TestGateway[] = [];
   async function start(): Promise<TestGateway> {
-    const gw = await createTestGateway({ dir, clock });
+    // Printed passes (issue 25) of an hour: a retired key stays published until they expire too,
+    // and the walk-through stays within the holder token's idle expiry (issue 17).
+    const gw = await createTestGateway({ dir, clock, overrides: { passTtlSeconds: 3600 } });
     gateways.push(gw);
     return gw;
   }
@@ -119,10 +121,11 @@ describe('key rotation, walked through as docs/partners-and-keys.md describes it
     expect(before).toMatchObject({ valid: true });
     expect((await verify(gw, fresh.body.credential.jws))['valid']).toBe(true);
 
-    // 4. After credential TTL + clock tolerance, the retired key leaves the JWKS.
-    clock.ms = retiredAt + (gw.config.credentialTtlSeconds + gw.config.clockToleranceSeconds) * 1000 - 1000;
+    // 4. After the longest lifetime it signed (codes, or printed passes) + clock tolerance, the retired key leaves the JWKS.
+    const longest = Math.max(gw.config.credentialTtlSeconds, gw.config.passTtlSeconds);
+    clock.ms = retiredAt + (longest + gw.config.clockToleranceSeconds) * 1000 - 1000;
     expect((await jwks(gw)).keys.map((k) => k['kid'])).toContain(oldKid);
-    clock.ms = retiredAt + (gw.config.credentialTtlSeconds + gw.config.clockToleranceSeconds) * 1000 + 1000;
+    clock.ms = retiredAt + (longest + gw.config.clockToleranceSeconds) * 1000 + 1000;
     expect((await jwks(gw)).keys.map((k) => k['kid'])).toEqual([next.kid]);
     expect((await verify(gw, oldCode))['valid']).toBe(false);
     const newest = await getCode(gw, first.subjectId, first.holderToken);

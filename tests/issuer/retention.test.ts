@@ -75,6 +75,16 @@ function retention(kind: 'sqlite' | 'postgres'): void {
     expect((await run(gw, ['purge', '--inactive-since', iso(gw.clock.now() - 30_000)])).out).toEqual(['0']);
     expect((await getCode(gw, scanned.subjectId, scanned.holderToken)).status).toBe(200);
   });
+
+  test('a scan by the document alone (一证通行, issue 25) keeps it too: a person without a phone is not inactive', async () => {
+    const person = await declared(gw, personDeclaration(74));
+    const device = asDevice(await registerDevice(gw));
+    gw.clock.advance(60_000);
+    const scan = await request(gw.app).post('/v1/checkpoint/scans').set(device).send({ temperatureC: 36.4, document: (personDeclaration(74)['applicant'] as Body)['document'] });
+    expect(scan.body).toMatchObject({ decision: 'pass', method: 'document' });
+    expect((await run(gw, ['purge', '--inactive-since', iso(gw.clock.now() - 30_000)])).out).toEqual(['0']);
+    expect((await getCode(gw, person.subjectId, person.holderToken)).status).toBe(200);
+  });
 }
 
 describe('retention, SQLite', () => retention('sqlite'));

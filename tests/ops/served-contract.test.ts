@@ -87,7 +87,7 @@ describe('the served contract', () => {
     const operations = Object.values(doc.paths).flatMap((item) => Object.values(item));
     expect(operations.filter((op) => op.security === undefined).map((op) => op.operationId)).toEqual([]);
     const open = operations.filter((op) => op.security!.length === 0).map((op) => op.operationId).sort();
-    expect(open).toEqual(['checkpointPage', 'finishSignIn', 'getCredentialStatus', 'getIssuerMetadata', 'getJwks', 'getSchema', 'getTokenStatusList', 'getTrustBundle', 'health', 'listPartners', 'metrics', 'openapi', 'pageAsset', 'ready', 'residentPage', 'startRecovery', 'startSignIn', 'verifyCode', 'verifyRecovery']);
+    expect(open).toEqual(['checkpointPage', 'finishSignIn', 'getCredentialStatus', 'getIssuerMetadata', 'getJwks', 'getSchema', 'getTokenStatusList', 'getTrustBundle', 'health', 'help', 'listPartners', 'metrics', 'openapi', 'pageAsset', 'passPage', 'ready', 'residentPage', 'startRecovery', 'startSignIn', 'verifyCode', 'verifyRecovery']);
   });
 
   it('serves the credential_schema of the issuer metadata, and a credential the gateway verified conforms to it', async () => {

@@ -72,6 +72,23 @@ describe('deriveColor with the default rules', () => {
     expect(derive({ declaration: yellow, now: T0 + 14 * DAY }).color).toBe('green');
   });
 
+  // Each 14-day window at its boundary (issue 25, §4): the last millisecond inside, the first outside.
+  test.each<[string, Partial<ColorInputs>, 'red' | 'yellow']>([
+    ['a close contact, from the contact', { events: [event('close_contact', T0)] }, 'red'],
+    ['a declared contact with a case, from the declaration', { declaration: declaration({ contactWithCase: true }) }, 'yellow'],
+    ['declared symptoms, from the declaration', { declaration: declaration({ symptoms: ['cough'] }) }, 'yellow'],
+    ['travel overseas, from the declaration', { declaration: declaration({ travel14d: ['overseas'] }) }, 'yellow'],
+    ['travel through a listed high-risk region, from the declaration', { highRisk: { regions: ['130100'], effectiveAt: T0 } }, 'yellow'],
+  ])('ends the window of %s exactly 14 days later', (_name, inputs, color) => {
+    expect(derive({ ...inputs, now: T0 + 14 * DAY - 1 }).color).toBe(color);
+    expect(derive({ ...inputs, now: T0 + 14 * DAY })).toEqual({ color: 'green', reasons: [] });
+  });
+
+  test('ends a high-risk region\'s yellow as soon as the region leaves the list, before its 14 days', () => {
+    expect(derive({ highRisk: { regions: ['130100'], effectiveAt: T0 }, now: T0 + 3 * DAY }).color).toBe('yellow');
+    expect(derive({ highRisk: { regions: ['420100'], effectiveAt: T0 + 2 * DAY }, now: T0 + 3 * DAY }).color).toBe('green');
+  });
+
   test('keeps a confirmed case red without end until a clearance', () => {
     const events = [event('confirmed_case', T0)];
     expect(derive({ events, now: T0 + 365 * DAY }).color).toBe('red');

@@ -83,6 +83,7 @@ describe('decideAtCheckpoint (亮码 + 身份证 + 测温)', () => {
       decision: 'deny',
       color: null,
       reasons: ['code_invalid', 'fever'],
+      method: 'code',
       error: { code: 'ERR_JWS_SIGNATURE_INVALID', message: expect.any(String) },
     });
     expect(decision).not.toHaveProperty('credential');

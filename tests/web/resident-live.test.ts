@@ -39,7 +39,8 @@ describeInBrowser('the resident page keeps the colour current, and takes the dai
     expect((await postJson(pages.base, '/v1/risk-events', { events: [event] }, RISK_FEED_TOKEN)).status).toBe(200);
     await page.clock.runFor(5_000);
     await expectText(page.locator('#code-color'), '红码');
-    await expectText(page.locator('#code-reasons'), '密切接触者');
+    // With when it may turn green (issue 25): 14 days after the contact.
+    await page.locator('#code-reasons', { hasText: /^密切接触者（预计 \d+月\d+日 \d\d:\d\d 后可转为绿码）$/ }).waitFor();
     expect(await page.locator('#code-qr').getAttribute('src')).not.toBe(qr);
     expect(await seriousA11yViolations(page)).toEqual([]);
   });
@@ -109,10 +110,13 @@ describeInBrowser('the resident page keeps the colour current, and takes the dai
     await page.getByRole('button', { name: '提交打卡' }).click();
     await page.getByText(/^今天已打卡（2026-11-27）。因报告发热或症状，健康码已转为黄码/).waitFor();
     await expectText(page.locator('#code-color'), '黄码');
-    expect(await page.locator('#code-reasons li').allInnerTexts()).toEqual(['健康打卡报告有症状', '健康打卡报告发热']);
+    // Each with when it may turn green (issue 25): 14 days after the check-in that reported it.
+    const zh = await page.locator('#code-reasons li').allInnerTexts();
+    expect(zh.map((t) => t.replace(/（预计 12月11日 \d\d:\d\d 后可转为绿码）$/, '（预计 14 天后）'))).toEqual(['健康打卡报告有症状（预计 14 天后）', '健康打卡报告发热（预计 14 天后）']);
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Health code of 测***号' }).waitFor();
-    expect(await page.locator('#code-reasons li').allInnerTexts()).toEqual(['Symptoms reported at a daily check-in', 'Fever reported at a daily check-in']);
+    const en = await page.locator('#code-reasons li').allInnerTexts();
+    expect(en.map((t) => t.replace(/ \(may turn green after 11 December at \d\d:\d\d\)$/, ' (14 days)'))).toEqual(['Symptoms reported at a daily check-in (14 days)', 'Fever reported at a daily check-in (14 days)']);
     await page.getByRole('button', { name: 'Daily check-in' }).click();
     await page.getByText('Today\'s check-in is already done (one a day); come back tomorrow. If you feel unwell, modify your declaration or see a doctor.').waitFor();
     await page.getByRole('button', { name: '中文' }).click();

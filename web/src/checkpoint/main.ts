@@ -8,6 +8,7 @@ import { documentProblem } from '../shared/validate.js';
 import type { IdentityDocument } from '../../../verifier/index.js';
 import { startScan, type Scan } from './camera.js';
 import { decideOffline, forget, heldBundle, refresh, REFRESH_MS, restore } from './offline.js';
+import { documentMode, firstField, methodText, setupDocumentMode } from './document-mode.js';
 import { bundlePointers, documentTypeOf } from './document-hint.js';
 import { checkDevice, DEVICE_ID } from './device-signin.js';
 import { watchAnswerScreen } from './answer-scan.js';
@@ -29,6 +30,8 @@ interface Decision {
   decision: 'pass' | 'deny';
   color: string | null;
   reasons: string[];
+  method?: string;
+  holder?: { nameMasked: string };
   error?: { code: string; message: string };
   credential?: { issuer: { name: string }; subject: { nameMasked?: string } };
 }
@@ -72,6 +75,7 @@ function ready(): void {
   el('result-reasons').replaceChildren();
   el('result-issuer').textContent = '';
   el('result-name').textContent = '';
+  el('result-method').textContent = '';
   el('result-decision').textContent = '';
   el('result-mode').replaceChildren();
   el('result-mode').hidden = true;
@@ -79,7 +83,7 @@ function ready(): void {
   renderTrust();
   renderDevice();
   showView(VIEWS, 'scan-view');
-  el('s-code').focus();
+  el(firstField()).focus();
 }
 
 function renderResult(): void {
@@ -91,6 +95,7 @@ function renderResult(): void {
   const byHand = last.decision === 'deny' && last.reasons.includes('advisory') && last.reasons.every((reason) => reason === 'advisory' || reason === 'color_yellow');
   view.classList.toggle('by-hand', byHand);
   el('result-decision').textContent = t(byHand ? 'checkByHand' : last.decision);
+  el('result-method').textContent = methodText(last.method);
   el('result-mode').hidden = offline === undefined;
   el('result-mode').replaceChildren(
     ...(!offline ? [] : [t('offline'), ...(offline.since ? [bundleAge(offline.since)] : [])]).map((line) => {
@@ -112,7 +117,8 @@ function renderResult(): void {
   );
   const credential = last.credential;
   el('result-issuer').textContent = credential ? t('issuer', { name: credential.issuer.name }) : '';
-  el('result-name').textContent = credential?.subject.nameMasked ? t('holderName', { name: credential.subject.nameMasked }) : '';
+  const name = credential?.subject.nameMasked ?? last.holder?.nameMasked;
+  el('result-name').textContent = name ? t('holderName', { name }) : '';
 }
 
 function renderDevice(): void {
@@ -139,7 +145,8 @@ async function verify(): Promise<void> {
   const type = el<HTMLSelectElement>('s-doc-type').value;
   const number = el<HTMLInputElement>('s-doc-number').value.trim().toUpperCase();
   const temperature = Number(el<HTMLInputElement>('s-temp').value.trim().replace(',', '.'));
-  if (!code) return fail('s-code', t('missingCode'));
+  const byDocument = documentMode();
+  if (!code && !byDocument) return fail('s-code', t('missingCode'));
   if (!number) return fail('s-doc-number', t('missingDocument'));
   const problem = documentProblem(type, number);
   if (problem) return fail('s-doc-number', t(problem));
@@ -149,7 +156,13 @@ async function verify(): Promise<void> {
   const button = el<HTMLButtonElement>('btn-verify');
   button.disabled = true;
   const scanned = { code, temperatureC: temperature, document: { type, number } as IdentityDocument };
-  let answer = await api<Decision>('POST', '/v1/checkpoint/scans', { token, body: scanned, timeoutMs: SCAN_TIMEOUT_MS });
+  const body = byDocument ? { temperatureC: temperature, document: scanned.document } : scanned;
+  let answer = await api<Decision>('POST', '/v1/checkpoint/scans', { token, body, timeoutMs: SCAN_TIMEOUT_MS });
+  // 一证通行 needs the gateway's records: offline there is nothing to decide with.
+  if (answer.status === 0 && byDocument) {
+    button.disabled = false;
+    return fail('s-doc-number', t('documentNeedsNetwork'));
+  }
   let decidedOffline: typeof offline;
   if (answer.status === 0) {
     // The gateway cannot be reached (a network error or no answer in time) — only then: a 4xx or
@@ -250,10 +263,11 @@ el('btn-camera-cancel').addEventListener('click', () => {
   scan?.stop();
   scan = undefined;
   showView(VIEWS, 'scan-view');
-  el('s-code').focus();
+  el(firstField()).focus();
 });
 
 fillDocumentTypes(el<HTMLSelectElement>('s-doc-type'));
+setupDocumentMode();
 setupLanguage(() => {
   renderResult();
   renderTrust();

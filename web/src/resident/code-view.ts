@@ -4,6 +4,7 @@ import { decodePayload, parseCompact } from '../../../gateway/verify/parse-compa
 import { api, type ApiError } from '../shared/api.js';
 import { el } from '../shared/dom.js';
 import { addStrings, currentLang, t } from '../shared/i18n.js';
+import { untilText } from './access.js';
 import { watchColor, type Watch } from './live-color.js';
 import { clearQueued, isQueued, showQueued } from './queued.js';
 
@@ -19,6 +20,8 @@ export interface CodeResult {
   subjectId: string;
   color: 'green' | 'yellow' | 'red';
   reasons: string[];
+  /** When each reason ends by itself (null: after review); absent for a green code. */
+  until?: Array<{ reason: string; until: string | null }>;
   holderToken?: string;
   linked?: boolean;
   credential: { jws: string; expiresAt: string };
@@ -120,7 +123,8 @@ export function renderCode(): void {
   reasons.replaceChildren(
     ...result.reasons.map((reason) => {
       const li = document.createElement('li');
-      li.textContent = t(`reason_${reason}`);
+      const ends = untilText(result.until?.find((u) => u.reason === reason)?.until);
+      li.textContent = t(`reason_${reason}`) + (ends ? (currentLang() === 'zh' ? `（${ends}）` : ` (${ends})`) : '');
       return li;
     }),
   );

@@ -5,6 +5,7 @@ import { errorText } from '../shared/errors.js';
 import { fillDocumentTypes } from '../shared/documents.js';
 import { setupLanguage, t } from '../shared/i18n.js';
 import { claimsOf, fetchCode, renderCode, showingOwnCode, stopRefreshing, type CodeResult } from './code-view.js';
+import { setupAccess } from './access.js';
 import { pendingRequests, renderConsent } from './consent.js';
 import { renderCheckInForm } from './check-in.js';
 import { checkForm, fillSummary, readForm, resetForm, showApiFieldError, type Declaration, type Facts } from './form.js';
@@ -238,6 +239,7 @@ const actions: Actions = {
 wireActions(actions);
 
 fillDocumentTypes(el<HTMLSelectElement>('f-doc-type'));
+setupAccess();
 setupPicker();
 setupLanguage(() => {
   renderCode();

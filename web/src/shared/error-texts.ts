@@ -61,6 +61,8 @@ export const ERROR_TEXTS: { readonly [code in ErrorCode]: Text } = {
   ERR_SIGN_IN_UNAVAILABLE: { zh: '暂不支持实名认证登录。', en: 'Sign-in is not available here.' },
 
   // --- checkpoint devices
+  ERR_PASS_NOT_GREEN: { zh: '只能为当前为绿码的人打印通行证，请转为绿码后再来办理。', en: 'A pass is printed only for a person who is green now; come back once green.' },
+  ERR_PASS_NOT_FOUND: { zh: '没有这张通行证。', en: 'No pass with this id.' },
   ERR_DEVICE_UNAUTHORIZED: { zh: '设备登录码无效或已停用，请向管理员索取新的登录码后重新登录。', en: 'This device\'s sign-in code is wrong or was withdrawn; ask your administrator for a new one and sign in again.' },
 
   // --- operators' routes (not reached from the pages; words for completeness)
@@ -88,6 +90,7 @@ export const ERROR_TEXTS: { readonly [code in ErrorCode]: Text } = {
   ERR_CREDENTIAL_SUPERSEDED: { zh: '健康码已更新，请持码人刷新后重新出示', en: 'The code was superseded: ask the person to refresh it and show it again' },
   ERR_CREDENTIAL_REVOKED: { zh: '健康码已作废，请持码人刷新后重新出示', en: 'The code was revoked: ask the person to refresh it and show it again' },
   ERR_STATUS_UNAVAILABLE: { zh: '暂时无法获取发码城市的作废名单，请稍后重新核验或人工核实', en: 'The issuing city\'s status list is unavailable: verify again shortly or check by hand' },
+  ERR_PASS_UNVERIFIABLE: { zh: '发证城市不公布作废名单，无法确认通行证持有人当前是否为绿码，请人工核实', en: 'The issuing city publishes no status list, so whether the pass holder is green now cannot be known: check by hand' },
   ERR_STATUS_REFERENCE_INVALID: { zh: '健康码缺少或带有无效的状态信息，不能通行，请持码人刷新后重新出示', en: 'The code\'s status reference is missing or invalid: ask the person to refresh it and show it again' },
   ERR_TRUST_BUNDLE_INVALID: { zh: '离线核验数据无效，请联网后重新登录本设备', en: 'The offline verification data is invalid: reconnect and sign this device in again' },
   ERR_TRUST_BUNDLE_NOT_NEWER: { zh: '离线核验数据不是最新，请联网后重试', en: 'The offline verification data is not the newest: reconnect and retry' },

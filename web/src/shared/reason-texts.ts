@@ -16,6 +16,7 @@ export const DENY_TEXTS: { readonly [reason in DenyReason]: Text } = {
   document_mismatch: { zh: '证件不符，请核对证件号码', en: 'Document does not match: check the document number' },
   document_mismatch_locked: { zh: '证件多次不符，此健康码已暂停核验，请持码人刷新健康码', en: 'Document did not match several times: this code is locked; ask the person to refresh it' },
   binding_missing: { zh: '健康码未绑定证件，无法核对证件，请人工核实', en: 'The code names no document to compare: check by hand' },
+  no_code: { zh: '无健康码记录：可到社区办理通行证，或当场申报', en: 'No health-code record: a 通行证 can be issued at the community office, or declare now' },
 };
 
 /** Why a code is yellow or red (schemas/declaration-result.schema.json ColorReason), for the resident. */
