@@ -4,7 +4,7 @@ import { fetchJwks, JwksFetchError, type JwksFailureReason } from './fetch-jwks.
 import type { SkippedKey } from './key-skip-reasons.js';
 import type { KeySource, KeyStatus, VerificationKey } from './key-source.js';
 import { findKey } from './key-lookup.js';
-import { PartnerFetchCache, type PartnerEntry, type RemoteSourceOptions } from './partner-fetch-cache.js';
+import { PartnerFetchCache, transportOptions, type PartnerEntry, type RemoteSourceOptions } from './partner-fetch-cache.js';
 
 /** Optional observers, e.g. Prometheus counters (partner ids are a bounded set: fine as labels). */
 export interface KeyFetchHooks {
@@ -81,13 +81,7 @@ export class RemoteKeySource implements KeySource {
       failure: (error) => (error instanceof JwksFetchError ? error : new JwksFetchError('network', 'unexpected failure', error)),
       onFetch: (partnerId, failure, seconds) => options.hooks?.onFetch?.(partnerId, failure ? 'error' : 'ok', seconds, failure?.reason ?? null),
       staleMaxMs: jwks.staleMaxSeconds * 1000,
-      backoff: options.backoff ?? { initialMs: 1000, maxMs: Math.min(300_000, jwks.refreshSeconds * 1000) },
-      now: this.now,
-      background: options.background !== false,
-      dispatcher: options.dispatcher,
-      timeoutMs: jwks.timeoutMs,
-      allowInsecureLoopback,
-      onAddressRefused: options.onAddressRefused,
+      ...transportOptions(options, jwks.timeoutMs, { initialMs: 1000, maxMs: Math.min(300_000, jwks.refreshSeconds * 1000) }),
     });
   }
 

@@ -77,6 +77,25 @@ export interface PartnerFetchCacheOptions<T> {
   onAddressRefused?: ((cls: AddressClass) => void) | undefined;
 }
 
+/** The transport part of a cache's options, read the same way by every remote source. */
+export type TransportOptions = Pick<
+  PartnerFetchCacheOptions<unknown>,
+  'backoff' | 'now' | 'background' | 'dispatcher' | 'timeoutMs' | 'allowInsecureLoopback' | 'onAddressRefused'
+>;
+
+/** What a remote source (keys, JSON or Token Status Lists) passes to its cache from its own options. */
+export function transportOptions(options: RemoteSourceOptions, timeoutMs: number, defaultBackoff: { initialMs: number; maxMs: number }): TransportOptions {
+  return {
+    backoff: options.backoff ?? defaultBackoff,
+    now: options.now ?? Date.now,
+    background: options.background !== false,
+    dispatcher: options.dispatcher,
+    timeoutMs,
+    allowInsecureLoopback: options.allowInsecureLoopback,
+    onAddressRefused: options.onAddressRefused,
+  };
+}
+
 /**
  * Data fetched from partners (their keys, their status lists), cached per partner id: single-flight
  * fetches, refresh behind the answer when due, exponential back-off after failures, background

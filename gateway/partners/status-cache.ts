@@ -1,7 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import type { CredentialStatusEntry, GatewayConfig, Partner } from '../types/schemas.js';
 import { fetchStatusList, StatusListFetchError } from './fetch-status-list.js';
-import { PartnerFetchCache, type RemoteSourceOptions } from './partner-fetch-cache.js';
+import { PartnerFetchCache, transportOptions, type RemoteSourceOptions } from './partner-fetch-cache.js';
 
 /** Default body cap: ~25 000 entries of ~160 bytes; a bigger list fails closed (ERR_STATUS_UNAVAILABLE). */
 export const STATUS_LIST_MAX_BYTES = 4 * 1024 * 1024;
@@ -102,13 +102,7 @@ export class RemoteStatusSource {
       // A list is as old as its generatedAt says, however recently it was fetched (a CDN or a
       // replay can serve an old one): the stale bound counts from there.
       asOf: (listed) => listed.generatedAt,
-      backoff: options.backoff ?? { initialMs: 1000, maxMs: 60_000 },
-      now,
-      background: options.background !== false,
-      dispatcher: options.dispatcher,
-      timeoutMs,
-      allowInsecureLoopback,
-      onAddressRefused: options.onAddressRefused,
+      ...transportOptions(options, timeoutMs, { initialMs: 1000, maxMs: 60_000 }),
     });
   }
 

@@ -3,7 +3,7 @@ import type { GatewayConfig, Partner, TrustedTokenStatusList } from '../types/sc
 import type { KeySource } from './key-source.js';
 import { fetchPartnerBytes, PartnerFetchFailure } from './fetch-partner-json.js';
 import { maxAgeOf } from './fetch-status-list.js';
-import { PartnerFetchCache, type RemoteSourceOptions } from './partner-fetch-cache.js';
+import { PartnerFetchCache, transportOptions, type RemoteSourceOptions } from './partner-fetch-cache.js';
 import { refreshSeconds, STATUS_LIST_MAX_BYTES, type StatusFetchHooks } from './status-cache.js';
 import { acceptStatusListToken, type AcceptedStatusList } from '../verify/status-list-token.js';
 import { checkStatusReference, STATUS_LIST_MEDIA_TYPE, StatusListError, type StatusListProblem } from '../verify/token-status-list.js';
@@ -87,13 +87,7 @@ export class RemoteTokenStatusSource {
       onFetch: (partnerId, failure, seconds) => options.hooks?.onFetch?.(partnerId, failure ? 'error' : 'ok', seconds, failure?.reason ?? null),
       staleMaxMs: staleMaxSeconds * 1000,
       asOf: (data) => (data ? data.iat * 1000 : 0),
-      backoff: options.backoff ?? { initialMs: 1000, maxMs: 60_000 },
-      now,
-      background: options.background !== false,
-      dispatcher: options.dispatcher,
-      timeoutMs,
-      allowInsecureLoopback,
-      onAddressRefused: options.onAddressRefused,
+      ...transportOptions(options, timeoutMs, { initialMs: 1000, maxMs: 60_000 }),
     });
   }
 
