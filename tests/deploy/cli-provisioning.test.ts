@@ -1,7 +1,7 @@
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { fromRoot } from '../../gateway/paths.js';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { runToEnd, type Finished } from '../helpers/run-to-end.js';
 import { buildProgram, type ProgramDir } from '../issuer/gateway-process.js';
 
@@ -14,6 +14,16 @@ import { buildProgram, type ProgramDir } from '../issuer/gateway-process.js';
  */
 let program: ProgramDir;
 let root: string;
+/** The Node.js binary the tools run with: this process's own, or a copy the unprivileged user can reach. */
+let nodeBinary = process.execPath;
+
+/** Whether a user other than root (and not the owner) can walk down to `path`: every directory above it lets others search it. */
+function othersCanReach(path: string): boolean {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dir === dirname(dir)) return true;
+  }
+}
 
 beforeAll(async () => {
   program = await buildProgram();
@@ -21,7 +31,23 @@ beforeAll(async () => {
   chmodSync(program.dir, 0o755);
   root = mkdtempSync(join(tmpdir(), 'hcg-provision-'));
   chmodSync(root, 0o755);
-}, 60_000);
+  if (process.getuid?.() === 0) {
+    // CI keeps its Node.js versions (and may keep its checkout) under `mktemp -d`, which only root may
+    // enter: the unprivileged user gets the same binary and dependencies where it can reach them, as a
+    // real install has them (/usr/local/bin/node, /opt/health-code-gateway/node_modules).
+    if (!othersCanReach(process.execPath)) {
+      nodeBinary = join(root, 'node');
+      copyFileSync(process.execPath, nodeBinary);
+      chmodSync(nodeBinary, 0o755);
+    }
+    if (!othersCanReach(fromRoot('package.json'))) {
+      for (const linked of ['node_modules', 'schemas', 'openapi.yaml']) {
+        unlinkSync(join(program.dir, linked));
+        cpSync(fromRoot(linked), join(program.dir, linked), { recursive: true });
+      }
+    }
+  }
+}, 120_000);
 
 afterAll(async () => {
   await program?.dispose();
@@ -37,7 +63,7 @@ function workDir(): string {
 }
 
 function tool(name: string, args: string[], options: { cwd: string; env?: Record<string, string>; uid?: number; gid?: number }): Promise<Finished> {
-  return runToEnd(process.execPath, [join(program.dir, 'gateway', 'cli', `${name}.js`), ...args], {
+  return runToEnd(nodeBinary, [join(program.dir, 'gateway', 'cli', `${name}.js`), ...args], {
     cwd: options.cwd,
     env: { PATH: process.env['PATH'] ?? '', ...options.env },
     timeoutMs: 20_000,
