@@ -79,9 +79,23 @@ export function loadConfig(env: Record<string, string> = readEnv(), overrides: P
     throw new ConfigError(errorMessage(first, `config.${field}${envVar ? ` (${envVar})` : ''}`));
   }
   // `serving: false` (the command-line tools): what only a serving gateway needs is not asked for.
-  const problems = options.serving === false ? [] : productionProblems(merged as unknown as GatewayConfig, { issuerUrlSet });
+  const problems = options.serving === false ? [] : [...oidcProblems(merged as unknown as GatewayConfig), ...productionProblems(merged as unknown as GatewayConfig, { issuerUrlSet })];
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
   return deepFreeze(merged as unknown as GatewayConfig);
+}
+
+/**
+ * Sign-in is on when OIDC_ISSUER is set (issue 17, item 1); half a configuration would leave it off
+ * without a word, or fail at the first resident's sign-in, so it stops the start instead.
+ */
+function oidcProblems(config: GatewayConfig): string[] {
+  const oidc = config.oidc;
+  if (!oidc?.issuer) return [];
+  const problems: string[] = [];
+  if (!oidc.clientId) problems.push('OIDC_CLIENT_ID must be set with OIDC_ISSUER');
+  if (!oidc.redirectUri) problems.push('OIDC_REDIRECT_URI must be set with OIDC_ISSUER (the resident page the provider sends people back to)');
+  if (!oidc.clientSecret === !oidc.privateKeyFile) problems.push('set exactly one of OIDC_CLIENT_SECRET (client_secret_basic) and OIDC_PRIVATE_KEY_FILE (private_key_jwt) with OIDC_ISSUER');
+  return problems;
 }
 
 /**

@@ -26,32 +26,42 @@ function isLoopbackHttp(url: string): boolean {
   return protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(hostname);
 }
 
-/** The private_key_jwt key as WebCrypto wants it, for the key types providers accept (RFC 7518 §3). */
-async function clientKey(file: string): Promise<client.CryptoKey> {
-  const key = createPrivateKey(readFileSync(file));
+/**
+ * The private_key_jwt key as WebCrypto wants it, for the key types providers accept (RFC 7518 §3):
+ * read once when the gateway starts, so a missing or unusable file stops the start with a sentence
+ * that names the setting, never a 500 at the first resident's sign-in.
+ */
+export function clientKey(file: string): client.CryptoKey {
+  let key;
+  try {
+    key = createPrivateKey(readFileSync(file));
+  } catch (error) {
+    throw new Error(`OIDC_PRIVATE_KEY_FILE: cannot read a PEM private key from ${file} (${(error as { code?: string }).code ?? (error as Error).message})`);
+  }
   const type = key.asymmetricKeyType;
-  if (type === 'ec') return key.toCryptoKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+  if (type === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return key.toCryptoKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
   if (type === 'ed25519') return key.toCryptoKey({ name: 'Ed25519' }, false, ['sign']);
   if (type === 'rsa') return key.toCryptoKey({ name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
-  throw new Error(`OIDC_PRIVATE_KEY_FILE: unsupported key type ${String(type)}`);
+  throw new Error(`OIDC_PRIVATE_KEY_FILE: ${file} holds a ${String(type)} key; use EC P-256 (ES256), Ed25519 or RSA (RS256)`);
 }
 
 export class OidcSignIn {
   private server: Promise<client.ServerMetadata> | undefined;
+  private readonly clientAuth: client.ClientAuth;
+  /** The provider's keys, fetched once and shared by every sign-in (openid-client refreshes them on an unknown kid). */
+  private jwksCache: ReturnType<typeof client.getJwksCache>;
 
   constructor(
     private readonly config: NonNullable<Config['oidc']> & { issuer: string; clientId: string; redirectUri: string },
     private readonly production: boolean,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.clientAuth = config.privateKeyFile ? client.PrivateKeyJwt(clientKey(config.privateKeyFile)) : client.ClientSecretBasic(config.clientSecret);
+  }
 
   /** Plain http only for a provider on loopback outside production (tests, a local provider). */
   private get insecure(): boolean {
     return !this.production && isLoopbackHttp(this.config.issuer);
-  }
-
-  private async auth(): Promise<client.ClientAuth> {
-    return this.config.privateKeyFile ? client.PrivateKeyJwt(await clientKey(this.config.privateKeyFile)) : client.ClientSecretBasic(this.config.clientSecret);
   }
 
   /**
@@ -75,8 +85,14 @@ export class OidcSignIn {
       throw new GatewayError('ERR_SIGN_IN_PROVIDER_UNAVAILABLE', undefined, { cause: error });
     }
     const metadata = { redirect_uris: [this.config.redirectUri], [client.clockSkew]: Math.round((this.now() - Date.now()) / 1000) };
-    const configuration = new client.Configuration(server, this.config.clientId, metadata, await this.auth());
+    const configuration = new client.Configuration(server, this.config.clientId, metadata, this.clientAuth);
     if (this.insecure) client.allowInsecureRequests(configuration);
+    // OpenID Connect Core §3.1.3.7 item 6 lets a client trust TLS instead of the ID token's
+    // signature; the gateway checks the signature too (against the provider's jwks_uri): a real-name
+    // identity decides who owns a record, so a token a proxy or a misrouted connection altered must
+    // not pass, and plain http to a loopback provider outside production has no TLS to trust.
+    client.enableNonRepudiationChecks(configuration);
+    if (this.jwksCache) client.setJwksCache(configuration, this.jwksCache);
     return configuration;
   }
 
@@ -117,6 +133,7 @@ export class OidcSignIn {
         idTokenExpected: true,
       });
       claims = tokens.claims();
+      this.jwksCache = client.getJwksCache(configuration) ?? this.jwksCache;
     } catch (error) {
       // A provider that does not answer is "later"; an answer that does not verify is "no".
       const code = (error as { code?: string }).code;

@@ -463,6 +463,12 @@ export class PostgresStore implements Store {
     return rowCount ?? 0;
   }
 
+  async deleteExpiredOneTimeCodes(before: number): Promise<{ recoveryCodes: number; documentClaims: number }> {
+    const codes = await this.pool.query('DELETE FROM recovery_codes WHERE expires_at <= $1', [before]);
+    const claims = await this.pool.query('DELETE FROM document_claims WHERE expires_at <= $1', [before]);
+    return { recoveryCodes: codes.rowCount ?? 0, documentClaims: claims.rowCount ?? 0 };
+  }
+
   async releaseSubject(subjectId: string, audit: ReleaseAudit, claim?: DocumentClaim): Promise<'released' | 'already_released' | 'not_found'> {
     return this.tx(async (c) => {
       // The document key before the tombstone (the claim is keyed by it); the row lock holds until commit.

@@ -447,6 +447,13 @@ export class SqliteStore implements Store {
     return this.write(() => this.sql('DELETE FROM proxy_requests WHERE expires_at <= ?').run(before).changes);
   }
 
+  async deleteExpiredOneTimeCodes(before: number): Promise<{ recoveryCodes: number; documentClaims: number }> {
+    return this.write(() => ({
+      recoveryCodes: this.sql('DELETE FROM recovery_codes WHERE expires_at <= ?').run(before).changes,
+      documentClaims: this.sql('DELETE FROM document_claims WHERE expires_at <= ?').run(before).changes,
+    }));
+  }
+
   async releaseSubject(subjectId: string, audit: ReleaseAudit, claim?: DocumentClaim): Promise<'released' | 'already_released' | 'not_found'> {
     return this.write(() => {
       const documentKey = this.sql('SELECT document_key FROM subjects WHERE id = ?').pluck().get(subjectId) as string | undefined;

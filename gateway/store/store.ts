@@ -327,6 +327,12 @@ export interface Store {
   spendRecoveryTry(subjectId: string, now: number): Promise<string | undefined>;
   /** Deletes the subject's recovery code if its hash is still `codeHash`; true for the one caller that did. */
   deleteRecoveryCode(subjectId: string, codeHash: string): Promise<boolean>;
+  /**
+   * Deletes recovery codes and counter claims that expired at or before `before` (neither is ever
+   * honoured after its expiry; their rows are only a document's keyed hash and a code's HMAC, kept
+   * no longer than their purpose: PIPL art. 19). Returns how many of each.
+   */
+  deleteExpiredOneTimeCodes(before: number): Promise<{ recoveryCodes: number; documentClaims: number }>;
   /** The unexpired claim on a released document, if any. */
   getDocumentClaim(documentKey: string, now: number): Promise<DocumentClaim | undefined>;
   /** The subjects this proxy may act for, and its own pending requests. */

@@ -98,6 +98,9 @@ export function wireIssuing(ctx: WiringContext, signing: Signing, store: Store):
       // Lapsed proxy requests are never listed nor approvable; only their rows are left to go.
       const lapsed = await store.deleteExpiredProxyRequests(now());
       if (lapsed > 0) logger.info({ lapsed }, 'expired proxy requests pruned');
+      // Recovery codes (5 minutes) and counter claims (7 days) are never honoured past expiry (issue 17).
+      const spent = await store.deleteExpiredOneTimeCodes(now());
+      if (spent.recoveryCodes + spent.documentClaims > 0) logger.info(spent, 'expired one-time codes pruned');
     } catch (err) {
       logger.error({ err }, 'pruning expired credential records failed');
     }

@@ -224,6 +224,19 @@ function contract(kind: 'sqlite' | 'postgres'): void {
       expect(await store.listProxyRequests(person.id, T0)).toEqual([]);
     });
 
+    test('recovery codes and counter claims past their expiry are pruned, unexpired ones kept', async () => {
+      const { person, requester } = await pair();
+      await store.putRecoveryCode({ subjectId: requester.id, codeHash: 'k'.repeat(64), triesLeft: 3, expiresAt: T0 + 300_000, createdAt: T0 });
+      expect(await store.releaseSubject(person.id, { id: `rel_${randomUUID()}`, operator: 'ops', reason: 'ticket 9', at: T0 }, { codeHash: 'c'.repeat(64), expiresAt: T0 + 7 * DAY })).toBe('released');
+      expect(await store.deleteExpiredOneTimeCodes(T0 + 299_999)).toEqual({ recoveryCodes: 0, documentClaims: 0 });
+      expect(await store.spendRecoveryTry(requester.id, T0 + 1)).toBe('k'.repeat(64));
+      expect(await store.deleteExpiredOneTimeCodes(T0 + 300_000)).toEqual({ recoveryCodes: 1, documentClaims: 0 });
+      expect(await store.spendRecoveryTry(requester.id, T0 + 1)).toBeUndefined();
+      expect(await store.getDocumentClaim(person.documentKey, T0 + DAY)).toEqual({ codeHash: 'c'.repeat(64), expiresAt: T0 + 7 * DAY });
+      expect(await store.deleteExpiredOneTimeCodes(T0 + 7 * DAY)).toEqual({ recoveryCodes: 0, documentClaims: 1 });
+      expect(await store.getDocumentClaim(person.documentKey, T0)).toBeUndefined();
+    });
+
     test('a release frees the document, disables the token, drops links and requests, and is audited once', async () => {
       const { person, requester } = await pair();
       await store.addProxyLink(requester.id, person.id, T0);

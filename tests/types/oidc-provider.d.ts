@@ -7,6 +7,8 @@ declare module 'oidc-provider' {
 
   interface KoaContext {
     path: string;
+    /** The answer's body, set by the provider's route (the token endpoint's JSON). */
+    body?: unknown;
     req: IncomingMessage;
     res: ServerResponse;
   }
@@ -27,6 +29,7 @@ declare module 'oidc-provider' {
   export default class Provider {
     constructor(issuer: string, configuration: Record<string, unknown>);
     Grant: typeof Grant;
+    on(event: string, listener: (...args: any[]) => void): this;
     use(middleware: (ctx: KoaContext, next: () => Promise<unknown>) => unknown): void;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
