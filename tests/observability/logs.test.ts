@@ -106,6 +106,28 @@ describe('request ids', () => {
     expect(lines.join('')).not.toContain(JSON.stringify(value).slice(1, -1));
   });
 
+  it('logs a request whose client went away before the answer once, under its request id', async () => {
+    const { connect } = await import('node:net');
+    const server = await w.gw.listen();
+    const id = 'b1b2c3d4-e5f6-4071-8293-a4b5c6d7e8f9';
+    try {
+      const port = (server.address() as { port: number }).port;
+      const socket = connect(port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', resolve));
+      // Half a body: the gateway is still reading it when the client hangs up.
+      socket.write(`POST /v1/verify HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\ncontent-length: 100\r\nx-request-id: ${id}\r\n\r\n{"code":`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.destroy();
+      const deadline = Date.now() + 5_000;
+      while (!lines.some((l) => l.includes(id)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const mine = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['reqId'] === id);
+      expect(mine).toEqual([expect.objectContaining({ msg: 'request', method: 'POST' })]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('returns a request id on every answer, errors and unmatched paths included', async () => {
     for (const res of [await request(w.gw.app).get('/nowhere'), await request(w.gw.app).post('/v1/verify').send('{')]) {
       expect(res.status).toBeGreaterThanOrEqual(400);
