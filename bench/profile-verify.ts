@@ -27,6 +27,53 @@ function area(url: string): string {
   return dist >= 0 ? url.slice(dist + 6).split('/').slice(0, 2).join('/') : url;
 }
 
+function summarise(path: string): void {
+  const profile = JSON.parse(readFileSync(path, 'utf8')) as Profile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parentOf = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
+  const frame = (id: number | undefined): string => {
+    const f = id === undefined ? undefined : byId.get(id)?.callFrame;
+    return f ? `${f.functionName || '(anonymous)'} ${f.url ? `${area(f.url)}:${f.lineNumber + 1}` : ''}` : '(root)';
+  };
+  const callers = new Map<string, Map<string, number>>();
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const fns = new Map<string, number>();
+  const areas = new Map<string, number>();
+  for (const [id, us] of self) {
+    const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
+    const where = url ? `${area(url)}:${lineNumber + 1}` : '';
+    const key = `${functionName || '(anonymous)'} ${where}`;
+    fns.set(key, (fns.get(key) ?? 0) + us);
+    // Two frames up: the native functions (writeUtf8String, verifyOneShot) say little alone.
+    const up = `${frame(parentOf.get(id))} < ${frame(parentOf.get(parentOf.get(id) ?? -1))}`;
+    const into = callers.get(key) ?? new Map<string, number>();
+    into.set(up, (into.get(up) ?? 0) + us);
+    callers.set(key, into);
+    areas.set(area(url), (areas.get(area(url)) ?? 0) + us);
+  }
+  const pct = (us: number): string => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
+  console.log(`\n${path}: ${(total / 1e6).toFixed(1)} s sampled`);
+  console.log('\nby area (self time):');
+  for (const [k, us] of [...areas].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(us)}  ${k}`);
+  console.log('\nhottest functions (self time):');
+  const hottest = [...fns].sort((a, b) => b[1] - a[1]);
+  for (const [k, us] of hottest.slice(0, 40)) console.log(`  ${pct(us)}  ${k}`);
+  console.log('\ncallers of the ten hottest (self time by the two frames above):');
+  for (const [k] of hottest.slice(0, 10)) {
+    console.log(`  ${k}`);
+    for (const [up, us] of [...callers.get(k)!].sort((a, b) => b[1] - a[1]).slice(0, 4)) console.log(`    ${pct(us)}  ${up}`);
+  }
+}
+
+// `-- --analyze <file.cpuprofile>`: only the summary, of a profile taken elsewhere (node --cpu-prof …).
+const analyze = process.argv.indexOf('--analyze');
+if (analyze >= 0) {
+  summarise(process.argv[analyze + 1]!);
+  process.exit(0);
+}
 const seconds = Number(process.argv[2] ?? 10);
 const dir = mkdtempSync(join(tmpdir(), 'hcg-profile-'));
 const profDir = join(dir, 'prof');
@@ -38,46 +85,7 @@ try {
   const result = await load(verifyLoad(gw.url, codes, seconds));
   await gw.stop();
   console.log(`POST /v1/verify: ${Math.round(result.perSecond)} req/s under the profiler, p50/p99 ${result.p50Ms}/${result.p99Ms} ms, ${result.failures} failed`);
-  for (const file of readdirSync(profDir)) {
-    const profile = JSON.parse(readFileSync(join(profDir, file), 'utf8')) as Profile;
-    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-    const parentOf = new Map<number, number>();
-    for (const n of profile.nodes) for (const c of n.children ?? []) parentOf.set(c, n.id);
-    const frame = (id: number | undefined): string => {
-      const f = id === undefined ? undefined : byId.get(id)?.callFrame;
-      return f ? `${f.functionName || '(anonymous)'} ${f.url ? `${area(f.url)}:${f.lineNumber + 1}` : ''}` : '(root)';
-    };
-    const callers = new Map<string, Map<string, number>>();
-    const self = new Map<number, number>();
-    profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-    const total = [...self.values()].reduce((a, b) => a + b, 0);
-    const fns = new Map<string, number>();
-    const areas = new Map<string, number>();
-    for (const [id, us] of self) {
-      const { functionName, url, lineNumber } = byId.get(id)!.callFrame;
-      const where = url ? `${area(url)}:${lineNumber + 1}` : '';
-      const key = `${functionName || '(anonymous)'} ${where}`;
-      fns.set(key, (fns.get(key) ?? 0) + us);
-      // Two frames up: the native functions (writeUtf8String, verifyOneShot) say little alone.
-      const up = `${frame(parentOf.get(id))} < ${frame(parentOf.get(parentOf.get(id) ?? -1))}`;
-      const into = callers.get(key) ?? new Map<string, number>();
-      into.set(up, (into.get(up) ?? 0) + us);
-      callers.set(key, into);
-      areas.set(area(url), (areas.get(area(url)) ?? 0) + us);
-    }
-    const pct = (us: number): string => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
-    console.log(`\n${file}: ${(total / 1e6).toFixed(1)} s sampled`);
-    console.log('\nby area (self time):');
-    for (const [k, us] of [...areas].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${pct(us)}  ${k}`);
-    console.log('\nhottest functions (self time):');
-    const hottest = [...fns].sort((a, b) => b[1] - a[1]);
-    for (const [k, us] of hottest.slice(0, 40)) console.log(`  ${pct(us)}  ${k}`);
-    console.log('\ncallers of the ten hottest (self time by the two frames above):');
-    for (const [k] of hottest.slice(0, 10)) {
-      console.log(`  ${k}`);
-      for (const [up, us] of [...callers.get(k)!].sort((a, b) => b[1] - a[1]).slice(0, 4)) console.log(`    ${pct(us)}  ${up}`);
-    }
-  }
+  for (const file of readdirSync(profDir)) summarise(join(profDir, file));
 } finally {
   await partner.close();
   rmSync(dir, { recursive: true, force: true });
