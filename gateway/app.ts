@@ -165,7 +165,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.put('/v1/subjects/:subjectId/declaration', ended, holder, perTokenLimit(deps.limits.modify), json, putSubjectDeclaration(deps));
   app.get('/v1/subjects/:subjectId/declaration', authenticated, getSubjectDeclaration(deps));
   app.get('/v1/subjects/:subjectId/code', ended, holder, getSubjectCode(deps));
-  app.post('/v1/subjects/:subjectId/check-ins', authenticated, json, postSubjectCheckIns(deps));
+  app.post('/v1/subjects/:subjectId/check-ins', ended, authenticated, json, postSubjectCheckIns(deps));
   app.get('/v1/subjects/:subjectId/color', authenticated, getSubjectColor(deps));
   app.get('/v1/subjects/:subjectId/proxy-requests', authenticated, getSubjectProxyRequests(deps));
   app.post('/v1/subjects/:subjectId/proxy-requests/:requestId/approve', authenticated, postSubjectProxyRequestApprove(deps));
@@ -173,7 +173,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.get('/v1/subjects/:subjectId/proxies', authenticated, getSubjectProxies(deps));
   app.delete('/v1/subjects/:subjectId/proxies/:proxyId', authenticated, deleteSubjectProxy(deps));
   app.post('/v1/risk-events', authenticated, json, postRiskEvents(deps));
-  peopleRoutes(app, deps, json);
+  peopleRoutes(app, deps, json, ended);
 
   app.post('/v1/verify', limited, json, postVerify(deps.verify));
   // Scans come from registered devices only, limited per device (the same window as the public one).

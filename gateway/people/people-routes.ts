@@ -8,12 +8,16 @@ import { postSignInCallback } from '../routes/post-sign-in-callback.js';
 import type { RecoveryDeps } from './recovery.js';
 import type { SignInDeps } from './oidc-sign-in.js';
 
-/** The routes of issue 17 (people, not tokens), wired by app.ts on the public surface. */
-export function peopleRoutes(app: Express, deps: RecoveryDeps & SignInDeps, json: RequestHandler | RequestHandler[]): void {
-  app.post('/v1/recovery', json, postRecovery(deps));
-  app.post('/v1/recovery/verify', json, postRecoveryVerify(deps));
+/**
+ * The routes of issue 17 (people, not tokens), wired by app.ts on the public surface. `ended`
+ * (POLICY_END, issue 19 item 6): recovery and sign-in handle a phone number and a verified identity
+ * only to get a code back, so once codes are no longer issued they answer 410 like the rest.
+ */
+export function peopleRoutes(app: Express, deps: RecoveryDeps & SignInDeps, json: RequestHandler | RequestHandler[], ended: RequestHandler[]): void {
+  app.post('/v1/recovery', ended, json, postRecovery(deps));
+  app.post('/v1/recovery/verify', ended, json, postRecoveryVerify(deps));
   app.delete('/v1/holder-token', deleteHolderToken(deps));
   app.get('/v1/subjects/:subjectId/represented', getSubjectRepresented(deps));
-  app.get('/v1/sign-in', getSignIn(deps));
-  app.post('/v1/sign-in/callback', json, postSignInCallback(deps));
+  app.get('/v1/sign-in', ended, getSignIn(deps));
+  app.post('/v1/sign-in/callback', ended, json, postSignInCallback(deps));
 }

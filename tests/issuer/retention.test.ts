@@ -114,7 +114,7 @@ describe('POLICY_END', () => {
     await gw?.close();
   });
 
-  test('from POLICY_END on, declarations, modifications, code requests and scans answer 410 ERR_POLICY_ENDED; purge --all deletes every subject and person event', async () => {
+  test('from POLICY_END on, declarations, modifications, code requests, check-ins, recovery, sign-in and scans answer 410 ERR_POLICY_ENDED; purge --all deletes every subject and person event', async () => {
     const clockStart = Date.parse('2026-11-27T08:00:00+08:00');
     const end = iso(clockStart + 3_600_000);
     gw = await createTestGateway({ overrides: { policyEnd: end } });
@@ -128,8 +128,13 @@ describe('POLICY_END', () => {
       await request(gw.app).put(`/v1/subjects/${person.subjectId}/declaration`).set('authorization', `Bearer ${person.holderToken}`).send(personDeclaration(80)),
       await getCode(gw, person.subjectId, person.holderToken),
       await request(gw.app).post('/v1/checkpoint/scans').set(device).send({}),
+      await request(gw.app).post(`/v1/subjects/${person.subjectId}/check-ins`).set('authorization', `Bearer ${person.holderToken}`).send({ temperatureC: 36.5, symptoms: [] }),
+      await request(gw.app).post('/v1/recovery').send({}),
+      await request(gw.app).post('/v1/recovery/verify').send({}),
+      await request(gw.app).get('/v1/sign-in'),
+      await request(gw.app).post('/v1/sign-in/callback').send({}),
     ];
-    expect(gone.map((r) => [r.status, r.body.error?.code])).toEqual(Array(4).fill([410, 'ERR_POLICY_ENDED']));
+    expect(gone.map((r) => [r.status, r.body.error?.code])).toEqual(Array(9).fill([410, 'ERR_POLICY_ENDED']));
 
     const purged = await run(gw, ['purge', '--all'], end);
     expect({ code: purged.code, out: purged.out }).toEqual({ code: 0, out: ['1'] });
