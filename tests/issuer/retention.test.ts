@@ -3,6 +3,7 @@ import { createTestGateway, DAY_MS, personDeclaration, type TestGateway } from '
 import { runSubjectsCommand } from '../../gateway/subjects/subjects-command.js';
 import { asDevice, registerDevice } from '../helpers/devices.js';
 import { documentKey } from '../../gateway/declarations/secrets.js';
+import { decodeStatusListClaim, getStatus } from '../../gateway/verify/token-status-list.js';
 import { declare, declared, getCode, payloadOf, personEvent, postEvents, useStoreGateway, TEST_DATABASE_URL, verify, warnPostgresSkipped, type Body } from './issuer-helpers.js';
 
 /**
@@ -25,6 +26,18 @@ const statusOf = async (gw: TestGateway, jws: string): Promise<unknown> => {
   return (list.body.entries as Body[]).find((e) => e['jti'] === payloadOf(jws)['jti'])?.['status'];
 };
 
+/** The bit of GET /sl/1 (Xinji's IETF Token Status List, issue 18) at the index the code names. */
+async function tokenStatusOf(gw: TestGateway, jws: string): Promise<number> {
+  const { status_list: ref } = payloadOf(jws)['status'] as { status_list: { idx: number } };
+  const res = await request(gw.app).get('/sl/1').buffer(true).parse((r, done) => {
+    let text = '';
+    r.on('data', (c: Buffer) => (text += c.toString('utf8')));
+    r.on('end', () => done(null, text));
+  });
+  expect(res.status).toBe(200);
+  return getStatus(decodeStatusListClaim(payloadOf(res.body as string)['status_list']), ref.idx);
+}
+
 function retention(kind: 'sqlite' | 'postgres'): void {
   let gw: TestGateway;
   useStoreGateway(kind, 'each', (made) => (gw = made));
@@ -45,7 +58,13 @@ function retention(kind: 'sqlite' | 'postgres'): void {
     expect(result.err.join('\n')).toMatch(/2 subject\(s\) purged, 2 code\(s\) listed as revoked/);
     expect(result.err.join('\n')).not.toContain(quiet.subjectId);
 
-    // The code still unexpired is listed as revoked and refused; the token is refused.
+    // The code still unexpired is listed as revoked and refused; the token is refused. The purge
+    // ran outside the gateway (as `npm run subjects` does): its Token Status List shows it once
+    // the held list is rebuilt (5 s), and the other person's code stays valid.
+    expect(await tokenStatusOf(gw, other.jws)).toBe(0);
+    gw.clock.advance(5_000);
+    expect(await tokenStatusOf(gw, quiet.jws)).toBe(1);
+    expect(await tokenStatusOf(gw, other.jws)).toBe(0);
     expect(await statusOf(gw, quiet.jws)).toBe('revoked');
     expect(((await verify(gw, quiet.jws))['error'] as Body)['code']).toBe('ERR_CREDENTIAL_REVOKED');
     expect((await getCode(gw, quiet.subjectId, quiet.holderToken)).status).toBe(401);
