@@ -4,11 +4,14 @@ import { join } from 'node:path';
 import { load } from './load.js';
 import { BenchPartner } from './partner.js';
 import { benchEnv, startGatewayProcess, verifyLoad, warmLoad } from './rows-http.js';
-import { CACHE_ENTRIES } from './setup.js';
+import { CACHE_ENTRIES, residentDeclaration } from './setup.js';
+import type { LoadOptions } from './load.js';
 
 /**
- * `npm run bench:profile [-- <seconds>]`: POST /v1/verify of distinct partner codes (the load of the
- * verify-vs-bare-jose row) against one gateway process started with --cpu-prof, then the hottest
+ * `npm run bench:profile [-- <seconds>] [--declarations]`: POST /v1/verify of distinct partner codes
+ * (the load of the verify-vs-bare-jose row) — or, with --declarations, POST /v1/declarations of new
+ * residents (the launch-day accept row: the pool is busy, so most are queued, 202) — against one
+ * gateway process started with --cpu-prof, then the hottest
  * functions by self time and the share of each source area (gateway/…, node_modules/<package>,
  * node internals). Issue 22: "profile first, fix what the profile shows".
  */
@@ -79,12 +82,20 @@ const dir = mkdtempSync(join(tmpdir(), 'hcg-profile-'));
 const profDir = join(dir, 'prof');
 const partner = await new BenchPartner().start();
 try {
-  const codes = partner.codes(2 * CACHE_ENTRIES + 1);
+  const declarations = process.argv.includes('--declarations');
   const gw = await startGatewayProcess(join(dir, 'gw'), 'profile', partner, benchEnv({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` }));
-  await warmLoad(verifyLoad(gw.url, codes, 2));
-  const result = await load(verifyLoad(gw.url, codes, seconds));
+  let n = 0;
+  const options = (secs: number): LoadOptions => declarations
+    ? {
+        url: gw.url, method: 'POST', path: '/v1/declarations', connections: 64, seconds: secs,
+        body: () => JSON.stringify(residentDeclaration(n++)),
+        accept: (status) => status === 201 || status === 202,
+      }
+    : verifyLoad(gw.url, partner.codes(2 * CACHE_ENTRIES + 1), secs);
+  await warmLoad(options(2));
+  const result = await load(options(seconds));
   await gw.stop();
-  console.log(`POST /v1/verify: ${Math.round(result.perSecond)} req/s under the profiler, p50/p99 ${result.p50Ms}/${result.p99Ms} ms, ${result.failures} failed`);
+  console.log(`${options(0).method} ${options(0).path}: ${Math.round(result.perSecond)} req/s under the profiler, p50/p99 ${result.p50Ms}/${result.p99Ms} ms, ${result.failures} failed`);
   for (const file of readdirSync(profDir)) summarise(join(profDir, file));
 } finally {
   await partner.close();

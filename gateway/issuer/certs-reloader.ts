@@ -1,8 +1,9 @@
-import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { PEPPER_FILE, readPepper } from './bootstrap-secrets.js';
 import type { Keystore } from './keystore.js';
+import { watchDirectory, type DirectoryWatch } from '../runtime/directory-watch.js';
 
 export type CertsReloadOutcome = 'applied' | 'refused';
 
@@ -31,8 +32,7 @@ export interface CertsReloaderOptions {
  * the pepper it started with.
  */
 export class CertsReloader {
-  private watcher: FSWatcher | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private watcher: DirectoryWatch | undefined;
   private running: Promise<CertsReloadOutcome> | undefined;
   private again = false;
 
@@ -56,20 +56,11 @@ export class CertsReloader {
 
   /** Watches CERTS_DIR; a directory that cannot be watched is logged, and SIGHUP still works. */
   watch(): void {
-    const { dir, logger, debounceMs = 250 } = this.options;
-    try {
-      this.watcher = watch(dir, { persistent: false }, () => {
-        clearTimeout(this.timer);
-        this.timer = setTimeout(() => void this.reload(), debounceMs).unref();
-      });
-      this.watcher.on('error', (err) => logger.error({ err }, 'CERTS_DIR watch failed; keys are reloaded on SIGHUP only'));
-    } catch (err) {
-      logger.error({ err }, 'CERTS_DIR cannot be watched; keys are reloaded on SIGHUP only');
-    }
+    const { dir, logger, debounceMs } = this.options;
+    this.watcher = watchDirectory(dir, () => void this.reload(), { logger, what: 'CERTS_DIR', fallback: 'keys are reloaded on SIGHUP only', ...(debounceMs === undefined ? {} : { debounceMs }) });
   }
 
   close(): void {
-    clearTimeout(this.timer);
     this.watcher?.close();
   }
 

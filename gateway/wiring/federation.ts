@@ -3,7 +3,7 @@ import type { IssuerDeps } from '../declarations/code-issuer.js';
 import { FederatedPartners } from '../federation/federated-partners.js';
 import type { TrustListHolder } from '../federation/trust-list-holder.js';
 import type { Keystore } from '../issuer/keystore.js';
-import { watchDirectory } from '../lifecycle/directory-watch.js';
+import { watchDirectory } from '../runtime/directory-watch.js';
 import type { Store } from '../store/store.js';
 import type { Partner } from '../types/schemas.js';
 import { buildTrustBundle, signTrustBundle, type TrustBundleDeps } from '../trust/trust-bundle.js';
