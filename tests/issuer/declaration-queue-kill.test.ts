@@ -1,12 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { personDeclaration } from '../helpers/test-gateway.js';
 import { TEST_DATABASE_URL, warnPostgresSkipped } from './issuer-helpers.js';
-import { buildProgram, http, makeDirs, startGateway, type GatewayProcess, type HttpAnswer, type ProgramDir } from './gateway-process.js';
+import { http, makeDirs, useGatewayProcesses, type HttpAnswer } from './gateway-process.js';
 
 /**
  * Issue 22: "a killed worker loses nothing: its job is taken again". The real gateway runs as a
@@ -19,32 +15,10 @@ import { buildProgram, http, makeDirs, startGateway, type GatewayProcess, type H
 const TIMEOUT = 120_000;
 const PEOPLE = 6;
 
-let program: ProgramDir;
-const running: GatewayProcess[] = [];
-const cleanups: Array<() => Promise<unknown>> = [];
-
-beforeAll(async () => {
-  program = await buildProgram();
-}, TIMEOUT);
-afterEach(async () => {
-  while (running.length > 0) await running.pop()!.kill();
-});
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await program?.dispose();
-});
+const processes = useGatewayProcesses({ prefix: 'queue-kill', timeoutMs: TIMEOUT });
 
 async function freshSchemaUrl(): Promise<string> {
-  const schema = `dq_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  cleanups.push(async () => {
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  });
-  const url = new URL(TEST_DATABASE_URL!);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  return url.toString();
+  return (await processes.freshSchema(TEST_DATABASE_URL!)).url;
 }
 
 /** Asks for the code until it is ready (the 202 says when to ask again; here every 100 ms, bounded). */
@@ -59,12 +33,10 @@ async function codeWhenReady(port: number, subjectId: string, token: string): Pr
 
 function killedMidJob(kind: 'sqlite' | 'postgres'): void {
   test(`every declaration answered 202 queued gets its code after the gateway working the queue is killed -9 mid-job (${kind}${kind === 'postgres' ? ', then a separate worker process' : ''})`, async () => {
-    const root = await mkdtemp(join(tmpdir(), 'hcg-queue-kill-'));
-    cleanups.push(() => rm(root, { recursive: true, force: true }));
+    const root = await processes.tempRoot();
     const dirs = await makeDirs(root, kind === 'postgres' ? await freshSchemaUrl() : undefined);
     const slow = { ISSUE_POOL_CONCURRENCY: '1', BINDING_SCRYPT_LOG_N: '16', DECLARATION_QUEUE_POLL_MS: '50' };
-    const first = await startGateway(program, dirs, slow);
-    running.push(first);
+    const first = await processes.start(dirs, slow);
 
     let answered = 0;
     let killed = false;
@@ -85,16 +57,15 @@ function killedMidJob(kind: 'sqlite' | 'postgres'): void {
 
     // PostgreSQL: the queue is worked by a separate worker process (npm run declaration-worker) and
     // the restarted gateway only serves; SQLite: the restarted gateway works its own queue.
-    const second = await startGateway(program, dirs, { ...slow, BINDING_SCRYPT_LOG_N: '10', ...(kind === 'postgres' ? { DECLARATION_QUEUE_WORKER: 'false' } : {}) });
-    running.push(second);
+    const second = await processes.start(dirs, { ...slow, BINDING_SCRYPT_LOG_N: '10', ...(kind === 'postgres' ? { DECLARATION_QUEUE_WORKER: 'false' } : {}) });
     if (kind === 'postgres') {
-      const worker = spawn(process.execPath, [join(program.dir, 'gateway', 'declaration-worker.js')], {
-        cwd: program.dir,
+      const worker = spawn(process.execPath, [join(processes.program.dir, 'gateway', 'declaration-worker.js')], {
+        cwd: processes.program.dir,
         env: { PATH: process.env['PATH'] ?? '', DATABASE_URL: dirs.databaseUrl!, CERTS_DIR: dirs.certsDir, DATA_DIR: dirs.dataDir, BINDING_SCRYPT_LOG_N: '10', DECLARATION_QUEUE_POLL_MS: '50', LOG_LEVEL: 'warn' },
         stdio: 'ignore',
       });
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      running.push({ port: 0, child: worker, output: () => '', kill: async () => { if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL'); await exited; } });
+      processes.track({ port: 0, child: worker, output: () => '', kill: async () => { if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL'); await exited; } });
     }
     for (const q of queued) {
       const code = await codeWhenReady(second.port, q.subjectId, q.holderToken);

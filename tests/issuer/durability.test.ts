@@ -1,11 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { exampleDeclaration, personDeclaration } from '../helpers/test-gateway.js';
 import { TEST_DATABASE_URL, warnPostgresSkipped } from './issuer-helpers.js';
-import { buildProgram, http, makeDirs, startGateway, type GatewayProcess, type HttpAnswer, type ProgramDir, type ProcessDirs } from './gateway-process.js';
+import { http, makeDirs, useGatewayProcesses, type GatewayProcess, type HttpAnswer, type ProcessDirs } from './gateway-process.js';
 
 /**
  * The issue: "A declaration answered with 201 survives kill -9 of the gateway immediately after
@@ -19,32 +15,9 @@ import { buildProgram, http, makeDirs, startGateway, type GatewayProcess, type H
  */
 const TIMEOUT = 60_000;
 
-let program: ProgramDir;
-const running: GatewayProcess[] = [];
-const cleanups: Array<() => Promise<unknown>> = [];
-
-beforeAll(async () => {
-  program = await buildProgram();
-}, TIMEOUT);
-afterEach(async () => {
-  while (running.length > 0) await running.pop()!.kill();
-});
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await program?.dispose();
-});
-
-async function start(dirs: ProcessDirs): Promise<GatewayProcess> {
-  const gw = await startGateway(program, dirs);
-  running.push(gw);
-  return gw;
-}
-
-async function tempRoot(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'hcg-durable-'));
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
-  return root;
-}
+const processes = useGatewayProcesses({ prefix: 'durable', timeoutMs: TIMEOUT });
+const start = (dirs: ProcessDirs): Promise<GatewayProcess> => processes.start(dirs);
+const tempRoot = (): Promise<string> => processes.tempRoot();
 
 const schemaOfUrl = new Map<string, string>();
 
@@ -72,17 +45,9 @@ async function countInSchema(url: string, table: 'subjects' | 'proxy_links'): Pr
 
 /** A fresh schema; DATABASE_URL selects it through the connection's search_path. */
 async function freshSchemaUrl(): Promise<string> {
-  const schema = `dur_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Pool({ connectionString: TEST_DATABASE_URL, max: 1 });
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  cleanups.push(async () => {
-    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await admin.end();
-  });
-  const url = new URL(TEST_DATABASE_URL!);
-  url.searchParams.set('options', `-c search_path=${schema}`);
-  schemaOfUrl.set(url.toString(), schema);
-  return url.toString();
+  const { url, schema } = await processes.freshSchema(TEST_DATABASE_URL!);
+  schemaOfUrl.set(url, schema);
+  return url;
 }
 
 function durability(kind: 'sqlite' | 'postgres'): void {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -156,3 +157,75 @@ export async function startGateway(program: ProgramDir, dirs: ProcessDirs, extra
   };
 }
 
+
+/** What a test file of child gateways uses: the transpiled program, a start that kills at test end, a temp root, fresh PostgreSQL schemas. */
+export interface GatewayProcesses {
+  readonly program: ProgramDir;
+  /** Starts a gateway on `dirs`; it is killed after the test. */
+  start(dirs: ProcessDirs, extraEnv?: Record<string, string>): Promise<GatewayProcess>;
+  /** A temporary directory removed after the file's tests. */
+  tempRoot(): Promise<string>;
+  /** A fresh PostgreSQL schema (dropped after the file's tests), selected through DATABASE_URL's search_path; and its name. */
+  freshSchema(databaseUrl: string): Promise<{ url: string; schema: string }>;
+  /** Runs after the file's tests, last registered first. */
+  cleanup(fn: () => Promise<unknown>): void;
+  /** Kills `process` after the test too (a worker started by hand). */
+  track(process: GatewayProcess): void;
+}
+
+/**
+ * The hooks every test file of child gateways repeated: the program built once for the file, every
+ * gateway started by a test killed after it, temporary directories and schemas removed after the
+ * file. The gateway has no setting for a schema, so a schema is chosen in DATABASE_URL itself
+ * (`?options=-c search_path=<schema>`) after creating it here.
+ */
+export function useGatewayProcesses(options: { prefix: string; timeoutMs: number }): GatewayProcesses {
+  let program: ProgramDir | undefined;
+  const running: GatewayProcess[] = [];
+  const cleanups: Array<() => Promise<unknown>> = [];
+  beforeAll(async () => {
+    program = await buildProgram();
+  }, options.timeoutMs);
+  afterEach(async () => {
+    while (running.length > 0) await running.pop()!.kill();
+  });
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    await program?.dispose();
+  });
+  return {
+    get program(): ProgramDir {
+      if (!program) throw new Error('the program is built in beforeAll');
+      return program;
+    },
+    async start(dirs, extraEnv = {}) {
+      const gw = await startGateway(this.program, dirs, extraEnv);
+      running.push(gw);
+      return gw;
+    },
+    async tempRoot() {
+      const root = await mkdtemp(join(tmpdir(), `hcg-${options.prefix}-`));
+      cleanups.push(() => rm(root, { recursive: true, force: true }));
+      return root;
+    },
+    async freshSchema(databaseUrl) {
+      const { default: pg } = await import('pg');
+      const schema = `${options.prefix.replace(/\W/g, '_')}_${randomBytes(6).toString('hex')}`;
+      const admin = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+      await admin.query(`CREATE SCHEMA ${schema}`);
+      cleanups.push(async () => {
+        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await admin.end();
+      });
+      const url = new URL(databaseUrl);
+      url.searchParams.set('options', `-c search_path=${schema}`);
+      return { url: url.toString(), schema };
+    },
+    cleanup(fn) {
+      cleanups.push(fn);
+    },
+    track(process) {
+      running.push(process);
+    },
+  };
+}

@@ -4,6 +4,7 @@ import { compactVerify, type CompactVerifyGetKey } from 'jose';
 import pg from 'pg';
 import request from 'supertest';
 import { createTestGateway, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
+import { decodeStatusListClaim, getStatus } from '../../gateway/verify/token-status-list.js';
 
 /** Shortcuts over the issuer's HTTP API; every call goes through gateway.app with supertest. */
 
@@ -168,4 +169,17 @@ export function useStoreGateway(kind: 'sqlite' | 'postgres', scope: 'each' | 'al
   after(async () => {
     await gw?.close();
   });
+}
+
+/** The bit of GET /sl/1 (Xinji's IETF Token Status List, issue 18) at the index a code or pass names. */
+export async function tokenStatusOf(gw: TestGateway, jws: string): Promise<number> {
+  const { status_list: ref } = payloadOf(jws)['status'] as { status_list: { idx: number; uri: string } };
+  expect(ref.uri).toBe(`${gw.config.issuer.url}/sl/1`);
+  const res = await request(gw.app).get('/sl/1').buffer(true).parse((r, done) => {
+    let text = '';
+    r.on('data', (c: Buffer) => (text += c.toString('utf8')));
+    r.on('end', () => done(null, text));
+  });
+  expect(res.status).toBe(200);
+  return getStatus(decodeStatusListClaim(payloadOf(res.body as string)['status_list']), ref.idx);
 }

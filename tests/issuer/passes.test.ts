@@ -4,8 +4,7 @@ import { validator } from '../../gateway/schemas/registry.js';
 import type { CheckpointDecision, CredentialStatusList, IdentityDocument } from '../../gateway/types/schemas.js';
 import { ADMIN_TOKEN, DAY_MS, createTestGateway, personDeclaration, residentId, type TestGateway } from '../helpers/test-gateway.js';
 import { asDevice, registerDevice } from '../helpers/devices.js';
-import { declare, headerOf, payloadOf, personEvent, postEvents, type Body } from './issuer-helpers.js';
-import { decodeStatusListClaim, getStatus } from '../../gateway/verify/token-status-list.js';
+import { declare, headerOf, payloadOf, personEvent, postEvents, tokenStatusOf, type Body } from './issuer-helpers.js';
 
 /**
  * 通行证 (issue 25, §2): a printed pass for a person without a phone. Signed, bound to the document
@@ -41,19 +40,6 @@ async function scan(code: string, document: IdentityDocument, temperatureC = 36.
   expect(res.status).toBe(200);
   expect(decisionSchema(res.body)).toBe(true);
   return res.body as CheckpointDecision;
-}
-
-/** The bit of GET /sl/1 (Xinji's IETF Token Status List, issue 18) at the index the pass names. */
-async function tokenStatusOf(jws: string): Promise<number> {
-  const { status_list: ref } = payloadOf(jws)['status'] as { status_list: { idx: number; uri: string } };
-  expect(ref.uri).toBe(`${gw.config.issuer.url}/sl/1`);
-  const res = await request(gw.app).get('/sl/1').buffer(true).parse((r, done) => {
-    let text = '';
-    r.on('data', (c: Buffer) => (text += c.toString('utf8')));
-    r.on('end', () => done(null, text));
-  });
-  expect(res.status).toBe(200);
-  return getStatus(decodeStatusListClaim(payloadOf(res.body as string)['status_list']), ref.idx);
 }
 
 async function statusEntries(): Promise<CredentialStatusList['entries']> {
@@ -97,17 +83,17 @@ describe('a pass in Xinji\'s Token Status List (GET /sl/1)', () => {
     const jws = (await passes('issue', p.subjectId)).out.at(-1)!;
     const code = payloadOf(p.code)['status'] as { status_list: { idx: number } };
     expect((payloadOf(jws)['status'] as { status_list: { idx: number } }).status_list.idx).not.toBe(code.status_list.idx);
-    expect(await tokenStatusOf(jws)).toBe(0);
+    expect(await tokenStatusOf(gw, jws)).toBe(0);
     await postEvents(gw, [personEvent(gw, 'close_contact', p.body)]).expect(200);
-    expect(await tokenStatusOf(jws)).toBe(1);
+    expect(await tokenStatusOf(gw, jws)).toBe(1);
   });
 
   it('is INVALID (1) the moment a counter revokes it', async () => {
     const p = await person(2612);
     const jws = (await passes('issue', p.subjectId)).out.at(-1)!;
-    expect(await tokenStatusOf(jws)).toBe(0);
+    expect(await tokenStatusOf(gw, jws)).toBe(0);
     expect((await passes('revoke', payloadOf(jws)['jti'] as string)).code).toBe(0);
-    expect(await tokenStatusOf(jws)).toBe(1);
+    expect(await tokenStatusOf(gw, jws)).toBe(1);
   });
 });
 

@@ -3,8 +3,7 @@ import { createTestGateway, DAY_MS, personDeclaration, type TestGateway } from '
 import { runSubjectsCommand } from '../../gateway/subjects/subjects-command.js';
 import { asDevice, registerDevice } from '../helpers/devices.js';
 import { documentKey } from '../../gateway/declarations/secrets.js';
-import { decodeStatusListClaim, getStatus } from '../../gateway/verify/token-status-list.js';
-import { declare, declared, getCode, payloadOf, personEvent, postEvents, useStoreGateway, TEST_DATABASE_URL, verify, warnPostgresSkipped, type Body } from './issuer-helpers.js';
+import { declare, declared, getCode, payloadOf, tokenStatusOf, personEvent, postEvents, useStoreGateway, TEST_DATABASE_URL, verify, warnPostgresSkipped, type Body } from './issuer-helpers.js';
 
 /**
  * Issue 19, item 6: personal data ends with its purpose (PIPL). A subject with no declaration, code
@@ -25,18 +24,6 @@ const statusOf = async (gw: TestGateway, jws: string): Promise<unknown> => {
   const list = await request(gw.app).get('/.well-known/health-code-status');
   return (list.body.entries as Body[]).find((e) => e['jti'] === payloadOf(jws)['jti'])?.['status'];
 };
-
-/** The bit of GET /sl/1 (Xinji's IETF Token Status List, issue 18) at the index the code names. */
-async function tokenStatusOf(gw: TestGateway, jws: string): Promise<number> {
-  const { status_list: ref } = payloadOf(jws)['status'] as { status_list: { idx: number } };
-  const res = await request(gw.app).get('/sl/1').buffer(true).parse((r, done) => {
-    let text = '';
-    r.on('data', (c: Buffer) => (text += c.toString('utf8')));
-    r.on('end', () => done(null, text));
-  });
-  expect(res.status).toBe(200);
-  return getStatus(decodeStatusListClaim(payloadOf(res.body as string)['status_list']), ref.idx);
-}
 
 function retention(kind: 'sqlite' | 'postgres'): void {
   let gw: TestGateway;

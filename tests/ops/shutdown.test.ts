@@ -1,10 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { personDeclaration } from '../helpers/test-gateway.js';
-import { buildProgram, http, makeDirs, startGateway, type GatewayProcess, type ProgramDir } from '../issuer/gateway-process.js';
+import { http, makeDirs, useGatewayProcesses, type GatewayProcess } from '../issuer/gateway-process.js';
 import { exitOf, openConnections, send } from './process-client.js';
 
 /**
@@ -15,26 +13,14 @@ import { exitOf, openConnections, send } from './process-client.js';
  */
 const TIMEOUT = 90_000;
 
-let program: ProgramDir;
+const processes = useGatewayProcesses({ prefix: 'shutdown', timeoutMs: TIMEOUT });
 let root: string;
-const running: GatewayProcess[] = [];
-
 beforeAll(async () => {
-  program = await buildProgram();
-  root = await mkdtemp(join(tmpdir(), 'hcg-shutdown-'));
-}, TIMEOUT);
-afterEach(async () => {
-  while (running.length > 0) await running.pop()!.kill();
-});
-afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
-  await program?.dispose();
+  root = await processes.tempRoot();
 });
 
 async function start(name: string, env: Record<string, string>): Promise<GatewayProcess> {
-  const gw = await startGateway(program, await makeDirs(join(root, name)), env);
-  running.push(gw);
-  return gw;
+  return processes.start(await makeDirs(join(root, name)), env);
 }
 
 test('SIGTERM under load: every request in flight is answered, then the process exits 0 within the bound', async () => {
