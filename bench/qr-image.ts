@@ -1,12 +1,17 @@
 import QRCode from 'qrcode';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
 import { BinaryBitmap, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from '@zxing/library';
+import { READER_OPTIONS } from '../web/src/checkpoint/reader-options.js';
 import type { QrSegment } from '../gateway/issuer/qr-segments.js';
 
 /**
  * A QR code as a tired checkpoint scanner sees it: drawn at a fractional number of pixels per
  * module (a phone screen photographed from a little too far), slightly turned, out of focus, with
  * sensor noise and the washed-out contrast of a screen protector in sunlight — then decoded by the
- * ZXing reader the checkpoint page runs (web/src/checkpoint/camera.ts), with the same hints (none).
+ * reader the checkpoint page runs (zxing-cpp as WebAssembly, web/src/checkpoint/camera.ts), with
+ * the page's options. ZXing's JavaScript port, the page's reader before, is kept for comparison.
  * Deterministic: every random draw comes from a seeded generator.
  */
 
@@ -113,10 +118,43 @@ function addNoise(pixels: Float32Array, sigma: number, random: () => number): Ui
   return out;
 }
 
-/** The text ZXing reads from the degraded image, or undefined when it finds no code. */
-export function scan(segments: QrSegments, d: Degradation, seed: number): string | undefined {
+/** The degraded image: `width`×`width` grey levels, row by row. */
+export function degradedImage(segments: QrSegments, d: Degradation, seed: number): { width: number; luminance: Uint8ClampedArray } {
   const { width, pixels } = render(qrMatrix(segments), d);
-  const luminance = addNoise(blur(pixels, width, d.blurPx), d.noise, seeded(seed));
+  return { width, luminance: addNoise(blur(pixels, width, d.blurPx), d.noise, seeded(seed)) };
+}
+
+let zxingCpp: Promise<unknown> | undefined;
+
+/** The page's decoder in Node: the same .wasm the page fetches, read from the package, not a CDN. */
+function loadZxingCpp(): Promise<unknown> {
+  const wasm = readFileSync(createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm'));
+  zxingCpp ??= prepareZXingModule({ overrides: { wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer }, fireImmediately: true });
+  return zxingCpp;
+}
+
+/** The grey image as the RGBA of a canvas's ImageData, which is what the page hands the decoder. */
+function imageData(width: number, luminance: Uint8ClampedArray): Parameters<typeof readBarcodes>[0] {
+  const data = new Uint8ClampedArray(luminance.length * 4);
+  for (let i = 0; i < luminance.length; i++) {
+    data[4 * i] = data[4 * i + 1] = data[4 * i + 2] = luminance[i]!;
+    data[4 * i + 3] = 255;
+  }
+  // Node has no ImageData class; the decoder takes any { width, height, data } (zxing-wasm's own type).
+  return { width, height: width, data } as unknown as Parameters<typeof readBarcodes>[0];
+}
+
+/** The text the checkpoint page's decoder reads from the degraded image, or undefined when it finds no code. */
+export async function scan(segments: QrSegments, d: Degradation, seed: number): Promise<string | undefined> {
+  const { width, luminance } = degradedImage(segments, d, seed);
+  await loadZxingCpp();
+  const results = await readBarcodes(imageData(width, luminance), READER_OPTIONS);
+  return results.find((result) => result.isValid && result.text)?.text;
+}
+
+/** The same with ZXing's JavaScript port (@zxing/library), the page's reader before zxing-cpp. */
+export function scanZxingJs(segments: QrSegments, d: Degradation, seed: number): string | undefined {
+  const { width, luminance } = degradedImage(segments, d, seed);
   try {
     return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(luminance, width, width)))).getText();
   } catch {

@@ -10,13 +10,14 @@ import { qrSegments, segmentsText } from '../gateway/issuer/qr-segments.js';
 import { signCredential, type CodeFormat } from '../gateway/issuer/sign-credential.js';
 import type { SubjectRecord } from '../gateway/store/store.js';
 import { residentDeclaration } from './setup.js';
-import { qrMatrix, scan, seeded, type Degradation, type QrSegments } from './qr-image.js';
+import { qrMatrix, scan, scanZxingJs, seeded, type Degradation, type QrSegments } from './qr-image.js';
 
 /**
  * `npm run bench -- --only=qr`: real Xinji codes, signed by the gateway's own signer with a
  * generated key, in every code format the gateway can issue, drawn as the pages draw them
- * (error correction M) and read back by ZXing from degraded renders (bench/qr-image.ts) at 2.0,
- * 1.5 and 1.2 pixels per module, and at two fixed widths for the whole code. Reports each format's length, QR version and modules, and the
+ * (error correction M) and read back by the checkpoint page's decoder (zxing-cpp; ZXing's
+ * JavaScript port with --qr-reader=zxing-js) from degraded renders (bench/qr-image.ts) at 4.0 to
+ * 1.2 pixels per module, and at a fixed width for the whole code. Reports each format's length, QR version and modules, and the
  * share of codes decoded at each scale: the figures behind docs/credential.md's "size" section.
  */
 
@@ -89,7 +90,8 @@ async function subjects(count: number): Promise<SubjectRecord[]> {
   return out;
 }
 
-export async function qrLegibility(options: { codes: number; issuer: string }): Promise<{ figures: QrFormatFigures[]; lines: string[] }> {
+export async function qrLegibility(options: { codes: number; issuer: string; reader?: 'zxing-cpp' | 'zxing-js' }): Promise<{ figures: QrFormatFigures[]; lines: string[] }> {
+  const read = options.reader === 'zxing-js' ? scanZxingJs : scan;
   const dir = mkdtempSync(join(tmpdir(), 'hcg-bench-qr-'));
   try {
     const now = Date.UTC(2026, 11, 7, 8, 0, 0);
@@ -118,7 +120,7 @@ export async function qrLegibility(options: { codes: number; issuer: string }): 
         let ok = 0;
         for (const [i, segments] of drawn.entries()) {
           const px = condition.pxPerModule(qrMatrix(segments).size);
-          if (scan(segments, degradation(px, i), 1000 + i) === segmentsText(segments)) ok++;
+          if ((await read(segments, degradation(px, i), 1000 + i)) === segmentsText(segments)) ok++;
         }
         decoded[condition.label] = ok / drawn.length;
       }
@@ -128,7 +130,7 @@ export async function qrLegibility(options: { codes: number; issuer: string }): 
       ['code', 'JWS chars', 'QR version (M)', 'modules', ...CONDITIONS.map((c) => `decoded, ${c.label}`)],
       figures.map((f) => [f.label, f.meanChars.toFixed(0), String(f.maxVersion), `${f.modules}×${f.modules}`, ...CONDITIONS.map((c) => `${(100 * f.decoded[c.label]!).toFixed(0)} %`)]),
     );
-    const lines = [`QR legibility — ${options.codes} real codes per format (issuer ${options.issuer}), ZXing (as the checkpoint page) on renders blurred (σ 0.4 px), noisy (σ 8 grey levels), contrast 30–225:`, table];
+    const lines = [`QR legibility — ${options.codes} real codes per format (issuer ${options.issuer}), ${options.reader === 'zxing-js' ? "ZXing's JavaScript port (the page's reader before)" : 'zxing-cpp (the checkpoint page\'s decoder)'} on renders blurred (σ 0.4 px), noisy (σ 8 grey levels), contrast 30–225:`, table];
     return { figures, lines };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -34,7 +34,8 @@ import { BENCH_DOCUMENT, CACHE_ENTRIES } from './setup.js';
  * key cache), launch (declarations, SQLite then PostgreSQL), workers, guessing,
  * checkpoint (scans of own and partner codes, scans under a declaration flood, the flood itself),
  * pinned (declarations on 2 processes pinned to a core each vs 1, PostgreSQL), qr (the code's length,
- * QR version and the share ZXing decodes from degraded renders, per code layout), statuslist (Xinji's
+ * QR version and the share the checkpoint page's decoder reads from degraded renders, per code layout;
+ * --qr-reader=zxing-js for ZXing's JavaScript port), statuslist (Xinji's
  * Token Status List for 1,000,000 codes, 10,000 code fetches by one token, GET of the trust bundle),
  * jose (POST /v1/verify vs a bare express + jose.jwtVerify process), queue (the launch-day queue:
  * accepted vs plain insert, codes from the queue vs the scrypt bound, 2 pinned worker processes vs 1),
@@ -137,7 +138,11 @@ async function main(): Promise<void> {
     if (selected.has('workers')) rows.push(await workersRow(dir, partner, codes, SECONDS));
     if (selected.has('statuslist')) rows.push(...(await statusListRows(dir, partner, SECONDS)));
     if (selected.has('guessing')) guessed = await guessing();
-    if (selected.has('qr')) qr = await qrLegibility({ codes: positive('qr-codes', 60), issuer: 'https://gateway.xinji.example' });
+    if (selected.has('qr')) {
+      // --qr-reader=zxing-js: the page's reader before zxing-cpp, for comparison on the same draws.
+      const reader = flag('qr-reader') === 'zxing-js' ? 'zxing-js' : 'zxing-cpp';
+      qr = await qrLegibility({ codes: positive('qr-codes', 60), issuer: 'https://gateway.xinji.example', reader });
+    }
   } finally {
     await partner.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 /**
  * Builds the pages into `outDir`: the HTML and CSS of web/ copied, each page's TypeScript entry
- * bundled by esbuild into one script (with the QR encoder or decoder it uses), so the gateway
- * serves everything itself — no CDN, no inline script (the pages' CSP forbids both).
+ * bundled by esbuild into one script (with the QR encoder or decoder it uses; the decoder's .wasm
+ * copied beside it), so the gateway serves everything itself — no CDN, no inline script (the
+ * pages' CSP forbids both).
  * `npm run build` (scripts/build.mjs) calls this for dist/pages; the browser tests call it for a
  * directory of their own. Plain JavaScript beside the sources, so it runs before and without the
  * TypeScript build, and resolves esbuild (a dev dependency) from the checkout wherever it writes.
@@ -59,6 +60,9 @@ export async function buildWeb(outDir) {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  // The QR decoder of the checkpoint page (web/src/checkpoint/camera.ts): zxing-cpp's reader as
+  // WebAssembly, served beside the script from the gateway's own origin, never from a CDN.
+  copyFileSync(createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm'), join(outDir, 'zxing_reader.wasm'));
   // esbuild's service is a child process; ended here so a test worker (or the build) can exit
   // cleanly. The next build starts a new one.
   await stop();

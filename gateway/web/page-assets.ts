@@ -18,6 +18,8 @@ const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.svg': 'image/svg+xml',
+  // The checkpoint page's QR decoder; WebAssembly.instantiateStreaming requires this type.
+  '.wasm': 'application/wasm',
 };
 
 /** Every servable file of `dir` by name; empty when the pages were not built. */

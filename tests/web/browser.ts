@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { numericText, qrSegments } from '../../gateway/issuer/qr-segments.js';
-import { BinaryBitmap, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from '@zxing/library';
+import { createRequire } from 'node:module';
+import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
+import { READER_OPTIONS } from '../../web/src/checkpoint/reader-options.js';
 import { registerDevice } from '../helpers/devices.js';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { buildPagesForTest } from '../helpers/built-pages.js';
@@ -116,14 +118,17 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** The phone the pages are made for: 360 px wide. */
 export const PHONE = { viewport: { width: 360, height: 740 }, deviceScaleFactor: 1, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' };
 
-/** The luma plane of a 640×480 frame with `jws` drawn as the pages draw a code (numeric mode, M). */
-function qrFrame(jws: string): { luma: Buffer; width: number; height: number } {
+/**
+ * The luma plane of a 640×480 frame with `jws` drawn as the pages draw a code (numeric mode, M),
+ * `pxPerModule` sensor pixels to a module (whole pixels; by default as large as the frame allows).
+ */
+function qrFrame(jws: string, pxPerModule?: number): { luma: Buffer; width: number; height: number } {
   // Drawn as the pages draw a code (gateway/issuer/qr-segments.ts): numeric mode, error correction M.
   const qr = QRCode.create(qrSegments(jws), { errorCorrectionLevel: 'M' });
   const width = 640;
   const height = 480;
   const quiet = 4;
-  const scale = Math.floor(height / (qr.modules.size + 2 * quiet));
+  const scale = pxPerModule ?? Math.floor(height / (qr.modules.size + 2 * quiet));
   const left = Math.floor((width - qr.modules.size * scale) / 2);
   const top = Math.floor((height - qr.modules.size * scale) / 2);
   const luma = Buffer.alloc(width * height, 235);
@@ -136,40 +141,37 @@ function qrFrame(jws: string): { luma: Buffer; width: number; height: number } {
   return { luma, width, height };
 }
 
+let zxingCpp: Promise<unknown> | undefined;
+
 /**
- * Whether ZXing (the page's reader, as web/src/checkpoint/camera.ts calls it: the frame at half
- * size, then at full size) reads `jws` back from the frame qrVideo would play. ZXing misses some
- * dense codes on a perfect image whatever the scale (docs/performance.md, the QR rows): a test of
- * the camera path draws a code the reader can read, or it would fail on ZXing, not on the page.
+ * Whether the page's decoder — zxing-cpp, the same .wasm and options as
+ * web/src/checkpoint/camera.ts, here in Node — reads `jws` back from the frame qrVideo would play.
+ * A test of the camera path checks this first, so that it fails on the page, not on the decoder.
+ * (ZXing's JavaScript port, the page's reader before, missed about a third of dense codes even on
+ * a perfect frame; zxing-cpp reads them: docs/performance.md, "The code's QR".)
  */
-export function zxingReadsFrame(jws: string): boolean {
-  const { luma, width, height } = qrFrame(jws);
-  const want = `shc:/${numericText(jws)}`;
-  const read = (data: Uint8ClampedArray, w: number, h: number): string | undefined => {
-    try {
-      return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(data, w, h)))).getText();
-    } catch {
-      return undefined;
-    }
-  };
-  const hw = width / 2;
-  const hh = height / 2;
-  const halfSize = new Uint8ClampedArray(hw * hh);
-  for (let y = 0; y < hh; y++) {
-    for (let x = 0; x < hw; x++) {
-      const i = 2 * y * width + 2 * x;
-      halfSize[y * hw + x] = (luma[i]! + luma[i + 1]! + luma[i + width]! + luma[i + width + 1]!) / 4;
-    }
+export async function zxingReadsFrame(jws: string, pxPerModule?: number): Promise<boolean> {
+  const { luma, width, height } = qrFrame(jws, pxPerModule);
+  const wasm = readFileSync(createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm'));
+  zxingCpp ??= prepareZXingModule({ overrides: { wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer }, fireImmediately: true });
+  await zxingCpp;
+  // The RGBA a canvas's getImageData gives the page (Node has no ImageData class; the decoder
+  // takes any { width, height, data }).
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let i = 0; i < luma.length; i++) {
+    data[4 * i] = data[4 * i + 1] = data[4 * i + 2] = luma[i]!;
+    data[4 * i + 3] = 255;
   }
-  return read(halfSize, hw, hh) === want || read(new Uint8ClampedArray(luma), width, height) === want;
+  const results = await readBarcodes({ width, height, data } as unknown as Parameters<typeof readBarcodes>[0], READER_OPTIONS);
+  return results.some((result) => result.isValid && result.text === `shc:/${numericText(jws)}`);
 }
 
 /**
  * A video of `jws` as a QR code for Chromium's fake camera (--use-file-for-fake-video-capture):
  * YUV4MPEG2, 4:2:0, the code black on white in the luma plane, a few identical frames (looped).
  */
-export function qrVideo(jws: string, file: string): string {
-  const { luma, width, height } = qrFrame(jws);
+export function qrVideo(jws: string, file: string, pxPerModule?: number): string {
+  const { luma, width, height } = qrFrame(jws, pxPerModule);
   const chroma = Buffer.alloc((width / 2) * (height / 2) * 2, 128);
   const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma]);
   writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]));

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -22,16 +23,21 @@ describe('the pages over HTTP', () => {
   });
 
   test.each([
-    ['/', 'camera=()'],
-    ['/checkpoint', 'camera=(self)'],
-  ])('GET %s is an HTML page whose CSP allows scripts and styles from the gateway only (%s)', async (path, camera) => {
+    ['/', 'camera=()', "script-src 'self';"],
+    ['/pass', 'camera=()', "script-src 'self';"],
+    // The officer's page alone may compile WebAssembly (its QR decoder, fetched from /assets/):
+    // 'wasm-unsafe-eval' allows WebAssembly.compile/instantiate, never eval() or inline script.
+    ['/checkpoint', 'camera=(self)', "script-src 'self' 'wasm-unsafe-eval';"],
+  ])('GET %s is an HTML page whose CSP allows scripts and styles from the gateway only (%s)', async (path, camera, scriptSrc) => {
     const res = await request(gw.app).get(path);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     const csp = String(res.headers['content-security-policy']);
-    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain(scriptSrc);
     expect(csp).toContain("default-src 'none'");
-    expect(csp).not.toMatch(/unsafe-|\*|https?:/);
+    expect(csp).not.toMatch(/\*|https?:/);
+    // No 'unsafe-inline' or 'unsafe-eval' anywhere; the one WebAssembly exception on the checkpoint page only.
+    expect(csp.match(/'[a-z-]*unsafe[a-z-]*'/g) ?? []).toEqual(path === '/checkpoint' ? ["'wasm-unsafe-eval'"] : []);
     expect(res.headers['permissions-policy']).toContain(camera);
     // Nothing inline for the policy to refuse: every script has a src, no handler or style attributes.
     const html = res.text;
@@ -40,12 +46,21 @@ describe('the pages over HTTP', () => {
     expect(html).toMatch(/<html lang="zh-CN">/);
   });
 
-  test('GET /assets/:name serves the bundled scripts and the stylesheet, and nothing else', async () => {
+  test('GET /assets/:name serves the bundled scripts, the stylesheet and the QR decoder, and nothing else', async () => {
     const script = await request(gw.app).get('/assets/checkpoint.js');
     expect(script.status).toBe(200);
     expect(script.headers['content-type']).toBe('text/javascript; charset=utf-8');
-    // The QR decoder is bundled, not fetched: the checkpoint script holds ZXing's QR reader.
     expect(script.text.length).toBeGreaterThan(50_000);
+    // The checkpoint page's QR decoder (zxing-cpp) is served by the gateway itself, as WebAssembly
+    // (the type instantiateStreaming requires), the very bytes of the package: no CDN.
+    const wasm = await request(gw.app).get('/assets/zxing_reader.wasm').buffer(true).parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    });
+    expect(wasm.status).toBe(200);
+    expect(wasm.headers['content-type']).toBe('application/wasm');
+    expect((wasm.body as Buffer).equals(readFileSync(createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm')))).toBe(true);
     expect((await request(gw.app).get('/assets/style.css')).headers['content-type']).toBe('text/css; charset=utf-8');
     for (const path of ['/assets/resident.html', '/assets/nope.js', '/assets/..%2Fpackage.json', '/assets/%2e%2e%2fopenapi.yaml']) {
       const res = await request(gw.app).get(path);

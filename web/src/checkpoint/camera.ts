@@ -1,71 +1,92 @@
-// Deep imports: the package root re-exports every format (1D, PDF417, Aztec …) and has no
-// sideEffects flag, so importing it would bundle all of them; the QR reader alone is a third.
-import BinaryBitmap from '@zxing/library/esm/core/BinaryBitmap.js';
-import HybridBinarizer from '@zxing/library/esm/core/common/HybridBinarizer.js';
-import QRCodeReader from '@zxing/library/esm/core/qrcode/QRCodeReader.js';
-import RGBLuminanceSource from '@zxing/library/esm/core/RGBLuminanceSource.js';
+// The reader build only (no encoder): its .wasm is copied beside the page's script by web/build.mjs.
+import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
+import { READER_OPTIONS } from './reader-options.js';
 
 /**
- * 扫码: the camera's frames are decoded in the page with ZXing's QR reader (@zxing/library, pure
- * TypeScript, bundled and served by the gateway: no wasm, nothing fetched from elsewhere).
+ * 扫码: the camera's frames are decoded in the page by zxing-cpp compiled to WebAssembly
+ * (zxing-wasm). It reads the dense codes a gate sees far better than the JavaScript port it
+ * replaced (docs/performance.md, "The code's QR": 100 % against 12 % at 2 px per module). The
+ * .wasm is served by the gateway from its own origin (/assets/zxing_reader.wasm) — never the
+ * package's default CDN, which the page's CSP would refuse anyway (connect-src 'self'); compiling
+ * it needs 'wasm-unsafe-eval' in this page's script-src (gateway/http/page-headers.ts), nothing more.
  */
 export interface Scan {
   stop(): void;
 }
 
-function decodeAt(video: HTMLVideoElement, canvas: HTMLCanvasElement, reader: QRCodeReader, width: number, height: number): string | undefined {
+/** The decoder could not be fetched or compiled (not the camera's fault: the page says which). */
+export class DecoderUnavailable extends Error {
+  override name = 'DecoderUnavailable';
+}
+
+let decoder: Promise<unknown> | undefined;
+
+/** Fetches and compiles the decoder once per page; a failed load is tried again at the next 扫码. */
+function loadDecoder(): Promise<unknown> {
+  decoder ??= prepareZXingModule({
+    overrides: {
+      // Beside this script (web/build.mjs copies it there), so the page works under any prefix.
+      locateFile: (path: string, prefix: string) => (path.endsWith('.wasm') ? new URL(path, import.meta.url).href : prefix + path),
+    },
+    fireImmediately: true,
+  }).catch((error: unknown) => {
+    decoder = undefined;
+    throw new DecoderUnavailable(String(error));
+  });
+  return decoder;
+}
+
+async function decodeFrame(video: HTMLVideoElement, canvas: HTMLCanvasElement): Promise<string | undefined> {
+  const width = video.videoWidth;
+  const height = video.videoHeight;
+  if (!width || !height) return undefined;
   canvas.width = width;
   canvas.height = height;
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) return undefined;
   ctx.drawImage(video, 0, 0, width, height);
-  const rgba = ctx.getImageData(0, 0, width, height).data;
-  const luminance = new Uint8ClampedArray(width * height);
-  for (let i = 0, p = 0; i < luminance.length; i++, p += 4) {
-    luminance[i] = (rgba[p]! * 299 + rgba[p + 1]! * 587 + rgba[p + 2]! * 114) / 1000;
-  }
-  try {
-    return reader.decode(new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(luminance, width, height)))).getText();
-  } catch {
-    return undefined; // No code in this frame (ZXing throws NotFound/Checksum/Format): try the next.
-  }
+  const results = await readBarcodes(ctx.getImageData(0, 0, width, height), READER_OPTIONS);
+  // isValid: error correction succeeded (a code read with errors is never returned as text here).
+  return results.find((result) => result.isValid && result.text)?.text;
 }
 
 /**
- * One frame, at half size and then at full size. ZXing's finder-pattern search misses some dense
- * codes (version 18, the size of a health code) at one scale and finds them at the other — on a
- * perfectly sharp image too, where the next frame is no different — so both are tried.
+ * Opens the camera into `video` and calls `onText` once with the first code decoded. Rejects when
+ * the camera cannot be opened or the decoder cannot be loaded (the page then says which).
  */
-function decodeFrame(video: HTMLVideoElement, canvas: HTMLCanvasElement, reader: QRCodeReader): string | undefined {
-  const width = video.videoWidth;
-  const height = video.videoHeight;
-  if (!width || !height) return undefined;
-  return decodeAt(video, canvas, reader, Math.round(width / 2), Math.round(height / 2)) ?? decodeAt(video, canvas, reader, width, height);
-}
-
-/** Opens the camera into `video` and calls `onText` once with the first code decoded. */
 export async function startScan(video: HTMLVideoElement, onText: (text: string) => void): Promise<Scan> {
+  const loading = loadDecoder();
+  loading.catch(() => undefined); // Awaited below, after the camera; not an unhandled rejection meanwhile.
   const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
-  video.srcObject = stream;
-  await video.play();
-  const canvas = document.createElement('canvas');
-  const reader = new QRCodeReader();
+  let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const stop = (): void => {
+    stopped = true;
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
     for (const track of stream.getTracks()) track.stop();
     video.srcObject = null;
   };
-  const look = (): void => {
-    const text = decodeFrame(video, canvas, reader);
+  try {
+    await loading;
+    video.srcObject = stream;
+    await video.play();
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  const canvas = document.createElement('canvas');
+  const look = async (): Promise<void> => {
+    const text = await decodeFrame(video, canvas).catch(() => undefined);
+    // Stopped while the frame was being decoded (取消): nothing more is read or said.
+    if (stopped) return;
     if (text) {
       stop();
       onText(text);
     } else {
-      timer = setTimeout(look, 150);
+      timer = setTimeout(() => void look(), 150);
     }
   };
-  look();
+  void look();
   return { stop };
 }

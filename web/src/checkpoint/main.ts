@@ -6,7 +6,7 @@ import { fillDocumentTypes } from '../shared/documents.js';
 import { currentLang, setupLanguage, t } from '../shared/i18n.js';
 import { documentProblem } from '../shared/validate.js';
 import type { IdentityDocument } from '../../../verifier/index.js';
-import { startScan, type Scan } from './camera.js';
+import { DecoderUnavailable, startScan, type Scan } from './camera.js';
 import { decideOffline, forget, heldBundle, refresh, REFRESH_MS, restore } from './offline.js';
 import { documentMode, firstField, methodText, setupDocumentMode } from './document-mode.js';
 import { bundlePointers, documentTypeOf } from './document-hint.js';
@@ -254,9 +254,9 @@ el('btn-camera').addEventListener('click', () => {
       scan = started;
       status.textContent = t('cameraLooking');
     })
-    .catch(() => {
+    .catch((error: unknown) => {
       showView(VIEWS, 'scan-view');
-      say(el('scan-error'), t('cameraFailed'));
+      say(el('scan-error'), t(error instanceof DecoderUnavailable ? 'decoderFailed' : 'cameraFailed'));
     });
 });
 el('btn-camera-cancel').addEventListener('click', () => {

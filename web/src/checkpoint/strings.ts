@@ -16,6 +16,7 @@ addStrings({
   cameraStarting: { zh: '正在打开摄像头…', en: 'Opening the camera…' },
   cameraLooking: { zh: '请将健康码对准摄像头。', en: 'Hold the code in front of the camera.' },
   cameraFailed: { zh: '无法打开摄像头，请使用扫码枪或手动输入。', en: 'The camera cannot be opened; use the scanner or type the code.' },
+  decoderFailed: { zh: '扫码程序无法加载，请使用扫码枪或手动输入。', en: 'The code reader cannot be loaded; use the scanner or type the code.' },
   temperature: { zh: '体温（℃）', en: 'Temperature (°C)' },
   verify: { zh: '核验', en: 'Verify' },
   next: { zh: '下一位', en: 'Next person' },
