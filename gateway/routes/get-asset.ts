@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import { GatewayError } from '../errors/gateway-error.js';
 import { setPageHeaders } from '../http/page-headers.js';
-import type { PageAssets } from '../web/page-assets.js';
+import { sendAsset, type PageAssets } from '../web/page-assets.js';
 
 /**
  * GET /assets/:name — a script or stylesheet of the pages, looked up by exact name in the set read
@@ -12,6 +12,6 @@ export function getAsset(assets: PageAssets): RequestHandler<{ name: string }> {
     const asset = req.params.name.endsWith('.html') ? undefined : assets.get(req.params.name);
     if (!asset) throw new GatewayError('ERR_NOT_FOUND');
     setPageHeaders(res, false);
-    res.type(asset.type).send(asset.body);
+    sendAsset(req, res, asset);
   };
 }

@@ -68,6 +68,37 @@ describe('the pages over HTTP', () => {
     }
   });
 
+  test('the QR decoder goes gzipped to a client that accepts it (less than 60 % of its size) and as it is to one that does not', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const server = await gw.listen();
+    try {
+      const port = (server.address() as { port: number }).port;
+      const wasmFile = readFileSync(createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm'));
+      const zipped = await fetch(`http://127.0.0.1:${port}/assets/zxing_reader.wasm`, { headers: { 'accept-encoding': 'gzip' } }).then(async (r) => ({ r, bytes: Buffer.from(await r.arrayBuffer()) }));
+      // fetch (undici) inflates a gzip body itself: what arrived is the file, and the headers say how it travelled.
+      expect({ encoding: zipped.r.headers.get('content-encoding'), vary: zipped.r.headers.get('vary'), same: zipped.bytes.equals(wasmFile) }).toEqual({ encoding: 'gzip', vary: 'Accept-Encoding', same: true });
+      const raw = await new Promise<{ encoding: string | undefined; body: Buffer }>((resolve, reject) => {
+        import('node:http').then(({ get }) => get({ port, path: '/assets/zxing_reader.wasm', headers: { 'accept-encoding': 'gzip' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ encoding: res.headers['content-encoding'], body: Buffer.concat(chunks) }));
+        }).on('error', reject), reject);
+      });
+      expect(raw.body.length).toBeLessThan(wasmFile.length * 0.6);
+      expect(gunzipSync(raw.body).equals(wasmFile)).toBe(true);
+      const plain = await new Promise<{ encoding: string | undefined; length: number }>((resolve, reject) => {
+        import('node:http').then(({ get }) => get({ port, path: '/assets/zxing_reader.wasm', headers: { 'accept-encoding': 'identity' } }, (res) => {
+          let length = 0;
+          res.on('data', (c: Buffer) => (length += c.length));
+          res.on('end', () => resolve({ encoding: res.headers['content-encoding'], length }));
+        }).on('error', reject), reject);
+      });
+      expect(plain).toEqual({ encoding: undefined, length: wasmFile.length });
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   test('a gateway whose pages were not built answers 404 and says how to build them', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'hcg-noweb-'));
     const bare = await createTestGateway({ webDir: join(empty, 'missing') });
