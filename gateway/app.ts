@@ -143,11 +143,11 @@ export function buildApp(deps: AppDeps, surface: Surface = 'all'): Express {
 
 function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonBody>): void {
   // Public endpoints (no token) are limited per client address (limits/limits.ts).
-  const limited = deps.limits.public ? [rateLimit(deps.limits.public)] : [];
+  const limited = deps.limits.public ? [rateLimit(deps.limits.public, 'address')] : [];
   // Declaring, modifying and fetching codes carry tokens but are open to anyone with a document
   // number or a token: a budget of their own per client address (issue 9, item 5; issue 19, item 1),
   // sized for carrier-grade NAT.
-  const issuing = deps.limits.issue ? [rateLimit(deps.limits.issue)] : [];
+  const issuing = deps.limits.issue ? [rateLimit(deps.limits.issue, 'issue')] : [];
   // Routes that take a token: an address whose tokens keep failing is refused before any work.
   const authenticated = authFailureGuard(deps.limits.authFailures);
   const holder = [...issuing, ...authenticated];

@@ -16,7 +16,7 @@ export function authFailureGuard(limiter: Limiter | undefined): RequestHandler[]
     (req, res, next) => {
       const key = addressKey(req);
       limiter.peek(key).then((seen) => {
-        if (seen.consumed >= limiter.points) return next(rateLimited(res, seen.retryAfterSeconds));
+        if (seen.consumed >= limiter.points) return next(rateLimited(res, seen.retryAfterSeconds, 'auth_failures'));
         res.on('finish', () => {
           if (res.statusCode === 401) void limiter.take(key).catch(() => undefined);
         });

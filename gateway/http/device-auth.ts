@@ -22,7 +22,7 @@ export function deviceAuth(store: Store, perDevice: Limiter | undefined): Reques
         return next(new GatewayError('ERR_DEVICE_UNAUTHORIZED'));
       }
       const taken = perDevice ? await perDevice.take(deviceId) : { ok: true as const };
-      if (!taken.ok) return next(rateLimited(res, taken.retryAfterSeconds));
+      if (!taken.ok) return next(rateLimited(res, taken.retryAfterSeconds, 'device'));
       res.locals['deviceId'] = deviceId;
       next();
     };

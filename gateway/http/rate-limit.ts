@@ -2,6 +2,7 @@ import { isIPv6 } from 'node:net';
 import type { RequestHandler } from 'express';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { Limiter } from '../limits/limiter.js';
+import type { RateLimitKind } from '../observability/label-sets.js';
 
 /**
  * The key of a client address. IPv6 clients usually hold a whole /64, so they are counted per /64
@@ -21,9 +22,16 @@ export function clientKey(address: string | undefined): string {
   return `${groups.slice(0, 4).map((g) => g.toLowerCase().replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
-/** 429 ERR_RATE_LIMITED with Retry-After (RFC 9110 §10.2.3, RFC 6585 §4). */
-export function rateLimited(res: { setHeader(name: string, value: string): unknown }, retryAfterSeconds: number): GatewayError {
+
+/** Which limit a 429 of this request came from, for the request log's count (request-log.ts). */
+export function markRateLimit(res: { locals: Record<string, unknown> }, limit: RateLimitKind): void {
+  res.locals['rateLimit'] = limit;
+}
+
+/** 429 ERR_RATE_LIMITED with Retry-After (RFC 9110 §10.2.3, RFC 6585 §4), counted under `limit`. */
+export function rateLimited(res: { setHeader(name: string, value: string): unknown; locals: Record<string, unknown> }, retryAfterSeconds: number, limit: RateLimitKind): GatewayError {
   res.setHeader('retry-after', String(retryAfterSeconds));
+  markRateLimit(res, limit);
   return new GatewayError('ERR_RATE_LIMITED');
 }
 
@@ -38,8 +46,8 @@ export function addressKey(req: { ip?: string | undefined; socket: { remoteAddre
  * address, or X-Forwarded-For when TRUST_PROXY says which proxies to believe (otherwise any client
  * could pick its own budget).
  */
-export function rateLimit(limiter: Limiter): RequestHandler {
+export function rateLimit(limiter: Limiter, limit: 'address' | 'issue'): RequestHandler {
   return (req, res, next) => {
-    limiter.take(addressKey(req)).then((taken) => next(taken.ok ? undefined : rateLimited(res, taken.retryAfterSeconds)), next);
+    limiter.take(addressKey(req)).then((taken) => next(taken.ok ? undefined : rateLimited(res, taken.retryAfterSeconds, limit)), next);
   };
 }

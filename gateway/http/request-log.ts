@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import type { Metrics } from '../observability/metrics.js';
+import type { RateLimitKind } from '../observability/label-sets.js';
 
 /** Methods labelled as themselves; any other is "OTHER", so hostile methods cannot grow the label set. */
 export const LABELLED_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
@@ -65,6 +66,9 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
     res.setHeader('x-request-id', reqId);
     res.locals['reqId'] = reqId;
     res.once('finish', () => {
+      if (res.statusCode === 429 && res.locals['errorCode'] === 'ERR_RATE_LIMITED') {
+        metrics.rateLimited.inc({ limit: (res.locals['rateLimit'] as RateLimitKind | undefined) ?? 'address' });
+      }
       const method = (LABELLED_METHODS as readonly string[]).includes(req.method) ? req.method : 'OTHER';
       metrics.httpDuration.observe({ method, route: routeLabel(req), status_class: `${Math.floor(res.statusCode / 100)}xx` }, elapsedSeconds(res));
     });

@@ -15,7 +15,7 @@ export function perTokenLimit(limiter: Limiter | undefined): RequestHandler[] {
     (req, res, next) => {
       const token = bearerToken(req.headers.authorization);
       if (token === undefined) return next();
-      limiter.take(hashToken(token)).then((taken) => next(taken.ok ? undefined : rateLimited(res, taken.retryAfterSeconds)), next);
+      limiter.take(hashToken(token)).then((taken) => next(taken.ok ? undefined : rateLimited(res, taken.retryAfterSeconds, 'token')), next);
     },
   ];
 }

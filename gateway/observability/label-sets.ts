@@ -36,6 +36,13 @@ export const BINDING_METHODS = ['lookup', 'cache', 'scrypt', 'locked'] as const;
 export const BINDING_OUTCOMES = ['match', 'document_mismatch', 'document_mismatch_locked', 'binding_missing'] as const;
 /** The admission pools of slow work (admission/work-pool.ts). */
 export const WORK_POOLS = ['binding', 'issue'] as const;
+/**
+ * The limits that answer 429 (gateway_rate_limited_total): the public budget per address, the
+ * issuing budget per address, modifications per holder token, scans per device, failed
+ * authentications per address, recovery per address and document.
+ */
+export const RATE_LIMITS = ['address', 'issue', 'token', 'device', 'auth_failures', 'recovery'] as const;
+export type RateLimitKind = (typeof RATE_LIMITS)[number];
 export const RELOAD_OUTCOMES = ['applied', 'refused'] as const;
 /** Why a partner key set is refused whole (the help of gateway_partner_key_sets_refused_total). */
 export const KEY_SET_REFUSALS = ['no_usable_key', 'invalid_jwks', 'too_many_keys', 'too_large', 'not_json'] as const satisfies readonly JwksFailureReason[];

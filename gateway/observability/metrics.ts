@@ -3,7 +3,7 @@ import type { Color } from '../types/schemas.js';
 import {
   ADDRESS_CLASSES, BINDING_METHODS, BINDING_OUTCOMES, WORK_POOLS, CACHE_OUTCOMES, COLORS, DECLARATION_KINDS, DENY_REASONS, FETCH_OUTCOMES, INVALIDATION_STATUSES,
   KEY_SET_REFUSALS, RECOVERY_REQUEST_OUTCOMES, RECOVERY_VERIFY_OUTCOMES, TOKEN_END_REASONS, SIGN_IN_OUTCOMES, RELOAD_OUTCOMES, SCAN_MODES, RISK_EVENT_OUTCOMES, RISK_EVENT_TYPES, UNKNOWN_PARTNER, VERIFICATION_RESULTS, product, union, type LabelSet, type LabelValues,
-  CHECK_IN_REPORTS,
+  CHECK_IN_REPORTS, RATE_LIMITS,
 } from './label-sets.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -320,6 +320,12 @@ export class Metrics {
     help: 'Codes locked after 3 document mismatches: further scans are denied with document_mismatch_locked until they expire.',
     registers: [this.registry],
   });
+
+  readonly rateLimited = this.counter(
+    'gateway_rate_limited_total',
+    'Requests answered 429 ERR_RATE_LIMITED, by the limit that refused them: address (public budget), issue (issuing budget), token (modifications per holder token), device (scans per device), auth_failures (failed authentications per address), recovery (per address and document).',
+    { limit: RATE_LIMITS },
+  );
 
   readonly overloaded = this.counter(
     'gateway_overloaded_total',

@@ -57,6 +57,7 @@ const PER_METRIC: Record<string, Record<string, readonly string[]>> = {
   gateway_partner_key_sets_refused_total: { reason: JWKS_FAILURE_REASONS },
   gateway_binding_checks_total: { method: ['lookup', 'cache', 'scrypt', 'locked'], outcome: ['match', 'document_mismatch', 'document_mismatch_locked', 'binding_missing'] },
   gateway_overloaded_total: { pool: ['binding', 'issue'] },
+  gateway_rate_limited_total: { limit: ['address', 'issue', 'token', 'device', 'auth_failures', 'recovery'] },
   gateway_work_pool_jobs: { pool: ['binding', 'issue'], state: ['running', 'queued'] },
   gateway_trust_list_fetches_total: { outcome: TRUST_LIST_OUTCOMES },
 };

@@ -37,6 +37,10 @@ describe('failed authentications count against the address', () => {
     expect({ status: refused.status, code: refused.body.error.code }).toEqual({ status: 429, code: 'ERR_RATE_LIMITED' });
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect((await scan('198.51.100.51', device)).status).toBe(400);
+    // An operator sees the refusals, by the limit that made them (gateway_rate_limited_total).
+    const metrics = (await request(gw.app).get('/metrics')).text;
+    expect(metrics).toMatch(/^gateway_rate_limited_total\{limit="auth_failures"\} 8$/m);
+    expect(metrics).toMatch(/^gateway_rate_limited_total\{limit="device"\} 0$/m);
   });
 
   test('reads of proxy requests with wrong holder tokens get 429 past the limit, and the address is served again when the window ends', async () => {

@@ -67,6 +67,11 @@ describe('rate limit on public endpoints', () => {
     expect((await scan(second)).status).toBe(400);
     // The scans took nothing from the address's bucket of the public endpoints.
     for (let i = 0; i < LIMIT.burst; i++) expect((await verify()).status).toBe(200);
+    expect((await verify()).status).toBe(429);
+    // Each refusal counted under the limit that made it.
+    const metrics = (await request(gw.app).get('/metrics')).text;
+    expect(metrics).toMatch(/^gateway_rate_limited_total\{limit="device"\} 1$/m);
+    expect(metrics).toMatch(/^gateway_rate_limited_total\{limit="address"\} 1$/m);
   });
 
   test('does not limit health probes, nor endpoints that carry their own tokens by the public budget', async () => {
