@@ -10,7 +10,7 @@ export const FIXES: Record<string, string> = {
   file_name: 'Rename the file to <id>.json before handing it to a gateway operator.',
   uri_unsafe: 'Serve jwksUri and statusUri over https on a public address, without redirects. Plain http is accepted only on loopback for tests.',
   typ_not_pinned: 'Put a fixed typ in every code header (for example "health-code+jwt") and name it in the partner file\'s typ (RFC 8725 §3.11).',
-  binding_unchecked: 'Add a binding claim made as gateway/identity/binding.ts makes it (scrypt of the document type and number, format s1.<logN>.<salt>.<hash>) and point claims.binding at it.',
+  binding_unchecked: 'Add a binding claim made as gateway/identity/binding.ts makes it (scrypt of the document type and number, format s2.<logN>.<salt>.<hash>; s1 is read too) and point claims.binding at it.',
   jwks_unreachable: 'Make the key set answer 200 with JSON within the timeout from outside your network (check DNS, TLS, firewall, and that the URL is exact).',
   jwks_invalid: 'Publish a JWK Set: {"keys":[...]} with public keys only, within the size and key-count limits.',
   key_unusable: 'Remove or replace this key: publish only signature keys (use "sig") of a type and size the gateway accepts (P-256, P-384, Ed25519, RSA ≥ 2048 bits), with a unique kid and an alg from the partner file.',

@@ -82,7 +82,7 @@ async function diagnose(partner: Partner, keys: readonly VerificationKey[], code
   }
   if (partner.claims.binding !== undefined) {
     const binding = resolvePointer(payload, partner.claims.binding);
-    if (binding !== undefined && !isCheckableBinding(binding)) fail('binding_unchecked', `Its binding at ${partner.claims.binding} is not in a format the gateway can check (s1.<logN>.<salt>.<hash>), so a checkpoint cannot match it to an ID card.`);
+    if (binding !== undefined && !isCheckableBinding(binding)) fail('binding_unchecked', `Its binding at ${partner.claims.binding} is not in a format the gateway can check (s2 or s1.<logN>.<salt>.<hash>), so a checkpoint cannot match it to an ID card.`);
   }
 }
 

@@ -2,7 +2,7 @@ import { CODE_LAYOUTS, CREDENTIAL_TYP, XINJI_CLAIMS } from './sign-credential.js
 import { PASS_TYP } from './sign-pass.js';
 import { tokenStatusListUri } from '../status-list/own-status-list.js';
 import { publishedSchemaUrl } from '../schemas/published.js';
-import { BINDING_INPUT, BINDING_VERSION } from '../identity/binding.js';
+import { BINDING_INPUT, BINDING_METHODS_SUPPORTED } from '../identity/binding.js';
 import type { Config } from '../config/load-config.js';
 import type { IssuerMetadata, Partner } from '../types/schemas.js';
 
@@ -43,7 +43,8 @@ export function buildIssuerMetadata(config: Config, algorithms: string[]): Issue
     algorithms_supported: algorithms,
     claims: { ...XINJI_CLAIMS },
     color_map: { ...XINJI_COLOR_MAP, values: { ...XINJI_COLOR_MAP.values } },
-    binding_methods_supported: [BINDING_VERSION],
+    // New bindings are s2 (binding_input); s1 stays readable in older codes and stored subjects.
+    binding_methods_supported: [...BINDING_METHODS_SUPPORTED],
     // A verifier must require these: exp bounds a code in time, jti is what the status list names.
     required_claims: ['iss', 'iat', 'exp', 'jti'],
     binding_input: { ...BINDING_INPUT },
