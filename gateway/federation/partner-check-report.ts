@@ -27,7 +27,7 @@ export const FIXES: Record<string, string> = {
   kid_unknown: 'Sign with a key you publish in the key set, and put its kid in the JWS header.',
   signature_invalid: 'The code was changed after signing or signed with another key than the one published under its kid.',
   alg_not_pinned: 'Sign with an algorithm the partner file lists in algorithms, or list the one you use.',
-  typ_mismatch: 'Use the same typ in every code header as the partner file names.',
+  typ_mismatch: 'Use the same typ in every code header as the partner file names (typ, or one of typAliases while an older typ is still in codes).',
   claims_invalid: 'Every code needs iss, iat, exp (NumericDate) and a unique jti (RFC 7519 §4.1).',
   iat_skew: 'Synchronise the clocks of the servers that issue codes (NTP); codes issued in the future are refused.',
   lifetime_too_long: 'Issue codes valid for a shorter time (exp − iat): a code that lives long outlives a colour change.',

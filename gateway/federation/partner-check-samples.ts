@@ -38,7 +38,7 @@ function headerFinding(error: unknown): [string, string] {
   const code = isGatewayError(error) ? error.code : 'ERR_JWS_HEADER_INVALID';
   const message = error instanceof Error ? error.message : 'The JWS header is not acceptable.';
   if (code === 'ERR_JWS_ALG_NOT_ALLOWED') return ['alg_not_pinned', 'It is signed with an algorithm the partner file does not list in algorithms.'];
-  if (/typ/.test(message)) return ['typ_mismatch', 'Its JWS typ header is not the typ the partner file names.'];
+  if (/typ/.test(message)) return ['typ_mismatch', 'Its JWS typ header is not the typ the partner file names (nor one of its typAliases).'];
   return ['sample_malformed', message];
 }
 
