@@ -2,13 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderTable } from '../demo/table.js';
-import { createBinding } from '../gateway/identity/binding.js';
+import { createBinding, type BindingMethod } from '../gateway/identity/binding.js';
 import { maskDocumentNumber, maskName } from '../gateway/identity/documents.js';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import { generateKeyFile, Keystore, publicJwkOf, writeKeyFile } from '../gateway/issuer/keystore.js';
 import { qrSegments, segmentsText } from '../gateway/issuer/qr-segments.js';
 import { signCredential, type CodeFormat } from '../gateway/issuer/sign-credential.js';
 import type { SubjectRecord } from '../gateway/store/store.js';
+import { STATUS_LIST_SIZE } from '../gateway/status-list/allocate-index.js';
+import { tokenStatusListUri } from '../gateway/status-list/own-status-list.js';
 import { residentDeclaration } from './setup.js';
 import { qrMatrix, scan, scanZxingJs, seeded, type Degradation, type QrSegments } from './qr-image.js';
 
@@ -19,13 +21,21 @@ import { qrMatrix, scan, scanZxingJs, seeded, type Degradation, type QrSegments 
  * JavaScript port with --qr-reader=zxing-js) from degraded renders (bench/qr-image.ts) at 4.0 to
  * 1.2 pixels per module, and at a fixed width for the whole code. Reports each format's length, QR version and modules, and the
  * share of codes decoded at each scale: the figures behind docs/credential.md's "size" section.
+ * Every code carries its Token Status List claim (draft-ietf-oauth-status-list §6.1) with the
+ * gateway's own list URI under the issuer URL and an index drawn at random from the whole list, as
+ * code-issuer.ts signs them: a 7-digit index is what most codes get.
  */
 
-/** What is compared: today's layout and drawing, the drawing alone changed, and both changed. */
-const VARIANTS: ReadonlyArray<{ label: string; format: CodeFormat; fullKid: boolean; draw: (jws: string) => QrSegments }> = [
-  { label: 'v1 layout, byte mode (before)', format: 'v1', fullKid: true, draw: (jws) => [{ data: new TextEncoder().encode(jws), mode: 'byte' }] },
-  { label: 'v1 layout, numeric mode', format: 'v1', fullKid: true, draw: qrSegments },
-  { label: 'v2 layout, numeric mode (now)', format: 'v2', fullKid: false, draw: qrSegments },
+/**
+ * What is compared: the first layout and drawing, the drawing alone changed, layout 2, and layout 3
+ * with the binding of a subject declared before s2 (s1, kept) and of one declared now (s2).
+ */
+const VARIANTS: ReadonlyArray<{ label: string; format: CodeFormat; fullKid: boolean; binding: BindingMethod; draw: (jws: string) => QrSegments }> = [
+  { label: 'layout 1, byte mode (before)', format: 'v1', fullKid: true, binding: 's1', draw: (jws) => [{ data: new TextEncoder().encode(jws), mode: 'byte' }] },
+  { label: 'layout 1, numeric mode', format: 'v1', fullKid: true, binding: 's1', draw: qrSegments },
+  { label: 'layout 2, numeric mode', format: 'v2', fullKid: false, binding: 's1', draw: qrSegments },
+  { label: 'layout 3, s1 binding (subject declared before s2)', format: 'v3', fullKid: false, binding: 's1', draw: qrSegments },
+  { label: 'layout 3, s2 binding (now)', format: 'v3', fullKid: false, binding: 's2', draw: qrSegments },
 ];
 
 /** A keystore with one active ES256 key, named by its full RFC 7638 thumbprint (keys made before short kids) or by the short kid. */
@@ -39,7 +49,9 @@ async function keystoreIn(dir: string, now: number, fullKid: boolean): Promise<K
 export interface QrFormatFigures {
   label: string;
   format: CodeFormat;
+  binding: BindingMethod;
   meanChars: number;
+  maxChars: number;
   maxVersion: number;
   modules: number;
   decoded: Record<string, number>;
@@ -67,25 +79,29 @@ function degradation(pxPerModule: number, trial: number): Degradation {
   return { pxPerModule, blurPx: 0.4, noise: 8, rotationDeg: 0, phaseX: random(), phaseY: random(), dark: 30, light: 225 };
 }
 
-async function subjects(count: number): Promise<SubjectRecord[]> {
-  const out: SubjectRecord[] = [];
+type Person = Record<BindingMethod, SubjectRecord>;
+
+/** Each person twice: with an s1 binding (declared before s2) and with an s2 binding (declared now). */
+async function subjects(count: number): Promise<Person[]> {
+  const out: Person[] = [];
   for (let i = 0; i < count; i++) {
     const applicant = residentDeclaration(i * 7919)['applicant'] as { name: string; document: { type: 'resident_id'; number: string } };
-    out.push({
+    const record = (binding: string): SubjectRecord => ({
       id: `sub_${i}`,
       documentType: 'resident_id',
       documentKey: '',
       identityKey: '',
       nameMasked: maskName(applicant.name),
       documentMasked: maskDocumentNumber(applicant.document.number),
-      // The production cost (logN 15): its digits are part of the code's length.
-      binding: await createBinding(applicant.document, 15),
+      binding,
       holderTokenHash: '',
       declaration: {} as SubjectRecord['declaration'],
       declaredAt: 0,
       modifiedDay: null,
       createdAt: 0,
     });
+    // The production cost (logN 15): its digits are part of the code's length.
+    out.push({ s1: record(await createBinding(applicant.document, 15, 's1')), s2: record(await createBinding(applicant.document, 15, 's2')) });
   }
   return out;
 }
@@ -98,18 +114,23 @@ export async function qrLegibility(options: { codes: number; issuer: string; rea
     const keystores = { full: await keystoreIn(join(dir, 'full'), now, true), short: await keystoreIn(join(dir, 'short'), now, false) };
     const people = await subjects(options.codes);
     const figures: QrFormatFigures[] = [];
-    for (const { label, format, fullKid, draw } of VARIANTS) {
+    const listUri = tokenStatusListUri(options.issuer);
+    const indexOf = seeded(4242);
+    for (const { label, format, fullKid, binding, draw } of VARIANTS) {
       const keystore = fullKid ? keystores.full : keystores.short;
       const decoded: Record<string, number> = {};
       let chars = 0;
+      let maxChars = 0;
       let maxVersion = 0;
       let modules = 0;
       const drawn: QrSegments[] = [];
-      for (const [i, subject] of people.entries()) {
-        const code = await signCredential(subject, 'green', keystore, { issuer: options.issuer, region: '130181', ttlSeconds: 900, now: now + i * 1000, format });
+      for (const [i, person] of people.entries()) {
+        const status = { idx: Math.floor(indexOf() * STATUS_LIST_SIZE), uri: listUri };
+        const code = await signCredential(person[binding], 'green', keystore, { issuer: options.issuer, region: '130181', ttlSeconds: 900, now: now + i * 1000, format, status });
         const segments = draw(code.jws);
         const matrix = qrMatrix(segments);
         chars += code.jws.length;
+        maxChars = Math.max(maxChars, code.jws.length);
         if (matrix.version > maxVersion) {
           maxVersion = matrix.version;
           modules = matrix.size;
@@ -124,13 +145,13 @@ export async function qrLegibility(options: { codes: number; issuer: string; rea
         }
         decoded[condition.label] = ok / drawn.length;
       }
-      figures.push({ label, format, meanChars: chars / drawn.length, maxVersion, modules, decoded });
+      figures.push({ label, format, binding, meanChars: chars / drawn.length, maxChars, maxVersion, modules, decoded });
     }
     const table = renderTable(
-      ['code', 'JWS chars', 'QR version (M)', 'modules', ...CONDITIONS.map((c) => `decoded, ${c.label}`)],
-      figures.map((f) => [f.label, f.meanChars.toFixed(0), String(f.maxVersion), `${f.modules}×${f.modules}`, ...CONDITIONS.map((c) => `${(100 * f.decoded[c.label]!).toFixed(0)} %`)]),
+      ['code', 'JWS chars (mean / max)', 'QR version (M, largest)', 'modules', ...CONDITIONS.map((c) => `decoded, ${c.label}`)],
+      figures.map((f) => [f.label, `${f.meanChars.toFixed(0)} / ${f.maxChars}`, String(f.maxVersion), `${f.modules}×${f.modules}`, ...CONDITIONS.map((c) => `${(100 * f.decoded[c.label]!).toFixed(0)} %`)]),
     );
-    const lines = [`QR legibility — ${options.codes} real codes per format (issuer ${options.issuer}), ${options.reader === 'zxing-js' ? "ZXing's JavaScript port (the page's reader before)" : 'zxing-cpp (the checkpoint page\'s decoder)'} on renders blurred (σ 0.4 px), noisy (σ 8 grey levels), contrast 30–225:`, table];
+    const lines = [`QR legibility — ${options.codes} real codes per format (issuer ${options.issuer}, each with its status claim for ${listUri}), ${options.reader === 'zxing-js' ? "ZXing's JavaScript port (the page's reader before)" : 'zxing-cpp (the checkpoint page\'s decoder)'} on renders blurred (σ 0.4 px), noisy (σ 8 grey levels), contrast 30–225:`, table];
     return { figures, lines };
   } finally {
     rmSync(dir, { recursive: true, force: true });

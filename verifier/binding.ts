@@ -1,5 +1,5 @@
 import { scryptAsync } from '@noble/hashes/scrypt.js';
-import { KEY_LENGTH, SCRYPT_P, SCRYPT_R, matchesBindingWith, type Scrypt } from '../gateway/identity/binding-scheme.js';
+import { SCRYPT_P, SCRYPT_R, matchesBindingWith, type Scrypt } from '../gateway/identity/binding-scheme.js';
 import type { IdentityDocument } from '../gateway/types/schemas.js';
 
 /**
@@ -8,8 +8,8 @@ import type { IdentityDocument } from '../gateway/types/schemas.js';
  * the ~0.1–1 s a binding check costs. The format, bounds and comparison are the gateway's
  * (gateway/identity/binding-scheme.ts).
  */
-const nobleScrypt: Scrypt = (input, salt, logN) =>
-  scryptAsync(new TextEncoder().encode(input), salt, { N: 2 ** logN, r: SCRYPT_R, p: SCRYPT_P, dkLen: KEY_LENGTH, maxmem: 256 * 1024 * 1024, asyncTick: 10 });
+const nobleScrypt: Scrypt = (input, salt, logN, dkLen) =>
+  scryptAsync(new TextEncoder().encode(input), salt, { N: 2 ** logN, r: SCRYPT_R, p: SCRYPT_P, dkLen, maxmem: 256 * 1024 * 1024, asyncTick: 10 });
 
 /** True when `document` is the document the code's binding was made for. */
 export function matchesBinding(binding: string, document: IdentityDocument): Promise<boolean> {

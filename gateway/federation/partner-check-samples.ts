@@ -3,6 +3,7 @@ import { isCheckableBinding } from '../identity/binding.js';
 import type { KeySource, VerificationKey } from '../partners/key-source.js';
 import { findKey } from '../partners/key-lookup.js';
 import type { Partner } from '../types/schemas.js';
+import { claimPointersFor } from '../verify/claim-layout.js';
 import { mapColor, selectColorMap } from '../verify/color-map.js';
 import { decodeCode } from '../verify/decode-qr.js';
 import { checkHeader } from '../verify/jws-header.js';
@@ -37,7 +38,7 @@ function headerFinding(error: unknown): [string, string] {
   const code = isGatewayError(error) ? error.code : 'ERR_JWS_HEADER_INVALID';
   const message = error instanceof Error ? error.message : 'The JWS header is not acceptable.';
   if (code === 'ERR_JWS_ALG_NOT_ALLOWED') return ['alg_not_pinned', 'It is signed with an algorithm the partner file does not list in algorithms.'];
-  if (/typ/.test(message)) return ['typ_mismatch', 'Its JWS typ header is not the typ the partner file names.'];
+  if (/typ/.test(message)) return ['typ_mismatch', 'Its JWS typ header is not the typ the partner file names (nor one of its typAliases).'];
   return ['sample_malformed', message];
 }
 
@@ -72,17 +73,27 @@ async function diagnose(partner: Partner, keys: readonly VerificationKey[], code
   }
   if (exp - iat > options.maxLifetimeSeconds) fail('lifetime_too_long', `It is valid for ${Math.round(exp - iat)} s (exp − iat); the bound is ${options.maxLifetimeSeconds} s.`);
   if (exp + options.clockToleranceSeconds <= nowSeconds) fail('sample_expired', 'It has expired: issue fresh sample codes just before running the check.');
-  for (const [name, pointer] of Object.entries(partner.claims)) {
-    if (resolvePointer(payload, pointer) === undefined) fail('claim_missing', `claims.${name} points at ${pointer}, which is not in the payload.`);
+  // The pointers of the code's own claim layout (claimLayouts), else claims.
+  let pointers: Partner['claims'];
+  let pointerPath = 'claims';
+  try {
+    pointers = claimPointersFor(partner, payload);
+    const layout = partner.claimLayouts ? resolvePointer(payload, partner.claimLayouts.pointer) : undefined;
+    if (layout !== undefined) pointerPath = `claimLayouts.layouts.${String(layout)}`;
+  } catch {
+    return fail('claim_missing', `Its claim layout at ${partner.claimLayouts?.pointer} is none of the file's claimLayouts.layouts (${Object.keys(partner.claimLayouts?.layouts ?? {}).join(', ')}).`);
   }
-  const value = resolvePointer(payload, partner.claims.color);
+  for (const [name, pointer] of Object.entries(pointers)) {
+    if (resolvePointer(payload, pointer) === undefined) fail('claim_missing', `${pointerPath}.${name} points at ${pointer}, which is not in the payload.`);
+  }
+  const value = resolvePointer(payload, pointers.color);
   if (value !== undefined) {
     const map = selectColorMap(partner, iat);
     if (!mapColor(map, value)) fail('color_unmapped', `Its colour value ${JSON.stringify(value).slice(0, 64)} is not in colorMap version ${map.version}; an unmapped colour is never green.`);
   }
-  if (partner.claims.binding !== undefined) {
-    const binding = resolvePointer(payload, partner.claims.binding);
-    if (binding !== undefined && !isCheckableBinding(binding)) fail('binding_unchecked', `Its binding at ${partner.claims.binding} is not in a format the gateway can check (s1.<logN>.<salt>.<hash>), so a checkpoint cannot match it to an ID card.`);
+  if (pointers.binding !== undefined) {
+    const binding = resolvePointer(payload, pointers.binding);
+    if (binding !== undefined && !isCheckableBinding(binding)) fail('binding_unchecked', `Its binding at ${pointers.binding} is not in a format the gateway can check (s2 or s1.<logN>.<salt>.<hash>), so a checkpoint cannot match it to an ID card.`);
   }
 }
 

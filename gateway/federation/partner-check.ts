@@ -67,6 +67,11 @@ function readPartner(path: string, options: PartnerCheckOptions, findings: Findi
   if (value.claims.binding === undefined) {
     findings.push({ check: 'binding_unchecked', severity: 'fail', subject, message: 'claims.binding is not set: a checkpoint cannot match your codes to the ID card shown, so they never pass (deny reason binding_missing).' });
   }
+  for (const [layout, pointers] of Object.entries(value.claimLayouts?.layouts ?? {})) {
+    if (pointers?.binding === undefined) {
+      findings.push({ check: 'binding_unchecked', severity: 'fail', subject, message: `claimLayouts.layouts.${layout}.binding is not set: a checkpoint cannot match codes of that layout to the ID card shown, so they never pass (deny reason binding_missing).` });
+    }
+  }
   return value;
 }
 

@@ -12,19 +12,15 @@ export function codeExpiry(nowMs: number, ttlSeconds: number): number {
 
 /** Explicit typing (RFC 8725 §3.11) so a Xinji code cannot be confused with another kind of JWT. */
 export const CREDENTIAL_TYP = 'health-code+jwt';
-
 /**
- * Where the health-code facts sit in a Xinji code; the same pointers are published in the issuer
- * metadata so partners can register Xinji without reading this file.
+ * Layout 3's typ: the same explicit typing in 9 fewer header characters (12 in the JWS, as the
+ * header is not compressed), still distinct from every other JWT Xinji's keys sign (health-pass+jwt,
+ * statuslist+jwt, the trust bundle's and trust list's). Published as typ_aliases in the issuer
+ * metadata: every reader accepts both typs for a code while layout 1 and 2 codes are valid.
  */
-export const XINJI_CLAIMS = {
-  color: '/hc/color',
-  nameMasked: '/hc/name',
-  documentMasked: '/hc/doc',
-  documentType: '/hc/docType',
-  binding: '/hc/bind',
-  credentialId: '/jti',
-} as const;
+export const CREDENTIAL_TYP_V3 = 'hc+jwt';
+
+export { XINJI_CLAIMS, XINJI_CLAIMS_V3, XINJI_CLAIM_LAYOUTS } from './code-layouts.js';
 
 export interface IssuedCode {
   jws: string;
@@ -38,21 +34,27 @@ export interface IssuedCode {
  * The code layouts this gateway can sign (docs/credential.md, "Layouts and size"):
  * - `v1`, the first layout: plain JSON payload with `sub`, `nbf`, a UUID `jti` and `hc.region`;
  *   drawn as a byte-mode QR (version 21 at error correction M for a 690-character code).
- * - `v2`, the compact layout (the default): the payload raw-DEFLATE compressed with header
- *   `zip: "DEF"` as SMART Health Cards do, no `sub` (nothing verifies it, and a stable subject id
- *   in every code lets any verifier link one person's scans), no `nbf` (equal to `iat`), a 96-bit
- *   random `jti` in base64url instead of a UUID, no `hc.region` (the issuer's region is in its
- *   metadata); drawn in QR numeric mode (`shc:/` + two digits per character), which packs a JWS
- *   into fewer modules than byte mode. Still a JWS any JOSE stack verifies: only the payload
- *   bytes are compressed.
+ * - `v2`, the compact layout: the payload raw-DEFLATE compressed with header `zip: "DEF"` as
+ *   SMART Health Cards do, no `sub` (nothing verifies it, and a stable subject id in every code
+ *   lets any verifier link one person's scans), no `nbf` (equal to `iat`), a 96-bit random `jti`
+ *   in base64url instead of a UUID, no `hc.region` (the issuer's region is in its metadata);
+ *   drawn in QR numeric mode (`shc:/` + two digits per character), which packs a JWS into fewer
+ *   modules than byte mode. Still a JWS any JOSE stack verifies: only the payload bytes are
+ *   compressed.
+ * - `v3` (the default): layout 2 with one-letter names inside `hc` (XINJI_CLAIMS_V3) and the
+ *   shorter typ `hc+jwt`, so the code with its Token Status List claim fits QR version 15 at
+ *   error correction M (bench/rows-qr.ts). The registered
+ *   claims (iss, jti, iat, exp) and the status claim keep their names: outside readers of RFC 7519
+ *   and draft-ietf-oauth-status-list know them by those names. New subjects' bindings are s2
+ *   (binding-scheme.ts), 27 characters shorter than s1.
  */
-export const CODE_FORMATS = ['v1', 'v2'] as const;
+export const CODE_FORMATS = ['v1', 'v2', 'v3'] as const;
 export type CodeFormat = (typeof CODE_FORMATS)[number];
-export const DEFAULT_CODE_FORMAT: CodeFormat = 'v2';
+export const DEFAULT_CODE_FORMAT: CodeFormat = 'v3';
 /** The hc.v values of the formats above, as the issuer metadata lists them (code_layouts). */
-export const CODE_LAYOUTS = [1, 2] as const;
+export const CODE_LAYOUTS = [1, 2, 3] as const;
 
-/** Bytes of a v2 `jti`: 96 random bits, unique among an issuer's codes without a UUID's 36 characters. */
+/** Bytes of a v2 and v3 `jti`: 96 random bits, unique among an issuer's codes without a UUID's 36 characters. */
 const COMPACT_JTI_BYTES = 12;
 
 export interface SignOptions {
@@ -67,7 +69,7 @@ export interface SignOptions {
   status?: { idx: number; uri: string };
 }
 
-/** A new jti in the layout's form: a UUID (v1), 96 random bits in base64url (v2). */
+/** A new jti in the layout's form: a UUID (v1), 96 random bits in base64url (v2, v3). */
 export function newJti(format: CodeFormat = DEFAULT_CODE_FORMAT): string {
   return format === 'v1' ? randomUUID() : randomBytes(COMPACT_JTI_BYTES).toString('base64url');
 }
@@ -100,16 +102,14 @@ export async function signCredential(subject: SubjectRecord, color: Color, keyst
       .sign(key.privateKey);
     return { jws, jti, ...times };
   }
-  const claims = {
-    iss: options.issuer,
-    jti,
-    iat,
-    exp,
-    ...status,
-    hc: { v: 2, color, name: subject.nameMasked, doc: subject.documentMasked, docType: subject.documentType, bind: subject.binding },
-  };
+  const hc =
+    format === 'v2'
+      ? { v: 2, color, name: subject.nameMasked, doc: subject.documentMasked, docType: subject.documentType, bind: subject.binding }
+      : { v: 3, c: color, n: subject.nameMasked, d: subject.documentMasked, t: subject.documentType, b: subject.binding };
+  const claims = { iss: options.issuer, jti, iat, exp, ...status, hc };
   // RFC 1951 raw DEFLATE, as SMART Health Cards' zip "DEF"; the signature covers the compressed bytes.
   const payload = deflateRawSync(Buffer.from(JSON.stringify(claims), 'utf8'), { level: 9 });
-  const jws = await new CompactSign(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: CREDENTIAL_TYP, zip: 'DEF' }).sign(key.privateKey);
+  const typ = format === 'v2' ? CREDENTIAL_TYP : CREDENTIAL_TYP_V3;
+  const jws = await new CompactSign(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ, zip: 'DEF' }).sign(key.privateKey);
   return { jws, jti, ...times };
 }

@@ -131,7 +131,7 @@ export function isReleased(subject: Pick<SubjectRecord, 'documentKey'>): boolean
 
 /**
  * The binding of a subject whose declaration waits in the launch-day queue (issue 22): no real
- * binding (s1.…) can equal it. Such a subject has no code yet; its job (DeclarationJob) computes
+ * binding (s1.… or s2.…) can equal it. Such a subject has no code yet; its job (DeclarationJob) computes
  * the binding, and the code is signed when the holder asks for it.
  */
 export const QUEUED_BINDING = 'queued';

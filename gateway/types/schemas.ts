@@ -41,6 +41,13 @@ export type Travel14D = string[]
  */
 export type Symptoms = Symptom[]
 /**
+ * Other typ values of the same codes (a shorter typ of a newer claim layout, while codes with typ are still valid); only with typ. Never a pass's typ.
+ * 
+ * @minItems 1
+ * @maxItems 4
+ */
+export type TypAliases = string[]
+/**
  * The body of PUT /v1/subjects/{id}/declaration: the whole declaration, or the health facts only (without `applicant`).
  * 
  * This interface was referenced by `AllSchemas`'s JSON-Schema
@@ -780,7 +787,11 @@ status_list_uri?: string
  * URL of the normalised credential schema the claims map onto, served by the issuer (GET /schemas/normalized-credential.schema.json); also its $id.
  */
 credential_schema: string
+/**
+ * The typ of layout-1 and layout-2 codes (RFC 8725 §3.11).
+ */
 typ: string
+typ_aliases?: TypAliases
 /**
  * Printed passes (通行证) this issuer signs: their typ and longest lifetime. A pass has no colour claim; it is valid only while status_uri does not list it (listed the moment its holder stops being green).
  */
@@ -793,9 +804,10 @@ max_lifetime_seconds: number
  */
 zip?: ("DEF" | "optional")
 /**
- * Claim layouts (hc.v) of the codes this issuer may present now: 1, the first layout (sub, nbf, hc.region, UUID jti, plain payload); 2, the compact layout (no sub, nbf or hc.region, base64url jti, payload raw-DEFLATE compressed). docs/credential.md.
+ * Claim layouts (hc.v) of the codes this issuer may present now: 1, the first layout (sub, nbf, hc.region, UUID jti, plain payload); 2, the compact layout (no sub, nbf or hc.region, base64url jti, payload raw-DEFLATE compressed); 3, layout 2 with one-letter names inside hc and typ hc+jwt (in typ_aliases). claims holds the pointers of layouts 1 and 2, for verifiers that read only claims; claim_layouts holds every layout's pointers by its hc.v. docs/credential.md.
  */
 code_layouts?: number[]
+claim_layouts?: PartnerClaimLayouts
 algorithms_supported: string[]
 claims: PartnerClaimPointers
 color_map: ColorMap
@@ -805,6 +817,22 @@ binding_methods_supported: string[]
  */
 required_claims?: string[]
 binding_input?: BindingInput
+}
+/**
+ * When the partner's codes come in several claim layouts: where a code names its layout, and each layout's pointers. A code whose value at pointer is a key of layouts is read with those pointers; a code without a value there is read with claims; any other value is refused (ERR_CLAIMS_INVALID).
+ */
+export interface PartnerClaimLayouts {
+/**
+ * This interface was referenced by `Partner`'s JSON-Schema
+ * via the `definition` "Pointer".
+ */
+pointer: string
+/**
+ * Claim pointers by layout: the key is the layout value as text (an integer 3 is "3").
+ */
+layouts: {
+[k: string]: PartnerClaimPointers | undefined
+}
 }
 /**
  * JSON Pointers (RFC 6901) into the JWS payload.
@@ -987,9 +1015,10 @@ statusListUri?: string
  */
 algorithms: ("ES256" | "ES384" | "EdDSA" | "RS256" | "PS256")[]
 /**
- * When set, the JWS typ header must equal it (RFC 8725 §3.11).
+ * When set, the JWS typ header must equal it (RFC 8725 §3.11), or one of typAliases.
  */
 typ?: string
+typAliases?: TypAliases
 pass?: PartnerPass
 /**
  * DEF: every payload must be raw-DEFLATE compressed (SMART Health Cards). optional: a payload may be compressed (header zip DEF) or not — an issuer moving to compressed codes while its older ones are still valid. Absent: compressed payloads are refused.
@@ -1000,6 +1029,7 @@ zip?: ("DEF" | "optional")
  */
 maxLifetimeSeconds?: number
 claims: PartnerClaimPointers
+claimLayouts?: PartnerClaimLayouts
 colorMap: ColorMap
 /**
  * Older vocabularies, newest first: a code issued (iat) before 'until' is read with that map.

@@ -4,8 +4,10 @@ import { GatewayError } from '../errors/gateway-error.js';
 export interface HeaderRules {
   /** Algorithms pinned for this issuer (RFC 8725 §3.1). */
   algorithms: readonly string[];
-  /** When set, the typ header must equal it (RFC 8725 §3.11). */
+  /** When set, the typ header must equal it or one of typAliases (RFC 8725 §3.11). */
   typ?: string | undefined;
+  /** Other typ values of the same codes: a shorter typ of a newer claim layout (Xinji's layout 3). */
+  typAliases?: readonly string[] | undefined;
   /**
    * "DEF": payloads must be raw-DEFLATE compressed; "optional": they may be (an issuer moving to
    * compressed codes while its older ones are still valid); absent: zip is refused.
@@ -47,7 +49,8 @@ export function checkHeader(header: Record<string, unknown>, rules: HeaderRules)
   if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0 || kid.length > MAX_KID_CHARS)) {
     throw new GatewayError('ERR_JWS_HEADER_INVALID', `The JWS kid, when present, must be 1 to ${MAX_KID_CHARS} characters.`);
   }
-  if (rules.typ !== undefined && header['typ'] !== rules.typ) {
+  const typ = header['typ'];
+  if (rules.typ !== undefined && typ !== rules.typ && !(typeof typ === 'string' && rules.typAliases?.includes(typ))) {
     throw new GatewayError('ERR_JWS_HEADER_INVALID', 'The JWS typ is not the one this issuer uses.');
   }
   const zip = header['zip'];

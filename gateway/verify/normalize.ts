@@ -4,12 +4,14 @@ import { errorField } from '../schemas/error-field.js';
 import { validateNormalizedCredential } from '../schemas/standalone-validators.js';
 import type { NormalizedCredential, NormalizedSubject, Partner } from '../types/schemas.js';
 import type { TimeClaims } from './claims.js';
+import { claimPointersFor } from './claim-layout.js';
 import { mapColor, selectColorMap } from './color-map.js';
 import { resolvePointer } from './json-pointer.js';
 
 /**
  * A verified partner payload onto the shared NormalizedCredential: claims are found with the
- * partner's JSON Pointers, the colour through its versioned vocabulary. The result is validated
+ * partner's JSON Pointers (those of the code's claim layout, claim-layout.ts), the colour through
+ * its versioned vocabulary. The result is validated
  * against normalized-credential.schema.json before anyone sees it, so a partner's odd claim
  * (a 200-character "masked" name) is refused rather than passed on.
  *
@@ -33,11 +35,12 @@ function isoSeconds(seconds: number): string {
  * the trust bundle's snapshot offline); an issuer lists a pass the moment its holder stops being green.
  */
 export function normalizeCredential(partner: Partner, payload: Record<string, unknown>, claims: TimeClaims, kind: 'code' | 'pass' = 'code'): Normalized {
+  const pointers = claimPointersFor(partner, payload);
   let colorFields: Pick<NormalizedCredential, 'color' | 'sourceColor' | 'colorMapVersion' | 'advisory' | 'kind'>;
   if (kind === 'pass') {
     colorFields = { kind: 'pass', color: 'green', advisory: false };
   } else {
-    const sourceColor = resolvePointer(payload, partner.claims.color);
+    const sourceColor = resolvePointer(payload, pointers.color);
     const mapped = mapColor(selectColorMap(partner, claims.iat), sourceColor);
     if (!mapped || (typeof sourceColor !== 'string' && typeof sourceColor !== 'number')) {
       throw new GatewayError('ERR_COLOR_UNMAPPED');
@@ -46,8 +49,8 @@ export function normalizeCredential(partner: Partner, payload: Record<string, un
   }
 
   let credentialId = claims.jti;
-  if (partner.claims.credentialId !== undefined) {
-    const value = resolvePointer(payload, partner.claims.credentialId);
+  if (pointers.credentialId !== undefined) {
+    const value = resolvePointer(payload, pointers.credentialId);
     if (typeof value !== 'string' || value.length === 0) {
       throw new GatewayError('ERR_CLAIMS_INVALID', 'The code lacks the credential id its issuer registered.');
     }
@@ -56,7 +59,7 @@ export function normalizeCredential(partner: Partner, payload: Record<string, un
 
   const subject: NormalizedSubject = {};
   for (const field of SUBJECT_FIELDS) {
-    const pointer = partner.claims[field];
+    const pointer = pointers[field];
     const value = pointer === undefined ? undefined : resolvePointer(payload, pointer);
     if (typeof value === 'string') subject[field] = value;
   }
@@ -79,6 +82,6 @@ export function normalizeCredential(partner: Partner, payload: Record<string, un
     throw new GatewayError('ERR_CLAIMS_INVALID', `A claim does not fit the shared credential schema${field ? ` (${field})` : ''}.`);
   }
 
-  const binding = partner.claims.binding === undefined ? undefined : resolvePointer(payload, partner.claims.binding);
+  const binding = pointers.binding === undefined ? undefined : resolvePointer(payload, pointers.binding);
   return typeof binding === 'string' ? { credential, binding } : { credential };
 }

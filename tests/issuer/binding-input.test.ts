@@ -18,7 +18,10 @@ describe('the binding rule and required claims in the issuer metadata', () => {
     const res = await request(gw.app).get('/.well-known/health-code-issuer');
     expect(res.status).toBe(200);
     expect(res.body.required_claims).toEqual(['iss', 'iat', 'exp', 'jti']);
-    expect(res.body.binding_input).toMatchObject({ method: 's1', input: expect.stringContaining('<document type>:<normalised number>') });
+    expect(res.body.binding_input).toMatchObject({ method: 's2', input: expect.stringContaining('<document type>:<normalised number>') });
+    // New bindings are s2; codes and subjects made earlier carry s1, which partners must keep reading.
+    expect(res.body.binding_methods_supported).toEqual(['s1', 's2']);
+    expect(res.body.binding_input.kdf).toMatch(/dkLen = 16 for s2, 32 for s1/);
     expect(res.body.binding_input.number_normalization).toMatch(/trim\(\).*toUpperCase\(\)/);
   });
 
@@ -27,10 +30,10 @@ describe('the binding rule and required claims in the issuer metadata', () => {
     const [, logN, salt, hash] = binding.split('.') as [string, string, string, string];
     // What a partner computes from the metadata alone: trim, upper-case, "<type>:<number>", UTF-8, scrypt.
     const input = Buffer.from(`resident_id:${' 13018119900307123x '.trim().toUpperCase()}`, 'utf8');
-    const partnerHash = scryptSync(input, Buffer.from(salt, 'base64url'), 32, { N: 2 ** Number(logN), r: 8, p: 1 });
+    const partnerHash = scryptSync(input, Buffer.from(salt, 'base64url'), 16, { N: 2 ** Number(logN), r: 8, p: 1 });
     expect(partnerHash.toString('base64url')).toBe(hash);
     // Hashing the number as typed, without the normalisation, does not match: the reason to publish it.
-    const raw = scryptSync(Buffer.from('resident_id: 13018119900307123x ', 'utf8'), Buffer.from(salt, 'base64url'), 32, { N: 2 ** Number(logN), r: 8, p: 1 });
+    const raw = scryptSync(Buffer.from('resident_id: 13018119900307123x ', 'utf8'), Buffer.from(salt, 'base64url'), 16, { N: 2 ** Number(logN), r: 8, p: 1 });
     expect(raw.toString('base64url')).not.toBe(hash);
     expect(await matchesBinding(binding, { type: 'resident_id', number: '13018119900307123X' })).toBe(true);
   });

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createTestGateway, exampleDeclaration, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
-import { binaryParser, declare, declared, getCode, modify, payloadOf, type Body } from './issuer-helpers.js';
+import { binaryParser, declare, declared, factsOf, getCode, modify, payloadOf, type Body } from './issuer-helpers.js';
 
 let gw: TestGateway;
 let subject: { subjectId: string; holderToken: string; jws: string };
@@ -22,7 +22,7 @@ describe('GET /v1/subjects/:id/code', () => {
     const payload = payloadOf(res.body.credential.jws);
     expect(payload['jti']).not.toBe(payloadOf(subject.jws)['jti']);
     expect(payload['iat']).toBe(Math.floor(gw.clock.ms / 1000));
-    expect(payload['hc']).toMatchObject({ v: 2, color: 'green' });
+    expect(factsOf(res.body.credential.jws)).toMatchObject({ layout: 3, color: 'green' });
   });
 
   test('returns the code as an SVG QR image with ?format=svg', async () => {

@@ -3,7 +3,7 @@ import { createTestGateway, personDeclaration, type TestGateway } from '../helpe
 import { metric } from '../recognition/setup.js';
 import { matchesBinding } from '../../gateway/identity/binding.js';
 import type { IdentityDocument } from '../../gateway/types/schemas.js';
-import { declare, getCode, modify, payloadOf, TEST_DATABASE_URL, verify, warnPostgresSkipped, type Body } from './issuer-helpers.js';
+import { declare, factsOf, getCode, modify, payloadOf, TEST_DATABASE_URL, verify, warnPostgresSkipped, type Body } from './issuer-helpers.js';
 
 /**
  * Issue 22, a launch day with no 系统繁忙: a declaration that finds the issue pool busy is stored
@@ -71,7 +71,7 @@ describe.each(STORES)('the launch-day queue of declarations (%s)', (kind) => {
     const jws = (ready.body as { credential: { jws: string } }).credential.jws;
     expect(await verify(gw, jws)).toMatchObject({ valid: true });
     // The binding in the code is the declared document's: a checkpoint shown it will pass it.
-    const binding = (payloadOf(jws)['hc'] as Body)['bind'];
+    const binding = factsOf(jws).bind;
     expect(await matchesBinding(String(binding), documentOf(body))).toBe(true);
     expect(await metric(gw, 'gateway_declaration_queue_depth')).toBe(0);
   });

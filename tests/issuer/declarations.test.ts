@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { calculateJwkThumbprint, createLocalJWKSet, createRemoteJWKSet, type JWK } from 'jose';
 import { createTestGateway, exampleDeclaration, personDeclaration, residentId, type TestGateway } from '../helpers/test-gateway.js';
-import { declare, declared, headerOf, jwks, jwsOf, payloadOf, rawPayload, verifyWithJose, type Body } from './issuer-helpers.js';
+import { declare, declared, factsOf, headerOf, jwks, jwsOf, payloadOf, rawPayload, verifyWithJose, type Body } from './issuer-helpers.js';
 
 const EXAMPLE_NUMBER = '130181199003071239';
 
@@ -56,7 +56,8 @@ describe('the example declaration of the issue', () => {
     const keys = await jwks(gw);
     const { payload, protectedHeader } = await verifyWithJose(jws, createLocalJWKSet(keys as { keys: JWK[] }), { algorithms: ['ES256'] });
     expect(protectedHeader['alg']).toBe('ES256');
-    expect(protectedHeader['typ']).toBe('health-code+jwt');
+    // Layout 3: the short typ that typ_aliases in the issuer metadata announces (RFC 8725 §3.11).
+    expect(protectedHeader['typ']).toBe('hc+jwt');
     expect(protectedHeader['zip']).toBe('DEF');
     expect(payload['iss']).toBe(gw.config.issuer.url);
     expect(payload['jti']).toMatch(/^[A-Za-z0-9_-]{16}$/);
@@ -74,7 +75,7 @@ describe('the example declaration of the issue', () => {
 
   test('carries a kid of 8 characters that starts the RFC 7638 thumbprint of the served key, and an explicit typ', async () => {
     const header = headerOf(jws);
-    expect(header['typ']).toBe('health-code+jwt');
+    expect(header['typ']).toBe('hc+jwt');
     const served = (await jwks(gw)).keys.find((k) => k['kid'] === header['kid']);
     expect(served).toBeDefined();
     expect(header['kid']).toHaveLength(8);
@@ -87,13 +88,8 @@ describe('the example declaration of the issue', () => {
     expect(raw).not.toContain('张永猛');
     expect(raw).not.toContain('13012340604');
     expect(raw).not.toContain('12340604');
-    const hc = payloadOf(jws)['hc'] as Body;
-    expect(hc['name']).toBe('张*猛');
-    expect(hc['doc']).toBe('1301**************');
-    expect(hc['docType']).toBe('resident_id');
-    expect(hc['v']).toBe(2);
-    expect(hc['color']).toBe('green');
-    expect(typeof hc['bind']).toBe('string');
+    expect(factsOf(jws)).toMatchObject({ layout: 3, name: '张*猛', doc: '1301**************', docType: 'resident_id', color: 'green' });
+    expect(typeof factsOf(jws).bind).toBe('string');
   });
 });
 
@@ -107,7 +103,7 @@ test('a code verifies with jose createRemoteJWKSet against the gateway listening
     const keySet = createRemoteJWKSet(new URL(`http://127.0.0.1:${address.port}/.well-known/jwks.json`));
     const { payload } = await verifyWithJose(jws, keySet);
     expect(payload['iss']).toBe(listening.config.issuer.url);
-    expect((payload['hc'] as Body)['color']).toBe('green');
+    expect(factsOf(jws).color).toBe('green');
   } finally {
     await listening.close();
   }
@@ -205,7 +201,7 @@ describe('colour of a new declaration', () => {
     expect(res.status).toBe(201);
     expect(res.body.color).toBe('yellow');
     expect(res.body.reasons).toEqual(['declared_symptoms']);
-    expect((payloadOf(jwsOf(res))['hc'] as Body)['color']).toBe('yellow');
+    expect(factsOf(jwsOf(res)).color).toBe('yellow');
   });
 
   test('makes travel overseas yellow with reason travel_overseas', async () => {
@@ -236,7 +232,7 @@ describe('colour of a new declaration', () => {
     const doc = type === 'hmt_residence_permit' ? residentId(number.slice(0, 17)) : number;
     const res = await declare(gw, withApplicant(person(), { document: { type, number: doc } }));
     expect(res.status).toBe(201);
-    expect((payloadOf(jwsOf(res))['hc'] as Body)['docType']).toBe(type);
+    expect(factsOf(jwsOf(res)).docType).toBe(type);
     expect(rawPayload(jwsOf(res))).not.toContain(doc);
   });
 });

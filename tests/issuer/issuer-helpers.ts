@@ -3,6 +3,9 @@ import { inflateRawSync } from 'node:zlib';
 import { compactVerify, type CompactVerifyGetKey } from 'jose';
 import pg from 'pg';
 import request from 'supertest';
+import { XINJI_CLAIM_POINTERS } from '../../gateway/issuer/code-layouts.js';
+import { claimPointersFor } from '../../gateway/verify/claim-layout.js';
+import { resolvePointer } from '../../gateway/verify/json-pointer.js';
 import { createTestGateway, RISK_FEED_TOKEN, type TestGateway } from '../helpers/test-gateway.js';
 import { decodeStatusListClaim, getStatus } from '../../gateway/verify/token-status-list.js';
 
@@ -85,6 +88,25 @@ function payloadBytes(jws: string): Buffer {
 
 export function payloadOf(jws: string): Body {
   return JSON.parse(payloadBytes(jws).toString('utf8')) as Body;
+}
+
+/**
+ * The facts of a Xinji code (or pass), read as a partner reads them: with the claim pointers the
+ * issuer metadata publishes for the code's layout (hc.v; claim_layouts), so one test reads layouts
+ * 1, 2 and 3 alike.
+ */
+export function factsOf(jws: string): { layout: unknown; color: unknown; name: unknown; doc: unknown; docType: unknown; bind: unknown } {
+  const payload = payloadOf(jws);
+  const pointers = claimPointersFor(XINJI_CLAIM_POINTERS, payload);
+  const at = (pointer: string | undefined): unknown => (pointer === undefined ? undefined : resolvePointer(payload, pointer));
+  return {
+    layout: at(XINJI_CLAIM_POINTERS.claimLayouts!.pointer),
+    color: at(pointers.color),
+    name: at(pointers.nameMasked),
+    doc: at(pointers.documentMasked),
+    docType: at(pointers.documentType),
+    bind: at(pointers.binding),
+  };
 }
 
 /** The raw payload JSON text, as anyone holding the code can read it. */

@@ -7,7 +7,7 @@ import { generateKeyFile, readKeyFiles, writeKeyFile } from '../../gateway/issue
 import { fromRoot } from '../../gateway/paths.js';
 import { loadConfig } from '../../gateway/config/load-config.js';
 import { createTestGateway, exampleDeclaration, personDeclaration, TestClock, type TestGateway } from '../helpers/test-gateway.js';
-import { declared, getCode, headerOf, jwks, verify, verifyWithJose, type Body } from './issuer-helpers.js';
+import { declared, factsOf, getCode, headerOf, jwks, verify, verifyWithJose, type Body } from './issuer-helpers.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
@@ -46,8 +46,9 @@ describe('published keys and issuer metadata', () => {
       algorithms_supported: ['ES256'],
       credential_schema: schemaId,
       typ: 'health-code+jwt',
+      typ_aliases: ['hc+jwt'],
       zip: 'optional',
-      code_layouts: [1, 2],
+      code_layouts: [1, 2, 3],
     });
     expect(Object.values(res.body.color_map.values as Record<string, string>).sort()).toEqual(['green', 'red', 'yellow']);
   });
@@ -57,10 +58,17 @@ describe('published keys and issuer metadata', () => {
     const { jws } = await declared(gw, exampleDeclaration());
     const { payload, protectedHeader } = await verifyWithJose(jws, createLocalJWKSet((await jwks(gw)) as { keys: JWK[] }), { algorithms: meta['algorithms_supported'] as string[] });
     expect(payload['iss']).toBe(meta['issuer']);
-    expect(protectedHeader['typ']).toBe(meta['typ']);
-    const colorPointer = (meta['claims'] as Body)['color'] as string;
-    const color = colorPointer.split('/').slice(1).reduce<unknown>((node, key) => (node as Body)[key], payload);
-    expect(color).toBe('green');
+    // A new code has layout 3's typ, one of those the metadata names.
+    expect([meta['typ'], ...(meta['typ_aliases'] as string[])]).toContain(protectedHeader['typ']);
+    // Its layout number at claim_layouts.pointer picks the pointers to read it with.
+    const at = (pointer: string): unknown => pointer.split('/').slice(1).reduce<unknown>((node, key) => (node as Body)[key], payload);
+    const layouts = meta['claim_layouts'] as { pointer: string; layouts: Record<string, Body> };
+    expect(at(layouts.pointer)).toBe(3);
+    const pointers = layouts.layouts[String(at(layouts.pointer))]!;
+    expect(at(pointers['color'] as string)).toBe('green');
+    expect(at(pointers['nameMasked'] as string)).toMatch(/\*/);
+    // The pointers every partner registered before layout 3 (claims) find nothing in it: why partners move.
+    expect(at((meta['claims'] as Body)['color'] as string)).toBeUndefined();
   });
 });
 
@@ -157,7 +165,8 @@ test('an EdDSA signing key (SIGNING_ALG=EdDSA) issues EdDSA codes that verify', 
     expect(keys.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA' });
     expect(keys.keys[0]).not.toHaveProperty('d');
     const { payload } = await verifyWithJose(jws, createLocalJWKSet(keys as { keys: JWK[] }), { algorithms: ['EdDSA'] });
-    expect((payload['hc'] as Body)['color']).toBe('green');
+    expect(payload['iss']).toBe(gw.config.issuer.url);
+    expect(factsOf(jws).color).toBe('green');
     expect(await verify(gw, jws)).toMatchObject({ valid: true });
     const meta = await request(gw.app).get('/.well-known/health-code-issuer');
     expect(meta.body.algorithms_supported).toEqual(['EdDSA']);

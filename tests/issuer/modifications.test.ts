@@ -1,5 +1,5 @@
 import { createTestGateway, DAY_MS, exampleDeclaration, personDeclaration, residentId, type TestGateway } from '../helpers/test-gateway.js';
-import { declare, declared, getCode, modify, payloadOf, personEvent, postEvents, rawPayload, verify, type Body } from './issuer-helpers.js';
+import { declare, declared, factsOf, getCode, modify, payloadOf, personEvent, postEvents, rawPayload, verify, type Body } from './issuer-helpers.js';
 import { recovered } from './recovery-helpers.js';
 
 /** Notice Q7: personal information may be modified once per day (每天可修改1次), in Asia/Shanghai time. */
@@ -82,7 +82,7 @@ test('adding symptoms re-derives the colour as yellow and supersedes the old gre
   const res = await modify(gw, subjectId, exampleDeclaration({ symptoms: ['fever'] }), holderToken);
   expect(res.status).toBe(200);
   expect(res.body).toMatchObject({ subjectId, color: 'yellow', reasons: ['declared_symptoms'] });
-  expect((payloadOf(res.body.credential.jws)['hc'] as Body)['color']).toBe('yellow');
+  expect(factsOf(res.body.credential.jws).color).toBe('yellow');
   const old = await verify(gw, jws);
   expect(old['valid']).toBe(false);
   expect(errorCode(old)).toBe('ERR_CREDENTIAL_SUPERSEDED');
@@ -108,10 +108,10 @@ test('changing the document revokes the old codes and the new code carries the n
   const old = await verify(gw, jws);
   expect(old['valid']).toBe(false);
   expect(errorCode(old)).toBe('ERR_CREDENTIAL_REVOKED');
-  const hc = payloadOf(res.body.credential.jws)['hc'] as Body;
-  expect(hc['doc']).toBe('1301**************');
+  const facts = factsOf(res.body.credential.jws);
+  expect(facts.doc).toBe('1301**************');
   expect(rawPayload(res.body.credential.jws)).not.toContain(newNumber);
-  expect(hc['bind']).not.toBe((payloadOf(jws)['hc'] as Body)['bind']);
+  expect(facts.bind).not.toBe(factsOf(jws).bind);
 });
 
 test('the old document is free again after a change, and the new one is taken', async () => {

@@ -4,7 +4,7 @@ import { validator } from '../../gateway/schemas/registry.js';
 import type { CheckpointDecision, CredentialStatusList, IdentityDocument } from '../../gateway/types/schemas.js';
 import { ADMIN_TOKEN, DAY_MS, createTestGateway, personDeclaration, residentId, type TestGateway } from '../helpers/test-gateway.js';
 import { asDevice, registerDevice } from '../helpers/devices.js';
-import { declare, headerOf, payloadOf, personEvent, postEvents, tokenStatusOf, type Body } from './issuer-helpers.js';
+import { declare, factsOf, headerOf, payloadOf, personEvent, postEvents, tokenStatusOf, type Body } from './issuer-helpers.js';
 
 /**
  * 通行证 (issue 25, §2): a printed pass for a person without a phone. Signed, bound to the document
@@ -57,7 +57,9 @@ describe('passes -- issue', () => {
     const claims = payloadOf(jws);
     const hc = claims['hc'] as Body;
     expect(hc).not.toHaveProperty('color');
-    expect(hc['bind']).toBe((payloadOf(p.code)['hc'] as Body)['bind']);
+    // The pass stays in layout 1 (hc.bind), the code is in layout 3 (hc.b): the same binding.
+    expect(hc['v']).toBe(1);
+    expect(hc['bind']).toBe(factsOf(p.code).bind);
     expect(hc['name']).toBe('测*****号');
     expect((claims['exp'] as number) - (claims['iat'] as number)).toBe(30 * 86_400);
     expect(out.join('\n')).not.toContain(p.document.number);

@@ -1,6 +1,6 @@
 import { createTestGateway, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
 import { maskName } from '../../gateway/identity/documents.js';
-import { approve, asOwner, declare, declared, getCode, modify, payloadOf, type Body } from './issuer-helpers.js';
+import { approve, asOwner, declare, declared, factsOf, getCode, modify, payloadOf, type Body } from './issuer-helpers.js';
 import { recovered } from './recovery-helpers.js';
 
 /**
@@ -208,6 +208,6 @@ describe('proxies of a person', () => {
     const applicant = victimBody['applicant'] as Body;
     const res = await modify(gw, victim.subjectId, { ...victimBody, applicant: { ...applicant, name: '改名了' } }, victim.holderToken);
     expect(res.status).toBe(200);
-    expect((payloadOf(res.body.credential.jws)['hc'] as Body)['name']).toBe(maskName('改名了'));
+    expect(factsOf(res.body.credential.jws).name).toBe(maskName('改名了'));
   });
 });

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createTestGateway, DAY_MS, exampleDeclaration, personDeclaration, type TestGateway } from '../helpers/test-gateway.js';
-import { declare, declared, getCode, modify, payloadOf, personEvent, postEvents, regionListEvent, verify, type Body } from './issuer-helpers.js';
+import { declare, declared, factsOf, getCode, modify, payloadOf, personEvent, postEvents, regionListEvent, verify, type Body } from './issuer-helpers.js';
 
 let gw: TestGateway;
 beforeEach(async () => {
@@ -93,7 +93,7 @@ describe('events about a person', () => {
     gw.clock.advance(2 * 60_000);
     const later = await getCode(gw, subjectId, holderToken);
     expect(later.body).toMatchObject({ color: 'green', reasons: [] });
-    expect((payloadOf(later.body.credential.jws)['hc'] as Body)['color']).toBe('green');
+    expect(factsOf(later.body.credential.jws).color).toBe('green');
   });
 
   test('the last red code of a close contact is superseded when it is checked after the window closed', async () => {

@@ -160,3 +160,40 @@ describe('resolvePointer (RFC 6901)', () => {
     expect(resolvePointer(doc, 'list')).toBeUndefined();
   });
 });
+
+describe('normalizeCredential: claim layouts', () => {
+  const layered = makePartner({
+    id: 'layered',
+    claims: { color: '/hc/color', nameMasked: '/hc/name', binding: '/hc/bind' },
+    claimLayouts: {
+      pointer: '/hc/v',
+      layouts: {
+        '2': { color: '/hc/color', nameMasked: '/hc/name', binding: '/hc/bind' },
+        '3': { color: '/hc/c', nameMasked: '/hc/n', binding: '/hc/b' },
+      },
+    },
+    colorMap: { version: 'x-1', valueType: 'string', values: { green: 'green', yellow: 'yellow', red: 'red' } },
+  });
+
+  it('reads each code with the pointers of the layout it names, and a code without a layout number with claims', () => {
+    const v3 = normalizeCredential(layered, { hc: { v: 3, c: 'yellow', n: '张*猛', b: 's2.x' } }, claims);
+    expect(v3.credential).toMatchObject({ color: 'yellow', subject: { nameMasked: '张*猛' } });
+    expect(v3.binding).toBe('s2.x');
+    const v2 = normalizeCredential(layered, { hc: { v: 2, color: 'green', name: '李*', bind: 's1.y' } }, claims);
+    expect(v2.credential).toMatchObject({ color: 'green', subject: { nameMasked: '李*' } });
+    expect(v2.binding).toBe('s1.y');
+    expect(normalizeCredential(layered, { hc: { color: 'red' } }, claims).credential.color).toBe('red');
+    // The layout as text names the same layout (keys are text in the partner file).
+    expect(normalizeCredential(layered, { hc: { v: '3', c: 'green' } }, claims).credential.color).toBe('green');
+  });
+
+  it('does not read a code of layout 3 with the old names, nor the other way round', () => {
+    // Layout 3's pointers find no colour in a code that says 3 but uses layout 2's names.
+    expect(errorCode(() => normalizeCredential(layered, { hc: { v: 3, color: 'green' } }, claims))).toBe('ERR_COLOR_UNMAPPED');
+    expect(errorCode(() => normalizeCredential(layered, { hc: { v: 2, c: 'green' } }, claims))).toBe('ERR_COLOR_UNMAPPED');
+  });
+
+  it.each([4, 3.5, '__proto__', 'constructor', true, null, { v: 3 }, [3]])('refuses a code naming the layout %j its issuer did not register', (v) => {
+    expect(errorCode(() => normalizeCredential(layered, { hc: { v, c: 'green', color: 'green' } }, claims))).toBe('ERR_CLAIMS_INVALID');
+  });
+});

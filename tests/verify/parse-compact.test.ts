@@ -55,6 +55,17 @@ describe('checkHeader: the issuer rules of RFC 8725', () => {
     expect(checkHeader({ ...base, typ: 'health-code+jwt' }, { ...RULES, typ: 'health-code+jwt' }).alg).toBe('ES256');
   });
 
+  it('accepts a typ alias the issuer registered (a newer layout\'s shorter typ) and nothing else', () => {
+    const rules = { ...RULES, typ: 'health-code+jwt', typAliases: ['hc+jwt'] };
+    expect(checkHeader({ ...base, typ: 'hc+jwt' }, rules).alg).toBe('ES256');
+    expect(checkHeader({ ...base, typ: 'health-code+jwt' }, rules).alg).toBe('ES256');
+    expect(codeOf(() => checkHeader({ ...base, typ: 'JWT' }, rules))).toBe('ERR_JWS_HEADER_INVALID');
+    expect(codeOf(() => checkHeader(base, rules))).toBe('ERR_JWS_HEADER_INVALID');
+    expect(codeOf(() => checkHeader({ ...base, typ: ['hc+jwt'] }, rules))).toBe('ERR_JWS_HEADER_INVALID');
+    // Without it, the shorter typ is refused: a partner entry from before layout 3.
+    expect(codeOf(() => checkHeader({ ...base, typ: 'hc+jwt' }, { ...RULES, typ: 'health-code+jwt' }))).toBe('ERR_JWS_HEADER_INVALID');
+  });
+
   it('requires zip "DEF" from an issuer that compresses and refuses it from one that does not', () => {
     expect(codeOf(() => checkHeader(base, { ...RULES, zip: 'DEF' }))).toBe('ERR_JWS_HEADER_INVALID');
     expect(codeOf(() => checkHeader({ ...base, zip: 'DEF' }, RULES))).toBe('ERR_JWS_HEADER_INVALID');

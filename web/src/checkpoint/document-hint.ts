@@ -1,4 +1,8 @@
+import { XINJI_CLAIM_POINTERS } from '../../../gateway/issuer/code-layouts.js';
+import type { Partner } from '../../../gateway/types/schemas.js';
+import { claimPointersFor } from '../../../gateway/verify/claim-layout.js';
 import { decodeCode } from '../../../gateway/verify/decode-qr.js';
+import { resolvePointer } from '../../../gateway/verify/json-pointer.js';
 import { decodePayload, parseCompact } from '../../../gateway/verify/parse-compact.js';
 
 /**
@@ -7,12 +11,13 @@ import { decodePayload, parseCompact } from '../../../gateway/verify/parse-compa
  * decision is the gateway's (or the offline verifier's), which checks the binding against the
  * document the officer enters, so a forged hint gains nothing.
  *
- * Xinji codes carry the type at /hc/docType; a partner's pointer comes from the trust bundle the
- * device holds (its descriptor's claims.documentType). Codes that are not a plain compact JWS
- * with a JSON payload (compressed QR forms) give no hint.
+ * The type is read with the pointers of the code's claim layout (claim-layout.ts): Xinji's layouts
+ * 1 and 2 carry it at /hc/docType, layout 3 at /hc/t; a partner's pointers come from the trust
+ * bundle the device holds (its descriptor's claims and claimLayouts). Compressed (zip "DEF") and
+ * numeric-mode (shc:/) codes are read as every reader reads them.
  */
 const TYPES = new Set(['resident_id', 'hmt_residence_permit', 'hk_macau_permit', 'taiwan_permit', 'passport', 'foreign_permanent_resident_id']);
-const XINJI_POINTER = '/hc/docType';
+type Pointers = Pick<Partner, 'claims' | 'claimLayouts'>;
 
 function decodeJson(part: string): unknown {
   const base64 = part.replace(/-/g, '+').replace(/_/g, '/');
@@ -20,39 +25,28 @@ function decodeJson(part: string): unknown {
   return JSON.parse(new TextDecoder().decode(bytes));
 }
 
-/** RFC 6901 JSON Pointer: /a/b, with ~1 for / and ~0 for ~. */
-function at(value: unknown, pointer: string): unknown {
-  if (!pointer.startsWith('/')) return undefined;
-  let current = value;
-  for (const raw of pointer.slice(1).split('/')) {
-    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
-    current = (current as Record<string, unknown>)[key];
-  }
-  return current;
-}
-
 /** The partner pointers of a held trust bundle (compact JWS), by issuer. */
-export function bundlePointers(bundleJws: string | undefined): Map<string, string> {
-  const pointers = new Map<string, string>();
+export function bundlePointers(bundleJws: string | undefined): Map<string, Pointers> {
+  const pointers = new Map<string, Pointers>();
   try {
-    const payload = decodeJson(bundleJws?.split('.')[1] ?? '') as { partners?: Array<{ descriptor?: { issuer?: string; claims?: { documentType?: string } } }> };
+    const payload = decodeJson(bundleJws?.split('.')[1] ?? '') as { partners?: Array<{ descriptor?: Partial<Partner> }> };
     for (const partner of payload.partners ?? []) {
-      const { issuer, claims } = partner.descriptor ?? {};
-      if (issuer && claims?.documentType) pointers.set(issuer, claims.documentType);
+      const { issuer, claims, claimLayouts } = partner.descriptor ?? {};
+      if (issuer && claims) pointers.set(issuer, claimLayouts ? { claims, claimLayouts } : { claims });
     }
   } catch {
-    // No bundle, or not one this page can read: Xinji's pointer only.
+    // No bundle, or not one this page can read: Xinji's pointers only.
   }
   return pointers;
 }
 
 /** The document type the code names, when it names one of the six this page offers. */
-export function documentTypeOf(code: string, partnerPointers: ReadonlyMap<string, string> = new Map()): string | undefined {
+export function documentTypeOf(code: string, partnerPointers: ReadonlyMap<string, Pointers> = new Map()): string | undefined {
   try {
     const payload = decodePayload(parseCompact(decodeCode(code.trim())));
-    const pointer = (typeof payload['iss'] === 'string' ? partnerPointers.get(payload['iss']) : undefined) ?? XINJI_POINTER;
-    const type = at(payload, pointer);
+    const partner = (typeof payload['iss'] === 'string' ? partnerPointers.get(payload['iss']) : undefined) ?? XINJI_CLAIM_POINTERS;
+    const pointer = claimPointersFor(partner, payload).documentType;
+    const type = pointer === undefined ? undefined : resolvePointer(payload, pointer);
     return typeof type === 'string' && TYPES.has(type) ? type : undefined;
   } catch {
     return undefined;

@@ -1,5 +1,8 @@
 import QRCode from 'qrcode';
+import { XINJI_CLAIM_POINTERS } from '../../../gateway/issuer/code-layouts.js';
 import { qrSegments } from '../../../gateway/issuer/qr-segments.js';
+import { claimPointersFor } from '../../../gateway/verify/claim-layout.js';
+import { resolvePointer } from '../../../gateway/verify/json-pointer.js';
 import { decodePayload, parseCompact } from '../../../gateway/verify/parse-compact.js';
 import { api, type ApiError } from '../shared/api.js';
 import { el } from '../shared/dom.js';
@@ -42,13 +45,18 @@ interface Source {
   onError: (error: ApiError) => void;
 }
 
-/** The claims the page shows, read from the code itself (hc.name is the masked name, 张*猛). */
+/**
+ * The claims the page shows, read from the code itself: the masked name (张*猛) where the code's
+ * layout puts it (hc.name in layouts 1 and 2, hc.n in layout 3: gateway/issuer/code-layouts.ts).
+ */
 export function claimsOf(jws: string): { name: string; lifetimeS: number } {
   try {
     // The gateway's own parser: it inflates a compressed (zip "DEF") payload as every reader does.
-    const claims = decodePayload(parseCompact(jws)) as { iat?: number; exp?: number; hc?: { name?: string } };
-    const lifetimeS = typeof claims.exp === 'number' && typeof claims.iat === 'number' ? claims.exp - claims.iat : 900;
-    return { name: claims.hc?.name ?? '', lifetimeS };
+    const claims = decodePayload(parseCompact(jws));
+    const lifetimeS = typeof claims['exp'] === 'number' && typeof claims['iat'] === 'number' ? claims['exp'] - claims['iat'] : 900;
+    const pointer = claimPointersFor(XINJI_CLAIM_POINTERS, claims).nameMasked;
+    const name = pointer === undefined ? undefined : resolvePointer(claims, pointer);
+    return { name: typeof name === 'string' ? name : '', lifetimeS };
   } catch {
     return { name: '', lifetimeS: 900 };
   }
