@@ -36,16 +36,22 @@ function describe(error: ErrorObject | undefined): string {
   }
 }
 
-/**
- * What the schema cannot say about a partner's URIs, or null: keys and status list are fetched
- * only over https (jwks-uri.ts). Applies to partner files and to a trust list's members alike.
- */
 /** The most telling schema error of a validation, as `<JSON pointer> <problem>`. */
 export function describeSchemaErrors(errors: ErrorObject[] | null | undefined): string {
   return describe(deepest(errors ?? []));
 }
 
+/**
+ * What the schema cannot say about a partner entry, or null: keys and status list are fetched
+ * only over https (jwks-uri.ts); typAliases name other typ values of the same codes, so they need
+ * a typ and may never be the typ of the partner's passes — a pass would otherwise be read as a
+ * code with a colour (RFC 8725 §3.11: one typ, one kind of token). Applies to partner files and
+ * to a trust list's members alike.
+ */
 export function partnerUriProblem(partner: Partner, options: LoadPartnersOptions): string | null {
+  if (partner.typAliases !== undefined && partner.typ === undefined) return '/typAliases needs /typ: aliases name other typ values of the same codes';
+  if (partner.pass && (partner.typAliases ?? []).includes(partner.pass.typ)) return `/typAliases must not contain /pass/typ ("${partner.pass.typ}"): a pass is not a code`;
+  if (partner.pass && partner.pass.typ === partner.typ) return `/pass/typ must differ from /typ ("${partner.typ}"): a pass is not a code`;
   const problem = jwksUriProblem(partner.jwksUri, options);
   if (problem) return `/jwksUri ${problem}`;
   // The status list decides whether a code is still valid: it needs the same integrity as the keys.

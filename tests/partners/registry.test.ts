@@ -63,6 +63,18 @@ describe('loadPartners', () => {
     expect(load).toThrow(/beijing\.json: \/algorithms\/0 must be one of ES256/);
   });
 
+  it('refuses typ aliases without a typ, and a pass typ among the codes\' typ values', () => {
+    write('beijing.json', partner({ typAliases: ['hc+jwt'] }));
+    expect(load).toThrow(/beijing\.json: \/typAliases needs \/typ/);
+    const pass = { typ: 'bj-pass+jwt', maxLifetimeSeconds: 86_400 };
+    write('beijing.json', partner({ typ: 'bj-code+jwt', typAliases: ['bj+jwt', 'bj-pass+jwt'], pass, statusUri: 'https://healthkit.beijing.example/status' }));
+    expect(load).toThrow(/beijing\.json: \/typAliases must not contain \/pass\/typ \("bj-pass\+jwt"\): a pass is not a code/);
+    write('beijing.json', partner({ typ: 'bj-pass+jwt', pass, statusUri: 'https://healthkit.beijing.example/status' }));
+    expect(load).toThrow(/\/pass\/typ must differ from \/typ/);
+    write('beijing.json', partner({ typ: 'bj-code+jwt', typAliases: ['bj+jwt'], pass, statusUri: 'https://healthkit.beijing.example/status' }));
+    expect(load().map((p) => p.typAliases)).toEqual([['bj+jwt']]);
+  });
+
   it('refuses a plain http JWKS URI on a public host even with the insecure loopback setting', () => {
     write('beijing.json', partner({ jwksUri: 'http://healthkit.beijing.example/jwks.json' }));
     expect(() => load(loose)).toThrow(/beijing\.json: \/jwksUri must be https/);
