@@ -7,6 +7,7 @@ import { loadOrCreatePepper } from './issuer/bootstrap-secrets.js';
 import { createLogger } from './observability/logger.js';
 import { Metrics } from './observability/metrics.js';
 import { openStore } from './store/open-store.js';
+import { codeLayoutSettings } from './issuer/sign-credential.js';
 
 /**
  * `npm run declaration-worker`: a queue worker without HTTP (issue 22). It computes the bindings
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
   });
   const pool = new WorkPool({ concurrency: config.admission.issueConcurrency || availableParallelism(), queue: config.admission.issueQueue });
   const queue = new DeclarationQueue({
-    store, pepper: () => pepper, pool, scryptLogN: config.binding.scryptLogN, metrics: new Metrics(), logger, now: Date.now, pollMs: config.declarationQueue.pollMs,
+    store, pepper: () => pepper, pool, scryptLogN: config.binding.scryptLogN, bindingMethod: codeLayoutSettings(config.issuer.codeLayout).bindingMethod, metrics: new Metrics(), logger, now: Date.now, pollMs: config.declarationQueue.pollMs,
   });
   queue.start(true);
   logger.info({ store: store.kind, concurrency: pool.concurrency }, 'declaration worker started');

@@ -26,6 +26,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'ISSUER_ID', path: 'issuer.id', kind: 'string', default: 'xinji', description: 'Partner id of this issuer in its own registry.' },
   { name: 'ISSUER_NAME', path: 'issuer.name', kind: 'string', default: '辛集市', description: 'Display name of the issuer.' },
   { name: 'ISSUER_REGION', path: 'issuer.region', kind: 'string', default: '130181', description: 'GB/T 2260 region code of the issuer.' },
+  { name: 'CODE_LAYOUT', path: 'issuer.codeLayout', kind: 'integer', default: 3, description: 'Layout of the codes signed: 3 (the smallest; new declarations get binding s2), or 2 (binding s1) while partners that read only layout 2 move (docs/credential.md).' },
   { name: 'SIGNING_ALG', path: 'issuer.signingAlg', kind: 'string', default: 'ES256', description: 'Algorithm of generated keys: ES256 or EdDSA.' },
   { name: 'RISK_FEED_TOKEN', path: 'riskFeedToken', kind: 'string', description: 'Bearer token of the epidemic data feed (≥16 chars). Unset: /v1/risk-events refuses everything.' },
   { name: 'ADMIN_TOKEN', path: 'adminToken', kind: 'string', description: 'Bearer token for /v1/admin/* (partner reload). Unset: refused.' },

@@ -1,6 +1,6 @@
 import { checkInLookbackDays, deriveColor, type ColorInputs, type DerivedColor } from '../color/derive-color.js';
 import { reasonWindows } from '../color/green-window.js';
-import { codeExpiry, newJti, signCredential } from '../issuer/sign-credential.js';
+import { codeExpiry, codeLayoutSettings, newJti, signCredential } from '../issuer/sign-credential.js';
 import { allocateStatusIndex } from '../status-list/allocate-index.js';
 import { tokenStatusListUri } from '../status-list/own-status-list.js';
 import { codeFacts } from './code-facts.js';
@@ -117,7 +117,8 @@ export async function issueCode(deps: IssuerDeps, subject: SubjectRecord): Promi
     const now = deps.now();
     const { superseded: _, ...derived } = await recolor(deps, current);
     // The index is reserved before the code is signed, for this jti, until past its exp.
-    const jti = newJti();
+    const { format } = codeLayoutSettings(deps.config.issuer.codeLayout);
+    const jti = newJti(format);
     const idx = await allocateStatusIndex(
       { store: deps.store, now: deps.now, clockToleranceSeconds: deps.config.clockToleranceSeconds },
       jti,
@@ -128,6 +129,7 @@ export async function issueCode(deps: IssuerDeps, subject: SubjectRecord): Promi
       region: deps.config.issuer.region,
       ttlSeconds: deps.config.credentialTtlSeconds,
       now,
+      format,
       jti,
       status: { idx, uri: tokenStatusListUri(deps.config.issuer.url) },
     });

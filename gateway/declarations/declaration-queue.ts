@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { WorkPool } from '../admission/work-pool.js';
-import { createBinding } from '../identity/binding.js';
+import { createBinding, type BindingMethod } from '../identity/binding.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { ClaimCheck, ClaimedDeclarationJob, QueuedDeclaration, Store, SubjectRecord } from '../store/store.js';
 import type { IdentityDocument } from '../types/schemas.js';
@@ -30,6 +30,8 @@ export interface DeclarationQueueDeps {
   pepper: () => Buffer;
   pool: WorkPool;
   scryptLogN: number;
+  /** The binding method of new declarations (CODE_LAYOUT: s2 with layout 3, s1 with layout 2). */
+  bindingMethod?: BindingMethod;
   metrics: Metrics;
   logger: Logger;
   now: () => number;
@@ -176,7 +178,7 @@ export class DeclarationQueue {
       return false;
     }
     try {
-      const binding = await this.deps.pool.run(() => createBinding(document, this.deps.scryptLogN));
+      const binding = await this.deps.pool.run(() => createBinding(document, this.deps.scryptLogN, this.deps.bindingMethod));
       await job.complete(binding);
       const waited = Math.max(0, this.deps.now() - job.enqueuedAt) / 1000;
       this.deps.metrics.declarationQueueWait.observe(waited);

@@ -1,5 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js';
 import { createBinding } from '../identity/binding.js';
+import { codeLayoutSettings } from '../issuer/sign-credential.js';
 import { maskDocumentNumber, maskName } from '../identity/documents.js';
 import { isQueued, QUEUED_BINDING, StoreConflict, type StoredDeclaration, type SubjectRecord } from '../store/store.js';
 import { validateDeclaration } from './validate-declaration.js';
@@ -29,7 +30,8 @@ const CONFLICTS = {
  * that was refused is stored, and none that was acknowledged (201/200) is lost.
  */
 function bindingOf(deps: IssuerDeps, document: Declaration['applicant']['document']): Promise<string> {
-  const compute = (): Promise<string> => createBinding(document, deps.config.binding.scryptLogN);
+  const { bindingMethod } = codeLayoutSettings(deps.config.issuer.codeLayout);
+  const compute = (): Promise<string> => createBinding(document, deps.config.binding.scryptLogN, bindingMethod);
   return deps.issuePool ? deps.issuePool.run(compute) : compute();
 }
 

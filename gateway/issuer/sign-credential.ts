@@ -4,6 +4,7 @@ import { CompactSign, SignJWT } from 'jose';
 import type { Keystore } from './keystore.js';
 import type { Color } from '../types/schemas.js';
 import type { SubjectRecord } from '../store/store.js';
+import type { BindingMethod } from '../identity/binding.js';
 
 /** When a code issued at `nowMs` with `ttlSeconds` expires (epoch ms): what signCredential writes as exp. */
 export function codeExpiry(nowMs: number, ttlSeconds: number): number {
@@ -51,6 +52,16 @@ export interface IssuedCode {
 export const CODE_FORMATS = ['v1', 'v2', 'v3'] as const;
 export type CodeFormat = (typeof CODE_FORMATS)[number];
 export const DEFAULT_CODE_FORMAT: CodeFormat = 'v3';
+
+/**
+ * What CODE_LAYOUT (config.issuer.codeLayout) means: the layout signed and the binding method of
+ * new declarations. Layout 3 goes with binding s2 (the pair that fits QR version 15); layout 2 keeps
+ * s1, which every partner of layout 2 checks, so a city can go on issuing what its partners read
+ * while they move (docs/credential.md, "How partners move to layout 3").
+ */
+export function codeLayoutSettings(codeLayout: 2 | 3 | undefined): { format: CodeFormat; bindingMethod: BindingMethod } {
+  return codeLayout === 2 ? { format: 'v2', bindingMethod: 's1' } : { format: 'v3', bindingMethod: 's2' };
+}
 /** The hc.v values of the formats above, as the issuer metadata lists them (code_layouts). */
 export const CODE_LAYOUTS = [1, 2, 3] as const;
 

@@ -274,6 +274,10 @@ id: string
 name: string
 region: string
 signingAlg: ("ES256" | "EdDSA")
+/**
+ * The layout of the codes signed (docs/credential.md): 3, the smallest, with binding s2 for new declarations; 2 with binding s1 while partners that read only layout 2 move (a staged rollout).
+ */
+codeLayout?: (2 | 3)
 }
 credentialTtlSeconds: number
 /**

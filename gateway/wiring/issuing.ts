@@ -12,6 +12,7 @@ import { OwnStatusList } from '../status-list/own-status-list.js';
 import type { IssuerMetadata, Partner } from '../types/schemas.js';
 import { DeclarationQueue } from '../declarations/declaration-queue.js';
 import { admissionPool, type WiringContext } from './context.js';
+import { codeLayoutSettings } from '../issuer/sign-credential.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const PRUNE_MARGIN_MS = 86_400_000;
@@ -82,7 +83,7 @@ export function wireIssuing(ctx: WiringContext, signing: Signing, store: Store):
   };
   // Issue 22: declarations that find the issue pool busy are stored and bound later, from the store.
   const queue = config.declarationQueue.enabled
-    ? new DeclarationQueue({ store, pepper: () => signing.pepper, pool, scryptLogN: config.binding.scryptLogN, metrics, logger, now, pollMs: config.declarationQueue.pollMs })
+    ? new DeclarationQueue({ store, pepper: () => signing.pepper, pool, scryptLogN: config.binding.scryptLogN, bindingMethod: codeLayoutSettings(config.issuer.codeLayout).bindingMethod, metrics, logger, now, pollMs: config.declarationQueue.pollMs })
     : undefined;
   metrics.declarationQueueStats = () => store.declarationQueueStats();
   metrics.declarationQueueNow = now;

@@ -142,3 +142,21 @@ test('the issuer metadata tells partners that codes may be compressed and which 
   });
   expect(meta.body.claims).toMatchObject({ color: '/hc/color', binding: '/hc/bind' });
 });
+
+test('CODE_LAYOUT=2 keeps signing layout 2 with s1 bindings while partners move, and both kinds of code verify', async () => {
+  const staged = await createTestGateway({ overrides: { issuer: { ...gw.config.issuer, codeLayout: 2 } } });
+  try {
+    const person = await declared(staged, exampleDeclaration());
+    expect(headerOf(person.jws)).toMatchObject({ zip: 'DEF', typ: 'health-code+jwt' });
+    expect(payloadOf(person.jws)['hc']).toMatchObject({ v: 2, color: 'green' });
+    expect(factsOf(person.jws).bind).toMatch(/^s1\./);
+    const res = await request(staged.app).post('/v1/verify').send({ code: person.jws });
+    expect(res.body).toMatchObject({ valid: true, credential: { color: 'green' } });
+  } finally {
+    await staged.close();
+  }
+  const { loadConfig } = await import('../../gateway/config/load-config.js');
+  expect(loadConfig({}).issuer.codeLayout).toBe(3);
+  expect(loadConfig({ CODE_LAYOUT: '2' }).issuer.codeLayout).toBe(2);
+  expect(() => loadConfig({ CODE_LAYOUT: '1' })).toThrow(/CODE_LAYOUT/);
+});
