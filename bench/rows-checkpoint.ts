@@ -199,7 +199,9 @@ export async function pinnedProcessesRow(dir: string, seconds: number, databaseU
   const perProcess = 8;
   const run = async (processes: number): Promise<LoadResult[]> => {
     const schema = `bench_${randomBytes(6).toString('hex')}`;
-    const env = benchEnv({ DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, ISSUE_POOL_CONCURRENCY: '1', ISSUE_POOL_QUEUE: String(perProcess) });
+    // Declarations answered 201 at the scrypt bound of each core: the launch-day queue would answer
+    // them 202 and bind them later (its own row, queue-workers-pinned, measures that).
+    const env = benchEnv({ DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, ISSUE_POOL_CONCURRENCY: '1', ISSUE_POOL_QUEUE: String(perProcess), DECLARATION_QUEUE_ENABLED: 'false' });
     const gws: GatewayProcess[] = [];
     try {
       for (let i = 0; i < processes; i++) {
