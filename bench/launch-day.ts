@@ -48,6 +48,9 @@ async function launch(dir: string, store: 'sqlite' | 'postgres', logN: number, o
     BINDING_SCRYPT_LOG_N: String(logN),
     // Every connection may wait in the issue pool: the crowd is measured, not refused (503).
     ISSUE_POOL_QUEUE: String(LAUNCH_CONNECTIONS),
+    // Declarations bound now (201), at the scrypt bound this row measures; the launch-day queue,
+    // which answers 202 and binds later, has its own rows (bench/rows-queue.ts).
+    DECLARATION_QUEUE_ENABLED: 'false',
     ...(store === 'postgres' ? { DATABASE_URL: options.databaseUrl!, DATABASE_SCHEMA: schema } : {}),
   });
   const gw = await startGatewayProcess(join(dir, id), id, undefined, env);

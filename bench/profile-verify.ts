@@ -8,9 +8,10 @@ import { CACHE_ENTRIES, residentDeclaration } from './setup.js';
 import type { LoadOptions } from './load.js';
 
 /**
- * `npm run bench:profile [-- <seconds>] [--declarations]`: POST /v1/verify of distinct partner codes
+ * `npm run bench:profile [-- <seconds>] [--declarations | --healthz]`: POST /v1/verify of distinct partner codes
  * (the load of the verify-vs-bare-jose row) — or, with --declarations, POST /v1/declarations of new
- * residents (the launch-day accept row: the pool is busy, so most are queued, 202) — against one
+ * residents (the launch-day accept row: the pool is busy, so most are queued, 202), or GET /healthz
+ * (the cheapest route: what every request pays) — against one
  * gateway process started with --cpu-prof, then the hottest
  * functions by self time and the share of each source area (gateway/…, node_modules/<package>,
  * node internals). Issue 22: "profile first, fix what the profile shows".
@@ -83,9 +84,12 @@ const profDir = join(dir, 'prof');
 const partner = await new BenchPartner().start();
 try {
   const declarations = process.argv.includes('--declarations');
+  const healthz = process.argv.includes('--healthz');
   const gw = await startGatewayProcess(join(dir, 'gw'), 'profile', partner, benchEnv({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir}` }));
   let n = 0;
-  const options = (secs: number): LoadOptions => declarations
+  const options = (secs: number): LoadOptions => healthz
+    ? { url: gw.url, method: 'GET', path: '/healthz', connections: 32, seconds: secs, accept: (status) => status === 200 }
+    : declarations
     ? {
         url: gw.url, method: 'POST', path: '/v1/declarations', connections: 64, seconds: secs,
         body: () => JSON.stringify(residentDeclaration(n++)),

@@ -117,6 +117,9 @@ export function buildApp(deps: AppDeps, surface: Surface = 'all'): Express {
   const trustProxy = deps.config.http.trustProxy;
   if (trustProxy !== undefined) app.set('trust proxy', /^\d+$/.test(trustProxy) ? Number(trustProxy) : trustProxy);
   const json = jsonBody(deps.config.bodyLimitBytes);
+  // Probes first: the orchestrator polls them on every instance, and express tries routes in order.
+  app.get('/healthz', getHealth);
+  app.get('/readyz', getReady(deps.readiness));
   if (surface !== 'admin') publicRoutes(app, deps, json);
   if (surface !== 'public') {
     app.get('/v1/partners', getPartners(deps));
@@ -125,9 +128,6 @@ export function buildApp(deps: AppDeps, surface: Surface = 'all'): Express {
     app.post('/v1/admin/subjects/:subjectId/passes', policyEnd(deps.config.policyEnd, deps.now), authFailureGuard(deps.limits.authFailures), postAdminSubjectPasses(deps));
     app.get('/metrics', getMetrics(deps.metrics, deps.scrapeMetrics));
   }
-  app.get('/healthz', getHealth);
-  app.get('/readyz', getReady(deps.readiness));
-
   if (surface !== 'admin') {
     // The resident's and the officer's pages (docs/pages.md), on the public port only.
     app.get('/', getPage(deps.pages, 'resident.html'));
