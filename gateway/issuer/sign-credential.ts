@@ -65,8 +65,14 @@ export function codeLayoutSettings(codeLayout: 2 | 3 | undefined): { format: Cod
 /** The hc.v values of the formats above, as the issuer metadata lists them (code_layouts). */
 export const CODE_LAYOUTS = [1, 2, 3] as const;
 
-/** Bytes of a v2 and v3 `jti`: 96 random bits, unique among an issuer's codes without a UUID's 36 characters. */
-const COMPACT_JTI_BYTES = 12;
+/**
+ * Random bytes of a compact `jti`: 96 bits in layout 2; 72 bits (12 characters) in layout 3, whose
+ * QR must stay at version 15 with a few characters to spare (random bytes do not compress). A jti
+ * only has to be unique among the codes of one issuer that coexist: 2^72 values make a collision
+ * among a hundred million codes a chance of about 10^-6, and the store refuses a duplicate anyway
+ * (credentials' primary key). It proves nothing and guards nothing: the signature does that.
+ */
+const COMPACT_JTI_BYTES: Record<Exclude<CodeFormat, 'v1'>, number> = { v2: 12, v3: 9 };
 
 export interface SignOptions {
   issuer: string;
@@ -80,9 +86,9 @@ export interface SignOptions {
   status?: { idx: number; uri: string };
 }
 
-/** A new jti in the layout's form: a UUID (v1), 96 random bits in base64url (v2, v3). */
+/** A new jti in the layout's form: a UUID (v1), 96 random bits (v2) or 72 (v3) in base64url. */
 export function newJti(format: CodeFormat = DEFAULT_CODE_FORMAT): string {
-  return format === 'v1' ? randomUUID() : randomBytes(COMPACT_JTI_BYTES).toString('base64url');
+  return format === 'v1' ? randomUUID() : randomBytes(COMPACT_JTI_BYTES[format]).toString('base64url');
 }
 
 /**

@@ -33,12 +33,12 @@ async function verifyCode(code: string): Promise<Body> {
   return res.body as Body;
 }
 
-test('a new code is layout 3: compressed, typ hc+jwt, one-letter names in hc, an s2 binding, an 8-character kid and a 16-character jti', () => {
+test('a new code is layout 3: compressed, typ hc+jwt, one-letter names in hc, an s2 binding, an 8-character kid and a 12-character jti', () => {
   expect(subject.jws.length).toBeLessThan(500);
   expect(headerOf(subject.jws)).toMatchObject({ zip: 'DEF', typ: 'hc+jwt' });
   expect(headerOf(subject.jws)['kid']).toHaveLength(8);
   const payload = payloadOf(subject.jws);
-  expect(payload['jti']).toMatch(/^[A-Za-z0-9_-]{16}$/);
+  expect(payload['jti']).toMatch(/^[A-Za-z0-9_-]{12}$/);
   expect(Object.keys(payload['hc'] as Body).sort()).toEqual(['b', 'c', 'd', 'n', 't', 'v']);
   expect(payload['hc']).toMatchObject({ v: 3, c: 'green', n: '张*猛', t: 'resident_id' });
   expect(factsOf(subject.jws).bind).toMatch(/^s2\.\d{2}\.[\w-]{16}\.[\w-]{22}$/);
@@ -61,7 +61,8 @@ async function largestVersion(format: CodeFormat, binding: 's1' | 's2', people: 
     const subject = {
       id: `sub_${i}`, documentType: 'resident_id', documentKey: '', identityKey: '', holderTokenHash: '',
       nameMasked: maskName(names[i % names.length]!), documentMasked: maskDocumentNumber(number),
-      binding: await createBinding({ type: 'resident_id', number }, 15, binding),
+      // logN 10: the binding's text has the same length as at the production cost (two digits).
+      binding: await createBinding({ type: 'resident_id', number }, 10, binding),
       declaration: {} as SubjectRecord['declaration'], declaredAt: 0, modifiedDay: null, createdAt: 0,
     } as SubjectRecord;
     const code = await signCredential(subject, i % 3 === 0 ? 'yellow' : 'green', gw.deps.keystore, {
@@ -75,8 +76,11 @@ async function largestVersion(format: CodeFormat, binding: 's1' | 's2', people: 
 }
 
 test('a layout-3 code with its status claim and an s2 binding is QR version 15 or smaller at error correction M (77×77); layout 2 was not', async () => {
-  const now = await largestVersion('v3', 's2', 24);
+  // 240 people: the compressed payload's length varies with its random bytes (salt, hash, jti,
+  // signature), so the largest of many codes is what must fit — a CI run once drew one past v15.
+  const now = await largestVersion('v3', 's2', 240);
   expect(now.version).toBeLessThanOrEqual(15);
+  // Version 15 holds 486 characters in numeric mode (of 1,000 such codes the largest was 482).
   expect(now.chars).toBeLessThanOrEqual(486);
   // The same people and status claims in layout 2 (long names, s1 binding) needed version 17.
   expect((await largestVersion('v2', 's1', 6)).version).toBeGreaterThan(15);
