@@ -99,6 +99,25 @@ describe('the pages over HTTP', () => {
     }
   });
 
+  test('a page or asset fetched again with its ETag is a 304 without a body, and its gzipped and plain bytes have ETags of their own', async () => {
+    for (const path of ['/checkpoint', '/assets/checkpoint.js', '/assets/zxing_reader.wasm']) {
+      const zipped = await request(gw.app).get(path).set('accept-encoding', 'gzip');
+      const plain = await request(gw.app).get(path).set('accept-encoding', 'identity');
+      expect({ path, zipped: zipped.headers['content-encoding'], plain: plain.headers['content-encoding'] }).toEqual({ path, zipped: 'gzip', plain: undefined });
+      const etag = String(zipped.headers['etag']);
+      // Strong validators, one per representation (RFC 9110 §8.8.3): a cache never mixes them up.
+      expect(etag).toMatch(/^"[^"]+"$/);
+      expect(plain.headers['etag']).toMatch(/^"[^"]+"$/);
+      expect(plain.headers['etag']).not.toBe(etag);
+      for (const [encoding, tag] of [['gzip', etag], ['identity', String(plain.headers['etag'])]] as const) {
+        const again = await request(gw.app).get(path).set('accept-encoding', encoding).set('if-none-match', tag);
+        expect({ path, encoding, status: again.status, bytes: Number(again.headers['content-length'] ?? 0), etag: again.headers['etag'] }).toEqual({ path, encoding, status: 304, bytes: 0, etag: tag });
+      }
+      // The other representation's ETag does not match: the full answer comes.
+      expect((await request(gw.app).get(path).set('accept-encoding', 'identity').set('if-none-match', etag)).status).toBe(200);
+    }
+  });
+
   test('a gateway whose pages were not built answers 404 and says how to build them', async () => {
     const empty = mkdtempSync(join(tmpdir(), 'hcg-noweb-'));
     const bare = await createTestGateway({ webDir: join(empty, 'missing') });
