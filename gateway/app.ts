@@ -173,7 +173,7 @@ function publicRoutes(app: Express, deps: AppDeps, json: ReturnType<typeof jsonB
   app.get('/v1/subjects/:subjectId/proxies', authenticated, getSubjectProxies(deps));
   app.delete('/v1/subjects/:subjectId/proxies/:proxyId', authenticated, deleteSubjectProxy(deps));
   app.post('/v1/risk-events', authenticated, json, postRiskEvents(deps));
-  peopleRoutes(app, deps, json, ended);
+  peopleRoutes(app, deps, json, ended, limited);
 
   app.post('/v1/verify', limited, json, postVerify(deps.verify));
   // Scans come from registered devices only, limited per device (the same window as the public one).

@@ -80,7 +80,9 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
       const level = POLLED_ROUTES.has(route) ? 'debug' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       const code = res.locals['errorCode'] as string | undefined;
-      logger[level]({ reqId, method: req.method, route, status: res.statusCode, ms: Math.round(elapsedSeconds(res) * 1000), ...(code ? { code } : {}) }, 'request');
+      // Closed before the answer was finished: the client went away, and status is only what had been set.
+      const aborted = !res.writableFinished;
+      logger[level]({ reqId, method: req.method, route, status: res.statusCode, ms: Math.round(elapsedSeconds(res) * 1000), ...(code ? { code } : {}), ...(aborted ? { aborted } : {}) }, 'request');
     };
     res.once('finish', write);
     res.once('close', write);

@@ -72,7 +72,7 @@ describe('what an operator reads', () => {
   });
 
   it('a request line holds only its allowlisted fields, with the pid and hostname a collector expects', () => {
-    const allowed = ['level', 'time', 'service', 'pid', 'hostname', 'reqId', 'method', 'route', 'status', 'ms', 'code', 'msg'];
+    const allowed = ['level', 'time', 'service', 'pid', 'hostname', 'reqId', 'method', 'route', 'status', 'ms', 'code', 'aborted', 'msg'];
     for (const line of parsed().filter((l) => l['msg'] === 'request')) {
       expect(Object.keys(line).filter((k) => !allowed.includes(k))).toEqual([]);
       expect(line).toMatchObject({ pid: process.pid, hostname: expect.any(String), ms: expect.any(Number) });
@@ -122,7 +122,7 @@ describe('request ids', () => {
       while (!lines.some((l) => l.includes(id)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       await new Promise((resolve) => setTimeout(resolve, 100));
       const mine = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['reqId'] === id);
-      expect(mine).toEqual([expect.objectContaining({ msg: 'request', method: 'POST' })]);
+      expect(mine).toEqual([expect.objectContaining({ msg: 'request', method: 'POST', aborted: true })]);
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }

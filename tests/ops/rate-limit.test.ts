@@ -74,6 +74,14 @@ describe('rate limit on public endpoints', () => {
     expect(metrics).toMatch(/^gateway_rate_limited_total\{limit="address"\} 1$/m);
   });
 
+  test('limits sign-in by the public budget per address: each start and callback would call the identity provider', async () => {
+    // Without an identity provider the routes answer 404, after the budget is spent 429.
+    for (let i = 0; i < LIMIT.burst; i++) expect((await request(gw.app).get('/v1/sign-in')).status).toBe(404);
+    const start = await request(gw.app).get('/v1/sign-in');
+    const callback = await request(gw.app).post('/v1/sign-in/callback').send({ code: 'c', state: 's' });
+    expect([start.status, start.body.error.code, callback.status]).toEqual([429, 'ERR_RATE_LIMITED', 429]);
+  });
+
   test('does not limit health probes, nor endpoints that carry their own tokens by the public budget', async () => {
     for (let i = 0; i < LIMIT.burst + 2; i++) {
       expect((await request(gw.app).get('/healthz')).status).toBe(200);
