@@ -80,8 +80,10 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
       const level = POLLED_ROUTES.has(route) ? 'debug' : 'info';
       if (!logger.isLevelEnabled(level)) return;
       const code = res.locals['errorCode'] as string | undefined;
-      // Closed before the answer was finished: the client went away, and status is only what had been set.
-      const aborted = !res.writableFinished;
+      // The client went away: its request stream was cut before its end (Node 22 may then still
+      // finish an error answer to the closed socket), or the answer was not finished. The status is
+      // then only what had been set. An answer given before the body was read is not aborted.
+      const aborted = req.readableAborted || !res.writableFinished;
       logger[level]({ reqId, method: req.method, route, status: res.statusCode, ms: Math.round(elapsedSeconds(res) * 1000), ...(code ? { code } : {}), ...(aborted ? { aborted } : {}) }, 'request');
     };
     res.once('finish', write);

@@ -44,6 +44,9 @@ describe('request logs', () => {
     }
     // Error answers carry their catalogue code; nothing else from the request.
     expect(requests.some((l) => l['code'] === 'ERR_VALIDATION')).toBe(true);
+    // Answers given before a body was read (401s of token routes) are not "aborted": nobody went away.
+    expect(requests.some((l) => l['status'] === 401)).toBe(true);
+    expect(requests.filter((l) => l['aborted'] !== undefined)).toEqual([]);
   });
 
   it('never logs a planted document number, name, phone, token, code or subject id', () => {
