@@ -79,9 +79,10 @@ export function loadConfig(env: Record<string, string> = readEnv(), overrides: P
     throw new ConfigError(errorMessage(first, `config.${field}${envVar ? ` (${envVar})` : ''}`));
   }
   // `serving: false` (the command-line tools): what only a serving gateway needs is not asked for.
-  const problems = options.serving === false ? [] : [...oidcProblems(merged as unknown as GatewayConfig), ...productionProblems(merged as unknown as GatewayConfig, { issuerUrlSet })];
+  const config = merged as unknown as GatewayConfig;
+  const problems = options.serving === false ? [] : [...oidcProblems(config), ...productionProblems(config, { issuerUrlSet })];
   if (problems.length > 0) throw new ConfigError(problems.join('; '));
-  return deepFreeze(merged as unknown as GatewayConfig);
+  return deepFreeze(config);
 }
 
 /**

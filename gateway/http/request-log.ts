@@ -65,13 +65,6 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
     const reqId = requestId(req.headers['x-request-id']);
     res.setHeader('x-request-id', reqId);
     res.locals['reqId'] = reqId;
-    res.once('finish', () => {
-      if (res.statusCode === 429 && res.locals['errorCode'] === 'ERR_RATE_LIMITED') {
-        metrics.rateLimited.inc({ limit: (res.locals['rateLimit'] as RateLimitKind | undefined) ?? 'address' });
-      }
-      const method = (LABELLED_METHODS as readonly string[]).includes(req.method) ? req.method : 'OTHER';
-      metrics.httpDuration.observe({ method, route: routeLabel(req), status_class: `${Math.floor(res.statusCode / 100)}xx` }, elapsedSeconds(res));
-    });
     let written = false;
     const write = (): void => {
       if (written) return;
@@ -86,7 +79,15 @@ export function requestLog(logger: Logger, metrics: Metrics): RequestHandler {
       const aborted = req.readableAborted || !res.writableFinished;
       logger[level]({ reqId, method: req.method, route, status: res.statusCode, ms: Math.round(elapsedSeconds(res) * 1000), ...(code ? { code } : {}), ...(aborted ? { aborted } : {}) }, 'request');
     };
-    res.once('finish', write);
+    // A finished answer is measured and logged; a connection closed before that is only logged.
+    res.once('finish', () => {
+      if (res.statusCode === 429 && res.locals['errorCode'] === 'ERR_RATE_LIMITED') {
+        metrics.rateLimited.inc({ limit: (res.locals['rateLimit'] as RateLimitKind | undefined) ?? 'address' });
+      }
+      const method = (LABELLED_METHODS as readonly string[]).includes(req.method) ? req.method : 'OTHER';
+      metrics.httpDuration.observe({ method, route: routeLabel(req), status_class: `${Math.floor(res.statusCode / 100)}xx` }, elapsedSeconds(res));
+      write();
+    });
     res.once('close', write);
     next();
   };
