@@ -65,7 +65,8 @@ function killedMidJob(kind: 'sqlite' | 'postgres'): void {
         stdio: 'ignore',
       });
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      processes.track({ port: 0, child: worker, output: () => '', kill: async () => { if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL'); await exited; } });
+      const outputClosed = new Promise<void>((resolve) => worker.once('close', () => resolve()));
+      processes.track({ port: 0, child: worker, output: () => '', outputClosed, kill: async () => { if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL'); await exited; } });
     }
     for (const q of queued) {
       const code = await codeWhenReady(second.port, q.subjectId, q.holderToken);

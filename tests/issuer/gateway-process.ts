@@ -82,6 +82,11 @@ export interface GatewayProcess {
   port: number;
   child: ChildProcess;
   output(): string;
+  /**
+   * Settles once the child's stdout and stderr are closed ('close'). Node emits 'exit' before the
+   * pipes are drained, so a log line written just before exit can arrive after 'exit'.
+   */
+  outputClosed: Promise<void>;
   /** SIGKILL, then wait for the exit. */
   kill(): Promise<void>;
 }
@@ -128,6 +133,7 @@ export async function startGateway(program: ProgramDir, dirs: ProcessDirs, extra
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const outputClosed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let gone = false;
   void exited.then(() => (gone = true));
 
@@ -150,6 +156,7 @@ export async function startGateway(program: ProgramDir, dirs: ProcessDirs, extra
     port,
     child,
     output: () => output,
+    outputClosed,
     async kill() {
       if (!gone) child.kill('SIGKILL');
       await exited;

@@ -47,17 +47,28 @@ export function send(agent: Agent | undefined, port: number, method: string, pat
   return { writtenAt, answer };
 }
 
-/** Resolves with the exit code and when it came; rejects if it does not come within `withinMs`. */
-export function exitOf(gw: GatewayProcess, withinMs: number): Promise<{ code: number | null; signal: string | null; at: number }> {
+/**
+ * Resolves with the exit code and when it came, once the child's output is also complete (its last
+ * log lines can follow 'exit'); rejects if the exit does not come within `withinMs`.
+ */
+export async function exitOf(gw: GatewayProcess, withinMs: number): Promise<{ code: number | null; signal: string | null; at: number }> {
   const { child } = gw;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode, at: Date.now() });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no exit within ${withinMs} ms:\n${gw.output()}`)), withinMs);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, at: Date.now() });
-    });
-  });
+  const exit =
+    child.exitCode !== null || child.signalCode !== null
+      ? { code: child.exitCode, signal: child.signalCode, at: Date.now() }
+      : await new Promise<{ code: number | null; signal: string | null; at: number }>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no exit within ${withinMs} ms:\n${gw.output()}`)), withinMs);
+          child.once('exit', (code, signal) => {
+            clearTimeout(timer);
+            resolve({ code, signal, at: Date.now() });
+          });
+        });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    gw.outputClosed,
+    new Promise<void>((_, reject) => (timer = setTimeout(() => reject(new Error(`output not closed 5 s after exit:\n${gw.output()}`)), 5_000))),
+  ]).finally(() => clearTimeout(timer));
+  return exit;
 }
 
 /** Opens `count` keep-alive connections on `agent` (one GET /healthz each, all at once). */
