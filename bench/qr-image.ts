@@ -4,14 +4,15 @@ import { createRequire } from 'node:module';
 import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
 import { BinaryBitmap, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from '@zxing/library';
 import { READER_OPTIONS } from '../web/src/checkpoint/reader-options.js';
+import { decodeFrame, type Frame } from '../web/src/checkpoint/frame-decoder.js';
 import type { QrSegment } from '../gateway/issuer/qr-segments.js';
 
 /**
  * A QR code as a tired checkpoint scanner sees it: drawn at a fractional number of pixels per
  * module (a phone screen photographed from a little too far), slightly turned, out of focus, with
- * sensor noise and the washed-out contrast of a screen protector in sunlight — then decoded by the
- * reader the checkpoint page runs (zxing-cpp as WebAssembly, web/src/checkpoint/camera.ts), with
- * the page's options. ZXing's JavaScript port, the page's reader before, is kept for comparison.
+ * sensor noise and the washed-out contrast of a screen protector in sunlight, placed in a camera
+ * frame — then decoded as the checkpoint page decodes a frame (zxing-cpp as WebAssembly, with the
+ * page's options and steps: web/src/checkpoint/frame-decoder.ts). ZXing's JavaScript port, the page's reader before, is kept for comparison.
  * Deterministic: every random draw comes from a seeded generator.
  */
 
@@ -133,30 +134,50 @@ function loadZxingCpp(): Promise<unknown> {
   return zxingCpp;
 }
 
-/** The grey image as the RGBA of a canvas's ImageData, which is what the page hands the decoder. */
-function imageData(width: number, luminance: Uint8ClampedArray): Parameters<typeof readBarcodes>[0] {
-  const data = new Uint8ClampedArray(luminance.length * 4);
-  for (let i = 0; i < luminance.length; i++) {
-    data[4 * i] = data[4 * i + 1] = data[4 * i + 2] = luminance[i]!;
-    data[4 * i + 3] = 255;
+/**
+ * The degraded code as one frame of the officer's camera sees it: 800×600 (larger if the code needs
+ * it), the code near the centre where the officer aims it (off by up to 30 px each way, seeded), the
+ * rest of the scene a noisy mid grey. RGBA, as a canvas's getImageData gives the page.
+ */
+export function cameraFrame(segments: QrSegments, d: Degradation, seed: number): Frame {
+  const { width: side, luminance } = degradedImage(segments, d, seed);
+  const random = seeded(seed ^ 0x5eed);
+  const width = Math.max(800, side + 80);
+  const height = Math.max(600, side + 80);
+  const left = Math.floor((width - side) / 2 + (random() - 0.5) * 60);
+  const top = Math.floor((height - side) / 2 + (random() - 0.5) * 60);
+  const data = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const inCode = x >= left && y >= top && x < left + side && y < top + side;
+      const grey = inCode ? luminance[(y - top) * side + (x - left)]! : 150 + 60 * random();
+      const i = 4 * (y * width + x);
+      data[i] = data[i + 1] = data[i + 2] = grey;
+      data[i + 3] = 255;
+    }
   }
-  // Node has no ImageData class; the decoder takes any { width, height, data } (zxing-wasm's own type).
-  return { width, height: width, data } as unknown as Parameters<typeof readBarcodes>[0];
+  return { width, height, data };
 }
 
-/** The text the checkpoint page's decoder reads from the degraded image, or undefined when it finds no code. */
-export async function scan(segments: QrSegments, d: Degradation, seed: number): Promise<string | undefined> {
-  const { width, luminance } = degradedImage(segments, d, seed);
-  await loadZxingCpp();
-  const results = await readBarcodes(imageData(width, luminance), READER_OPTIONS);
+async function readWithPageOptions(frame: Frame): Promise<string | undefined> {
+  // Node has no ImageData class; the decoder takes any { width, height, data } (zxing-wasm's own duck typing).
+  const results = await readBarcodes(frame as unknown as Parameters<typeof readBarcodes>[0], READER_OPTIONS);
   return results.find((result) => result.isValid && result.text)?.text;
 }
 
-/** The same with ZXing's JavaScript port (@zxing/library), the page's reader before zxing-cpp. */
+/** The text the checkpoint page reads from one camera frame of the degraded code (its own steps, web/src/checkpoint/frame-decoder.ts), or undefined. */
+export async function scan(segments: QrSegments, d: Degradation, seed: number): Promise<string | undefined> {
+  await loadZxingCpp();
+  return decodeFrame(cameraFrame(segments, d, seed), readWithPageOptions);
+}
+
+/** The same frame read by ZXing's JavaScript port (@zxing/library), the page's reader before zxing-cpp, which read the whole frame only. */
 export function scanZxingJs(segments: QrSegments, d: Degradation, seed: number): string | undefined {
-  const { width, luminance } = degradedImage(segments, d, seed);
+  const { width, height, data } = cameraFrame(segments, d, seed);
+  // The frame is grey: its red channel is its luminance, which is what this source takes.
+  const luminance = new Uint8ClampedArray(width * height).map((_, i) => data[4 * i]!);
   try {
-    return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(luminance, width, width)))).getText();
+    return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(luminance, width, height)))).getText();
   } catch {
     return undefined; // NotFound / Checksum / Format: the scanner would try again.
   }
