@@ -11,18 +11,22 @@ import { verifySignature } from '../verify/jws-signature.js';
 import { resolvePointer } from '../verify/json-pointer.js';
 import { decodePayload, parseCompact } from '../verify/parse-compact.js';
 import { createVerifier } from '../verify/verify-code.js';
+import type { AcceptedStatusList } from '../verify/status-list-token.js';
+import { checkStatusReference } from '../verify/token-status-list.js';
 import type { Finding } from './partner-check-finding.js';
 
 export interface SampleCheckOptions {
   now: () => number;
   clockToleranceSeconds: number;
   maxLifetimeSeconds: number;
+  /** The city's Token Status List as the check took it: each accepted sample is looked up in it. */
+  tokenStatusList?: AcceptedStatusList | null;
 }
 
 type Fail = (check: string, message: string) => void;
 
 /** The keys the check fetched, as the verifier's key source: no second fetch. */
-function fixedKeys(keys: readonly VerificationKey[]): KeySource {
+export function fixedKeys(keys: readonly VerificationKey[]): KeySource {
   return {
     getKey: async (_partner, kid, alg) => {
       const found = findKey(keys, kid, alg);
@@ -97,6 +101,21 @@ async function diagnose(partner: Partner, keys: readonly VerificationKey[], code
   }
 }
 
+/**
+ * Whether the sample's status claim names the city's Token Status List at a VALID index, as the
+ * gateway's status check (token-status-cache.ts) would find it; a failure is reported.
+ */
+function statusFound(code: string, list: AcceptedStatusList, fail: Fail): boolean {
+  try {
+    checkStatusReference(decodePayload(parseCompact(decodeCode(code))), list.uri, list.list);
+    return true;
+  } catch (error) {
+    if (isGatewayError(error) && error.code === 'ERR_CREDENTIAL_REVOKED') fail('sample_withdrawn', 'Its index in your Token Status List is not VALID: the gateway refuses it as withdrawn. Issue fresh samples, or check how your list is built.');
+    else fail('status_reference_invalid', `Its status claim does not point into your Token Status List (${error instanceof Error ? error.message : 'refused'}): the gateway refuses every such code.`);
+    return false;
+  }
+}
+
 /** One finding per problem per sample, then one "accepted" line for each sample the gateway's verifier accepts. */
 export async function checkSamples(partner: Partner, keys: readonly VerificationKey[], codes: readonly string[], options: SampleCheckOptions): Promise<Finding[]> {
   const findings: Finding[] = [];
@@ -114,6 +133,7 @@ export async function checkSamples(partner: Partner, keys: readonly Verification
     // The verifier's verdict needs keys, and would only repeat a problem named above.
     if (findings.length > before) continue;
     const outcome = await verify(code);
+    if (outcome.valid && options.tokenStatusList && !statusFound(code, options.tokenStatusList, report('fail'))) continue;
     if (outcome.valid) {
       const { color, advisory } = outcome.credential;
       findings.push({ check: 'sample', severity: 'ok', subject, message: `Accepted by the gateway's verifier: ${color}${advisory ? ' (advisory: never passes)' : ''}.` });

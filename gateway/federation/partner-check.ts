@@ -12,6 +12,7 @@ import type { VerificationKey } from '../partners/key-source.js';
 import { describeSchemaErrors, partnerUriProblem } from '../partners/registry.js';
 import { validator } from '../schemas/registry.js';
 import { checkSamples } from './partner-check-samples.js';
+import { checkTokenStatusList } from './partner-check-token-status.js';
 import type { Finding } from './partner-check-finding.js';
 
 /**
@@ -118,7 +119,7 @@ async function checkKeys(partner: Partner, options: PartnerCheckOptions, finding
 }
 
 async function checkStatusList(partner: Partner, options: PartnerCheckOptions, findings: Finding[]): Promise<void> {
-  // A Token Status List alone (statusListUri) is a status list too; it is read at the first code (not checked here yet).
+  // A Token Status List alone (statusListUri) is a status list too (checked by checkTokenStatusList).
   if (partner.statusUri === undefined && partner.statusListUri !== undefined) return;
   if (partner.statusUri === undefined) {
     findings.push({ check: 'no_status_list', severity: 'warn', subject: 'status list', message: 'No statusUri: a code you withdraw or replace stays valid at our checkpoints until its exp.' });
@@ -144,8 +145,9 @@ export async function checkPartner(path: string, codes: readonly string[], optio
     const safe = !findings.some((f) => f.check === 'uri_unsafe');
     const keys = safe ? await checkKeys(partner, options, findings) : [];
     if (safe) await checkStatusList(partner, options, findings);
+    const tokenStatusList = safe ? await checkTokenStatusList(partner, keys, options, findings) : null;
     const maxLifetime = (partner as { maxLifetimeSeconds?: number }).maxLifetimeSeconds ?? DEFAULT_MAX_LIFETIME_SECONDS;
-    findings.push(...(await checkSamples(partner, keys, codes, { ...options, maxLifetimeSeconds: maxLifetime })));
+    findings.push(...(await checkSamples(partner, keys, codes, { ...options, maxLifetimeSeconds: maxLifetime, tokenStatusList })));
   }
   return {
     ready: !findings.some((f) => f.severity === 'fail'),

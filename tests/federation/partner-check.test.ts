@@ -8,7 +8,9 @@ import { renderReport } from '../../gateway/federation/partner-check-report.js';
 import { createSafeDispatcher } from '../../gateway/partners/safe-dispatcher.js';
 import type { IdentityDocument, Partner } from '../../gateway/types/schemas.js';
 import { TestClock } from '../helpers/test-gateway.js';
+import { lstOf, signList } from '../hostile/status-list-corpus.js';
 import { StatusListServer } from '../partners/status-list-server.js';
+import { TokenStatusListServer } from '../partners/token-status-list-server.js';
 import { newKey, PartnerCity, type CodeOptions } from '../recognition/partner-city.js';
 import { BEIJING } from '../recognition/profiles.js';
 
@@ -133,4 +135,60 @@ describe('partner-check: one broken city per problem', () => {
     }
   });
 
+});
+
+describe('partner-check: a city that publishes an IETF Token Status List (statusListUri)', () => {
+  const LIST_PATH = '/statuslists/1';
+  /** The city, its list server with a list of 1,024 statuses (7 INVALID), and the list's URI. */
+  async function withList(): Promise<{ c: PartnerCity; lists: TokenStatusListServer; uri: string; close(): Promise<void> }> {
+    const c = await PartnerCity.start(BEIJING);
+    const lists = await new TokenStatusListServer().start();
+    const uri = lists.url(LIST_PATH);
+    lists.bodies.set(LIST_PATH, await signList({ city: c, uri, now: clock.now() }, { status_list: { bits: 1, lst: lstOf(1024, 1, { 7: 1 }) } }));
+    return { c, lists, uri, close: async () => { await c.close(); await lists.close(); } };
+  }
+  const withStatus = async (c: PartnerCity, status: unknown): Promise<string> => c.sign({ ...(await c.payload({ color: '未见异常', now: clock.now(), document })), ...(status === undefined ? {} : { status }) });
+
+  it('reports READY when the list is signed by the city\'s key and each sample names a VALID index of it', async () => {
+    const { c, uri, close } = await withList();
+    try {
+      const result = await run(c.partner({ statusListUri: uri }), [await withStatus(c, { status_list: { idx: 3, uri } })]);
+      expect(checksFailed(result)).toEqual([]);
+      expect(result.findings.find((f) => f.check === 'token_status_list')).toMatchObject({ severity: 'ok', message: expect.stringContaining('1024 statuses of 1 bit(s), 1 not VALID') });
+      expect(result.ready).toBe(true);
+    } finally {
+      await close();
+    }
+  });
+
+  const cases: Array<[string, string, (w: Awaited<ReturnType<typeof withList>>) => Promise<string[]>]> = [
+    ['its list server is down', 'token_status_list_unreachable', async ({ c, lists, uri }) => { lists.down = true; return [await withStatus(c, { status_list: { idx: 3, uri } })]; }],
+    ['its list is signed by a key it does not publish', 'token_status_list_invalid', async ({ c, lists, uri }) => {
+      const stranger = await newKey('ES256');
+      const iat = Math.floor(clock.now() / 1000);
+      lists.bodies.set(LIST_PATH, await c.sign({ sub: uri, iat, exp: iat + 3600, status_list: { bits: 1, lst: lstOf(1024) } }, { key: stranger, kid: c.signingKey.kid, header: { typ: 'statuslist+jwt' } }));
+      return [await withStatus(c, { status_list: { idx: 3, uri } })];
+    }],
+    ['its list names another URI in sub', 'token_status_list_invalid', async ({ c, lists, uri }) => {
+      lists.bodies.set(LIST_PATH, await signList({ city: c, uri: `${uri}/other`, now: clock.now() }));
+      return [await withStatus(c, { status_list: { idx: 3, uri } })];
+    }],
+    ['a sample has no status claim', 'status_reference_invalid', async ({ c }) => [await withStatus(c, undefined)]],
+    ['a sample names another list', 'status_reference_invalid', async ({ c, uri }) => [await withStatus(c, { status_list: { idx: 3, uri: `${uri}x` } })]],
+    ['a sample\'s index is outside the list', 'status_reference_invalid', async ({ c, uri }) => [await withStatus(c, { status_list: { idx: 5000, uri } })]],
+    ['a sample\'s index is INVALID in the list', 'sample_withdrawn', async ({ c, uri }) => [await withStatus(c, { status_list: { idx: 7, uri } })]],
+  ];
+
+  it.each(cases)('NOT READY when %s (%s), with what to do', async (_what, check, broken) => {
+    const w = await withList();
+    try {
+      const codes = await broken(w);
+      const result = await run(w.c.partner({ statusListUri: w.uri }), codes);
+      expect(result.ready).toBe(false);
+      expect(checksFailed(result)).toEqual([check]);
+      expect(renderReport(result, 'beijing.json')).toMatch(/What to do: \S/);
+    } finally {
+      await w.close();
+    }
+  });
 });
