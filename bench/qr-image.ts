@@ -135,9 +135,10 @@ function loadZxingCpp(): Promise<unknown> {
 }
 
 /**
- * The degraded code as one frame of the officer's camera sees it: 800×600 (larger if the code needs
- * it), the code near the centre where the officer aims it (off by up to 30 px each way, seeded), the
- * rest of the scene a noisy mid grey. RGBA, as a canvas's getImageData gives the page.
+ * The degraded code as one frame of the officer's camera: 800×600 (larger if the code needs it),
+ * the code near the centre where the officer aims it (off by up to 30 px each way, seeded), the
+ * rest of the scene smooth shades of grey (a hand, a desk) with the same sensor noise as the code.
+ * RGBA, as a canvas's getImageData gives the page.
  */
 export function cameraFrame(segments: QrSegments, d: Degradation, seed: number): Frame {
   const { width: side, luminance } = degradedImage(segments, d, seed);
@@ -146,11 +147,16 @@ export function cameraFrame(segments: QrSegments, d: Degradation, seed: number):
   const height = Math.max(600, side + 80);
   const left = Math.floor((width - side) / 2 + (random() - 0.5) * 60);
   const top = Math.floor((height - side) / 2 + (random() - 0.5) * 60);
+  const scene = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) scene[y * width + x] = 150 + 40 * Math.sin(x / 53 + y / 97) * Math.cos(y / 71);
+  }
+  const noisy = addNoise(scene, d.noise, random);
   const data = new Uint8ClampedArray(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const inCode = x >= left && y >= top && x < left + side && y < top + side;
-      const grey = inCode ? luminance[(y - top) * side + (x - left)]! : 150 + 60 * random();
+      const grey = inCode ? luminance[(y - top) * side + (x - left)]! : noisy[y * width + x]!;
       const i = 4 * (y * width + x);
       data[i] = data[i + 1] = data[i + 2] = grey;
       data[i + 3] = 255;
@@ -165,10 +171,15 @@ async function readWithPageOptions(frame: Frame): Promise<string | undefined> {
   return results.find((result) => result.isValid && result.text)?.text;
 }
 
-/** The text the checkpoint page reads from one camera frame of the degraded code (its own steps, web/src/checkpoint/frame-decoder.ts), or undefined. */
-export async function scan(segments: QrSegments, d: Degradation, seed: number): Promise<string | undefined> {
+/**
+ * The text the checkpoint page reads from one camera frame of the degraded code (its own steps,
+ * web/src/checkpoint/frame-decoder.ts), or undefined. `wholeFrameOnly`: the first step alone, as
+ * the page read before it enlarged the centre.
+ */
+export async function scan(segments: QrSegments, d: Degradation, seed: number, wholeFrameOnly = false): Promise<string | undefined> {
   await loadZxingCpp();
-  return decodeFrame(cameraFrame(segments, d, seed), readWithPageOptions);
+  const frame = cameraFrame(segments, d, seed);
+  return wholeFrameOnly ? readWithPageOptions(frame) : decodeFrame(frame, readWithPageOptions);
 }
 
 /** The same frame read by ZXing's JavaScript port (@zxing/library), the page's reader before zxing-cpp, which read the whole frame only. */

@@ -62,10 +62,12 @@ export interface QrFormatFigures {
  * module size whatever the version), or a fixed width for the whole code with its quiet zone (a
  * phone held at one distance from the scanner: a smaller version gets larger modules).
  */
-const CONDITIONS: ReadonlyArray<{ label: string; pxPerModule: (size: number) => number; frames?: number }> = [
+const CONDITIONS: ReadonlyArray<{ label: string; pxPerModule: (size: number) => number; frames?: number; wholeFrameOnly?: boolean }> = [
   { label: '4.0 px/module', pxPerModule: () => 4.0 },
   { label: '3.0 px/module', pxPerModule: () => 3.0 },
   { label: '2.0 px/module', pxPerModule: () => 2.0 },
+  // The page's first step alone (the whole frame, no enlarged centre): what the second step adds.
+  { label: '1.5 px/module, whole frame only', pxPerModule: () => 1.5, wholeFrameOnly: true },
   { label: '1.5 px/module', pxPerModule: () => 1.5 },
   // The page looks at a frame every 150 ms, and a hand-held phone lands the grid at another
   // sub-pixel phase in each: read within 3 frames (0.45 s), each its own draw. Not the first try.
@@ -146,7 +148,7 @@ export async function qrLegibility(options: { codes: number; issuer: string; rea
           const px = condition.pxPerModule(qrMatrix(segments).size);
           for (let frame = 0; frame < (condition.frames ?? 1); frame++) {
             // Frame 0 is the first try, the same draw as the single-frame rows.
-            if ((await read(segments, degradation(px, i + 100_000 * frame), 1000 + i + 100_000 * frame)) === segmentsText(segments)) {
+            if ((await read(segments, degradation(px, i + 100_000 * frame), 1000 + i + 100_000 * frame, condition.wholeFrameOnly)) === segmentsText(segments)) {
               ok++;
               break;
             }

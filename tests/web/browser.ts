@@ -151,7 +151,12 @@ let zxingCpp: Promise<unknown> | undefined;
  * a perfect frame; zxing-cpp reads them: docs/performance.md, "The code's QR".)
  */
 export async function zxingReadsFrame(jws: string, pxPerModule?: number): Promise<boolean> {
-  const { luma, width, height } = qrFrame(jws, pxPerModule);
+  return zxingReadsWholeFrame(qrFrame(jws, pxPerModule), jws);
+}
+
+/** Whether one read of the whole `frame` (the page's first step, without the enlarged centre) gives `jws` back. */
+export async function zxingReadsWholeFrame(frame: LumaFrame, jws: string): Promise<boolean> {
+  const { luma, width, height } = frame;
   const wasm = readFileSync(createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm'));
   zxingCpp ??= prepareZXingModule({ overrides: { wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer }, fireImmediately: true });
   await zxingCpp;
@@ -166,15 +171,26 @@ export async function zxingReadsFrame(jws: string, pxPerModule?: number): Promis
   return results.some((result) => result.isValid && result.text === `shc:/${numericText(jws)}`);
 }
 
+export interface LumaFrame {
+  luma: Buffer;
+  width: number;
+  height: number;
+}
+
 /**
  * A video of `jws` as a QR code for Chromium's fake camera (--use-file-for-fake-video-capture):
  * YUV4MPEG2, 4:2:0, the code black on white in the luma plane, a few identical frames (looped).
  */
 export function qrVideo(jws: string, file: string, pxPerModule?: number): string {
-  const { luma, width, height } = qrFrame(jws, pxPerModule);
+  return lumaVideo(qrFrame(jws, pxPerModule), file);
+}
+
+/** The same for any grey frame (even width and height): its luma plane, neutral chroma. */
+export function lumaVideo(frame: LumaFrame, file: string): string {
+  const { luma, width, height } = frame;
   const chroma = Buffer.alloc((width / 2) * (height / 2) * 2, 128);
-  const frame = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma]);
-  writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), frame, frame, frame]));
+  const one = Buffer.concat([Buffer.from('FRAME\n'), luma, chroma]);
+  writeFileSync(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\n`), one, one, one]));
   return file;
 }
 
