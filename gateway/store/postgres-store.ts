@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Color } from '../types/schemas.js';
 import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
-import { JOB_COLUMNS, POSITION_SQL, SET_BINDING_SQL, STATS_SQL, jobFromRow, type JobRow } from './queue-rows.js';
+import { JOB_COLUMNS, POSITION_SQL, QUEUE_ENDS_SQL, SET_BINDING_SQL, STATS_SQL, jobFromRow, type JobRow } from './queue-rows.js';
 import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
 import {
   CREDENTIAL_COLUMNS,
@@ -251,7 +251,7 @@ export class PostgresStore implements Store {
       place = await this.tx(async (c) => {
         await this.insertSubjectRow(c, s, claim);
         const { rows } = await c.query<{ ahead: string }>(
-          `WITH h AS (SELECT min(seq) AS lo, max(seq) AS hi FROM declaration_queue)
+          `WITH h AS (${QUEUE_ENDS_SQL})
            INSERT INTO declaration_queue (subject_id, sealed_document, ahead, enqueued_at)
            SELECT $1, $2, COALESCE(h.hi - h.lo + 1, 0), $3 FROM h RETURNING ahead`,
           [s.id, job.sealedDocument, job.enqueuedAt],

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import type { Color } from '../types/schemas.js';
 import { MIGRATIONS_TABLE_DDL, pendingMigrations } from './migrations.js';
-import { JOB_COLUMNS, POSITION_SQL, SET_BINDING_SQL, STATS_SQL, jobFromRow, type JobRow } from './queue-rows.js';
+import { JOB_COLUMNS, POSITION_SQL, QUEUE_ENDS_SQL, SET_BINDING_SQL, STATS_SQL, jobFromRow, type JobRow } from './queue-rows.js';
 import { MAX_SLOT_ATTEMPTS, SlotContention, pickSlots, type UniqueTarget } from './proxy-slots.js';
 import {
   CREDENTIAL_COLUMNS,
@@ -272,7 +272,7 @@ export class SqliteStore implements Store {
     try {
       return await this.write(() => {
         this.insertSubjectRow(subject, proxyId, claim);
-        const { lo, hi } = this.sql('SELECT min(seq) AS lo, max(seq) AS hi FROM declaration_queue').get() as { lo: number | null; hi: number | null };
+        const { lo, hi } = this.sql(QUEUE_ENDS_SQL).get() as { lo: number | null; hi: number | null };
         const ahead = lo === null || hi === null ? 0 : hi - lo + 1;
         this.sql('INSERT INTO declaration_queue (subject_id, sealed_document, ahead, enqueued_at) VALUES (?, ?, ?, ?)').run(subject.id, job.sealedDocument, ahead, job.enqueuedAt);
         return { position: ahead + 1 };
