@@ -35,4 +35,13 @@ export const POSITION_SQL = (p: (n: number) => string): string =>
  */
 export const QUEUE_ENDS_SQL = 'SELECT (SELECT min(seq) FROM declaration_queue) AS lo, (SELECT max(seq) FROM declaration_queue) AS hi';
 
-export const STATS_SQL = 'SELECT count(*) AS depth, min(enqueued_at) AS oldest FROM declaration_queue';
+/**
+ * Depth and the oldest wait, for the gauges and for a serving process's poll, by index lookups
+ * only: the span from the oldest queued seq to the newest, and the first job's enqueue time. A
+ * count(*) and a min(enqueued_at) scanned the queue: 89 ms behind 600,000 queued declarations, on
+ * SQLite with the event loop held, at every scrape. The span counts a gap where a job finished
+ * ahead of an older one still running, or a queued record was deleted: it may overcount by those,
+ * never undercount (0 only when the queue is empty).
+ */
+export const STATS_SQL = `SELECT COALESCE((SELECT max(seq) FROM declaration_queue) - (SELECT min(seq) FROM declaration_queue) + 1, 0) AS depth,
+  (SELECT enqueued_at FROM declaration_queue ORDER BY seq LIMIT 1) AS oldest`;

@@ -265,7 +265,7 @@ export interface Store {
   claimDeclarationJob(): Promise<ClaimedDeclarationJob | undefined>;
   /** The subject's place in the queue (1: next), or undefined when it is not queued. */
   declarationQueuePosition(subjectId: string): Promise<number | undefined>;
-  /** How many declarations wait (taken ones included), and since when the oldest waits. */
+  /** How many declarations wait (taken ones included; counted as the span of the queue's places, queue-rows.ts), and since when the oldest waits. */
   declarationQueueStats(): Promise<{ depth: number; oldestEnqueuedAt: number | null }>;
   getSubject(id: string): Promise<SubjectRecord | undefined>;
   getSubjectByDocumentKey(documentKey: string): Promise<SubjectRecord | undefined>;

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, SQLITE_FILE_NAME } from '../../gateway/store/open-store.js';
-import { POSITION_SQL, QUEUE_ENDS_SQL } from '../../gateway/store/queue-rows.js';
+import { POSITION_SQL, QUEUE_ENDS_SQL, STATS_SQL } from '../../gateway/store/queue-rows.js';
 
 /**
  * On launch day the queue holds hundreds of thousands of declarations, and every new one reads the
@@ -35,4 +35,11 @@ test('the queue\'s first and last place, read for every new declaration, are ind
 test('a resident\'s place in the queue is found by their subject and the queue\'s first seq, without a scan', () => {
   const steps = plan(POSITION_SQL(() => '?'), 'sub_x');
   expect(steps.filter((s) => /SCAN declaration_queue/.test(s))).toEqual([]);
+});
+
+test('the depth and oldest wait behind the queue gauges are read without a scan, so a scrape does not hold the event loop for a long queue', () => {
+  const steps = plan(STATS_SQL);
+  expect(steps.filter((s) => /SEARCH declaration_queue/.test(s))).toHaveLength(2);
+  // The first job by seq: a walk of the rowid that stops at the first row (LIMIT 1), not a full scan.
+  expect(steps.filter((s) => /SCAN declaration_queue/.test(s))).toHaveLength(1);
 });
