@@ -1,10 +1,9 @@
 import QRCode from 'qrcode';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
+import { prepareZXingModule } from 'zxing-wasm/reader';
 import { BinaryBitmap, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from '@zxing/library';
-import { READER_OPTIONS } from '../web/src/checkpoint/reader-options.js';
-import { decodeFrame, type Frame } from '../web/src/checkpoint/frame-decoder.js';
+import { decodeFrame, readWithPageOptions, type Frame } from '../web/src/checkpoint/frame-decoder.js';
 import type { QrSegment } from '../gateway/issuer/qr-segments.js';
 
 /**
@@ -127,10 +126,12 @@ export function degradedImage(segments: QrSegments, d: Degradation, seed: number
 
 let zxingCpp: Promise<unknown> | undefined;
 
-/** The page's decoder in Node: the same .wasm the page fetches, read from the package, not a CDN. */
-function loadZxingCpp(): Promise<unknown> {
-  const wasm = readFileSync(createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm'));
-  zxingCpp ??= prepareZXingModule({ overrides: { wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer }, fireImmediately: true });
+/** The page's decoder in Node: the same .wasm the page fetches, read from the package, not a CDN (the bench and the tests). */
+export function loadZxingCpp(): Promise<unknown> {
+  zxingCpp ??= (() => {
+    const wasm = readFileSync(createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm'));
+    return prepareZXingModule({ overrides: { wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer }, fireImmediately: true });
+  })();
   return zxingCpp;
 }
 
@@ -163,12 +164,6 @@ export function cameraFrame(segments: QrSegments, d: Degradation, seed: number):
     }
   }
   return { width, height, data };
-}
-
-async function readWithPageOptions(frame: Frame): Promise<string | undefined> {
-  // Node has no ImageData class; the decoder takes any { width, height, data } (zxing-wasm's own duck typing).
-  const results = await readBarcodes(frame as unknown as Parameters<typeof readBarcodes>[0], READER_OPTIONS);
-  return results.find((result) => result.isValid && result.text)?.text;
 }
 
 /**

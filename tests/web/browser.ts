@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { numericText, qrSegments } from '../../gateway/issuer/qr-segments.js';
-import { createRequire } from 'node:module';
-import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
-import { READER_OPTIONS } from '../../web/src/checkpoint/reader-options.js';
+import { loadZxingCpp } from '../../bench/qr-image.js';
+import { readWithPageOptions } from '../../web/src/checkpoint/frame-decoder.js';
 import { registerDevice } from '../helpers/devices.js';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { buildPagesForTest } from '../helpers/built-pages.js';
@@ -141,8 +140,6 @@ function qrFrame(jws: string, pxPerModule?: number): { luma: Buffer; width: numb
   return { luma, width, height };
 }
 
-let zxingCpp: Promise<unknown> | undefined;
-
 /**
  * Whether the page's decoder — zxing-cpp, the same .wasm and options as
  * web/src/checkpoint/camera.ts, here in Node — reads `jws` back from the frame qrVideo would play.
@@ -157,18 +154,14 @@ export async function zxingReadsFrame(jws: string, pxPerModule?: number): Promis
 /** Whether one read of the whole `frame` (the page's first step, without the enlarged centre) gives `jws` back. */
 export async function zxingReadsWholeFrame(frame: LumaFrame, jws: string): Promise<boolean> {
   const { luma, width, height } = frame;
-  const wasm = readFileSync(createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm'));
-  zxingCpp ??= prepareZXingModule({ overrides: { wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer }, fireImmediately: true });
-  await zxingCpp;
-  // The RGBA a canvas's getImageData gives the page (Node has no ImageData class; the decoder
-  // takes any { width, height, data }).
+  await loadZxingCpp();
+  // The RGBA a canvas's getImageData gives the page.
   const data = new Uint8ClampedArray(width * height * 4);
   for (let i = 0; i < luma.length; i++) {
     data[4 * i] = data[4 * i + 1] = data[4 * i + 2] = luma[i]!;
     data[4 * i + 3] = 255;
   }
-  const results = await readBarcodes({ width, height, data } as unknown as Parameters<typeof readBarcodes>[0], READER_OPTIONS);
-  return results.some((result) => result.isValid && result.text === `shc:/${numericText(jws)}`);
+  return (await readWithPageOptions({ width, height, data })) === `shc:/${numericText(jws)}`;
 }
 
 export interface LumaFrame {

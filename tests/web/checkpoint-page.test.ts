@@ -19,6 +19,7 @@ function numberOf(declaration: Record<string, unknown>): string {
 
 async function issue(base: string, declaration: Record<string, unknown>): Promise<string> {
   const result = await postJson(base, '/v1/declarations', declaration);
+  if (result.status !== 201) throw new Error(`declaration answered ${result.status}: ${JSON.stringify(result.body)}`);
   return (result.body['credential'] as { jws: string }).jws;
 }
 
@@ -252,7 +253,7 @@ describeInBrowser('the checkpoint page (GET /checkpoint) in Chromium', () => {
     // A phone held too far: the bench's camera frame (bench/qr-image.ts: 1.5 px per module, soft
     // focus, sensor noise, washed-out contrast, in an 800×600 scene), at the first grid phase for
     // which zxing-cpp, reading the whole frame as the page did before, finds no code.
-    const person = personDeclaration(16);
+    const person = personDeclaration(20);
     const jws = await issue(pages.base, person);
     const segments = qrSegments(jws);
     let frame: LumaFrame | undefined;

@@ -1,10 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
-import { cameraFrame } from '../../bench/qr-image.js';
+import { cameraFrame, loadZxingCpp } from '../../bench/qr-image.js';
 import { qrSegments, segmentsText } from '../../gateway/issuer/qr-segments.js';
-import { decodeFrame, enlargeCentre, type Frame } from '../../web/src/checkpoint/frame-decoder.js';
-import { READER_OPTIONS } from '../../web/src/checkpoint/reader-options.js';
+import { decodeFrame, enlargeCentre, readWithPageOptions, type Frame } from '../../web/src/checkpoint/frame-decoder.js';
 import { createTestGateway, exampleDeclaration } from '../helpers/test-gateway.js';
 import { declared } from '../issuer/issuer-helpers.js';
 
@@ -16,15 +12,14 @@ import { declared } from '../issuer/issuer-helpers.js';
 
 let code: string;
 const reads: Frame[] = [];
+/** The page's read, recording each frame it is given. */
 async function read(frame: Frame): Promise<string | undefined> {
   reads.push(frame);
-  const results = await readBarcodes(frame as unknown as Parameters<typeof readBarcodes>[0], READER_OPTIONS);
-  return results.find((result) => result.isValid && result.text)?.text;
+  return readWithPageOptions(frame);
 }
 
 beforeAll(async () => {
-  const wasm = readFileSync(createRequire(import.meta.url).resolve('zxing-wasm/reader/zxing_reader.wasm'));
-  await prepareZXingModule({ overrides: { wasmBinary: wasm.buffer.slice(wasm.byteOffset, wasm.byteOffset + wasm.byteLength) as ArrayBuffer }, fireImmediately: true });
+  await loadZxingCpp();
   const gw = await createTestGateway();
   try {
     code = (await declared(gw, exampleDeclaration())).jws;

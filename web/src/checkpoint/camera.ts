@@ -1,7 +1,6 @@
 // The reader build only (no encoder): its .wasm is copied beside the page's script by web/build.mjs.
-import { prepareZXingModule, readBarcodes } from 'zxing-wasm/reader';
-import { decodeFrame as decodeImage, type Frame } from './frame-decoder.js';
-import { READER_OPTIONS } from './reader-options.js';
+import { prepareZXingModule } from 'zxing-wasm/reader';
+import { decodeFrame as decodeImage, readWithPageOptions } from './frame-decoder.js';
 
 /**
  * 扫码: the camera's frames are decoded in the page by zxing-cpp compiled to WebAssembly
@@ -46,14 +45,7 @@ async function decodeFrame(video: HTMLVideoElement, canvas: HTMLCanvasElement): 
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
   if (!ctx) return undefined;
   ctx.drawImage(video, 0, 0, width, height);
-  return decodeImage(ctx.getImageData(0, 0, width, height), readFrame);
-}
-
-/** One read with the page's options. isValid: error correction succeeded (a code read with errors is never returned as text here). */
-async function readFrame(frame: Frame): Promise<string | undefined> {
-  // zxing-wasm takes any { width, height, data } as image data (its own duck typing); the enlarged centre is not an ImageData.
-  const results = await readBarcodes(frame as ImageData, READER_OPTIONS);
-  return results.find((result) => result.isValid && result.text)?.text;
+  return decodeImage(ctx.getImageData(0, 0, width, height), readWithPageOptions);
 }
 
 /**

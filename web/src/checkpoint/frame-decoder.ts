@@ -16,6 +16,9 @@
  * 7 ms to read, against 3.5 ms for step 1, well inside the page's 150 ms between frames.
  */
 
+import { readBarcodes } from 'zxing-wasm/reader';
+import { READER_OPTIONS } from './reader-options.js';
+
 /** RGBA pixels, row by row: what a canvas's getImageData returns. */
 export interface Frame {
   width: number;
@@ -25,6 +28,17 @@ export interface Frame {
 
 /** The decoder with the page's options: the valid texts it finds in a frame, or none. */
 export type ReadFrame = (frame: Frame) => Promise<string | undefined>;
+
+/**
+ * One read with the page's decoder and options (zxing-cpp; its module must have been prepared:
+ * camera.ts in the page, bench/qr-image.ts in Node). zxing-wasm takes any { width, height, data }
+ * as image data (its own duck typing), so an enlarged centre needs no ImageData. isValid: error
+ * correction succeeded (a code read with errors is never returned as text).
+ */
+export async function readWithPageOptions(frame: Frame): Promise<string | undefined> {
+  const results = await readBarcodes(frame as unknown as Parameters<typeof readBarcodes>[0], READER_OPTIONS);
+  return results.find((result) => result.isValid && result.text)?.text;
+}
 
 /** Share of the frame's shorter side that the centre square covers, and its bound in pixels. */
 export const CENTRE_SHARE = 0.5;
