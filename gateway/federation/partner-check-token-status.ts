@@ -31,14 +31,19 @@ export async function checkTokenStatusList(partner: Partner, keys: readonly Veri
     findings.push({ check, severity: 'fail', subject, message });
     return null;
   };
+  let bytes: Buffer;
+  try {
+    ({ bytes } = await fetchPartnerBytes(uri, 'statusListUri', STATUS_LIST_MEDIA_TYPE, { ...options, maxBytes: STATUS_LIST_MAX_BYTES }));
+  } catch (error) {
+    const reason = error instanceof PartnerFetchFailure ? error.reason : 'network';
+    const unsafe = reason === 'insecure_uri' || reason === 'address_refused' || reason === 'redirect';
+    return fail(unsafe ? 'uri_unsafe' : 'token_status_list_unreachable', `The Token Status List could not be fetched (${error instanceof Error ? error.message : reason}).`);
+  }
   let text: string;
   try {
-    const { bytes } = await fetchPartnerBytes(uri, 'statusListUri', STATUS_LIST_MEDIA_TYPE, { ...options, maxBytes: STATUS_LIST_MAX_BYTES });
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch (error) {
-    if (!(error instanceof PartnerFetchFailure)) return fail('token_status_list_invalid', 'The body is not UTF-8 text.');
-    const unsafe = error.reason === 'insecure_uri' || error.reason === 'address_refused' || error.reason === 'redirect';
-    return fail(unsafe ? 'uri_unsafe' : 'token_status_list_unreachable', `The Token Status List could not be fetched (${error.message}).`);
+  } catch {
+    return fail('token_status_list_invalid', 'The body is not UTF-8 text.');
   }
   if (keys.length === 0) return fail('token_status_list_invalid', 'Its signature cannot be checked: no usable key could be had (see the keys above).');
   try {
