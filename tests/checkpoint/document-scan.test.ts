@@ -102,7 +102,7 @@ describe('一证通行: a scan with the document alone', () => {
 
 describe('一证通行 is limited per device like every scan', () => {
   it('answers 429 once the device spent its burst, while another device still scans', async () => {
-    const limited = await createTestGateway({ overrides: { rateLimit: { enabled: true, perSecond: 1, burst: 2, maxClients: 100 } } });
+    const limited = await createTestGateway({ overrides: { rateLimit: { enabled: true, perSecond: 0.05, burst: 2, maxClients: 100 } } });
     try {
       const [a, b] = [asDevice(await registerDevice(limited)), asDevice(await registerDevice(limited))];
       const document = { type: 'resident_id', number: residentId('13018119420101003') };

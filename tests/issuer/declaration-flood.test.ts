@@ -108,7 +108,7 @@ describe('a flood of modifications from one token', () => {
   });
 
   test('modifications spend the issuing budget of their address, like declarations and code requests', async () => {
-    gw = await gatewayWith({ issueRateLimit: { perSecond: 1, burst: 2 } });
+    gw = await gatewayWith({ issueRateLimit: { perSecond: 0.05, burst: 2 } });
     const holder = await request(gw.app).post('/v1/declarations').set('x-forwarded-for', '198.51.100.30').send(exampleDeclaration());
     const put = () =>
       request(gw.app)
