@@ -35,7 +35,7 @@ if ('problem' in parsed) {
 const envFile = parseArgs({ args: process.argv.slice(2), options: { 'env-file': { type: 'string' } }, strict: false, allowPositionals: true }).values['env-file'];
 const config = cliConfigOrExit(typeof envFile === 'string' ? envFile : undefined, { needsCerts: true });
 // Warnings (a development key generated) to stderr: stdout carries only the command's lines, the pass last.
-const logger = createLogger('warn', pino.destination(2));
+const logger = createLogger('warn', pino.destination({ dest: 2, sync: true }));
 const generate = mayGenerateSecrets(config);
 await ensureSigningKey(config.certsDir, config.issuer.signingAlg, Date.now(), logger, generate);
 const pepper = loadOrCreatePepper(config.certsDir, logger, generate);

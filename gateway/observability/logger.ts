@@ -21,7 +21,12 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
         censor: '[redacted]',
       },
     },
-    destination,
+    // Synchronous writes to stdout unless a test or tool passes its own stream. pino's default
+    // writes each line with an fs.write on libuv's thread pool, where it waits behind the
+    // pool's scrypt work, and a process.exit while one is pending writes the later lines first (a CI
+    // run's shutdown ended with "shutting down" after "stopped"). One line is one write either way
+    // (the default buffers nothing), so this costs no extra system calls and keeps the order.
+    destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { personDeclaration } from '../helpers/test-gateway.js';
 import { http, makeDirs, useGatewayProcesses, type GatewayProcess } from '../issuer/gateway-process.js';
 import { exitOf, openConnections, send } from './process-client.js';
+import { runToEnd } from '../helpers/run-to-end.js';
 
 /**
  * SIGTERM as an orchestrator sends it: the real gateway (gateway/main.ts) as a child process stops
@@ -86,4 +87,18 @@ test('past SHUTDOWN_TIMEOUT_MS the connections left are cut, a line is logged an
   expect(exit).toMatchObject({ code: 1, signal: null });
   expect(exit.at - signalledAt).toBeGreaterThanOrEqual(450);
   expect(gw.output()).toContain('shutdown timed out');
+}, TIMEOUT);
+
+test('the gateway\'s log lines reach stdout in the order they were logged, even when the process exits while libuv\'s thread pool is busy', async () => {
+  // What shutdown does: a line, work on the thread pool (scrypt, SQLite's close), the last line, exit.
+  const script = `
+    import { pbkdf2 } from 'node:crypto';
+    import { createLogger } from './gateway/observability/logger.js';
+    const logger = createLogger('info');
+    for (let i = 0; i < 4; i++) pbkdf2('p', 's', 100000, 32, 'sha256', () => {});
+    logger.info('shutting down');
+    setTimeout(() => { logger.info('stopped'); process.exit(0); }, 20);`;
+  const run = await runToEnd(process.execPath, ['--input-type=module', '-e', script], { cwd: processes.program.dir, env: { PATH: process.env['PATH'] ?? '' }, timeoutMs: 20_000 });
+  const messages = run.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { msg: string }).msg);
+  expect(messages).toEqual(['shutting down', 'stopped']);
 }, TIMEOUT);
